@@ -1,0 +1,41 @@
+/**
+ * Patchify configuration and output. The pipeline is: decode (sharp, the only sharp import) →
+ * orientation, channel conversion → resize/crop (transform) → split into a G_h × G_w grid of
+ * p × p patches in raster order (grid).
+ */
+
+export const ResizeMode = {
+  /** DeiT evaluation transform: shorter side to size / cropPct, then centre crop to size. */
+  Deit: 'deit',
+  /** Shorter side to size, then centre crop. */
+  Shorter: 'shorter',
+  /** No resize: the source must already have the target size (else an error). */
+  None: 'none',
+} as const;
+export type ResizeMode = (typeof ResizeMode)[keyof typeof ResizeMode];
+
+export interface PatchifyConfig {
+  /** Target image height and width after resize and crop. */
+  imageSize: [number, number];
+  patchSize: number;
+  channels: 1 | 3;
+  resize: ResizeMode;
+  /** Crop fraction of the DeiT transform (0.875 → shorter side to size/0.875). */
+  cropPct: number;
+  /** Background (0–255 RGB) that alpha is flattened onto. */
+  background: [number, number, number];
+  /** Decompression-bomb guard: sharp's limitInputPixels. */
+  limitInputPixels: number;
+  /** Per-channel normalisation the model applies (recorded in shard metadata; pixels stay uint8). */
+  mean: number[];
+  std: number[];
+}
+
+export interface PatchGrid {
+  gridH: number;
+  gridW: number;
+  patchSize: number;
+  channels: number;
+  /** gridH·gridW patches, each p·p·C bytes row-major (row, col, channel), patches in raster order. */
+  patches: Uint8Array;
+}

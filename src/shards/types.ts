@@ -1,0 +1,100 @@
+/**
+ * Types of the shard contract (see schemas/README.md for the normative specification).
+ * A dataset is a directory: manifest.json + shard-00000.arrow, … (Arrow IPC stream, uncompressed).
+ */
+
+export const FORMAT_NAME = 'dlth' as const;
+export const FORMAT_VERSION = 1 as const;
+/** Schema-metadata key holding the JSON metadata. */
+export const METADATA_KEY = 'dlth' as const;
+
+export const DatasetKind = {
+  /** Ticket datasets: k kept patches per row (policies ticket, random, full). */
+  Tickets: 'tickets',
+  /** Score datasets: per-patch scores and a full rank per row, no pixels. */
+  Scores: 'scores',
+} as const;
+export type DatasetKind = (typeof DatasetKind)[keyof typeof DatasetKind];
+
+export const Policy = { Full: 'full', Random: 'random', Ticket: 'ticket' } as const;
+export type Policy = (typeof Policy)[keyof typeof Policy];
+
+export interface SelectorInfo {
+  /** Fingerprint of the selector checkpoint (sha256 of the weights file). */
+  fingerprint: string;
+  model: string;
+  /** Scoring mode (evit, cls-attn, …) and its parameters. */
+  mode: string;
+  params: Record<string, number | string | number[] | boolean>;
+}
+
+export interface SourceInfo {
+  kind: string;
+  fingerprint: string;
+  split?: string;
+  classes: string[] | null;
+}
+
+/** The JSON stored under the `dlth` schema-metadata key of every shard. */
+export interface DatasetMeta {
+  format: typeof FORMAT_NAME;
+  version: typeof FORMAT_VERSION;
+  kind: DatasetKind;
+  imageSize: [number, number];
+  patchSize: number;
+  grid: [number, number];
+  channels: number;
+  mean: number[];
+  std: number[];
+  /** Number of patches per row (tickets), or the full grid size N (scores). */
+  k: number;
+  /** Kept fraction k / N. */
+  keep: number;
+  policy: Policy | null;
+  /** How k was derived, e.g. "explicit", "fraction", "evit-rate". */
+  kDerivation?: string;
+  seed: number | null;
+  selector: SelectorInfo | null;
+  source: SourceInfo;
+  numClasses: number | null;
+}
+
+/** One row of a ticket dataset, as typed arrays. */
+export interface TicketRow {
+  id: string;
+  label: number | null;
+  /** k · p · p · C bytes: kept patches in ascending position order. */
+  patches: Uint8Array;
+  /** k ascending raster indices `row · G_w + col`. */
+  positions: Uint16Array;
+  /** k selector scores aligned with positions (NaN where the policy has none). */
+  scores: Float32Array;
+}
+
+/** One row of a score dataset. */
+export interface ScoreRow {
+  id: string;
+  label: number | null;
+  /** N scores in raster order. */
+  scores: Float32Array;
+  /** N raster indices: the order in which patches would be kept (best first). */
+  rank: Uint16Array;
+}
+
+export interface ManifestShard {
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  format: typeof FORMAT_NAME;
+  version: typeof FORMAT_VERSION;
+  kind: DatasetKind;
+  /** sha256 over the shard hashes and metadata. */
+  fingerprint: string;
+  rows: number;
+  meta: DatasetMeta;
+  shards: ManifestShard[];
+}

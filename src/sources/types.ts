@@ -1,0 +1,68 @@
+/**
+ * The source interface: every image source (imagefolder, idx, jsonl) is one file implementing it,
+ * listed in `registry.ts`. Samples are addressed by index into the list sorted by id, so any run
+ * (and any worker i of N) over the same source sees the same order.
+ */
+
+/** Decoded pixels, interleaved (row, col, channel). */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  data: Uint8Array;
+}
+
+/** What a source hands to patchify: encoded bytes (decoded by sharp) or raw pixels (IDX). */
+export type ImagePayload =
+  | { kind: 'encoded'; file: string; bytes: Uint8Array }
+  | { kind: 'raw'; file: string; image: RawImage };
+
+export interface SampleRef {
+  /** Stable, unique string key; the sort key of the source. */
+  id: string;
+  /** Class index, or null where the source has no label. */
+  label: number | null;
+  /** A human-readable location for errors: a path, or `file#index`. */
+  location: string;
+}
+
+export interface Source {
+  readonly kind: string;
+  /** Class names (index = label) where known, else null. */
+  readonly classes: readonly string[] | null;
+  /** Stable fingerprint of the source's identity and contents listing. */
+  readonly fingerprint: string;
+  readonly size: number;
+  /** The i-th sample in sorted-id order. */
+  ref(index: number): SampleRef;
+  /** Reads the i-th sample's image. Throws ImageError/IoError naming the file. */
+  load(index: number): Promise<ImagePayload>;
+}
+
+export interface ImageFolderSourceConfig {
+  kind: 'imagefolder';
+  root: string;
+  /** File extensions to include (lower case, with dot). Default: common image types. */
+  extensions?: string[];
+}
+
+export interface IdxSourceConfig {
+  kind: 'idx';
+  /** Directory with `{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]`, or explicit files. */
+  dir?: string;
+  images?: string;
+  labels?: string;
+  split: 'train' | 'test';
+  /** Use only the first `limit` samples of the split (in file order) — for quick runs. */
+  limit?: number;
+}
+
+export interface JsonlSourceConfig {
+  kind: 'jsonl';
+  /** A file of `{"path": …, "label": …}` lines; relative paths resolve against its directory. */
+  file: string;
+  /** Optional class names for labels given as strings. */
+  classes?: string[];
+}
+
+export type SourceConfig = ImageFolderSourceConfig | IdxSourceConfig | JsonlSourceConfig;
