@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One-time set-up after `npm ci` (idempotent; every step skips what is already there):
+#  1. the native TensorFlow binding for @tensorflow/tfjs-node (built offline when it cannot be
+#     downloaded; the wasm backend stays the fallback when neither works);
+#  2. Debian's dataset-fashion-mnist (the full dataset, for the experiment and real-data tests)
+#     when running as root on Debian, else a hint;
+#  3. the Python venv (.venv) the interop tests and the reference benchmarks use.
+# Set DLTH_SKIP_PYTHON=1 / DLTH_SKIP_NATIVE=1 to skip a step.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+
+if [ "${DLTH_SKIP_NATIVE:-0}" != 1 ]; then
+  bash scripts/setup-native.sh || { echo "setup: native TensorFlow unavailable; the wasm backend will be used"; }
+fi
+
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian's dataset-fashion-mnist"
+    (apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null; }) \
+      || { echo "setup: could not install dataset-fashion-mnist"; status=1; }
+  else
+    echo "setup: the full Fashion-MNIST is missing: run 'sudo apt-get install dataset-fashion-mnist' (Debian/Ubuntu)"
+  fi
+else
+  echo "setup: Fashion-MNIST present in /usr/share/datasets/fashion-mnist"
+fi
+
+if [ "${DLTH_SKIP_PYTHON:-0}" != 1 ]; then
+  bash scripts/setup-python.sh || { echo "setup: the Python venv could not be created (interop tests need it)"; status=1; }
+fi
+exit $status

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import type { LoadedPipeline, Stage } from './types.js';
+import type { PatchifyConfig } from '../patchify/types.js';
+import type { Source } from '../sources/types.js';
+import { openSource } from '../sources/index.js';
+import { resolvePatchifyConfig } from '../patchify/index.js';
+import { InputError, show } from '../util/errors.js';
+import { datasetDirName, formatKeep, parseDatasetRef } from './refs.js';
+
+export interface WorkerSlot {
+  index: number;
+  count: number;
+}
+
+/** Everything a stage needs from the run: resolved config, output layout, shared sources. */
+export interface StageContext {
+  loaded: LoadedPipeline;
+  out: string;
+  patchify: PatchifyConfig;
+  seed: number;
+  concurrency: number;
+  maxFailures: number;
+  shardBytes: number;
+  worker: WorkerSlot | null;
+  quiet: boolean;
+  log(message: string): void;
+  source(name: string): Promise<Source>;
+  /** Absolute directory of a materialized dataset reference (`stage[@keep]/source`). */
+  datasetDir(ref: string): string;
+  scoreDir(stage: string, source: string): string;
+  modelDir(stage: string, keep: number | null, seed: number): string;
+  stage(name: string): Stage;
+}
+
+export interface ContextOptions {
+  out: string;
+  worker: WorkerSlot | null;
+  quiet: boolean;
+  concurrency?: number;
+  maxFailures?: number;
+  log(message: string): void;
+}
+
+export function createContext(loaded: LoadedPipeline, options: ContextOptions): StageContext {
+  const p = loaded.pipeline;
+  const sources = new Map<string, Promise<Source>>();
+  const size = p.patchify.imageSize;
+  const patchify = resolvePatchifyConfig({
+    ...p.patchify,
+    imageSize: typeof size === 'number' ? [size, size] : size,
+  });
+  return {
+    loaded,
+    out: options.out,
+    patchify,
+    seed: p.seed ?? 0,
+    concurrency: options.concurrency ?? p.concurrency ?? 2,
+    maxFailures: options.maxFailures ?? p.maxFailures ?? 0,
+    shardBytes: p.shardBytes ?? 256 * 1024 * 1024,
+    worker: options.worker,
+    quiet: options.quiet,
+    log: options.log,
+    source(name) {
+      const config = p.sources[name];
+      if (!config) throw new InputError(`unknown source ${show(name)}`, { file: loaded.file });
+      let s = sources.get(name);
+      if (!s) {
+        s = openSource(config);
+        sources.set(name, s);
+      }
+      return s;
+    },
+    datasetDir(text) {
+      const ref = parseDatasetRef(text);
+      if (!ref) throw new InputError(`bad dataset reference ${show(text)}`, { file: loaded.file });
+      return join(options.out, datasetDirName(ref.stage, ref.keep, ref.source));
+    },
+    scoreDir: (stage, source) => join(options.out, 'scores', stage, source),
+    modelDir: (stage, keep, seed) => join(options.out, 'models', keep === null ? stage : `${stage}@${formatKeep(keep)}`, `seed-${seed}`),
+    stage(name) {
+      const s = p.stages.find((x) => x.name === name);
+      if (!s) throw new InputError(`unknown stage ${show(name)}`, { file: loaded.file });
+      return s;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { PipelineError, show } from '../util/errors.js';
+import type { MaterializeStage, Pipeline, ScoreStage, Stage, TrainStage } from './types.js';
+import { formatKeep, parseDatasetRef, substituteKeep } from './refs.js';
+
+type Fail = (path: string, message: string) => never;
+
+/** Checks what the schema cannot: geometry, cross-references between stages, combinations. */
+export function checkSemantics(p: Pipeline, file: string): void {
+  const fail: Fail = (path, message) => {
+    throw new PipelineError(message, path, { file });
+  };
+  const grid = checkPatchify(p, fail);
+  const seen = new Map<string, Stage>();
+  p.stages.forEach((stage, i) => {
+    const at = `$.stages[${i}]`;
+    if (seen.has(stage.name)) fail(`${at}.name`, `duplicate stage name ${show(stage.name)}`);
+    if (stage.kind === 'materialize') checkMaterialize(p, stage, at, seen, grid, fail);
+    else if (stage.kind === 'score') checkScore(p, stage, at, seen, fail);
+    else if (stage.kind === 'train') checkTrain(stage, at, seen, fail);
+    else {
+      stage.paths.forEach((rp, j) => {
+        const t = seen.get(rp.train);
+        if (!t || t.kind !== 'train') fail(`${at}.paths[${j}].train`, `no earlier train stage named ${show(rp.train)}`);
+        else if (!(t.eval ?? []).includes(rp.eval)) fail(`${at}.paths[${j}].eval`, `${show(rp.eval)} is not one of stage ${show(t.name)}'s eval datasets ${show(t.eval ?? [])}`);
+      });
+    }
+    seen.set(stage.name, stage);
+  });
+}
+
+function checkPatchify(p: Pipeline, fail: Fail): number {
+  const { imageSize, patchSize } = p.patchify;
+  const [h, w] = typeof imageSize === 'number' ? [imageSize, imageSize] : imageSize;
+  if (h % patchSize !== 0 || w % patchSize !== 0) {
+    fail('$.patchify.patchSize', `patch size ${patchSize} does not divide the image size ${h}×${w}`);
+  }
+  const n = (h / patchSize) * (w / patchSize);
+  if (n > 65535) fail('$.patchify.patchSize', `grid of ${n} patches exceeds the uint16 position range`);
+  const channels = p.patchify.channels ?? 3;
+  for (const key of ['mean', 'std'] as const) {
+    const v = p.patchify[key];
+    if (v && v.length !== channels) fail(`$.patchify.${key}`, `expected ${channels} values (one per channel), got ${v.length}`);
+  }
+  return n;
+}
+
+function checkSources(p: Pipeline, names: string[], at: string, fail: Fail): void {
+  names.forEach((s, j) => {
+    if (!(s in p.sources)) fail(`${at}.sources[${j}]`, `unknown source ${show(s)}; sources are ${show(Object.keys(p.sources))}`);
+  });
+}
+
+function checkMaterialize(p: Pipeline, s: MaterializeStage, at: string, seen: Map<string, Stage>, n: number, fail: Fail): void {
+  checkSources(p, s.sources, at, fail);
+  const hasKeep = s.keep !== undefined;
+  const hasK = s.k !== undefined;
+  if (s.policy === 'full' && (hasKeep || hasK || s.keepFrom)) fail(`${at}.policy`, 'policy "full" keeps every patch: remove keep, k and keepFrom');
+  if (s.policy !== 'full' && [hasKeep, hasK, s.keepFrom !== undefined].filter(Boolean).length !== 1) {
+    fail(at, `policy ${show(s.policy)} needs exactly one of keep, k or keepFrom`);
+  }
+  if (hasK && (s.k as number) > n) fail(`${at}.k`, `k = ${s.k} exceeds the ${n} patches of the grid`);
+  if (s.policy === 'ticket') {
+    const sc = s.scores === undefined ? undefined : seen.get(s.scores);
+    if (!sc || sc.kind !== 'score') fail(`${at}.scores`, `policy "ticket" needs "scores": the name of an earlier score stage`);
+    const missing = s.sources.filter((src) => !(sc as ScoreStage).sources.includes(src));
+    if (missing.length > 0) fail(`${at}.sources`, `score stage ${show(sc.name)} does not score ${show(missing)}`);
+    if (s.keepFrom === 'evit-rate' && (sc as ScoreStage).mode !== undefined && (sc as ScoreStage).mode !== 'evit') {
+      fail(`${at}.keepFrom`, `"evit-rate" needs an evit score stage; ${show(sc.name)} is ${show((sc as ScoreStage).mode)}`);
+    }
+  } else {
+    if (s.scores !== undefined) fail(`${at}.scores`, `only policy "ticket" takes scores`);
+    if (s.keepFrom !== undefined) fail(`${at}.keepFrom`, `only policy "ticket" takes keepFrom`);
+  }
+}
+
+function checkScore(p: Pipeline, s: ScoreStage, at: string, seen: Map<string, Stage>, fail: Fail): void {
+  checkSources(p, s.sources, at, fail);
+  if (typeof s.selector === 'string') {
+    const t = seen.get(s.selector);
+    if (!t || t.kind !== 'train') fail(`${at}.selector`, `no earlier train stage named ${show(s.selector)} (or give {"checkpoint": …})`);
+    if ((t.seeds ?? [0]).length !== 1 || t.keep) fail(`${at}.selector`, `selector stage ${show(t.name)} must train exactly one model (one seed, no keep list)`);
+  }
+  const mode = s.mode ?? 'evit';
+  if (mode !== 'evit' && (s.rate !== undefined || s.blocks !== undefined)) fail(`${at}.mode`, `rate and blocks apply to mode "evit" only`);
+  if (mode !== 'cls-attn' && s.layer !== undefined) fail(`${at}.layer`, `layer applies to mode "cls-attn" only`);
+}
+
+function checkTrain(s: TrainStage, at: string, seen: Map<string, Stage>, fail: Fail): void {
+  const keeps: (number | null)[] = s.keep ?? [null];
+  const refs: [string, string][] = [[`${at}.train`, s.train], ...(s.eval ?? []).map((r, j): [string, string] => [`${at}.eval[${j}]`, r])];
+  for (const [path, text] of refs) {
+    if (text.includes('{keep}') && !s.keep) fail(path, `${show(text)} uses {keep} but the stage has no keep list`);
+    for (const keep of keeps) {
+      const ref = parseDatasetRef(substituteKeep(text, keep));
+      if (!ref) fail(path, `${show(text)} is not a dataset reference <materialize stage>[@<keep>]/<source>`);
+      const m = seen.get(ref.stage);
+      if (!m || m.kind !== 'materialize') fail(path, `no earlier materialize stage named ${show(ref.stage)}`);
+      if (!m.sources.includes(ref.source)) fail(path, `materialize stage ${show(m.name)} has no source ${show(ref.source)}`);
+      const list = Array.isArray(m.keep);
+      if (list && ref.keep === null) fail(path, `stage ${show(m.name)} has several keep values: write ${m.name}@<keep>/${ref.source}`);
+      if (!list && ref.keep !== null) fail(path, `stage ${show(m.name)} has a single dataset per source: drop @${formatKeep(ref.keep)}`);
+      if (list && ref.keep !== null && !(m.keep as number[]).some((k) => formatKeep(k) === formatKeep(ref.keep as number))) {
+        fail(path, `stage ${show(m.name)} has no keep ${formatKeep(ref.keep)}; it has ${show(m.keep)}`);
+      }
+    }
+  }
+  if (s.epochs === undefined && s.steps === undefined) fail(at, 'give epochs or steps');
+}

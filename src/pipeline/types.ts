@@ -1,0 +1,99 @@
+/**
+ * Pipeline file types (mirror schemas/pipeline.schema.json). A pipeline names its sources, the
+ * patch geometry and an ordered list of stages; every stage is a library call.
+ */
+import type { SourceConfig } from '../sources/types.js';
+import type { ResizeMode } from '../patchify/types.js';
+
+export interface PatchifySpec {
+  imageSize: number | [number, number];
+  patchSize: number;
+  channels?: 1 | 3;
+  resize?: ResizeMode;
+  cropPct?: number;
+  background?: [number, number, number];
+  limitInputPixels?: number;
+  mean?: number[];
+  std?: number[];
+}
+
+export interface MaterializeStage {
+  kind: 'materialize';
+  name: string;
+  policy: 'full' | 'random' | 'ticket';
+  sources: string[];
+  keep?: number | number[];
+  k?: number;
+  keepFrom?: 'evit-rate';
+  scores?: string;
+  seed?: number;
+  preview?: boolean;
+}
+
+export interface ScoreStage {
+  kind: 'score';
+  name: string;
+  selector: string | { checkpoint: string; model?: string };
+  sources: string[];
+  mode?: 'evit' | 'cls-attn' | 'rollout';
+  rate?: number;
+  blocks?: number[];
+  layer?: number;
+  batchSize?: number;
+}
+
+export interface TrainStage {
+  kind: 'train';
+  name: string;
+  model: string;
+  train: string;
+  eval?: string[];
+  keep?: number[];
+  seeds?: number[];
+  epochs?: number;
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  warmupEpochs?: number;
+  labelSmoothing?: number;
+  clipNorm?: number;
+  flip?: boolean;
+  evalEvery?: number;
+}
+
+export interface ReportPath {
+  label: string;
+  train: string;
+  eval: string;
+}
+
+export interface ReportStage {
+  kind: 'report';
+  name: string;
+  title?: string;
+  paths: ReportPath[];
+}
+
+export type Stage = MaterializeStage | ScoreStage | TrainStage | ReportStage;
+export type StageKind = Stage['kind'];
+
+export interface Pipeline {
+  name: string;
+  description?: string;
+  seed?: number;
+  concurrency?: number;
+  maxFailures?: number;
+  shardBytes?: number;
+  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  sources: Record<string, SourceConfig>;
+  patchify: PatchifySpec;
+  stages: Stage[];
+}
+
+/** A pipeline as loaded: validated, with paths resolved against the file's directory. */
+export interface LoadedPipeline {
+  file: string;
+  dir: string;
+  pipeline: Pipeline;
+}
