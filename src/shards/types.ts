@@ -95,6 +95,8 @@ export interface Manifest {
   /** sha256 over the shard hashes and metadata. */
   fingerprint: string;
   rows: number;
+  /** R: slots per shard (shard j holds the rows of slots [j·R, (j+1)·R)); informational, for resume. */
+  rowsPerShard?: number;
   meta: DatasetMeta;
   shards: ManifestShard[];
 }

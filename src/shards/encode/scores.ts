@@ -1,0 +1,67 @@
+/** Encodes score rows into record batches: id, label, scores [N], rank [N]. */
+import { InputError, show } from '../../util/errors.js';
+import type { BatchLayout } from '../ipc.js';
+import { gridSize } from '../schema.js';
+import type { DatasetMeta, ScoreRow } from '../types.js';
+import { bytes, EMPTY, IdLabelColumns } from './columns.js';
+import type { BatchEncoder } from './encoder.js';
+
+/** Checks that `rank` is a permutation of [0, n). */
+export function checkRank(id: string, rank: Uint16Array, n: number, seen: Uint8Array): void {
+  if (rank.length !== n) throw new InputError(`row ${show(id)}: rank has ${rank.length} entries, expected N = ${n}`);
+  seen.fill(0, 0, n);
+  for (let j = 0; j < n; j++) {
+    const r = rank[j];
+    if (r >= n || seen[r] === 1) throw new InputError(`row ${show(id)}: rank is not a permutation of [0, ${n}) (entry ${j} = ${r})`);
+    seen[r] = 1;
+  }
+}
+
+export class ScoreEncoder implements BatchEncoder<ScoreRow> {
+  private readonly cols: IdLabelColumns;
+  private readonly scores: Float32Array;
+  private readonly rank: Uint16Array;
+  private readonly seen: Uint8Array;
+  private readonly n: number;
+
+  constructor(meta: DatasetMeta, readonly capacity: number) {
+    this.n = gridSize(meta);
+    this.cols = new IdLabelColumns(capacity);
+    this.scores = new Float32Array(capacity * this.n);
+    this.rank = new Uint16Array(capacity * this.n);
+    this.seen = new Uint8Array(this.n);
+  }
+
+  get length(): number {
+    return this.cols.length;
+  }
+
+  append(row: ScoreRow): void {
+    if (row.scores.length !== this.n) {
+      throw new InputError(`row ${show(row.id)}: ${row.scores.length} scores, expected N = ${this.n}`);
+    }
+    checkRank(row.id, row.rank, this.n, this.seen);
+    const i = this.length;
+    this.scores.set(row.scores, i * this.n);
+    this.rank.set(row.rank, i * this.n);
+    this.cols.append(row.id, row.label);
+  }
+
+  layout(): BatchLayout {
+    const n = this.length;
+    const total = n * this.n;
+    return {
+      numRows: n,
+      nodes: [...this.cols.nodes(), [n, 0], [total, 0], [n, 0], [total, 0]],
+      buffers: [
+        ...this.cols.buffers(),
+        EMPTY, EMPTY, bytes(this.scores.subarray(0, total)),
+        EMPTY, EMPTY, bytes(this.rank.subarray(0, total)),
+      ],
+    };
+  }
+
+  reset(): void {
+    this.cols.reset();
+  }
+}

@@ -1,0 +1,96 @@
+/** Encodes ticket rows into record batches: id, label, patches, positions, scores. */
+import { InputError, show } from '../../util/errors.js';
+import type { BatchLayout } from '../ipc.js';
+import { gridSize, patchBytes } from '../schema.js';
+import type { DatasetMeta, TicketRow } from '../types.js';
+import { bytes, EMPTY, IdLabelColumns } from './columns.js';
+import type { BatchEncoder } from './encoder.js';
+
+/** Checks that `positions` are k strictly ascending indices in [0, n). */
+export function checkPositions(id: string, positions: Uint16Array, k: number, n: number): void {
+  if (positions.length !== k) throw new InputError(`row ${show(id)}: ${positions.length} positions, expected k = ${k}`);
+  let prev = -1;
+  for (let j = 0; j < k; j++) {
+    const p = positions[j];
+    if (p <= prev || p >= n) {
+      throw new InputError(`row ${show(id)}: position ${p} at ${j} is not ascending within [0, ${n})`);
+    }
+    prev = p;
+  }
+}
+
+export class TicketEncoder implements BatchEncoder<TicketRow> {
+  private readonly cols: IdLabelColumns;
+  private readonly patches: Uint8Array;
+  private readonly positions: Uint16Array;
+  private readonly scores: Float32Array;
+  private readonly k: number;
+  private readonly n: number;
+  private readonly patch: number;
+
+  constructor(meta: DatasetMeta, readonly capacity: number) {
+    this.k = meta.k;
+    this.n = gridSize(meta);
+    this.patch = patchBytes(meta);
+    this.cols = new IdLabelColumns(capacity);
+    this.patches = new Uint8Array(capacity * this.k * this.patch);
+    this.positions = new Uint16Array(capacity * this.k);
+    this.scores = new Float32Array(capacity * this.k);
+  }
+
+  get length(): number {
+    return this.cols.length;
+  }
+
+  append(row: TicketRow): void {
+    const rowPatch = this.k * this.patch;
+    if (row.patches.length !== rowPatch) {
+      throw new InputError(`row ${show(row.id)}: ${row.patches.length} patch bytes, expected k·p·p·C = ${rowPatch}`);
+    }
+    this.patches.set(row.patches, this.length * rowPatch);
+    this.appendMeta(row.id, row.label, row.positions, row.scores);
+  }
+
+  /** Appends a row whose patches are gathered from a full grid (N patches in raster order). */
+  appendFromGrid(id: string, label: number | null, grid: Uint8Array, positions: Uint16Array, scores: Float32Array): void {
+    if (grid.length !== this.n * this.patch) {
+      throw new InputError(`row ${show(id)}: grid has ${grid.length} bytes, expected N·p·p·C = ${this.n * this.patch}`);
+    }
+    checkPositions(id, positions, this.k, this.n);
+    const p = this.patch;
+    let at = this.length * this.k * p;
+    for (let j = 0; j < this.k; j++, at += p) {
+      const src = positions[j] * p;
+      this.patches.set(grid.subarray(src, src + p), at);
+    }
+    this.appendMeta(id, label, positions, scores);
+  }
+
+  private appendMeta(id: string, label: number | null, positions: Uint16Array, scores: Float32Array): void {
+    checkPositions(id, positions, this.k, this.n);
+    if (scores.length !== this.k) throw new InputError(`row ${show(id)}: ${scores.length} scores, expected k = ${this.k}`);
+    const i = this.length;
+    this.positions.set(positions, i * this.k);
+    this.scores.set(scores, i * this.k);
+    this.cols.append(id, label);
+  }
+
+  layout(): BatchLayout {
+    const n = this.length;
+    const kn = n * this.k;
+    return {
+      numRows: n,
+      nodes: [...this.cols.nodes(), [n, 0], [kn, 0], [kn * this.patch, 0], [n, 0], [kn, 0], [n, 0], [kn, 0]],
+      buffers: [
+        ...this.cols.buffers(),
+        EMPTY, EMPTY, EMPTY, this.patches.subarray(0, kn * this.patch),
+        EMPTY, EMPTY, bytes(this.positions.subarray(0, kn)),
+        EMPTY, EMPTY, bytes(this.scores.subarray(0, kn)),
+      ],
+    };
+  }
+
+  reset(): void {
+    this.cols.reset();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Arrow IPC stream framing, shared by the writer and the reader. Each message is
+ * `0xFFFFFFFF`, an int32 little-endian metadata length L (a multiple of 8 minus the 8-byte prefix
+ * is padded in), L bytes of flatbuffer `Message`, then the body. The stream ends with
+ * `0xFFFFFFFF 0x00000000`. Flatbuffers are encoded and decoded with apache-arrow's own codec.
+ */
+import { MessageHeader, type Schema } from 'apache-arrow';
+import { Message, RecordBatch as BatchHeader, FieldNode, BufferRegion } from 'apache-arrow/ipc/metadata/message';
+
+export const CONTINUATION = 0xffffffff;
+export const PREFIX_BYTES = 8;
+/** End-of-stream marker. */
+export const EOS = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
+
+export function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** A zero buffer used for padding (max 7 bytes, at most 63 for safety). */
+export const ZEROS = new Uint8Array(64);
+
+function frame(flatbuffer: Uint8Array): Uint8Array {
+  const total = align8(PREFIX_BYTES + flatbuffer.byteLength);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, CONTINUATION, true);
+  view.setInt32(4, total - PREFIX_BYTES, true);
+  out.set(flatbuffer, PREFIX_BYTES);
+  return out;
+}
+
+/** The framed schema message. */
+export function encodeSchemaMessage(schema: Schema): Uint8Array {
+  return frame(Message.encode(Message.from(schema)));
+}
+
+export interface BatchLayout {
+  numRows: number;
+  /** Field nodes in depth-first order: [length, nullCount]. */
+  nodes: ReadonlyArray<readonly [number, number]>;
+  /** Body buffers in order; each is written then zero-padded to 8 bytes. */
+  buffers: readonly Uint8Array[];
+}
+
+/** Body length of a batch (every buffer padded to 8 bytes). */
+export function bodyLength(batch: BatchLayout): number {
+  let n = 0;
+  for (const b of batch.buffers) n += align8(b.byteLength);
+  return n;
+}
+
+/** The framed record-batch message header for `batch` (its body follows). */
+export function encodeBatchHeader(batch: BatchLayout): Uint8Array {
+  const nodes = batch.nodes.map(([length, nulls]) => new FieldNode(length, nulls));
+  let offset = 0;
+  const regions = batch.buffers.map((b) => {
+    const region = new BufferRegion(offset, b.byteLength);
+    offset += align8(b.byteLength);
+    return region;
+  });
+  const header = new BatchHeader(batch.numRows, nodes, regions, null);
+  return frame(Message.encode(Message.from(header, offset)));
+}
+
+export interface DecodedMessage {
+  type: MessageHeader;
+  bodyLength: number;
+  message: Message;
+}
+
+/** Decodes a message flatbuffer (without its 8-byte prefix). Throws on malformed input. */
+export function decodeMessage(flatbuffer: Uint8Array): DecodedMessage {
+  const message = Message.decode(flatbuffer);
+  return { type: message.headerType, bodyLength: Number(message.bodyLength), message };
+}
+
+export { MessageHeader, BatchHeader };

@@ -1,0 +1,93 @@
+/**
+ * manifest.json: building it (fingerprint over metadata and shard hashes) and parsing it from
+ * untrusted bytes (size bound, JSON, structure, version, safe file names, consistent counts).
+ */
+import { ManifestError, show } from '../util/errors.js';
+import { canonicalJson, sha256Hex } from '../util/hash.js';
+import { arr, int, obj, oneOf, str, type Fail } from './check.js';
+import { checkMeta } from './meta.js';
+import { DatasetKind, FORMAT_NAME, FORMAT_VERSION, type DatasetMeta, type Manifest, type ManifestShard } from './types.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+/** Largest manifest a reader accepts (≈ 100k shards). */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+export const MAX_SHARDS = 100_000;
+/** Largest shard a reader accepts (1 TiB). */
+export const MAX_SHARD_BYTES = 2 ** 40;
+export const MAX_ROWS = 2 ** 31 - 1;
+/** Shard file names: one path component, no leading dot, `.arrow`. */
+export const SHARD_FILE_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,200}\.arrow$/;
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+export const FINGERPRINT_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+/** sha256 of the canonical JSON of format, version, kind, meta and the shard list. */
+export function datasetFingerprint(meta: DatasetMeta, shards: readonly ManifestShard[]): string {
+  const body = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    kind: meta.kind,
+    meta,
+    shards: shards.map(({ file, rows, bytes, sha256 }) => ({ file, rows, bytes, sha256 })),
+  };
+  return `sha256:${sha256Hex(canonicalJson(body))}`;
+}
+
+export function buildManifest(meta: DatasetMeta, shards: readonly ManifestShard[], rowsPerShard?: number): Manifest {
+  return {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    kind: meta.kind,
+    fingerprint: datasetFingerprint(meta, shards),
+    rows: shards.reduce((n, s) => n + s.rows, 0),
+    ...(rowsPerShard !== undefined ? { rowsPerShard } : {}),
+    meta,
+    shards: shards.map((s) => ({ ...s })),
+  };
+}
+
+/** The manifest's bytes: canonical JSON (sorted keys), 2-space indented, trailing newline. */
+export function serializeManifest(manifest: Manifest): string {
+  return `${JSON.stringify(JSON.parse(canonicalJson(manifest)), null, 2)}\n`;
+}
+
+function shard(v: unknown, path: string, fail: Fail): ManifestShard {
+  const s = obj(v, path, fail, { required: ['file', 'rows', 'bytes', 'sha256'] });
+  return {
+    file: str(s.file, `${path}.file`, fail, SHARD_FILE_PATTERN),
+    rows: int(s.rows, `${path}.rows`, fail, 0, MAX_ROWS),
+    bytes: int(s.bytes, `${path}.bytes`, fail, 8, MAX_SHARD_BYTES),
+    sha256: str(s.sha256, `${path}.sha256`, fail, SHA256_PATTERN),
+  };
+}
+
+/** Parses and validates manifest bytes. Throws a ManifestError naming `file` and the JSON path. */
+export function parseManifest(data: Uint8Array, file: string): Manifest {
+  const fail: Fail = (message) => {
+    throw new ManifestError(message, { file });
+  };
+  if (data.byteLength > MAX_MANIFEST_BYTES) fail(`${data.byteLength} bytes is larger than the ${MAX_MANIFEST_BYTES}-byte limit`);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+  } catch (err) {
+    fail(`not valid UTF-8 JSON (${err instanceof Error ? err.message.slice(0, 120) : 'parse error'})`);
+  }
+  const keys = { required: ['format', 'version', 'kind', 'fingerprint', 'rows', 'meta', 'shards'], optional: ['rowsPerShard'] };
+  const m = obj(json, '$', fail, keys);
+  if (m.format !== FORMAT_NAME) fail(`$.format: expected ${show(FORMAT_NAME)}, got ${show(m.format)}`);
+  if (m.version !== FORMAT_VERSION) fail(`$.version: unknown format version ${show(m.version)} (this reader knows ${FORMAT_VERSION})`);
+  const kind = oneOf(m.kind, '$.kind', fail, Object.values(DatasetKind));
+  str(m.fingerprint, '$.fingerprint', fail, FINGERPRINT_PATTERN);
+  const rows = int(m.rows, '$.rows', fail, 0, Number.MAX_SAFE_INTEGER);
+  if (m.rowsPerShard !== undefined) int(m.rowsPerShard, '$.rowsPerShard', fail, 1, MAX_ROWS);
+  const meta = checkMeta(m.meta, '$.meta', fail);
+  if (meta.kind !== kind) fail(`$.meta.kind: ${show(meta.kind)} differs from $.kind ${show(kind)}`);
+  const shards = arr(m.shards, '$.shards', fail, 0, MAX_SHARDS).map((s, i) => shard(s, `$.shards[${i}]`, fail));
+  const names = new Set(shards.map((s) => s.file));
+  if (names.size !== shards.length) fail('$.shards: duplicate file names');
+  const total = shards.reduce((n, s) => n + s.rows, 0);
+  if (total !== rows) fail(`$.rows: ${rows} differs from the sum of shard rows ${total}`);
+  const expected = datasetFingerprint(meta, shards);
+  if (m.fingerprint !== expected) fail(`$.fingerprint: ${show(m.fingerprint)} does not match the content (${expected})`);
+  return m as unknown as Manifest;
+}

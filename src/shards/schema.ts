@@ -1,0 +1,89 @@
+/**
+ * The Arrow schema of each dataset kind, built from its metadata, and the check that a shard's
+ * schema matches what its manifest promises. The schema is the contract: see schemas/README.md.
+ */
+import { Field, FixedSizeList, Float32, Int32, Schema, Uint16, Uint8, Utf8, type DataType } from 'apache-arrow';
+import { ShardError } from '../util/errors.js';
+import { canonicalJson } from '../util/hash.js';
+import { DatasetKind, METADATA_KEY, type DatasetMeta } from './types.js';
+
+/** Bytes of one patch: p · p · C. */
+export function patchBytes(meta: DatasetMeta): number {
+  return meta.patchSize * meta.patchSize * meta.channels;
+}
+
+/** Patches in the full grid: N = G_h · G_w. */
+export function gridSize(meta: DatasetMeta): number {
+  return meta.grid[0] * meta.grid[1];
+}
+
+function list(type: DataType, size: number): FixedSizeList {
+  return new FixedSizeList(size, new Field('item', type, false));
+}
+
+/** The Arrow schema (fields and `dlth` metadata) of a dataset with this metadata. */
+export function arrowSchema(meta: DatasetMeta): Schema {
+  const metadata = new Map([[METADATA_KEY, canonicalJson(meta)]]);
+  const head = [new Field('id', new Utf8(), false), new Field('label', new Int32(), true)];
+  if (meta.kind === DatasetKind.Scores) {
+    const n = gridSize(meta);
+    return new Schema(
+      [...head, new Field('scores', list(new Float32(), n), false), new Field('rank', list(new Uint16(), n), false)],
+      metadata,
+    );
+  }
+  const patches = list(list(new Uint8(), patchBytes(meta)), meta.k);
+  return new Schema(
+    [
+      ...head,
+      new Field('patches', patches, false),
+      new Field('positions', list(new Uint16(), meta.k), false),
+      new Field('scores', list(new Float32(), meta.k), false),
+    ],
+    metadata,
+  );
+}
+
+function describe(field: Field): string {
+  return `${field.name}: ${String(field.type)}${field.nullable ? ' (nullable)' : ''}`;
+}
+
+function typeEquals(a: DataType, b: DataType): boolean {
+  if (a.typeId !== b.typeId || String(a) !== String(b)) return false;
+  const ac = a.children ?? [];
+  const bc = b.children ?? [];
+  if (ac.length !== bc.length) return false;
+  return ac.every((c: Field, i: number) => typeEquals(c.type, bc[i].type));
+}
+
+/**
+ * Checks a shard's schema against the schema the manifest's metadata implies: same field names,
+ * types and nullability, and identical `dlth` metadata. Child field names are not checked (other
+ * writers name list items differently). Throws a ShardError naming `file`.
+ */
+export function checkSchema(actual: Schema, meta: DatasetMeta, file: string): void {
+  const expected = arrowSchema(meta);
+  if (actual.fields.length !== expected.fields.length) {
+    throw new ShardError(
+      `schema has ${actual.fields.length} fields (${actual.fields.map(describe).join(', ')}), expected ${expected.fields.map(describe).join(', ')}`,
+      { file },
+    );
+  }
+  expected.fields.forEach((want, i) => {
+    const got = actual.fields[i];
+    if (got.name !== want.name || got.nullable !== want.nullable || !typeEquals(got.type, want.type)) {
+      throw new ShardError(`schema field ${i} is ${describe(got)}, expected ${describe(want)}`, { file });
+    }
+  });
+  const raw = actual.metadata.get(METADATA_KEY);
+  if (raw === undefined) throw new ShardError(`schema metadata has no "${METADATA_KEY}" key`, { file });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ShardError(`schema metadata "${METADATA_KEY}" is not valid JSON`, { file });
+  }
+  if (canonicalJson(parsed) !== canonicalJson(meta)) {
+    throw new ShardError(`schema metadata "${METADATA_KEY}" differs from the manifest's meta`, { file });
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * One shard being written: a temporary file, bytes hashed as they are written, committed by an
+ * fsync and a rename. Any I/O failure removes the temporary file and throws an IoError naming the
+ * shard. Everything goes through the injectable Fs.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Hash } from 'node:crypto';
+import { ioError } from '../util/errors.js';
+import { newSha256 } from '../util/hash.js';
+import { syncDir, tempName, type Fs } from '../util/fsx.js';
+import { align8, encodeBatchHeader, EOS, ZEROS, type BatchLayout } from './ipc.js';
+import type { ManifestShard } from './types.js';
+
+export class ShardFile {
+  private readonly hash: Hash = newSha256();
+  private bytes = 0;
+  rows = 0;
+
+  private constructor(
+    readonly path: string,
+    private readonly tmp: string,
+    private readonly fh: FileHandle,
+    private readonly fs: Fs,
+  ) {}
+
+  /** Opens `<dir>/.<name>.tmp-<pid>` and writes the schema message. */
+  static async create(path: string, schemaMessage: Uint8Array, fs: Fs): Promise<ShardFile> {
+    const tmp = tempName(path);
+    let fh: FileHandle;
+    try {
+      fh = await fs.open(tmp, 'w');
+    } catch (err) {
+      throw ioError(err, path, 'create shard');
+    }
+    const file = new ShardFile(path, tmp, fh, fs);
+    await file.write([schemaMessage]);
+    return file;
+  }
+
+  /** Writes `parts` in order, hashing them; cleans up and throws IoError on failure. */
+  async write(parts: readonly Uint8Array[]): Promise<void> {
+    try {
+      for (const part of parts) {
+        if (part.byteLength === 0) continue;
+        let done = 0;
+        while (done < part.byteLength) {
+          const { bytesWritten } = await this.fh.write(part, done, part.byteLength - done);
+          done += bytesWritten;
+        }
+        this.hash.update(part);
+        this.bytes += part.byteLength;
+      }
+    } catch (err) {
+      await this.abort();
+      throw ioError(err, this.path, 'write shard');
+    }
+  }
+
+  /** Writes one record batch: header, then each body buffer padded to 8 bytes. */
+  async writeBatch(batch: BatchLayout): Promise<void> {
+    const parts: Uint8Array[] = [encodeBatchHeader(batch)];
+    for (const b of batch.buffers) {
+      parts.push(b);
+      const pad = align8(b.byteLength) - b.byteLength;
+      if (pad > 0) parts.push(ZEROS.subarray(0, pad));
+    }
+    await this.write(parts);
+    this.rows += batch.numRows;
+  }
+
+  /** Ends the stream, fsyncs, renames into place. Returns the manifest entry. */
+  async commit(file: string): Promise<ManifestShard> {
+    await this.write([EOS]);
+    try {
+      await this.fh.sync();
+      await this.fh.close();
+      await this.fs.rename(this.tmp, this.path);
+    } catch (err) {
+      await this.abort();
+      throw ioError(err, this.path, 'commit shard');
+    }
+    await syncDir(dirname(this.path), this.fs);
+    return { file, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+
+  /** Closes and removes the temporary file (best effort; never throws). */
+  async abort(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+    await this.fs.rm(this.tmp, { force: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The dataset writer: owns the shard lifecycle. Rows are buffered by a kind's encoder into record
+ * batches of `rowsPerBatch` rows; shard j holds slots [j·R, (j+1)·R) (R = rowsPerShard); each shard
+ * goes to a temporary name and is renamed when complete; a journal lets a rerun reuse complete
+ * shards (re-hashed); `finalize()` writes manifest.json last, atomically.
+ */
+import { join } from 'node:path';
+import { InputError, ShardError } from '../util/errors.js';
+import { fingerprint } from '../util/hash.js';
+import { nodeFs, removeStaleTemps, writeFileAtomic, type Fs } from '../util/fsx.js';
+import type { BatchEncoder } from './encode/encoder.js';
+import { ScoreEncoder } from './encode/scores.js';
+import { TicketEncoder } from './encode/tickets.js';
+import { hashFile } from './hashfile.js';
+import { encodeSchemaMessage } from './ipc.js';
+import { readJournal, removeJournal, writeJournal, type Journal, type JournalEntry } from './journal.js';
+import { shardFileName, shardLayout, type LayoutOptions, type ShardLayout } from './layout.js';
+import { buildManifest, MANIFEST_FILE, serializeManifest } from './manifest.js';
+import { arrowSchema } from './schema.js';
+import { ShardFile } from './shardfile.js';
+import { DatasetKind, type DatasetMeta, type Manifest, type ManifestShard, type ScoreRow, type TicketRow } from './types.js';
+
+export interface WriterOptions extends LayoutOptions {
+  dir: string;
+  meta: DatasetMeta;
+  fs?: Fs;
+  /** Reuse shards of an unfinished run with the same identity whose hash verifies (default true). */
+  resume?: boolean;
+  /** Extra identity of the run (e.g. the source fingerprint and size) for the resume journal. */
+  runKey?: string;
+}
+
+export interface FinalizeResult {
+  rows: number;
+  shards: number;
+  bytes: number;
+  /** Shards reused from an earlier run. */
+  reused: number;
+  manifest: Manifest;
+}
+
+export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
+  private readonly entries = new Map<number, ManifestShard>();
+  private readonly schemaMessage: Uint8Array;
+  private current: { index: number; file: ShardFile; auto: boolean } | null = null;
+  private nextAuto = 0;
+  private reusedCount = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly meta: DatasetMeta,
+    readonly layout: ShardLayout,
+    readonly encoder: E,
+    private readonly fs: Fs,
+    private readonly journal: Journal,
+    private readonly reused: Map<number, JournalEntry>,
+  ) {
+    this.schemaMessage = encodeSchemaMessage(arrowSchema(meta));
+  }
+
+  static async create<R, E2 extends BatchEncoder<R>>(options: WriterOptions, makeEncoder: (meta: DatasetMeta, rows: number) => E2): Promise<ShardWriter<R, E2>> {
+    const fs = options.fs ?? nodeFs;
+    const layout = shardLayout(options.meta, options);
+    const key = fingerprint({ meta: options.meta, layout, runKey: options.runKey ?? null });
+    try {
+      await fs.mkdir(options.dir, { recursive: true });
+    } catch (err) {
+      throw new InputError(`cannot create the output directory: ${String(err)}`, { file: options.dir, cause: err });
+    }
+    await removeStaleTemps(options.dir, fs);
+    const journal = options.resume === false ? { key, shards: {} } : await readJournal(options.dir, key, fs);
+    const reused = await verifyJournal(options.dir, journal, fs);
+    journal.shards = Object.fromEntries([...reused].map(([i, e]) => [String(i), e]));
+    await fs.rm(join(options.dir, MANIFEST_FILE), { force: true });
+    await writeJournal(options.dir, journal, fs);
+    const encoder = makeEncoder(options.meta, layout.rowsPerBatch);
+    return new ShardWriter<R, E2>(options.dir, options.meta, layout, encoder, fs, journal, reused);
+  }
+
+  /** A complete shard reused from an earlier run (hash verified), with its producer data. */
+  reusedShard(index: number): JournalEntry | undefined {
+    return this.reused.get(index);
+  }
+
+  /** Starts shard `index` (explicit mode). Reused shards are kept as they are: skip their rows. */
+  async beginShard(index: number, auto = false): Promise<void> {
+    if (this.current) throw new ShardError(`shard ${index} begun while shard ${this.current.index} is open`);
+    const file = shardFileName(index);
+    this.current = { index, auto, file: await ShardFile.create(join(this.dir, file), this.schemaMessage, this.fs) };
+  }
+
+  /** Appends a row to the open shard (auto mode opens and cuts shards every R rows). */
+  async write(row: Row): Promise<void> {
+    await this.writeVia((encoder) => encoder.append(row));
+  }
+
+  /** Appends a row through the encoder (e.g. TicketEncoder.appendFromGrid). */
+  async writeVia(append: (encoder: E) => void): Promise<void> {
+    if (!this.current) await this.beginShard(this.nextAuto++, true);
+    const current = this.current as NonNullable<typeof this.current>;
+    append(this.encoder);
+    if (this.encoder.length === this.encoder.capacity) await this.flush();
+    if (current.auto && current.file.rows === this.layout.rowsPerShard) await this.endShard();
+  }
+
+  /** Completes the open shard: last batch, end-of-stream, fsync, rename, journal. */
+  async endShard(extra?: unknown): Promise<ManifestShard> {
+    const current = this.current;
+    if (!current) throw new ShardError('endShard() without an open shard');
+    await this.flush();
+    this.current = null;
+    const entry = await current.file.commit(shardFileName(current.index));
+    this.entries.set(current.index, entry);
+    this.journal.shards[String(current.index)] = extra === undefined ? { shard: entry } : { shard: entry, extra };
+    await writeJournal(this.dir, this.journal, this.fs);
+    return entry;
+  }
+
+  /** Writes manifest.json (atomically, last) over shards 0 … count-1; throws if any is missing. */
+  async finalize(count?: number): Promise<FinalizeResult> {
+    if (this.current?.auto) await this.endShard();
+    if (this.current) throw new ShardError(`finalize() with shard ${this.current.index} still open`);
+    const n = count ?? Math.max(this.nextAuto, ...[...this.entries.keys(), ...this.reused.keys()].map((i) => i + 1));
+    const shards: ManifestShard[] = [];
+    for (let i = 0; i < n; i++) {
+      const entry = this.entries.get(i) ?? this.reused.get(i)?.shard;
+      if (!entry) throw new ShardError(`shard ${i} (${shardFileName(i)}) was never written`, { file: this.dir });
+      if (!this.entries.has(i)) this.reusedCount++;
+      shards.push(entry);
+    }
+    const manifest = buildManifest(this.meta, shards, this.layout.rowsPerShard);
+    await writeFileAtomic(join(this.dir, MANIFEST_FILE), serializeManifest(manifest), this.fs);
+    await removeJournal(this.dir, this.fs);
+    const bytes = shards.reduce((b, s) => b + s.bytes, 0);
+    return { rows: manifest.rows, shards: n, bytes, reused: this.reusedCount, manifest };
+  }
+
+  /** Drops the open shard's temporary file (after an error elsewhere). */
+  async abort(): Promise<void> {
+    await this.current?.file.abort();
+    this.current = null;
+    this.encoder.reset();
+  }
+
+  private async flush(): Promise<void> {
+    const current = this.current;
+    if (!current || this.encoder.length === 0) return;
+    const batch = this.encoder.layout();
+    try {
+      await current.file.writeBatch(batch);
+    } catch (err) {
+      this.current = null;
+      this.encoder.reset();
+      throw err;
+    }
+    this.encoder.reset();
+  }
+}
+
+async function verifyJournal(dir: string, journal: Journal, fs: Fs): Promise<Map<number, JournalEntry>> {
+  const out = new Map<number, JournalEntry>();
+  for (const [key, entry] of Object.entries(journal.shards)) {
+    const index = Number(key);
+    if (!Number.isSafeInteger(index) || entry.shard?.file !== shardFileName(index)) continue;
+    const digest = await hashFile(join(dir, entry.shard.file), fs).catch(() => null);
+    if (digest && digest.bytes === entry.shard.bytes && digest.sha256 === entry.shard.sha256) out.set(index, entry);
+  }
+  return out;
+}
+
+export function createTicketWriter(options: WriterOptions): Promise<ShardWriter<TicketRow, TicketEncoder>> {
+  if (options.meta.kind !== DatasetKind.Tickets) throw new InputError(`meta.kind is ${options.meta.kind}, expected tickets`);
+  return ShardWriter.create(options, (meta, rows) => new TicketEncoder(meta, rows));
+}
+
+export function createScoreWriter(options: WriterOptions): Promise<ShardWriter<ScoreRow, ScoreEncoder>> {
+  if (options.meta.kind !== DatasetKind.Scores) throw new InputError(`meta.kind is ${options.meta.kind}, expected scores`);
+  return ShardWriter.create(options, (meta, rows) => new ScoreEncoder(meta, rows));
+}
