@@ -14,6 +14,15 @@ export const ResizeMode = {
 } as const;
 export type ResizeMode = (typeof ResizeMode)[keyof typeof ResizeMode];
 
+/** Resampling kernel of the resize (sharp's kernels; 'cubic' is Catmull-Rom, like PIL's bicubic). */
+export const Interpolation = {
+  Nearest: 'nearest',
+  Linear: 'linear',
+  Cubic: 'cubic',
+  Lanczos3: 'lanczos3',
+} as const;
+export type Interpolation = (typeof Interpolation)[keyof typeof Interpolation];
+
 export interface PatchifyConfig {
   /** Target image height and width after resize and crop. */
   imageSize: [number, number];
@@ -29,6 +38,8 @@ export interface PatchifyConfig {
   /** Per-channel normalisation the model applies (recorded in shard metadata; pixels stay uint8). */
   mean: number[];
   std: number[];
+  /** Resize kernel; resolvePatchifyConfig fills 'cubic' (timm's DeiT eval uses bicubic). */
+  interpolation?: Interpolation;
 }
 
 export interface PatchGrid {

@@ -1,0 +1,126 @@
+/**
+ * Decoding with sharp: the only file that imports it. One sharp pipeline per image does
+ * orientation → resize → centre crop → alpha flattening → colour conversion → raw 8-bit pixels, so
+ * libvips never materialises the full-size image (JPEG shrink-on-load, sequential read).
+ *
+ * sharp settings (applied once, before the first decode; `configureDecoder` overrides them):
+ * - `sharp.concurrency(1)`: one libvips thread per image. We decode several images at once
+ *   (mapConcurrent), which already keeps every core busy; extra threads per image only contend
+ *   for the same cores on small photos.
+ * - `sharp.cache(false)`: every image is opened once, so libvips' operation cache only holds memory.
+ */
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { ImageError, InputError } from '../util/errors.js';
+import type { ImagePayload, RawImage } from '../sources/types.js';
+import { cropRaw, planTransform, type TransformPlan } from './transform.js';
+import type { PatchifyConfig } from './types.js';
+
+export type DecodeConfig = Pick<
+  PatchifyConfig,
+  'imageSize' | 'resize' | 'cropPct' | 'channels' | 'background' | 'limitInputPixels' | 'interpolation'
+>;
+
+let configured = false;
+
+/** Sets libvips threads per image (default 1) and disables its cache; see the file comment. */
+export function configureDecoder(options: { threadsPerImage?: number } = {}): void {
+  sharp.concurrency(options.threadsPerImage ?? 1);
+  sharp.cache(false);
+  configured = true;
+}
+
+function ensureConfigured(): void {
+  if (!configured) configureDecoder();
+}
+
+/** Turns a sharp/libvips failure into an ImageError with a short reason. */
+function imageError(err: unknown, file: string): ImageError {
+  const msg = err instanceof Error ? err.message : String(err);
+  let reason: string;
+  if (/buffer is empty/i.test(msg)) reason = 'empty file (0 bytes)';
+  else if (/unsupported image format/i.test(msg)) reason = 'not an image (unrecognised format)';
+  else if (/pixel limit/i.test(msg)) reason = 'over the pixel limit (decompression-bomb guard)';
+  else if (/premature end|truncat|unexpected end|short read|EOF/i.test(msg)) reason = `truncated: ${msg}`;
+  else reason = `corrupt or undecodable: ${msg}`;
+  return new ImageError(reason, { file, cause: err });
+}
+
+function plan(width: number, height: number, config: DecodeConfig, file: string): TransformPlan {
+  try {
+    return planTransform(width, height, config, file);
+  } catch (err) {
+    if (err instanceof InputError) throw new ImageError(err.message.replace(`${file}: `, ''), { file, cause: err });
+    throw err;
+  }
+}
+
+/** The shared tail of both pipelines: resize, crop, flatten, colour, raw. */
+async function run(pipe: Sharp, p: TransformPlan, config: DecodeConfig, hasAlpha: boolean): Promise<RawImage> {
+  if (p.resize) pipe = pipe.resize(p.resize.width, p.resize.height, { fit: 'fill', kernel: config.interpolation ?? 'cubic' });
+  if (p.crop) pipe = pipe.extract(p.crop);
+  if (hasAlpha) {
+    const [r, g, b] = config.background;
+    pipe = pipe.flatten({ background: { r, g, b } });
+  }
+  pipe = pipe.toColourspace(config.channels === 1 ? 'b-w' : 'srgb');
+  const { data, info } = await pipe.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: info.channels as RawImage['channels'], data };
+}
+
+function checkOutput(image: RawImage, config: DecodeConfig, file: string): RawImage {
+  const [h, w] = config.imageSize;
+  if (image.width !== w || image.height !== h || image.channels !== config.channels) {
+    throw new ImageError(
+      `decoder produced ${image.width}×${image.height}×${image.channels}, expected ${w}×${h}×${config.channels}`,
+      { file },
+    );
+  }
+  return image;
+}
+
+async function decodeEncoded(file: string, bytes: Uint8Array, config: DecodeConfig): Promise<RawImage> {
+  if (bytes.length === 0) throw new ImageError('empty file (0 bytes)', { file });
+  const input = { limitInputPixels: config.limitInputPixels, failOn: 'error', autoOrient: true } as const;
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, input).metadata();
+  } catch (err) {
+    throw imageError(err, file);
+  }
+  const width = meta.autoOrient?.width ?? meta.width;
+  const height = meta.autoOrient?.height ?? meta.height;
+  if (!width || !height) throw new ImageError('no image dimensions in the header', { file });
+  if (width * height > config.limitInputPixels) {
+    throw new ImageError(`over the pixel limit: ${width}×${height} > ${config.limitInputPixels} pixels`, { file });
+  }
+  const p = plan(width, height, config, file);
+  try {
+    return checkOutput(await run(sharp(bytes, { ...input, sequentialRead: true }), p, config, !!meta.hasAlpha), config, file);
+  } catch (err) {
+    throw err instanceof ImageError ? err : imageError(err, file);
+  }
+}
+
+async function decodeRaw(file: string, image: RawImage, config: DecodeConfig): Promise<RawImage> {
+  const p = plan(image.width, image.height, config, file);
+  if (!p.resize && image.channels === config.channels) return p.crop ? cropRaw(image, p.crop) : image;
+  const { width, height, channels } = image;
+  try {
+    const pipe = sharp(image.data, { raw: { width, height, channels } });
+    return checkOutput(await run(pipe, p, config, channels === 2 || channels === 4), config, file);
+  } catch (err) {
+    throw err instanceof ImageError ? err : imageError(err, file);
+  }
+}
+
+/**
+ * Decodes a payload to config.imageSize × config.channels raw pixels. A raw payload that needs no
+ * resize or colour change never touches sharp (and is returned without a copy when uncropped).
+ * Throws ImageError naming the file and the reason.
+ */
+export async function decodeImage(payload: ImagePayload, config: DecodeConfig): Promise<RawImage> {
+  ensureConfigured();
+  return payload.kind === 'raw'
+    ? decodeRaw(payload.file, payload.image, config)
+    : decodeEncoded(payload.file, payload.bytes, config);
+}
