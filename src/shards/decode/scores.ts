@@ -1,0 +1,42 @@
+/** Decodes a score record batch into typed-array views (mirror of encode/scores.ts). */
+import { gridSize } from '../schema.js';
+import type { BatchHeader } from '../ipc.js';
+import type { DatasetMeta } from '../types.js';
+import { BatchCursor, f32, readIdLabel, u16, type IdLabel } from './columns.js';
+
+export interface ScoreBatch extends IdLabel {
+  numRows: number;
+  /** N, patches in the full grid. */
+  n: number;
+  /** numRows · N scores in raster order. */
+  scores: Float32Array;
+  /** numRows · N raster indices, best first (each row a permutation of [0, N)). */
+  rank: Uint16Array;
+}
+
+export function decodeScoreBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string): ScoreBatch {
+  const c = new BatchCursor(header, body, file, 6, 11);
+  const rows = c.numRows;
+  const n = gridSize(meta);
+  const idLabel = readIdLabel(c);
+  c.nextNode('scores', rows, 0);
+  c.nextNode('scores.item', rows * n, 0);
+  c.skipValidity('scores');
+  c.skipValidity('scores.item');
+  const scores = f32(c.nextBuffer('scores', 4 * rows * n));
+  c.nextNode('rank', rows, 0);
+  c.nextNode('rank.item', rows * n, 0);
+  c.skipValidity('rank');
+  c.skipValidity('rank.item');
+  const rank = u16(c.nextBuffer('rank', 2 * rows * n));
+  const seen = new Uint8Array(n);
+  for (let r = 0; r < rows; r++) {
+    seen.fill(0);
+    for (let j = r * n, end = j + n; j < end; j++) {
+      const v = rank[j];
+      if (v >= n || seen[v] === 1) c.fail(`column rank: row ${r} is not a permutation of [0, ${n})`);
+      seen[v] = 1;
+    }
+  }
+  return { ...idLabel, numRows: rows, n, scores, rank };
+}

@@ -1,0 +1,59 @@
+/** Decodes a ticket record batch into typed-array views (mirror of encode/tickets.ts). */
+import { gridSize, patchBytes } from '../schema.js';
+import type { BatchHeader } from '../ipc.js';
+import type { DatasetMeta } from '../types.js';
+import { BatchCursor, f32, readIdLabel, u16, type IdLabel } from './columns.js';
+
+export interface TicketBatch extends IdLabel {
+  numRows: number;
+  k: number;
+  /** Bytes per patch, p·p·C. */
+  patchBytes: number;
+  /** numRows · k · patchBytes bytes. */
+  patches: Uint8Array;
+  /** numRows · k ascending raster indices. */
+  positions: Uint16Array;
+  /** numRows · k scores. */
+  scores: Float32Array;
+}
+
+export function decodeTicketBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string): TicketBatch {
+  const c = new BatchCursor(header, body, file, 9, 15);
+  const n = c.numRows;
+  const k = meta.k;
+  const p = patchBytes(meta);
+  const idLabel = readIdLabel(c);
+  c.nextNode('patches', n, 0);
+  c.nextNode('patches.item', n * k, 0);
+  c.nextNode('patches.item.item', n * k * p, 0);
+  c.skipValidity('patches');
+  c.skipValidity('patches.item');
+  c.skipValidity('patches.item.item');
+  const patches = c.nextBuffer('patches', n * k * p);
+  c.nextNode('positions', n, 0);
+  c.nextNode('positions.item', n * k, 0);
+  c.skipValidity('positions');
+  c.skipValidity('positions.item');
+  const positions = u16(c.nextBuffer('positions', 2 * n * k));
+  c.nextNode('scores', n, 0);
+  c.nextNode('scores.item', n * k, 0);
+  c.skipValidity('scores');
+  c.skipValidity('scores.item');
+  const scores = f32(c.nextBuffer('scores', 4 * n * k));
+  checkPositionsBatch(c, positions, n, k, gridSize(meta));
+  return { ...idLabel, numRows: n, k, patchBytes: p, patches, positions, scores };
+}
+
+/** Every row's positions strictly ascending (hence unique) within [0, N). */
+function checkPositionsBatch(c: BatchCursor, positions: Uint16Array, n: number, k: number, grid: number): void {
+  for (let r = 0; r < n; r++) {
+    let prev = -1;
+    for (let j = r * k, end = j + k; j < end; j++) {
+      const v = positions[j];
+      if (v <= prev || v >= grid) {
+        c.fail(`column positions: row ${r} has ${v} at ${j - r * k}, not strictly ascending within [0, ${grid})`);
+      }
+      prev = v;
+    }
+  }
+}

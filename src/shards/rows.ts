@@ -1,0 +1,41 @@
+/**
+ * Row iterators over the batch iterators. By default each row owns copies of its arrays; with
+ * `view: true` rows are zero-copy views, valid only until the iterator moves past their batch.
+ */
+import { labelAt } from './decode/columns.js';
+import type { ScoreBatch } from './decode/scores.js';
+import type { TicketBatch } from './decode/tickets.js';
+import { scoreBatches, ticketBatches, type Dataset, type ReadOptions } from './reader.js';
+import type { ScoreRow, TicketRow } from './types.js';
+
+export interface RowOptions extends ReadOptions {
+  view?: boolean;
+}
+
+export function ticketRowAt(b: TicketBatch, i: number, view = false): TicketRow {
+  const k = b.k;
+  const patches = b.patches.subarray(i * k * b.patchBytes, (i + 1) * k * b.patchBytes);
+  const positions = b.positions.subarray(i * k, (i + 1) * k);
+  const scores = b.scores.subarray(i * k, (i + 1) * k);
+  return view
+    ? { id: b.ids[i], label: labelAt(b, i), patches, positions, scores }
+    : { id: b.ids[i], label: labelAt(b, i), patches: patches.slice(), positions: positions.slice(), scores: scores.slice() };
+}
+
+export function scoreRowAt(b: ScoreBatch, i: number, view = false): ScoreRow {
+  const scores = b.scores.subarray(i * b.n, (i + 1) * b.n);
+  const rank = b.rank.subarray(i * b.n, (i + 1) * b.n);
+  return { id: b.ids[i], label: labelAt(b, i), scores: view ? scores : scores.slice(), rank: view ? rank : rank.slice() };
+}
+
+export async function* ticketRows(ds: Dataset, options: RowOptions = {}): AsyncGenerator<TicketRow> {
+  for await (const b of ticketBatches(ds, options)) {
+    for (let i = 0; i < b.numRows; i++) yield ticketRowAt(b, i, options.view);
+  }
+}
+
+export async function* scoreRows(ds: Dataset, options: RowOptions = {}): AsyncGenerator<ScoreRow> {
+  for await (const b of scoreBatches(ds, options)) {
+    for (let i = 0; i < b.numRows; i++) yield scoreRowAt(b, i, options.view);
+  }
+}
