@@ -55,6 +55,8 @@ export interface IdxSourceConfig {
   split: 'train' | 'test';
   /** Use only the first `limit` samples of the split (in file order) — for quick runs. */
   limit?: number;
+  /** Optional class names (index = label), e.g. Fashion-MNIST's ten; labels must be below its length. */
+  classes?: string[];
 }
 
 export interface JsonlSourceConfig {

@@ -1,0 +1,86 @@
+/**
+ * Helpers shared by the sources: id ordering, the listing fingerprint, per-sample file reads with
+ * typed errors, and a bounded parallel stat.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { errnoCode, ImageError, InputError, ioError } from '../util/errors.js';
+import { newSha256 } from '../util/hash.js';
+
+/** Extensions (lower case, with dot) an imagefolder includes by default: what decode.ts reads. */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff'];
+
+/** Code-unit order: locale-independent, so every machine sorts ids the same way. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export interface ListingEntry {
+  id: string;
+  label: number | null;
+  /** Bytes of the sample's file (or pixels), -1 when it cannot be stat'ed. */
+  size: number;
+}
+
+/**
+ * The source fingerprint: sha256 over kind, class names and, per sample in id order, id, label and
+ * size. It deliberately does not hash file contents (a listing of millions of files is cheap to
+ * fingerprint, their bytes are not): an edit that keeps a file's size is not detected. Sources
+ * that hold their pixels in memory (idx) add them through `extra`.
+ */
+export function listingFingerprint(
+  kind: string,
+  classes: readonly string[] | null,
+  entries: Iterable<ListingEntry>,
+  extra?: Uint8Array,
+): string {
+  const h = newSha256();
+  h.update(`dlth-source-v1\0${kind}\0${JSON.stringify(classes)}\0`);
+  for (const e of entries) h.update(`${e.id}\0${e.label ?? ''}\0${e.size}\n`);
+  if (extra) h.update(extra);
+  return `sha256:${h.digest('hex').slice(0, 16)}`;
+}
+
+/** Errors that concern one sample's file (skip and record it) rather than the machine. */
+const PER_FILE_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ELOOP', 'ENAMETOOLONG', 'ENOTDIR']);
+
+/** Reads one sample's file: ImageError for per-file problems, IoError for system failures. */
+export async function readSampleFile(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code && PER_FILE_CODES.has(code)) {
+      const why: Record<string, string> = {
+        ENOENT: 'file not found',
+        EACCES: 'permission denied',
+        EPERM: 'permission denied',
+        EISDIR: 'is a directory',
+        ELOOP: 'symlink loop',
+      };
+      throw new ImageError(`cannot read: ${why[code] ?? 'unreadable'} (${code})`, { file, cause: err });
+    }
+    throw ioError(err, file, 'read');
+  }
+}
+
+/**
+ * Sizes of many files (stat follows symlinks; -1 where it fails), 32 at a time by 32 workers
+ * pulling from a shared cursor, so millions of files need no million pending promises.
+ */
+export async function fileSizes(files: readonly string[]): Promise<Float64Array> {
+  const sizes = new Float64Array(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < files.length; i = next++) {
+      sizes[i] = await stat(files[i]).then((s) => s.size, () => -1);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, files.length) }, worker));
+  return sizes;
+}
+
+export function checkIndex(index: number, size: number, kind: string): void {
+  if (!Number.isInteger(index) || index < 0 || index >= size) {
+    throw new InputError(`${kind} source: sample index ${index} outside 0..${size - 1}`);
+  }
+}

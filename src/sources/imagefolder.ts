@@ -1,0 +1,108 @@
+/**
+ * `imagefolder`: torchvision's ImageFolder layout, `root/<class>/[sub-directories/]<image>`. Class index = the
+ * class directory names in sorted order; ids = paths relative to root with `/` separators.
+ * Differences from torchvision, on purpose: names starting with `.` are ignored (`.ipynb_checkpoints`,
+ * `._x.jpg`), and directories are followed through symlinks only once per real path, so a symlink
+ * loop cannot hang the listing. Unreadable directories are an InputError naming them.
+ */
+import { readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { extname, join } from 'node:path';
+import { errnoCode, InputError } from '../util/errors.js';
+import type { ImageFolderSourceConfig, ImagePayload, SampleRef, Source } from './types.js';
+import { checkIndex, compareIds, fileSizes, IMAGE_EXTENSIONS, listingFingerprint, readSampleFile } from './common.js';
+
+interface Found {
+  id: string;
+  label: number;
+  path: string;
+}
+
+async function listDir(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = errnoCode(err);
+    throw new InputError(`cannot read directory${code ? ` (${code})` : ''}`, { file: dir, cause: err });
+  }
+}
+
+/** 'dir', 'file' or null (other, or a dangling link) for an entry, following symlinks. */
+async function entryKind(dir: string, e: Dirent): Promise<'dir' | 'file' | null> {
+  if (e.isDirectory()) return 'dir';
+  if (e.isFile()) return 'file';
+  if (!e.isSymbolicLink()) return null;
+  try {
+    const s = await stat(join(dir, e.name));
+    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : null;
+  } catch (err) {
+    // A dangling link or a link loop: keep it if it looks like an image, so load() reports it.
+    return errnoCode(err) === 'ELOOP' || errnoCode(err) === 'ENOENT' ? 'file' : null;
+  }
+}
+
+class Walker {
+  readonly found: Found[] = [];
+  private readonly seen = new Set<string>();
+  constructor(private readonly extensions: ReadonlySet<string>) {}
+
+  async walk(dir: string, rel: string, label: number): Promise<void> {
+    const real = await realpath(dir).catch(() => dir);
+    if (this.seen.has(real)) return; // already listed through another path: a loop or a duplicate link
+    this.seen.add(real);
+    const entries = (await listDir(dir)).filter((e) => !e.name.startsWith('.'));
+    for (const e of entries) {
+      const kind = await entryKind(dir, e);
+      const path = join(dir, e.name);
+      if (kind === 'dir') await this.walk(path, `${rel}/${e.name}`, label);
+      else if (kind === 'file' && this.extensions.has(extname(e.name).toLowerCase())) {
+        this.found.push({ id: `${rel}/${e.name}`, label, path });
+      }
+    }
+  }
+}
+
+export class ImageFolderSource implements Source {
+  readonly kind = 'imagefolder';
+  constructor(
+    readonly root: string,
+    readonly classes: readonly string[],
+    private readonly samples: readonly Found[],
+    readonly fingerprint: string,
+  ) {}
+
+  get size(): number {
+    return this.samples.length;
+  }
+
+  ref(index: number): SampleRef {
+    checkIndex(index, this.samples.length, this.kind);
+    const s = this.samples[index];
+    return { id: s.id, label: s.label, location: s.path };
+  }
+
+  async load(index: number): Promise<ImagePayload> {
+    checkIndex(index, this.samples.length, this.kind);
+    const { path } = this.samples[index];
+    return { kind: 'encoded', file: path, bytes: await readSampleFile(path) };
+  }
+}
+
+export async function openImageFolder(config: ImageFolderSourceConfig): Promise<ImageFolderSource> {
+  const root = config.root;
+  const extensions = new Set((config.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
+  const top = (await listDir(root)).filter((e) => !e.name.startsWith('.'));
+  const classes: string[] = [];
+  for (const e of top) if ((await entryKind(root, e)) === 'dir') classes.push(e.name);
+  classes.sort(compareIds);
+  if (classes.length === 0) throw new InputError('no class sub-directories (expected root/<class>/<image>)', { file: root });
+  const walker = new Walker(extensions);
+  for (let label = 0; label < classes.length; label++) {
+    await walker.walk(join(root, classes[label]), classes[label], label);
+  }
+  const samples = walker.found.sort((a, b) => compareIds(a.id, b.id));
+  if (samples.length === 0) throw new InputError(`no images with extensions ${[...extensions].join(' ')}`, { file: root });
+  const sizes = await fileSizes(samples.map((s) => s.path));
+  const fp = listingFingerprint('imagefolder', classes, samples.map((s, i) => ({ id: s.id, label: s.label, size: sizes[i] })));
+  return new ImageFolderSource(root, classes, samples, fp);
+}
