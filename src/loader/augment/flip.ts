@@ -1,0 +1,62 @@
+/**
+ * Exact horizontal flip of a sparse ticket row, in place. A kept patch at (row, col) moves to
+ * (row, G_w−1−col) and its pixels are mirrored (each patch is p×p×C, row-major (row, col,
+ * channel)). Positions stay ascending: flipping reverses the column order within each grid row
+ * and keeps the row order, so reversing each run of equal grid rows re-sorts positions, patches
+ * and scores together in O(k), no general sort needed. Flipping twice restores the row exactly.
+ */
+import { hashInts, hashString, Salt } from '../rng.js';
+
+export interface FlipGeometry {
+  /** Patch side p in pixels. */
+  patchSize: number;
+  channels: number;
+  /** G_w: patches per grid row. */
+  gridWidth: number;
+}
+
+/** Writes the horizontal mirror of the patch at `src[from…]` to `dst[to…]` (no overlap). */
+export function mirrorPatch(src: Uint8Array, from: number, dst: Uint8Array, to: number, p: number, c: number): void {
+  const rowBytes = p * c;
+  for (let r = 0; r < p; r++) {
+    const s = from + r * rowBytes;
+    const d = to + r * rowBytes + (p - 1) * c;
+    for (let x = 0; x < p; x++) {
+      for (let ch = 0; ch < c; ch++) dst[d - x * c + ch] = src[s + x * c + ch];
+    }
+  }
+}
+
+/**
+ * Flips one row: `positions` and `scores` hold k entries, `patches` k·p·p·C bytes. `scratch`
+ * needs p·p·C bytes (pass a reused one; allocated when absent).
+ */
+export function flipRow(patches: Uint8Array, positions: Uint16Array, scores: Float32Array, geo: FlipGeometry, scratch?: Uint8Array): void {
+  const { patchSize: p, channels: c, gridWidth: gw } = geo;
+  const size = p * p * c;
+  const tmp = scratch ?? new Uint8Array(size);
+  const k = positions.length;
+  let a = 0;
+  while (a < k) {
+    const gridRow = Math.floor(positions[a] / gw);
+    let b = a + 1;
+    while (b < k && Math.floor(positions[b] / gw) === gridRow) b++;
+    for (let i = a, j = b - 1; i <= j; i++, j--) {
+      mirrorPatch(patches, i * size, tmp, 0, p, c);
+      if (i !== j) mirrorPatch(patches, j * size, patches, i * size, p, c);
+      patches.set(tmp.subarray(0, size), j * size);
+      const pi = positions[i];
+      positions[i] = gridRow * gw + (gw - 1 - (positions[j] % gw));
+      positions[j] = gridRow * gw + (gw - 1 - (pi % gw));
+      const si = scores[i];
+      scores[i] = scores[j];
+      scores[j] = si;
+    }
+    a = b;
+  }
+}
+
+/** The per-sample flip decision: a fair coin seeded by (seed, epoch, sample id). */
+export function shouldFlip(seed: number, epoch: number, id: string): boolean {
+  return (hashInts(seed, epoch, Salt.Flip, hashString(id)) & 0x80000000) !== 0;
+}
