@@ -1,0 +1,76 @@
+/** `dlth inspect <dir> [--json]`: a summary of a dataset (manifest and label histogram). */
+import type { Command } from 'commander';
+import { labelAt } from '../shards/decode/columns.js';
+import { openDataset, scoreBatches, ticketBatches, type Dataset } from '../shards/reader.js';
+import { DatasetKind } from '../shards/types.js';
+import { formatBytes } from './verify.js';
+
+export interface DatasetSummary {
+  dir: string;
+  kind: string;
+  fingerprint: string;
+  rows: number;
+  shards: number;
+  bytes: number;
+  k: number;
+  grid: [number, number];
+  imageSize: [number, number];
+  patchSize: number;
+  channels: number;
+  policy: string | null;
+  keep: number;
+  seed: number | null;
+  selector: Dataset['meta']['selector'];
+  source: Dataset['meta']['source'];
+  /** label (or "null") → rows. */
+  labels: Record<string, number>;
+}
+
+export async function summarize(dir: string): Promise<DatasetSummary> {
+  const ds = await openDataset(dir);
+  const { meta, manifest } = ds;
+  const labels: Record<string, number> = {};
+  const batches = manifest.kind === DatasetKind.Tickets ? ticketBatches(ds) : scoreBatches(ds);
+  for await (const b of batches) {
+    for (let i = 0; i < b.numRows; i++) {
+      const key = String(labelAt(b, i));
+      labels[key] = (labels[key] ?? 0) + 1;
+    }
+  }
+  return {
+    dir: ds.store.location, kind: manifest.kind, fingerprint: manifest.fingerprint, rows: manifest.rows,
+    shards: manifest.shards.length, bytes: manifest.shards.reduce((n, s) => n + s.bytes, 0),
+    k: meta.k, grid: meta.grid, imageSize: meta.imageSize, patchSize: meta.patchSize, channels: meta.channels,
+    policy: meta.policy, keep: meta.keep, seed: meta.seed, selector: meta.selector, source: meta.source, labels,
+  };
+}
+
+export function formatSummary(s: DatasetSummary): string {
+  const names = s.source.classes;
+  const hist = Object.entries(s.labels)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([label, n]) => `    ${label.padStart(5)} ${names && label !== 'null' ? (names[Number(label)] ?? '').padEnd(16) : ''} ${n}`);
+  return [
+    `dataset   ${s.dir}`,
+    `kind      ${s.kind}  (${s.fingerprint})`,
+    `rows      ${s.rows} in ${s.shards} shards, ${formatBytes(s.bytes)}`,
+    `image     ${s.imageSize.join('×')} px, ${s.channels} channel(s), patch ${s.patchSize} px, grid ${s.grid.join('×')} = ${s.grid[0] * s.grid[1]}`,
+    `tickets   k = ${s.k} (keep ${s.keep}), policy ${s.policy ?? '-'}, seed ${s.seed ?? '-'}`,
+    `selector  ${s.selector ? `${s.selector.model} ${s.selector.mode} ${s.selector.fingerprint}` : '-'}`,
+    `source    ${s.source.kind}${s.source.split ? ` (${s.source.split})` : ''} ${s.source.fingerprint}`,
+    'labels',
+    ...hist,
+  ].join('\n');
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('summarise a dataset: rows, shards, bytes, k, grid, policy, labels, selector, source')
+    .argument('<dir>', 'dataset directory')
+    .option('--json', 'print JSON')
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const s = await summarize(dir);
+      process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatSummary(s)}\n`);
+    });
+}

@@ -1,0 +1,6 @@
+/** Public API of the tickets stage. */
+export { materialize, ERRORS_FILE, type MaterializeOptions, type MaterializeResult } from './materialize.js';
+export { resolveK, ticketMeta, type KeepSpec, type TicketMetaInput } from './meta.js';
+export { ScoreCursor } from './scorecursor.js';
+export { failureRecord, serializeFailures, type FailureRecord } from './failures.js';
+export * from './policies/index.js';

@@ -1,0 +1,120 @@
+/**
+ * materialize: source → patchify → policy → ticket shards. Shard j holds the samples of source
+ * slots [j·R, (j+1)·R) that decoded; failed samples are recorded in errors.jsonl. Complete shards
+ * of an interrupted run are reused (hash verified). Output is byte-identical whatever the
+ * concurrency.
+ */
+import { join } from 'node:path';
+import { mapConcurrent, patchify as realPatchify, range } from '../patchify/index.js';
+import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
+import { shardCount, shardSlots } from '../shards/layout.js';
+import type { FinalizeResult } from '../shards/writer.js';
+import { createTicketWriter } from '../shards/writer.js';
+import type { Policy } from '../shards/types.js';
+import type { ImagePayload, Source } from '../sources/types.js';
+import { throwIfStopped, stopSignal } from '../util/abort.js';
+import { InputError, TooManyFailuresError } from '../util/errors.js';
+import { nodeFs, writeFileAtomic, type Fs } from '../util/fsx.js';
+import { createProgress } from '../util/progress.js';
+import { failureRecord, serializeFailures, type FailureRecord } from './failures.js';
+import { resolveK, ticketMeta } from './meta.js';
+import { getPolicy } from './policies/index.js';
+import { ScoreCursor } from './scorecursor.js';
+import { sampleSelection } from './select.js';
+
+export const ERRORS_FILE = 'errors.jsonl';
+
+export interface MaterializeOptions {
+  source: Source;
+  patchify: PatchifyConfig;
+  policy: Policy;
+  k?: number;
+  keep?: number;
+  seed?: number;
+  out: string;
+  shardBytes?: number;
+  batchBytes?: number;
+  concurrency?: number;
+  /** Score dataset directory (policies that need scores). */
+  scores?: string;
+  /** Failed samples tolerated (default 0). */
+  maxFailures?: number;
+  progress?: boolean;
+  split?: string;
+  fs?: Fs;
+  signal?: AbortSignal;
+  /** Injectable for tests; default: the patchify stage. */
+  patchifyFn?: (payload: ImagePayload, config: PatchifyConfig) => Promise<PatchGrid>;
+}
+
+export interface MaterializeResult extends FinalizeResult {
+  failures: number;
+}
+
+export async function materialize(options: MaterializeOptions): Promise<MaterializeResult> {
+  const { source, patchify: cfg } = options;
+  const spec = getPolicy(options.policy);
+  const n = (cfg.imageSize[0] / cfg.patchSize) * (cfg.imageSize[1] / cfg.patchSize);
+  const { k, keep, kDerivation } = resolveK(options.policy, n, options);
+  const seed = spec.seeded ? (options.seed ?? 0) : null;
+  const cursor = spec.needsScores ? await ScoreCursor.open(requireScores(options)) : null;
+  const meta = ticketMeta({ patchify: cfg, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
+    selector: cursor?.dataset.meta.selector ?? null });
+  const fs = options.fs ?? nodeFs;
+  const writer = await createTicketWriter({ dir: options.out, meta, fs, shardBytes: options.shardBytes, batchBytes: options.batchBytes,
+    runKey: `${source.fingerprint}:${source.size}:${cursor?.dataset.manifest.fingerprint ?? ''}` });
+  const count = shardCount(source.size, writer.layout);
+  const failures: FailureRecord[] = [];
+  const progress = createProgress({ label: 'materialize', total: source.size, unit: 'img', quiet: options.progress === false });
+  const run = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
+  const signal = options.signal ?? stopSignal;
+  try {
+    for (let j = 0; j < count; j++) {
+      throwIfStopped(signal);
+      const [start, end] = shardSlots(j, source.size, writer.layout);
+      const reused = writer.reusedShard(j);
+      if (reused) {
+        failures.push(...((reused.extra as FailureRecord[] | undefined) ?? []));
+        progress.tick(end - start, `shard ${j} reused`);
+        continue;
+      }
+      await writer.beginShard(j);
+      const shardFailures: FailureRecord[] = [];
+      const work = async (payload: ImagePayload, index: number) => {
+        const ref = source.ref(index);
+        const scoreRow = cursor ? await cursor.get(ref.id) : undefined;
+        const grid = await run(payload, cfg);
+        return { ref, grid, selection: sampleSelection(spec, { id: ref.id, n, k, seed: seed ?? 0, scoreRow }, grid, meta) };
+      };
+      for await (const r of mapConcurrent(source, range(start, end), work, { concurrency: options.concurrency ?? 2 })) {
+        if (r.ok) {
+          const { ref, grid, selection } = r.value;
+          await writer.writeVia((enc) => enc.appendFromGrid(ref.id, ref.label, grid.patches, selection.positions, selection.scores));
+        } else {
+          shardFailures.push(failureRecord(source, r.index, r.error));
+        }
+        progress.tick();
+      }
+      await writer.endShard(shardFailures);
+      failures.push(...shardFailures);
+    }
+    await writeFileAtomic(join(options.out, ERRORS_FILE), serializeFailures(failures), fs);
+    const maxFailures = options.maxFailures ?? 0;
+    if (failures.length > maxFailures) {
+      throw new TooManyFailuresError(`${failures.length} samples failed (max ${maxFailures}); see ${ERRORS_FILE}`, failures.length, { file: join(options.out, ERRORS_FILE) });
+    }
+    const result = await writer.finalize(count);
+    progress.done(`${result.rows} rows in ${result.shards} shards`);
+    return { ...result, failures: failures.length };
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  } finally {
+    await cursor?.close();
+  }
+}
+
+function requireScores(options: MaterializeOptions): string {
+  if (!options.scores) throw new InputError(`policy ${options.policy} needs a score dataset (scores)`);
+  return options.scores;
+}

@@ -1,0 +1,71 @@
+/** Resolving k and building the dataset metadata of a materialized ticket dataset. */
+import type { PatchifyConfig } from '../patchify/types.js';
+import { DatasetKind, FORMAT_NAME, FORMAT_VERSION, type DatasetMeta, type Policy, type SelectorInfo } from '../shards/types.js';
+import type { Source } from '../sources/types.js';
+import { InputError, show } from '../util/errors.js';
+
+export interface KeepSpec {
+  k?: number;
+  keep?: number;
+}
+
+/** k and the recorded keep fraction: full → N; else an explicit k, or ceil(keep · N). */
+export function resolveK(policy: string, n: number, spec: KeepSpec): { k: number; keep: number; kDerivation: string } {
+  if (spec.k !== undefined && spec.keep !== undefined) throw new InputError('give either k or keep, not both');
+  if (policy === 'full') {
+    if ((spec.k !== undefined && spec.k !== n) || (spec.keep !== undefined && spec.keep !== 1)) {
+      throw new InputError(`policy full keeps all ${n} patches; k/keep must not be set otherwise`);
+    }
+    return { k: n, keep: 1, kDerivation: 'full' };
+  }
+  if (spec.k !== undefined) {
+    if (!Number.isInteger(spec.k) || spec.k < 1 || spec.k > n) throw new InputError(`k is ${show(spec.k)}, expected an integer in [1, ${n}]`);
+    return { k: spec.k, keep: spec.k / n, kDerivation: 'explicit' };
+  }
+  if (spec.keep === undefined) throw new InputError(`policy ${policy} needs k or keep`);
+  if (!(spec.keep > 0 && spec.keep <= 1)) throw new InputError(`keep is ${show(spec.keep)}, expected a fraction in (0, 1]`);
+  return { k: Math.min(n, Math.ceil(spec.keep * n - 1e-9)), keep: spec.keep, kDerivation: 'fraction' };
+}
+
+export interface TicketMetaInput {
+  patchify: PatchifyConfig;
+  policy: Policy;
+  k: number;
+  keep: number;
+  kDerivation: string;
+  seed: number | null;
+  source: Pick<Source, 'kind' | 'fingerprint' | 'classes'>;
+  split?: string;
+  selector?: SelectorInfo | null;
+  numClasses?: number | null;
+}
+
+export function ticketMeta(input: TicketMetaInput): DatasetMeta {
+  const { patchify: cfg } = input;
+  const p = cfg.patchSize;
+  const classes = input.source.classes ? [...input.source.classes] : null;
+  return {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    kind: DatasetKind.Tickets,
+    imageSize: [cfg.imageSize[0], cfg.imageSize[1]],
+    patchSize: p,
+    grid: [cfg.imageSize[0] / p, cfg.imageSize[1] / p],
+    channels: cfg.channels,
+    mean: [...cfg.mean],
+    std: [...cfg.std],
+    k: input.k,
+    keep: input.keep,
+    policy: input.policy,
+    kDerivation: input.kDerivation,
+    seed: input.seed,
+    selector: input.selector ?? null,
+    source: {
+      kind: input.source.kind,
+      fingerprint: input.source.fingerprint,
+      ...(input.split !== undefined ? { split: input.split } : {}),
+      classes,
+    },
+    numClasses: input.numClasses ?? classes?.length ?? null,
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The policy registry: name → policy. `ticket` (top-k of a score dataset's rank) is registered by
+ * the selector stage with `registerPolicy`.
+ */
+import { InputError, show } from '../../util/errors.js';
+import { fullPolicy } from './full.js';
+import { randomPolicy } from './random.js';
+import type { PolicySpec } from './types.js';
+
+const registry = new Map<string, PolicySpec>([
+  ['full', { select: fullPolicy, needsScores: false, seeded: false }],
+  ['random', { select: randomPolicy, needsScores: false, seeded: true }],
+]);
+
+export function registerPolicy(name: string, spec: PolicySpec): void {
+  registry.set(name, spec);
+}
+
+export function getPolicy(name: string): PolicySpec {
+  const spec = registry.get(name);
+  if (!spec) throw new InputError(`unknown policy ${show(name)} (known: ${[...registry.keys()].join(', ')})`);
+  return spec;
+}
+
+export function policyNames(): string[] {
+  return [...registry.keys()];
+}
+
+export { fullPolicy, randomPolicy };
+export { sampleRng, Xoshiro128 } from './prng.js';
+export type { PolicyContext, PolicyFn, PolicySpec, Selection } from './types.js';
