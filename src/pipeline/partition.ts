@@ -1,0 +1,54 @@
+/**
+ * The static partition of a sorted source among the workers of a job array. Worker i of N owns
+ * the rows [floor(i·n/N), floor((i+1)·n/N)): contiguous (so concatenating the workers' outputs in
+ * worker order gives the single-process order), disjoint, covering, sizes differing by at most
+ * one, and a pure function of (n, i, N), so a retried index always gets the same rows.
+ */
+import { join } from 'node:path';
+import { InputError, show } from '../util/errors.js';
+import type { WorkerSlot } from './context.js';
+
+export interface RowRange {
+  /** First row (inclusive), an index into the source sorted by id. */
+  start: number;
+  /** End row (exclusive). */
+  end: number;
+}
+
+/** The rows of `worker` among `n` sorted rows; the whole range [0, n) when not a worker. */
+export function partitionRange(n: number, worker: WorkerSlot | null): RowRange {
+  if (!Number.isSafeInteger(n) || n < 0) throw new InputError(`row count must be a non-negative integer, got ${show(n)}`);
+  if (worker === null) return { start: 0, end: n };
+  const { index, count } = worker;
+  if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(index) || index < 0 || index >= count) {
+    throw new InputError(`worker ${show(index)} of ${show(count)} is not a valid slot (0 ≤ i < N)`);
+  }
+  return { start: boundary(n, index, count), end: boundary(n, index + 1, count) };
+}
+
+/** floor(i·n/N) without overflowing 2^53 for large n·i. */
+function boundary(n: number, i: number, count: number): number {
+  const product = BigInt(n) * BigInt(i);
+  return Number(product / BigInt(count));
+}
+
+/** The directory name of worker i of N inside a dataset directory's `workers/`: `<i>-of-<N>`. */
+export function workerDirName(worker: WorkerSlot): string {
+  return `${worker.index}-of-${worker.count}`;
+}
+
+/** Parses a `<i>-of-<N>` directory name; null when the name is not one. */
+export function parseWorkerDirName(name: string): WorkerSlot | null {
+  const m = /^(0|[1-9]\d{0,8})-of-([1-9]\d{0,8})$/.exec(name);
+  if (!m) return null;
+  const slot = { index: Number(m[1]), count: Number(m[2]) };
+  return slot.index < slot.count ? slot : null;
+}
+
+/** The sub-directory a worker writes its part of a dataset into (relative to the dataset dir). */
+export const WORKERS_DIR = 'workers';
+
+/** Where a stage writes a dataset: `<dataset dir>/workers/<i>-of-<N>` in worker mode, else the dir itself. */
+export function workerDatasetDir(datasetDir: string, worker: WorkerSlot | null): string {
+  return worker === null ? datasetDir : join(datasetDir, WORKERS_DIR, workerDirName(worker));
+}
