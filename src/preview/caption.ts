@@ -1,0 +1,54 @@
+/**
+ * Caption text of a contact sheet (pure): the title and per-tile labels as one transparent SVG the
+ * size of the sheet, composited over the pixels by sharp (librsvg; DejaVu Sans or any sans font).
+ */
+import type { DatasetMeta } from '../shards/types.js';
+import { tileOrigin, type SheetLayout } from './sheet.js';
+
+export function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] ?? ch);
+}
+
+/** Shortens `text` to about `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, Math.max(1, max - 1))}…` : text;
+}
+
+/** The label caption: the class name when the metadata has one, else the number, else "—". */
+export function labelText(label: number | null, classes: readonly string[] | null): string {
+  if (label === null) return '—';
+  const name = classes?.[label];
+  return name !== undefined ? name : `class ${label}`;
+}
+
+/** One line describing the dataset: policy, k of N and the selector. */
+export function titleText(meta: DatasetMeta, name: string): string {
+  const n = meta.grid[0] * meta.grid[1];
+  const parts = [name, `${meta.policy ?? meta.kind}`, `k = ${meta.k}/${n} (${(100 * meta.k / n).toFixed(1)}%)`];
+  if (meta.kDerivation) parts.push(`k from ${meta.kDerivation}`);
+  const sel = meta.selector;
+  if (sel) {
+    const params = Object.entries(sel.params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ');
+    parts.push(`selector ${sel.mode}${params ? ` ${params}` : ''}`);
+  }
+  if (meta.seed !== null && meta.policy === 'random') parts.push(`seed ${meta.seed}`);
+  return parts.join('  ·  ');
+}
+
+/** SVG overlay with the title and one caption per tile (centred under it). */
+export function captionSvg(l: SheetLayout, title: string, captions: readonly string[]): string {
+  const font = `font-family="DejaVu Sans, Helvetica, Arial, sans-serif"`;
+  const maxChars = Math.max(4, Math.floor(l.tileWidth / 6.5));
+  const lines = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}">`,
+    `<text x="${l.pad}" y="${l.headerHeight - 8}" ${font} font-size="13" fill="#222">${escapeXml(clip(title, Math.floor(l.width / 7)))}</text>`,
+  ];
+  captions.forEach((c, i) => {
+    const { x, y } = tileOrigin(l, i);
+    const cx = x + l.tileWidth / 2;
+    const cy = y + l.tileHeight + l.captionHeight - 5;
+    lines.push(`<text x="${cx}" y="${cy}" ${font} font-size="11" fill="#333" text-anchor="middle">${escapeXml(clip(c, maxChars))}</text>`);
+  });
+  lines.push('</svg>');
+  return lines.join('\n');
+}

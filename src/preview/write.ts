@@ -1,0 +1,80 @@
+/**
+ * `writePreview`: a PNG contact sheet of the first n rows of a ticket dataset: kept patches shown,
+ * dropped ones hatched grey, a label caption per tile and a title line (policy, k, selector).
+ */
+import { basename, resolve } from 'node:path';
+import sharp from 'sharp';
+import { InputError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fsx.js';
+import { openDataset } from '../shards/reader.js';
+import { ticketRows } from '../shards/rows.js';
+import { DatasetKind, type DatasetMeta, type TicketRow } from '../shards/types.js';
+import { captionSvg, labelText, titleText } from './caption.js';
+import { composeSheet, sheetLayout } from './sheet.js';
+import { renderTile, tileScale, type RgbImage, type TileGeometry } from './tile.js';
+
+export interface PreviewOptions {
+  /** Output PNG file. */
+  out: string;
+  /** Tiles (the first n rows; fewer if the dataset is smaller). Default 16. */
+  n?: number;
+  /** Columns of the grid; default near-square. */
+  columns?: number;
+  /** Approximate tile size in pixels (small images are upscaled by an integer factor). Default 112. */
+  tileSize?: number;
+  /** Title prefix; default the dataset directory's name. */
+  name?: string;
+}
+
+export interface PreviewResult {
+  file: string;
+  width: number;
+  height: number;
+  tiles: number;
+}
+
+export const PREVIEW_DEFAULTS = { n: 16, tileSize: 112 } as const;
+const MAX_TILES = 1024;
+
+export function tileGeometry(meta: DatasetMeta): TileGeometry {
+  return { height: meta.imageSize[0], width: meta.imageSize[1], patchSize: meta.patchSize, gridW: meta.grid[1], channels: meta.channels };
+}
+
+/** Renders rows into a sheet (pure: returns the pixels and the caption SVG). */
+export function renderSheet(rows: readonly TicketRow[], meta: DatasetMeta, options: Omit<PreviewOptions, 'out'> & { name: string }): { image: RgbImage; svg: string } {
+  const g = tileGeometry(meta);
+  const scale = tileScale(g.height, g.width, options.tileSize ?? PREVIEW_DEFAULTS.tileSize);
+  const tiles = rows.map((r) => renderTile(r.patches, r.positions, g, scale));
+  const layout = sheetLayout(Math.max(1, rows.length), g.width * scale, g.height * scale, options.columns);
+  const classes = meta.source.classes;
+  const svg = captionSvg(layout, titleText(meta, options.name), rows.map((r) => labelText(r.label, classes)));
+  return { image: composeSheet(tiles, layout), svg };
+}
+
+/** Encodes pixels plus the caption overlay as PNG bytes. */
+export async function encodeSheet(image: RgbImage, svg: string): Promise<Uint8Array> {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+    .png({ compressionLevel: 9 })
+    .toBuffer();
+}
+
+/** Reads the first n rows of the ticket dataset in `datasetDir` and writes the sheet to `options.out`. */
+export async function writePreview(datasetDir: string, options: PreviewOptions): Promise<PreviewResult> {
+  const n = options.n ?? PREVIEW_DEFAULTS.n;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TILES) throw new InputError(`preview: n must be an integer in 1..${MAX_TILES}, got ${n}`);
+  const ds = await openDataset(datasetDir);
+  if (ds.manifest.kind !== DatasetKind.Tickets) {
+    throw new InputError(`preview needs a ticket dataset (patches); this is a ${ds.manifest.kind} dataset`, { file: datasetDir });
+  }
+  const rows: TicketRow[] = [];
+  for await (const row of ticketRows(ds)) {
+    rows.push(row);
+    if (rows.length >= n) break;
+  }
+  if (rows.length === 0) throw new InputError('preview: the dataset has no rows', { file: datasetDir });
+  const name = options.name ?? basename(resolve(datasetDir));
+  const { image, svg } = renderSheet(rows, ds.meta, { ...options, name });
+  await writeFileAtomic(options.out, await encodeSheet(image, svg));
+  return { file: options.out, width: image.width, height: image.height, tiles: rows.length };
+}
