@@ -1,0 +1,52 @@
+/** Synthetic ticket datasets written with the shard writer, as a single run or as N worker parts. */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTicketWriter } from '../../src/shards/writer.js';
+import { openDataset } from '../../src/shards/reader.js';
+import { ticketRows } from '../../src/shards/rows.js';
+import { DatasetKind, type DatasetMeta, type TicketRow } from '../../src/shards/types.js';
+import { partitionRange, workerDatasetDir } from '../../src/pipeline/partition.js';
+import type { WorkerSlot } from '../../src/pipeline/context.js';
+
+export const META: DatasetMeta = {
+  format: 'dlth', version: 1, kind: DatasetKind.Tickets, imageSize: [8, 8], patchSize: 4, grid: [2, 2], channels: 1,
+  mean: [0.5], std: [0.25], k: 2, keep: 0.5, policy: 'ticket', seed: null, selector: null,
+  source: { kind: 'synthetic', fingerprint: 'sha256:0000', classes: null }, numClasses: 10,
+};
+/** 5 rows per shard (a row is 84 bytes), so workers write several shards, the last one short. */
+export const SHARD_BYTES = 84 * 5;
+
+export function row(i: number): TicketRow {
+  const patches = new Uint8Array(2 * 16).map((_, j) => (i * 31 + j * 7) & 255);
+  return { id: `img-${String(i).padStart(5, '0')}`, label: i % 10, patches, positions: Uint16Array.of(i % 2, 2 + (i % 2)), scores: Float32Array.of(i / 3, -i) };
+}
+
+/** Writes rows of `range` into `dir` (a whole dataset: shards then manifest). */
+export async function writeRows(dir: string, start: number, end: number): Promise<void> {
+  const w = await createTicketWriter({ dir, meta: META, shardBytes: SHARD_BYTES });
+  for (let i = start; i < end; i++) await w.write(row(i));
+  await w.finalize();
+}
+
+/** Writes worker `slot`'s part of an n-row dataset into `<dataset>/workers/<i>-of-<N>/`. */
+export async function writeWorker(dataset: string, n: number, slot: WorkerSlot): Promise<void> {
+  const { start, end } = partitionRange(n, slot);
+  await writeRows(workerDatasetDir(dataset, slot), start, end);
+}
+
+export async function writeAllWorkers(dataset: string, n: number, count: number): Promise<void> {
+  for (let index = 0; index < count; index++) await writeWorker(dataset, n, { index, count });
+}
+
+/** Every row of a dataset (hashes verified while reading) and its metadata. */
+export async function readAll(dir: string): Promise<{ meta: DatasetMeta; rows: TicketRow[] }> {
+  const ds = await openDataset(dir, { kind: DatasetKind.Tickets });
+  const rows: TicketRow[] = [];
+  for await (const r of ticketRows(ds, { verifyHash: true })) rows.push(r);
+  return { meta: ds.meta, rows };
+}
+
+export function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `dlth-${prefix}-`));
+}
