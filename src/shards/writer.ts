@@ -44,6 +44,8 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
   private readonly schemaMessage: Uint8Array;
   private current: { index: number; file: ShardFile; auto: boolean } | null = null;
   private nextAuto = 0;
+  /** Auto mode: rows still to drop because their shard was reused from an earlier run. */
+  private skipping = 0;
   private reusedCount = 0;
 
   private constructor(
@@ -89,14 +91,26 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     this.current = { index, auto, file: await ShardFile.create(join(this.dir, file), this.schemaMessage, this.fs) };
   }
 
-  /** Appends a row to the open shard (auto mode opens and cuts shards every R rows). */
+  /**
+   * Appends a row to the open shard. Auto mode (no beginShard): shards are opened and cut every R
+   * rows, and the rows of a full shard reused from an earlier run are dropped instead of rewritten.
+   */
   async write(row: Row): Promise<void> {
     await this.writeVia((encoder) => encoder.append(row));
   }
 
   /** Appends a row through the encoder (e.g. TicketEncoder.appendFromGrid). */
   async writeVia(append: (encoder: E) => void): Promise<void> {
-    if (!this.current) await this.beginShard(this.nextAuto++, true);
+    if (!this.current && this.skipping === 0) {
+      const index = this.nextAuto++;
+      const reused = this.reused.get(index);
+      if (reused && reused.shard.rows === this.layout.rowsPerShard) this.skipping = this.layout.rowsPerShard;
+      else await this.beginShard(index, true);
+    }
+    if (this.skipping > 0) {
+      this.skipping--;
+      return;
+    }
     const current = this.current as NonNullable<typeof this.current>;
     append(this.encoder);
     if (this.encoder.length === this.encoder.capacity) await this.flush();
@@ -120,7 +134,7 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
   async finalize(count?: number): Promise<FinalizeResult> {
     if (this.current?.auto) await this.endShard();
     if (this.current) throw new ShardError(`finalize() with shard ${this.current.index} still open`);
-    const n = count ?? Math.max(this.nextAuto, ...[...this.entries.keys(), ...this.reused.keys()].map((i) => i + 1));
+    const n = count ?? (this.nextAuto > 0 ? this.nextAuto : Math.max(0, ...[...this.entries.keys()].map((i) => i + 1)));
     const shards: ManifestShard[] = [];
     for (let i = 0; i < n; i++) {
       const entry = this.entries.get(i) ?? this.reused.get(i)?.shard;
