@@ -1,0 +1,27 @@
+/** A tiny in-memory Source of synthetic raw images (some indices can be made to fail). */
+import type { PatchifyConfig } from '../../src/patchify/types.js';
+import { resolvePatchifyConfig } from '../../src/patchify/index.js';
+import type { ImagePayload, SampleRef, Source } from '../../src/sources/types.js';
+import { ImageError } from '../../src/util/errors.js';
+
+export function syntheticSource(size: number, side = 32, fail: ReadonlySet<number> = new Set()): Source {
+  const id = (i: number): string => `img-${String(i).padStart(4, '0')}`;
+  return {
+    kind: 'synthetic',
+    classes: ['a', 'b', 'c'],
+    fingerprint: `synthetic:${size}:${side}`,
+    size,
+    ref: (i: number): SampleRef => ({ id: id(i), label: i % 3, location: `mem#${i}` }),
+    load: async (i: number): Promise<ImagePayload> => {
+      await new Promise((r) => setTimeout(r, (i * 7) % 3));
+      if (fail.has(i)) throw new ImageError('synthetic decode failure', { file: `mem#${i}` });
+      const data = new Uint8Array(side * side * 3);
+      for (let j = 0; j < data.length; j++) data[j] = (i * 31 + j * 7) & 255;
+      return { kind: 'raw', file: `mem#${i}`, image: { width: side, height: side, channels: 3, data } };
+    },
+  };
+}
+
+export function smallPatchify(side = 32, patch = 8): PatchifyConfig {
+  return resolvePatchifyConfig({ imageSize: side, patchSize: patch, channels: 3, resize: 'none' });
+}
