@@ -1,0 +1,102 @@
+/**
+ * `evit`: EViT inference without token fusion (the paper's selector). At each pruning block, after
+ * attention and before the MLP, the block keeps the top ceil(r·n) of its n patch tokens by its own
+ * head-averaged CLS attention (prefix tokens always stay); later blocks see only the survivors.
+ * Blocks after the last pruning block cannot change the selection, so they are not run.
+ *
+ * Selection runs on the host (select.ts) from the downloaded CLS rows: exact ties are then broken by
+ * the lower raster index on every backend and batch size (the official torch.topk leaves them
+ * unspecified); survivors are gathered best first, like the official `topk(sorted=True)` + gather.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InputError, show } from '../../util/errors.js';
+import type { ViT } from '../../model/vit.js';
+import { combineStages, evitKeepCount, selectStage, type Selection, type StageResult } from '../select.js';
+import { onlyOptions, takeFloats } from './common.js';
+import { ModeName, type ModeFactory, type ModeOptions } from './types.js';
+
+export const EVIT_DEFAULT_RATE = 0.7;
+
+/**
+ * Default pruning blocks: the quarter points of the depth, floor(d/4), floor(d/2), floor(3d/4)
+ * (deduplicated, at least block 0) — [3, 6, 9] for depth 12 as in EViT/DeiT, [1, 2, 3] for depth 4,
+ * [1, 3, 4] for depth 6. Every stage has blocks of context before it, and the chain has three stages
+ * at any depth ≥ 4, so ticket sizes (k ≈ r³·N) mean the same thing across model sizes.
+ */
+export function defaultEvitBlocks(depth: number): number[] {
+  const q = [Math.floor(depth / 4), Math.floor(depth / 2), Math.floor((3 * depth) / 4)].map((b) => Math.max(0, Math.min(depth - 1, b)));
+  return [...new Set(q)];
+}
+
+interface EvitParams {
+  rate: number;
+  blocks: number[];
+}
+
+function resolveEvit(depth: number, options: ModeOptions): EvitParams {
+  onlyOptions(ModeName.Evit, options, ['rate', 'blocks']);
+  const rate = options.rate ?? EVIT_DEFAULT_RATE;
+  if (!(typeof rate === 'number' && rate > 0 && rate <= 1)) throw new InputError(`evit: rate must be in (0, 1], got ${show(rate)}`);
+  const blocks = options.blocks ?? defaultEvitBlocks(depth);
+  if (blocks.length === 0) throw new InputError('evit: blocks must list at least one block');
+  blocks.forEach((b, i) => {
+    if (!Number.isInteger(b) || b < 0 || b >= depth) throw new InputError(`evit: block ${show(b)} is outside the model's ${depth} blocks`);
+    if (i > 0 && b <= blocks[i - 1]) throw new InputError(`evit: blocks must be strictly ascending, got ${show(blocks)}`);
+  });
+  return { rate, blocks: [...blocks] };
+}
+
+/** Host side of one pruning stage for the whole batch: stages recorded, gather indices returned. */
+function pruneStage(scores: Float32Array, alive: Uint16Array[], stages: StageResult[][], keep: number, prefix: number): Int32Array {
+  const b = alive.length;
+  const n = alive[0].length;
+  const idx = new Int32Array(b * (prefix + keep));
+  for (let i = 0; i < b; i++) {
+    const st = selectStage(alive[i], scores.subarray(i * n, (i + 1) * n), keep);
+    stages[i].push(st);
+    alive[i] = st.order.slice(0, keep);
+    const row = i * (prefix + keep);
+    for (let j = 0; j < prefix; j++) idx[row + j] = j;
+    for (let j = 0; j < keep; j++) idx[row + prefix + j] = prefix + st.local[j];
+  }
+  return idx;
+}
+
+export const evitMode: ModeFactory = (model: ViT, options: ModeOptions) => {
+  const p = resolveEvit(model.config.depth, options);
+  const prunes = new Set(p.blocks);
+  const last = p.blocks[p.blocks.length - 1];
+  const { prefix, numPatches } = model.grid;
+  return {
+    name: ModeName.Evit,
+    params: { rate: p.rate, blocks: p.blocks },
+    async score(patches: tf.Tensor3D): Promise<Selection[]> {
+      const batch = patches.shape[0];
+      const alive = Array.from({ length: batch }, () => Uint16Array.from({ length: numPatches }, (_, i) => i));
+      const stages: StageResult[][] = Array.from({ length: batch }, () => []);
+      let x = model.embed(patches);
+      try {
+        for (let i = 0; i <= last; i++) {
+          const a = model.blocks[i].forwardAttention(x, { returnClsAttention: prunes.has(i) });
+          x.dispose();
+          x = a.x;
+          if (a.clsAttention) {
+            const n = alive[0].length;
+            const keep = evitKeepCount(n, p.rate);
+            const idx = pruneStage(await takeFloats(a.clsAttention), alive, stages, keep, prefix);
+            const cur = x;
+            x = tf.tidy(() => tf.gather(cur, tf.tensor2d(idx, [batch, prefix + keep], 'int32'), 1, 1) as tf.Tensor3D);
+            cur.dispose();
+          }
+          if (i === last) break;
+          const y = model.blocks[i].forwardMlp(x);
+          x.dispose();
+          x = y;
+        }
+      } finally {
+        x.dispose();
+      }
+      return stages.map((s) => combineStages(s, numPatches));
+    },
+  };
+};
