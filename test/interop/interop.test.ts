@@ -1,0 +1,56 @@
+/**
+ * Cross-implementation test: our shards read by pyarrow (full validation), Hugging Face datasets
+ * and polars, against values written here. Needs .venv (scripts/setup-python.sh): fails under CI
+ * when it is missing, skips with a message otherwise.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { materialize } from '../../src/tickets/materialize.js';
+import type { TicketRow } from '../../src/shards/types.js';
+import { readTickets, tempDir } from '../shards/helpers.js';
+import { smallPatchify, syntheticSource } from '../tickets/source.js';
+
+const PYTHON = join('.venv', 'bin', 'python');
+const missing = !existsSync(PYTHON);
+if (missing && process.env.CI) throw new Error(`${PYTHON} is missing: run scripts/setup-python.sh (the interop test must not be skipped in CI)`);
+
+function sha(parts: Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+function expected(rows: TicketRow[]): object {
+  const bytes = (a: Uint16Array | Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return {
+    ids: rows.map((r) => r.id),
+    labels: rows.map((r) => r.label),
+    patchesSha256: sha(rows.map((r) => r.patches)),
+    positionsSha256: sha(rows.map((r) => bytes(r.positions))),
+    scoresSha256: sha(rows.map((r) => bytes(r.scores))),
+  };
+}
+
+const cases = [
+  { name: 'random k=4 over several shards', policy: 'random' as const, keep: 0.25, shardBytes: 5_000, size: 37, patch: 8 },
+  { name: 'full k=N', policy: 'full' as const, keep: undefined, shardBytes: 1 << 20, size: 9, patch: 8 },
+  { name: 'random k=1, 16-px patches', policy: 'random' as const, keep: 0.01, shardBytes: 1 << 20, size: 5, patch: 16 },
+];
+
+for (const c of cases) {
+  test(`pyarrow, datasets and polars read our shards: ${c.name}`, { skip: missing ? `${PYTHON} missing: run scripts/setup-python.sh` : false }, async () => {
+    const dir = await tempDir();
+    await materialize({ source: syntheticSource(c.size), patchify: smallPatchify(32, c.patch), policy: c.policy, keep: c.keep, seed: 5, out: dir, shardBytes: c.shardBytes, progress: false });
+    const rows = await readTickets(dir);
+    const expectFile = join(await tempDir(), 'expected.json');
+    await writeFile(expectFile, JSON.stringify(expected(rows)));
+    const res = spawnSync(PYTHON, ['test/interop/read_shards.py', dir, expectFile], { encoding: 'utf8', env: { ...process.env, HF_DATASETS_OFFLINE: '1' } });
+    assert.equal(res.status, 0, `read_shards.py failed:\n${res.stdout}\n${res.stderr}`);
+    assert.match(res.stdout, /interop ok/);
+  });
+}
