@@ -1,0 +1,49 @@
+/**
+ * Matrix products with a custom gradient that never asks the backend for a transposed matmul:
+ * the wasm backend's BatchMatMul with transposeA/transposeB is about 10× slower than an explicit
+ * transpose followed by a plain matmul (measured on 2 cores: 95 ms vs 9 ms for [6400,256]·[256,64]ᵀ).
+ * Other backends keep the transpose flags, which they fuse for free.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DenseParams } from './params.js';
+
+function swapLast(x: tf.Tensor): tf.Tensor {
+  const r = x.rank;
+  const perm = x.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
+  return tf.transpose(x, perm);
+}
+
+/** a·bᵀ-free product helpers: aᵀ·b and a·bᵀ, by flags or explicit transposes depending on the backend. */
+function mmT(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
+  return tf.tidy(() => tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b));
+}
+
+/**
+ * `a · b` for a [..., m, k] and b [..., k, n] of equal rank (2-D or batched 3-D), differentiable in
+ * both arguments without transposed-matmul kernels on wasm.
+ */
+export const matMul: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor = tf.customGrad(
+  (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([a, b]);
+    return {
+      value: tf.matMul(a, b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sa, sb] = saved;
+        return [mmT(dy, sb, false, true), mmT(sa, dy, true, false)];
+      },
+    };
+  },
+) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/** Dense layer over the last axis: x [..., in] → [..., out] = x·W + b. */
+export function dense(x: tf.Tensor, p: DenseParams): tf.Tensor {
+  return tf.tidy(() => {
+    const inDim = x.shape[x.shape.length - 1];
+    const outDim = p.weight.shape[1] as number;
+    const y = matMul(tf.reshape(x, [-1, inDim]), p.weight);
+    const yb = p.bias ? tf.add(y, p.bias) : y;
+    return tf.reshape(yb, [...x.shape.slice(0, -1), outDim]);
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The ViT's parameters (`ViTParams`), their deterministic initialisation (`initWeights`) and
+ * lifetime helpers. Each parameter is a tf.Variable; `namedVariables` lists them under timm names.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { gridOf, type ViTConfig } from './configs.js';
+import type { BlockParams, DenseParams, NormParams } from './layers/params.js';
+import { mulberry32, truncNormal, uniform } from './rng.js';
+
+export interface ViTParams {
+  /** [p·p·C, D], input rows in (row, col, channel) order. */
+  patchEmbed: DenseParams;
+  /** [1, 1, D] */
+  clsToken: tf.Variable | null;
+  /** [1, 1, D], DeiT distillation token. */
+  distToken: tf.Variable | null;
+  /** [1, prefix + numPatches, D]: prefix tokens' rows first, then the patch grid in raster order. */
+  posEmbed: tf.Variable;
+  blocks: BlockParams[];
+  norm: NormParams;
+  head: DenseParams;
+  headDist: DenseParams | null;
+}
+
+const v = (data: Float32Array, shape: number[]): tf.Variable => tf.variable(tf.tensor(data, shape, 'float32'), true);
+
+function denseInit(inDim: number, outDim: number, bias: boolean, rand: () => number, std = 0.02): DenseParams {
+  return { weight: v(truncNormal(inDim * outDim, std, rand), [inDim, outDim]), bias: bias ? v(new Float32Array(outDim), [outDim]) : null };
+}
+
+function normInit(d: number): NormParams {
+  return { weight: v(new Float32Array(d).fill(1), [d]), bias: v(new Float32Array(d), [d]) };
+}
+
+/**
+ * Random weights like timm's VisionTransformer default init: Linear weights trunc_normal(std .02)
+ * and zero biases, LayerNorm ones/zeros, pos_embed and dist_token trunc_normal(.02), cls_token
+ * normal(1e-6), patch projection uniform(±1/√fan_in) (PyTorch's Conv2d default). Deterministic by seed.
+ */
+export function initWeights(config: ViTConfig, seed: number): ViTParams {
+  const rand = mulberry32(seed);
+  const g = gridOf(config);
+  const d = config.dim;
+  const pe = { weight: v(uniform(g.patchDim * d, 1 / Math.sqrt(g.patchDim), rand), [g.patchDim, d]), bias: v(uniform(d, 1 / Math.sqrt(g.patchDim), rand), [d]) };
+  const blocks: BlockParams[] = [];
+  for (let i = 0; i < config.depth; i++) {
+    blocks.push({
+      norm1: normInit(d),
+      attn: { qkv: denseInit(d, 3 * d, config.qkvBias, rand), proj: denseInit(d, d, true, rand) },
+      norm2: normInit(d),
+      mlp: { fc1: denseInit(d, g.mlpDim, true, rand), fc2: denseInit(g.mlpDim, d, true, rand) },
+    });
+  }
+  return {
+    patchEmbed: pe,
+    clsToken: config.classToken ? v(truncNormal(d, 1e-6, rand), [1, 1, d]) : null,
+    distToken: config.distilled ? v(truncNormal(d, 0.02, rand), [1, 1, d]) : null,
+    posEmbed: v(truncNormal((g.prefix + g.numPatches) * d, 0.02, rand), [1, g.prefix + g.numPatches, d]),
+    blocks,
+    norm: normInit(d),
+    head: denseInit(d, config.numClasses, true, rand),
+    headDist: config.distilled ? denseInit(d, config.numClasses, true, rand) : null,
+  };
+}
+
+/** Every parameter under its timm name, in a stable order (timm's state_dict order). */
+export function namedVariables(p: ViTParams): [string, tf.Variable][] {
+  const out: [string, tf.Variable][] = [];
+  const add = (name: string, x: tf.Variable | null): void => {
+    if (x) out.push([name, x]);
+  };
+  const addDense = (name: string, d: DenseParams): void => {
+    add(`${name}.weight`, d.weight);
+    add(`${name}.bias`, d.bias);
+  };
+  add('cls_token', p.clsToken);
+  add('dist_token', p.distToken);
+  add('pos_embed', p.posEmbed);
+  addDense('patch_embed.proj', p.patchEmbed);
+  p.blocks.forEach((b, i) => {
+    addDense(`blocks.${i}.norm1`, b.norm1);
+    addDense(`blocks.${i}.attn.qkv`, b.attn.qkv);
+    addDense(`blocks.${i}.attn.proj`, b.attn.proj);
+    addDense(`blocks.${i}.norm2`, b.norm2);
+    addDense(`blocks.${i}.mlp.fc1`, b.mlp.fc1);
+    addDense(`blocks.${i}.mlp.fc2`, b.mlp.fc2);
+  });
+  addDense('norm', p.norm);
+  addDense('head', p.head);
+  if (p.headDist) addDense('head_dist', p.headDist);
+  return out;
+}
+
+export function disposeParams(p: ViTParams): void {
+  for (const [, x] of namedVariables(p)) x.dispose();
+}
