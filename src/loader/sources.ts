@@ -1,0 +1,70 @@
+/**
+ * Several ticket datasets read as one: manifests validated, geometry checked to agree (k, patch
+ * size, channels, grid), and all shards numbered globally (dataset 0's shards first). The sample
+ * index space is the concatenation: global sample g lives in the shard whose offset range holds it.
+ */
+import { InputError, ManifestError } from '../util/errors.js';
+import { openDataset, type Dataset } from '../shards/reader.js';
+import { MANIFEST_FILE } from '../shards/manifest.js';
+import type { DatasetStore } from '../shards/store.js';
+import { DatasetKind, type DatasetMeta, type ManifestShard } from '../shards/types.js';
+import { shardOffsets } from './shuffle/types.js';
+import { openStore, type HttpStoreOptions } from './store/index.js';
+
+export interface ShardRef {
+  dataset: number;
+  entry: ManifestShard;
+}
+
+export interface Sources {
+  datasets: Dataset[];
+  /** Geometry and metadata of the first dataset (all agree on geometry). */
+  meta: DatasetMeta;
+  shards: ShardRef[];
+  /** Rows per global shard, and their start offsets (shards + 1 entries). */
+  shardRows: number[];
+  offsets: Float64Array;
+  rows: number;
+  maxShardRows: number;
+}
+
+/** Sample indices are uint32. */
+export const MAX_SAMPLES = 2 ** 32 - 1;
+
+const GEOMETRY = ['k', 'patchSize', 'channels', 'grid'] as const;
+
+function checkGeometry(first: Dataset, other: Dataset): void {
+  for (const key of GEOMETRY) {
+    const a = JSON.stringify(first.meta[key]);
+    const b = JSON.stringify(other.meta[key]);
+    if (a !== b) {
+      throw new ManifestError(`${key} is ${b}, but the first dataset (${first.store.location}) has ${a}; datasets read together must agree on k, patch size, channels and grid`, {
+        file: other.store.describe(MANIFEST_FILE),
+      });
+    }
+  }
+}
+
+export async function openSources(locations: ReadonlyArray<string | DatasetStore>, http: HttpStoreOptions = {}): Promise<Sources> {
+  if (locations.length === 0) throw new InputError('no dataset given');
+  const datasets: Dataset[] = [];
+  for (const loc of locations) {
+    const store = typeof loc === 'string' ? openStore(loc, http) : loc;
+    const ds = await openDataset(store, { kind: DatasetKind.Tickets });
+    if (datasets.length > 0) checkGeometry(datasets[0], ds);
+    datasets.push(ds);
+  }
+  const shards = datasets.flatMap((ds, dataset) => ds.manifest.shards.map((entry) => ({ dataset, entry })));
+  const shardRows = shards.map((s) => s.entry.rows);
+  const offsets = shardOffsets(shardRows);
+  if (offsets[shards.length] > MAX_SAMPLES) throw new InputError(`${offsets[shards.length]} rows in total exceed the loader's ${MAX_SAMPLES}`);
+  return {
+    datasets,
+    meta: datasets[0].meta,
+    shards,
+    shardRows,
+    offsets,
+    rows: offsets[shards.length],
+    maxShardRows: Math.max(0, ...shardRows),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * A DatasetStore over HTTP(S): the base URL of a served dataset directory (manifest.json and the
+ * shards beside it) reads like a local path. Uses Node's global fetch. Every request has a
+ * deadline for the response headers and an idle timeout between body chunks; bodies are capped
+ * (the manifest at the reader's limit, a shard at the size it announced); redirects are refused
+ * unless allowed (a redirect could point anywhere); every failure names the URL and the reason.
+ */
+import { IoError, ManifestError, ShardError, show } from '../../util/errors.js';
+import { MANIFEST_FILE, MAX_MANIFEST_BYTES, SHARD_FILE_PATTERN } from '../../shards/manifest.js';
+import type { DatasetStore, ShardSource } from '../../shards/store.js';
+import { BodyReader } from './body.js';
+
+export interface HttpStoreOptions {
+  /** Milliseconds to wait for response headers, and between two body chunks. Default 30 000. */
+  timeoutMs?: number;
+  /** Follow 3xx redirects (default false: a redirect is an error naming its target). */
+  followRedirects?: boolean;
+  /** Extra request headers (e.g. authorization). */
+  headers?: Record<string, string>;
+}
+
+export function isHttpUrl(location: string): boolean {
+  return /^https?:\/\//i.test(location);
+}
+
+type Kind = 'manifest' | 'shard';
+
+export class HttpStore implements DatasetStore {
+  readonly location: string;
+  private readonly base: URL;
+  private readonly timeoutMs: number;
+
+  constructor(baseUrl: string, private readonly options: HttpStoreOptions = {}) {
+    let url: URL;
+    try {
+      url = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+    } catch {
+      throw new ManifestError(`not a valid URL: ${show(baseUrl)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ManifestError(`unsupported URL scheme ${show(url.protocol)}`, { file: baseUrl });
+    url.search = '';
+    url.hash = '';
+    this.base = url;
+    this.location = url.href;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  describe(name: string): string {
+    return new URL(encodeURIComponent(name), this.base).href;
+  }
+
+  async readManifest(maxBytes = MAX_MANIFEST_BYTES): Promise<Uint8Array> {
+    const body = await this.get(MANIFEST_FILE, 'manifest', 'GET');
+    const declared = contentLength(body.response);
+    const url = this.describe(MANIFEST_FILE);
+    if (declared !== null && declared > maxBytes) {
+      await body.cancel();
+      throw new ManifestError(`${declared} bytes is larger than the ${maxBytes}-byte limit`, { file: url });
+    }
+    return body.readAll(maxBytes, (n) => new ManifestError(`more than the ${maxBytes}-byte limit (${n} bytes received)`, { file: url }));
+  }
+
+  async size(name: string): Promise<number> {
+    const body = await this.get(name, 'shard', 'HEAD');
+    await body.cancel();
+    const n = contentLength(body.response);
+    if (n === null) throw new ShardError('the server sent no Content-Length (needed to check the shard size)', { file: this.describe(name) });
+    return n;
+  }
+
+  async openShard(name: string): Promise<ShardSource> {
+    const body = await this.get(name, 'shard', 'GET');
+    const limit = contentLength(body.response) ?? Number.MAX_SAFE_INTEGER;
+    return body.source(limit, (n) => new ShardError(`the server sent more than the ${limit} bytes it announced (${n})`, { file: this.describe(name) }));
+  }
+
+  private async get(name: string, kind: Kind, method: 'GET' | 'HEAD'): Promise<BodyReader> {
+    const Err = kind === 'manifest' ? ManifestError : ShardError;
+    if (name !== MANIFEST_FILE && !SHARD_FILE_PATTERN.test(name)) {
+      throw new ManifestError(`shard file name ${show(name)} is not a plain file name in the dataset directory`, { file: this.location });
+    }
+    const url = this.describe(name);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { 'accept-encoding': 'identity', ...this.options.headers },
+        redirect: this.options.followRedirects ? 'follow' : 'manual',
+        signal: controller.signal,
+      });
+    } catch (err) {
+      const reason = controller.signal.aborted ? `no response within ${this.timeoutMs} ms` : describeFetchError(err);
+      throw new IoError(`${method} ${kind} failed: ${reason}`, { file: url, cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      const where = response.headers.get('location');
+      const detail = response.status >= 300 && response.status < 400 ? ` (redirect to ${show(where)}; not followed)` : '';
+      const missing = response.status === 404 ? (kind === 'manifest' ? ': no manifest.json here, not a dataset directory' : ': shard missing') : '';
+      throw new Err(`HTTP ${response.status} ${response.statusText}${detail}${missing}`, { file: url });
+    }
+    if (response.headers.get('content-encoding') && response.headers.get('content-encoding') !== 'identity') {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Err(`content-encoding ${show(response.headers.get('content-encoding'))} is not supported (serve the files as they are)`, { file: url });
+    }
+    return new BodyReader(response, url, this.timeoutMs);
+  }
+}
+
+function contentLength(response: Response): number | null {
+  const raw = response.headers.get('content-length');
+  if (raw === null || !/^\d+$/.test(raw)) return null;
+  return Number(raw);
+}
+
+function describeFetchError(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? ` (${String((cause as { code: unknown }).code)})` : '';
+  return `${cause instanceof Error ? cause.message : String(cause)}${code}`;
+}
