@@ -3,16 +3,20 @@
  * orientation → resize → centre crop → alpha flattening → colour conversion → raw 8-bit pixels, so
  * libvips never materialises the full-size image (JPEG shrink-on-load, sequential read).
  *
+ * The resize plan needs the oriented source size first: read from the JPEG markers (jpeg_header.ts)
+ * or, for other formats, from sharp's metadata(). The pipeline's own limitInputPixels still guards.
+ *
  * sharp settings (applied once, before the first decode; `configureDecoder` overrides them):
  * - `sharp.concurrency(1)`: one libvips thread per image. We decode several images at once
  *   (mapConcurrent), which already keeps every core busy; extra threads per image only contend
  *   for the same cores on small photos.
  * - `sharp.cache(false)`: every image is opened once, so libvips' operation cache only holds memory.
  */
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { ImageError, InputError } from '../util/errors.js';
 import type { ImagePayload, RawImage } from '../sources/types.js';
 import { cropRaw, planTransform, type TransformPlan } from './transform.js';
+import { readJpegHeader } from './jpeg_header.js';
 import type { PatchifyConfig } from './types.js';
 
 export type DecodeConfig = Pick<
@@ -78,9 +82,19 @@ function checkOutput(image: RawImage, config: DecodeConfig, file: string): RawIm
   return image;
 }
 
-async function decodeEncoded(file: string, bytes: Uint8Array, config: DecodeConfig): Promise<RawImage> {
-  if (bytes.length === 0) throw new ImageError('empty file (0 bytes)', { file });
-  const input = { limitInputPixels: config.limitInputPixels, failOn: 'error', autoOrient: true } as const;
+interface Header {
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+}
+
+/** Oriented size and alpha: from the JPEG markers when possible, else from sharp's metadata(). */
+async function readHeader(file: string, bytes: Uint8Array, input: SharpOptions): Promise<Header> {
+  const jpeg = readJpegHeader(bytes);
+  if (jpeg) {
+    const swap = jpeg.orientation >= 5;
+    return { width: swap ? jpeg.height : jpeg.width, height: swap ? jpeg.width : jpeg.height, hasAlpha: false };
+  }
   let meta: Metadata;
   try {
     meta = await sharp(bytes, input).metadata();
@@ -90,12 +104,19 @@ async function decodeEncoded(file: string, bytes: Uint8Array, config: DecodeConf
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
   if (!width || !height) throw new ImageError('no image dimensions in the header', { file });
+  return { width, height, hasAlpha: !!meta.hasAlpha };
+}
+
+async function decodeEncoded(file: string, bytes: Uint8Array, config: DecodeConfig): Promise<RawImage> {
+  if (bytes.length === 0) throw new ImageError('empty file (0 bytes)', { file });
+  const input: SharpOptions = { limitInputPixels: config.limitInputPixels, failOn: 'error', autoOrient: true };
+  const { width, height, hasAlpha } = await readHeader(file, bytes, input);
   if (width * height > config.limitInputPixels) {
     throw new ImageError(`over the pixel limit: ${width}×${height} > ${config.limitInputPixels} pixels`, { file });
   }
   const p = plan(width, height, config, file);
   try {
-    return checkOutput(await run(sharp(bytes, { ...input, sequentialRead: true }), p, config, !!meta.hasAlpha), config, file);
+    return checkOutput(await run(sharp(bytes, { ...input, sequentialRead: true }), p, config, hasAlpha), config, file);
   } catch (err) {
     throw err instanceof ImageError ? err : imageError(err, file);
   }
