@@ -40,7 +40,8 @@ function isEntry(v: unknown): v is Entry {
 }
 
 function decode(dtype: string, bytes: Uint8Array): Float32Array {
-  const copy = bytes.slice(); // aligned copy
+  const copy = new Uint8Array(bytes.length); // an aligned copy (Buffer#slice would be a view)
+  copy.set(bytes);
   switch (dtype) {
     case 'F32':
       return new Float32Array(copy.buffer, 0, copy.length / 4);
