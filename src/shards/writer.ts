@@ -46,6 +46,8 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
   private nextAuto = 0;
   /** Auto mode: rows still to drop because their shard was reused from an earlier run. */
   private skipping = 0;
+  /** Rows appended to the open shard (flushed or still in the encoder). */
+  private shardRows = 0;
   private reusedCount = 0;
 
   private constructor(
@@ -89,6 +91,7 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     if (this.current) throw new ShardError(`shard ${index} begun while shard ${this.current.index} is open`);
     const file = shardFileName(index);
     this.current = { index, auto, file: await ShardFile.create(join(this.dir, file), this.schemaMessage, this.fs) };
+    this.shardRows = 0;
   }
 
   /**
@@ -113,8 +116,9 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     }
     const current = this.current as NonNullable<typeof this.current>;
     append(this.encoder);
+    this.shardRows++;
     if (this.encoder.length === this.encoder.capacity) await this.flush();
-    if (current.auto && current.file.rows === this.layout.rowsPerShard) await this.endShard();
+    if (current.auto && this.shardRows === this.layout.rowsPerShard) await this.endShard();
   }
 
   /** Completes the open shard: last batch, end-of-stream, fsync, rename, journal. */

@@ -42,6 +42,8 @@ for (const shape of shapes) {
     const manifest = parseManifest(await readFile(join(dir, 'manifest.json')), 'manifest.json');
     assert.equal(manifest.shards.length, result.shards);
     assert.ok(manifest.shards.every((s, i) => s.file === `shard-${String(i).padStart(5, '0')}.arrow`));
+    const R = manifest.rowsPerShard as number;
+    manifest.shards.forEach((s, i) => assert.equal(s.rows, i < manifest.shards.length - 1 ? R : shape.rows - R * i, `rows of shard ${i}`));
   });
 }
 
