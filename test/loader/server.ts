@@ -1,0 +1,64 @@
+/**
+ * A static file server for tests, on 127.0.0.1 only, with misbehaving modes chosen by the first
+ * path segment: /ok/<file>, /stall/<file> (headers never sent), /slow/<file> (body stops halfway),
+ * /redirect/<file> (302), /gzip/<file> (claims content-encoding), /big/<file> (sends more bytes
+ * than a Content-Length would allow: chunked, no length on GET, correct length on HEAD). /slow/
+ * and /big/ misbehave for shards only; the manifest is served normally.
+ */
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { join, basename } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+export interface TestServer {
+  url: string;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+export async function serveDir(root: string): Promise<TestServer> {
+  const requests: string[] = [];
+  const stalled: ServerResponse[] = [];
+  const server: Server = createServer(async (req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const [, mode, name] = (req.url ?? '').split('/');
+    let data: Buffer;
+    try {
+      data = await readFile(join(root, basename(decodeURIComponent(name ?? ''))));
+    } catch {
+      res.writeHead(404, 'Not Found').end();
+      return;
+    }
+    const head = req.method === 'HEAD';
+    const shard = (name ?? '').endsWith('.arrow');
+    if (mode === 'stall') return void stalled.push(res);
+    if (mode === 'redirect') return void res.writeHead(302, { location: 'http://example.invalid/elsewhere' }).end();
+    if (mode === 'gzip') return void res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': data.length }).end(head ? undefined : data);
+    if (mode === 'big' && shard) {
+      if (head) return void res.writeHead(200, { 'content-length': data.length }).end();
+      res.writeHead(200, { 'transfer-encoding': 'chunked' });
+      return void res.end(Buffer.concat([data, Buffer.alloc(4096, 1)]));
+    }
+    if (mode === 'slow' && shard) {
+      res.writeHead(200, { 'content-length': data.length });
+      if (head) return void res.end();
+      res.write(data.subarray(0, data.length >> 1));
+      return void stalled.push(res);
+    }
+    res.writeHead(200, { 'content-length': data.length, 'content-type': 'application/octet-stream' });
+    res.end(head ? undefined : data);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  // Never outlive the test process.
+  server.unref();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: async () => {
+      for (const r of stalled) r.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
