@@ -43,17 +43,23 @@ export class ShardFile {
     try {
       for (const part of parts) {
         if (part.byteLength === 0) continue;
-        let done = 0;
-        while (done < part.byteLength) {
-          const { bytesWritten } = await this.fh.write(part, done, part.byteLength - done);
-          done += bytesWritten;
-        }
+        // The write runs on libuv's thread pool while this thread hashes the same bytes.
+        const written = this.writeAll(part);
         this.hash.update(part);
+        await written;
         this.bytes += part.byteLength;
       }
     } catch (err) {
       await this.abort();
       throw ioError(err, this.path, 'write shard');
+    }
+  }
+
+  private async writeAll(part: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < part.byteLength) {
+      const { bytesWritten } = await this.fh.write(part, done, part.byteLength - done);
+      done += bytesWritten;
     }
   }
 
