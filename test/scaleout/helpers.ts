@@ -1,11 +1,11 @@
 /** Synthetic ticket datasets written with the shard writer, as a single run or as N worker parts. */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createTicketWriter } from '../../src/shards/writer.js';
 import { openDataset } from '../../src/shards/reader.js';
-import { ticketRows } from '../../src/shards/rows.js';
-import { DatasetKind, type DatasetMeta, type TicketRow } from '../../src/shards/types.js';
+import { scoreRows, ticketRows } from '../../src/shards/rows.js';
+import { DatasetKind, type DatasetMeta, type ScoreRow, type TicketRow } from '../../src/shards/types.js';
 import { partitionRange, workerDatasetDir } from '../../src/pipeline/partition.js';
 import type { WorkerSlot } from '../../src/pipeline/context.js';
 
@@ -49,4 +49,26 @@ export async function readAll(dir: string): Promise<{ meta: DatasetMeta; rows: T
 
 export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `dlth-${prefix}-`));
+}
+
+/** Every row (tickets or scores, hashes verified) and the metadata of a dataset. */
+export async function readContent(dir: string): Promise<{ meta: DatasetMeta; rows: (TicketRow | ScoreRow)[] }> {
+  const ds = await openDataset(dir);
+  const rows: (TicketRow | ScoreRow)[] = [];
+  const iter = ds.manifest.kind === DatasetKind.Scores ? scoreRows(ds, { verifyHash: true }) : ticketRows(ds, { verifyHash: true });
+  for await (const r of iter) rows.push(r);
+  return { meta: ds.meta, rows };
+}
+
+/** Dataset directories (holding manifest.json) under `out`, relative, sorted; workers/ parts excluded. */
+export async function datasetDirs(out: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (e.isFile() && e.name === 'manifest.json') found.push(relative(out, dir));
+      if (e.isDirectory() && e.name !== 'workers' && !e.name.startsWith('.')) await walk(join(dir, e.name));
+    }
+  };
+  await walk(out);
+  return found.sort();
 }
