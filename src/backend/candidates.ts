@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { cudaGpus, nativeThreads, noGpuReason } from './devices.js';
+import { loadNative, NATIVE_GPU_PACKAGE, NATIVE_PACKAGE, nativeBackendFacts } from './native.js';
+import type { BackendInfo, Candidate } from './types.js';
+import { prepareWasm, WASM_PACKAGE, wasmFacts } from './wasm.js';
+
+/** What a successful attempt knows; the caller adds the request fields. */
+export type Facts = Omit<BackendInfo, 'requested' | 'requestedBy' | 'tfjsVersion'>;
+export type Attempt = { ok: true; facts: Facts } | { ok: false; reason: string };
+
+/** Fastest first. */
+export const CANDIDATES: readonly Candidate[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export function attempt(candidate: Candidate, quiet: boolean): Promise<Attempt> {
+  switch (candidate) {
+    case 'tensorflow-gpu':
+      return tryNativeGpu(quiet);
+    case 'tensorflow':
+      return tryNativeCpu(quiet);
+    case 'wasm':
+      return tryWasm();
+    case 'cpu':
+      return tryCpu(quiet);
+  }
+}
+
+async function tryNativeGpu(quiet: boolean): Promise<Attempt> {
+  const noGpu = noGpuReason(cudaGpus());
+  if (noGpu !== undefined) return { ok: false, reason: noGpu };
+  const load = loadNative(NATIVE_GPU_PACKAGE, quiet);
+  if (!load.ok) return { ok: false, reason: load.reason };
+  const res = await activate('tensorflow');
+  if (!res.ok) return res;
+  const { nativeVersion, gpu } = nativeBackendFacts();
+  if (!gpu) return { ok: false, reason: `${NATIVE_GPU_PACKAGE} loaded but TensorFlow found no usable CUDA device` };
+  return { ok: true, facts: nativeFacts(NATIVE_GPU_PACKAGE, load.tfjsNodeVersion, nativeVersion, true) };
+}
+
+async function tryNativeCpu(quiet: boolean): Promise<Attempt> {
+  // tfjs-node-gpu, when it loaded, already owns the `tensorflow` backend; never load both.
+  const gpuLoad = cudaGpus().length > 0 ? loadNative(NATIVE_GPU_PACKAGE, quiet) : undefined;
+  const load = gpuLoad?.ok ? gpuLoad : loadNative(NATIVE_PACKAGE, quiet);
+  if (!load.ok) return { ok: false, reason: load.reason };
+  const res = await activate('tensorflow');
+  if (!res.ok) return res;
+  const { nativeVersion, gpu } = nativeBackendFacts();
+  return { ok: true, facts: nativeFacts(load.package, load.tfjsNodeVersion, nativeVersion, gpu) };
+}
+
+function nativeFacts(pkg: string, tfjsNode: string, nativeVersion: string, gpu: boolean): Facts {
+  const notes = [`${pkg} ${tfjsNode}`, 'threads: TensorFlow intra-op pool (TF_NUM_INTRAOP_THREADS overrides)'];
+  return { backend: 'tensorflow', package: pkg, gpu, threads: nativeThreads(), nativeVersion, notes };
+}
+
+async function tryWasm(): Promise<Attempt> {
+  let wasm: Awaited<ReturnType<typeof prepareWasm>>;
+  try {
+    wasm = await prepareWasm();
+  } catch (err) {
+    return { ok: false, reason: `${WASM_PACKAGE} failed to load: ${firstLine(err)}` };
+  }
+  const res = await activate('wasm');
+  if (!res.ok) return res;
+  const { threads, notes } = await wasmFacts(wasm);
+  return { ok: true, facts: { backend: 'wasm', package: WASM_PACKAGE, gpu: false, threads, notes } };
+}
+
+async function tryCpu(quiet: boolean): Promise<Attempt> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  const res = await activate('cpu');
+  if (!res.ok) return res;
+  // The cpu backend prints a "install tfjs-node" hint on first use; selection already reports that.
+  if (quiet) (tf.backend() as { firstUse?: boolean }).firstUse = false;
+  const notes = ['pure JavaScript, one thread'];
+  return { ok: true, facts: { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, threads: 1, notes } };
+}
+
+/** Switches tfjs-core to `name` and runs a tiny op; tfjs logs init errors, so they are captured. */
+async function activate(name: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+  try {
+    if (!(await tf.setBackend(name))) {
+      const why = warnings.map((w) => w.split('\n')[0]).join('; ') || 'no error message';
+      return { ok: false, reason: `backend "${name}" failed to initialise: ${why}` };
+    }
+    const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0]);
+    if (sum !== 3) return { ok: false, reason: `backend "${name}" computed 1+2=${sum}` };
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: `backend "${name}" failed: ${firstLine(err)}` };
+  } finally {
+    console.warn = warn;
+  }
+}
+
+function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0] ?? message;
+}

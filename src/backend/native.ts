@@ -1,0 +1,71 @@
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+
+const require = createRequire(import.meta.url);
+
+export const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
+export const NATIVE_GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
+export const SETUP_HINT = 'run `bash scripts/setup-native.sh` to build it';
+
+/** The part of tfjs-node's module this code relies on. */
+interface NativeModule {
+  engine(): unknown;
+  version?: Record<string, string>;
+}
+
+/** The part of tfjs-node's NodeJSKernelBackend this code reads. */
+interface NativeBackendShape {
+  binding?: { TF_Version?: string };
+  isUsingGpuDevice?: boolean;
+}
+
+export type NativeLoad =
+  | { ok: true; package: string; tfjsNodeVersion: string }
+  | { ok: false; package: string; reason: string };
+
+const loads = new Map<string, NativeLoad>();
+
+/**
+ * Loads a tfjs-node package once (it registers the `tensorflow` backend on import) and checks that it
+ * registered into the same tfjs-core engine that `import * as tf from '@tensorflow/tfjs-core'` sees.
+ */
+export function loadNative(pkg: string, quiet: boolean): NativeLoad {
+  const cached = loads.get(pkg);
+  if (cached) return cached;
+  const result = tryLoad(pkg, quiet);
+  loads.set(pkg, result);
+  return result;
+}
+
+function tryLoad(pkg: string, quiet: boolean): NativeLoad {
+  if (quiet && process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '2';
+  let mod: NativeModule;
+  try {
+    mod = require(pkg) as NativeModule;
+  } catch (err) {
+    return { ok: false, package: pkg, reason: loadErrorReason(pkg, err) };
+  }
+  if (mod.engine() !== tf.engine()) {
+    return { ok: false, package: pkg, reason: `${pkg} uses another @tensorflow/tfjs-core instance than ours (${tf.version_core}); dedupe node_modules` };
+  }
+  if (tf.findBackendFactory('tensorflow') === null) {
+    return { ok: false, package: pkg, reason: `${pkg} loaded but did not register the "tensorflow" backend` };
+  }
+  return { ok: true, package: pkg, tfjsNodeVersion: mod.version?.['tfjs-node'] ?? 'unknown' };
+}
+
+/** A one-line reason from a failed require of a tfjs-node package. */
+export function loadErrorReason(pkg: string, err: unknown): string {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'MODULE_NOT_FOUND' && message.includes(`'${pkg}'`)) return `package ${pkg} is not installed`;
+  const first = message.split('\n')[0]?.trim() ?? message;
+  if (first.includes('tfjs_binding.node')) return `native binding not built: ${first} (${SETUP_HINT})`;
+  return `${pkg} failed to load: ${first}`;
+}
+
+/** Native TF version and device use, read from the initialised `tensorflow` backend. */
+export function nativeBackendFacts(): { nativeVersion: string; gpu: boolean } {
+  const b = tf.findBackend('tensorflow') as NativeBackendShape | null;
+  return { nativeVersion: b?.binding?.TF_Version ?? 'unknown', gpu: b?.isUsingGpuDevice === true };
+}

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Command } from 'commander';
+import { registerDoctor } from '../../src/cli/doctor.js';
+import type { BackendReport } from '../../src/backend/index.js';
+
+async function runDoctor(args: string[]): Promise<string> {
+  const program = new Command('dlth').exitOverride().configureOutput({ writeErr: () => undefined });
+  const chunks: string[] = [];
+  registerDoctor(program, (text) => void chunks.push(text));
+  await program.parseAsync(['doctor', ...args], { from: 'user' });
+  return chunks.join('');
+}
+
+test('dlth doctor --json --backend cpu prints the report as JSON', async () => {
+  const report = JSON.parse(await runDoctor(['--json', '--backend', 'cpu'])) as BackendReport;
+  assert.equal(report.backend, 'cpu');
+  assert.equal(report.requestedBy, 'option');
+  assert.ok(Array.isArray(report.unavailable));
+});
+
+test('dlth doctor prints one fact per line', async () => {
+  const text = await runDoctor(['--backend', 'wasm']);
+  for (const key of ['backend', 'requested', 'tfjs-core', 'tensorflow', 'threads', 'device', 'gpu']) {
+    assert.match(text, new RegExp(`^${key}: +\\S`, 'm'));
+  }
+  assert.match(text, /^backend: +wasm/m);
+});
+
+test('dlth doctor rejects an unknown backend', async () => {
+  await assert.rejects(runDoctor(['--backend', 'webgl']), /argument 'webgl' is invalid/);
+});
