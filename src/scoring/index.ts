@@ -1,0 +1,19 @@
+/** Public API of the scoring stage: selector ViT → score datasets (per-patch scores and rank). */
+export { scoreSource, SCORE_DEFAULTS, ERRORS_FILE, type ScoreOptions, type ScoreResult } from './score.js';
+export { loadSelector, headClasses, describeConfig, type SelectorSpec, type LoadedSelector } from './selector.js';
+export { scoreMeta, checkGeometry, type ScoreMetaInput } from './meta.js';
+export { prefetchBatches, type BatchPlan } from './prefetch.js';
+export { prepareMode, modeNames, isModeName, defaultEvitBlocks, ModeName, type ModeFactory, type ModeOptions, type PreparedMode } from './modes/index.js';
+export {
+  ascending,
+  combineStages,
+  evitFromMaps,
+  evitKeepCount,
+  evitKeepCounts,
+  orderByScore,
+  selectStage,
+  singleStage,
+  topK,
+  type Selection,
+  type StageResult,
+} from './select.js';

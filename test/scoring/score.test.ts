@@ -1,0 +1,110 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/backend/index.js';
+import { variantConfig } from '../../src/model/configs.js';
+import { ViT } from '../../src/model/vit.js';
+import { resolvePatchifyConfig } from '../../src/patchify/index.js';
+import { openDataset } from '../../src/shards/reader.js';
+import { scoreRows } from '../../src/shards/rows.js';
+import type { ScoreRow } from '../../src/shards/types.js';
+import type { ImagePayload, Source } from '../../src/sources/types.js';
+import { ImageError } from '../../src/util/errors.js';
+import { prefetchBatches, scoreSource, type LoadedSelector } from '../../src/scoring/index.js';
+
+const CLASSES = ['a', 'b', 'c'];
+let dir: string;
+let selector: LoadedSelector;
+const patchify = resolvePatchifyConfig({ imageSize: [28, 28], patchSize: 4, channels: 1, resize: 'none', mean: [0.5], std: [0.5] });
+
+/** 11 deterministic 28×28 grey images; `bad` indices fail to load. */
+function source(bad: readonly number[] = []): Source {
+  const size = 11;
+  return {
+    kind: 'test',
+    classes: CLASSES,
+    fingerprint: 'sha256:test',
+    size,
+    ref: (i) => ({ id: `img-${String(i).padStart(3, '0')}`, label: i % 3, location: `mem#${i}` }),
+    async load(i): Promise<ImagePayload> {
+      if (bad.includes(i)) throw new ImageError('corrupt', { file: `mem#${i}` });
+      const data = new Uint8Array(28 * 28);
+      let s = i + 1;
+      for (let j = 0; j < data.length; j++) data[j] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
+      return { kind: 'raw', file: `mem#${i}`, image: { width: 28, height: 28, channels: 1, data } };
+    },
+  };
+}
+
+async function rows(out: string): Promise<ScoreRow[]> {
+  const all: ScoreRow[] = [];
+  for await (const r of scoreRows(await openDataset(out))) all.push(r);
+  return all;
+}
+
+before(async () => {
+  await initBackend({ backend: 'cpu' });
+  dir = await mkdtemp(join(tmpdir(), 'dlth-score-'));
+  selector = { vit: ViT.init(variantConfig('vit-micro-p4-28'), 5), fingerprint: 'sha256:fixed', model: 'vit-micro-p4-28' };
+});
+
+after(async () => {
+  selector.vit.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('prefetchBatches: batches in order, failures per sample', async () => {
+  const got: string[] = [];
+  for await (const b of prefetchBatches({ start: 2, end: 9, batchSize: 3 }, async (i) => {
+    if (i === 4) throw new Error('x');
+    return i * 10;
+  })) got.push(b.map((r) => (r.ok ? String(r.value) : `!${r.index}`)).join(','));
+  assert.deepEqual(got, ['20,30,!4', '50,60,70', '80']);
+});
+
+test('scoreSource: score dataset with metadata, identical bytes across batch sizes', async () => {
+  const fps: string[] = [];
+  for (const batchSize of [1, 4, 16]) {
+    const out = join(dir, `b${batchSize}`);
+    const before = tf.memory().numTensors;
+    const res = await scoreSource({ source: source(), patchify, selector, mode: 'evit', params: { rate: 0.7 }, batchSize, out, progress: false });
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(res.rows, 11);
+    assert.deepEqual(res.selector, { fingerprint: 'sha256:fixed', model: 'vit-micro-p4-28', mode: 'evit', params: { rate: 0.7, blocks: [1, 2, 3] } });
+    fps.push(res.manifest.fingerprint);
+  }
+  assert.equal(new Set(fps).size, 1);
+  const ds = await openDataset(join(dir, 'b4'));
+  assert.equal(ds.meta.kind, 'scores');
+  assert.equal(ds.meta.k, 49);
+  assert.deepEqual(ds.meta.source.classes, CLASSES);
+  const r = await rows(join(dir, 'b4'));
+  assert.deepEqual(r.map((x) => x.id), Array.from({ length: 11 }, (_, i) => `img-${String(i).padStart(3, '0')}`));
+  assert.equal(r[4].label, 1);
+  assert.equal(new Set(r[0].rank).size, 49);
+});
+
+test('scoreSource: failures are recorded and bounded by maxFailures; workers split the source', async () => {
+  const out = join(dir, 'bad');
+  await assert.rejects(scoreSource({ source: source([3]), patchify, selector, out, progress: false }), /1 samples failed/);
+  const res = await scoreSource({ source: source([3]), patchify, selector, out, progress: false, maxFailures: 1, batchSize: 4 });
+  assert.equal(res.rows, 10);
+  assert.equal(res.failures, 1);
+  const errors = (await readFile(join(out, 'errors.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+  assert.deepEqual(errors.map((e) => e.id), ['img-003']);
+  const w0 = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'w0'), worker: { index: 0, count: 2 }, progress: false });
+  const w1 = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'w1'), worker: { index: 1, count: 2 }, progress: false });
+  assert.deepEqual([w0.rows, w1.rows], [5, 6]);
+  const whole = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'whole'), progress: false });
+  const parts = [...(await rows(join(dir, 'w0'))), ...(await rows(join(dir, 'w1')))];
+  assert.deepEqual(parts, await rows(join(dir, 'whole')));
+  assert.equal(whole.rows, 11);
+});
+
+test('scoreSource rejects a selector whose geometry differs from patchify', async () => {
+  const p32 = resolvePatchifyConfig({ imageSize: [32, 32], patchSize: 4, channels: 1, resize: 'none', mean: [0.5], std: [0.5] });
+  await assert.rejects(scoreSource({ source: source(), patchify: p32, selector, out: join(dir, 'geo'), progress: false }), /takes 28×28/);
+});
