@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { InputError, show } from '../util/errors.js';
+import { stopSignal, throwIfStopped } from '../util/abort.js';
+import { createProgress } from '../util/progress.js';
+import { ArrowStreamEncoder } from '../loader/arrow-out.js';
+import { PipeSink } from '../loader/sink.js';
+import { parseState, TicketLoader, type LoaderOptions, type LoaderState } from '../loader/index.js';
+import { PARTITION_NAMES, type PartitionName } from '../loader/partition.js';
+import { SHUFFLE_NAMES, type ShuffleName } from '../loader/shuffle/index.js';
+
+interface StreamFlags {
+  epoch: string;
+  seed: string;
+  rank: string;
+  world: string;
+  batch: string;
+  shuffle: string;
+  block: string;
+  partition: string;
+  flip?: boolean;
+  limit?: string;
+  resume?: string;
+  verify: string;
+  timeout: string;
+  quiet?: boolean;
+}
+
+function integer(name: string, raw: string, min = 0): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) throw new InputError(`--${name} must be an integer ≥ ${min}, got ${show(raw)}`);
+  return n;
+}
+
+function choice<T extends string>(name: string, raw: string, values: readonly T[]): T {
+  if (!(values as readonly string[]).includes(raw)) throw new InputError(`--${name} must be one of ${values.join(', ')}, got ${show(raw)}`);
+  return raw as T;
+}
+
+function loaderOptions(f: StreamFlags): LoaderOptions {
+  return {
+    seed: integer('seed', f.seed),
+    rank: integer('rank', f.rank),
+    world: integer('world', f.world, 1),
+    batchSize: integer('batch', f.batch, 1),
+    shuffle: choice<ShuffleName>('shuffle', f.shuffle, SHUFFLE_NAMES),
+    block: integer('block', f.block, 1),
+    partition: choice<PartitionName>('partition', f.partition, PARTITION_NAMES),
+    flip: f.flip ?? false,
+    limit: f.limit === undefined ? undefined : integer('limit', f.limit),
+    verify: choice('verify', f.verify, ['always', 'first'] as const),
+    http: { timeoutMs: integer('timeout', f.timeout, 1) * 1000 },
+  };
+}
+
+async function readResume(path: string): Promise<LoaderState> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read the resume state (${String(err)})`, { file: path, cause: err });
+  }
+  try {
+    return parseState(JSON.parse(text), path);
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new InputError(`resume state is not JSON: ${err.message}`, { file: path });
+    throw err;
+  }
+}
+
+export function registerStream(program: Command): void {
+  program
+    .command('stream')
+    .description("write the loader's batches to stdout as an Arrow IPC stream (one record batch per loader batch; read with pyarrow.ipc.open_stream)")
+    .argument('<dataset...>', 'ticket dataset directories or http(s) URLs (concatenated; same k, patch size, channels, grid)')
+    .option('--epoch <n>', 'epoch (with the seed, fixes the order)', '0')
+    .option('--seed <n>', 'seed of shuffles and flips', '0')
+    .option('--rank <i>', 'this rank (0-based)', '0')
+    .option('--world <n>', 'number of ranks', '1')
+    .option('--batch <n>', 'samples per batch', '64')
+    .option('--shuffle <name>', `shuffle algorithm: ${SHUFFLE_NAMES.join(', ')}`, 'block')
+    .option('--block <n>', 'window of the block shuffle, in samples', '2048')
+    .option('--partition <mode>', `uneven counts across ranks: ${PARTITION_NAMES.join(', ')}`, 'pad')
+    .option('--flip', 'random exact horizontal flips (per sample, seeded)')
+    .option('--limit <n>', 'at most n samples of this rank')
+    .option('--resume <state.json>', 'continue from a saved loader state (a batch state; see the loader docs)')
+    .option('--verify <when>', 'sha256 of shards: always | first (local shards hashed once)', 'always')
+    .option('--timeout <sec>', 'HTTP timeout for headers and between body chunks', '30')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (datasets: string[], flags: StreamFlags) => {
+      const epoch = integer('epoch', flags.epoch);
+      const loader = await TicketLoader.open(datasets, loaderOptions(flags));
+      const resume = flags.resume === undefined ? undefined : await readResume(flags.resume);
+      const encoder = new ArrowStreamEncoder(loader.meta);
+      const sink = new PipeSink(process.stdout);
+      const progress = createProgress({ label: 'dlth stream', unit: 'samples', total: loader.samplesPerEpoch() - (resume?.consumed ?? 0), quiet: flags.quiet ?? false });
+      if (!(await sink.write([encoder.schemaMessage()]))) return;
+      for await (const batch of loader.batches(epoch, resume)) {
+        throwIfStopped(stopSignal);
+        if (!(await sink.write(encoder.encode(batch)))) {
+          progress.done('reader closed the pipe');
+          return;
+        }
+        progress.tick(batch.size);
+      }
+      await sink.write([encoder.endOfStream()]);
+      progress.done();
+    });
+}
