@@ -35,6 +35,11 @@ export interface AdamWState {
   moments: { name: string; shape: number[]; m: Float32Array; v: Float32Array }[];
 }
 
+/** A non-trainable zero variable shaped like `like` (auto-named: names are global in tfjs). */
+function zerosVariable(like: tf.Variable): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.zerosLike(like), false));
+}
+
 export class AdamW {
   private readonly slots: Slot[];
   private t = 0;
@@ -43,8 +48,8 @@ export class AdamW {
     this.slots = params.map(({ name, variable }) => ({
       name,
       param: variable,
-      m: tf.variable(tf.zerosLike(variable), false, `${name}/adam_m`),
-      v: tf.variable(tf.zerosLike(variable), false, `${name}/adam_v`),
+      m: zerosVariable(variable),
+      v: zerosVariable(variable),
       decay: decays(name, variable.shape, noDecay),
     }));
   }
@@ -65,19 +70,32 @@ export class AdamW {
     this.t += 1;
     const bc1 = 1 - beta1 ** this.t;
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
-    for (const s of this.slots) {
-      const g = grads[s.name];
-      if (!g) throw new InputError(`no gradient for parameter ${JSON.stringify(s.name)}`);
-      tf.tidy(() => {
-        const p = s.decay && weightDecay > 0 ? tf.mul(s.param, tf.scalar(1 - lr * weightDecay)) : s.param;
-        const m = tf.add(tf.mul(s.m, tf.scalar(beta1)), tf.mul(g, tf.scalar(1 - beta1)));
-        const v = tf.add(tf.mul(s.v, tf.scalar(beta2)), tf.mul(tf.mul(g, g), tf.scalar(1 - beta2)));
-        const denom = tf.add(tf.div(tf.sqrt(v), tf.scalar(bc2Sqrt)), tf.scalar(eps));
-        const update = tf.mul(tf.div(m, denom), tf.scalar(lr / bc1));
-        s.m.assign(m);
-        s.v.assign(v);
-        s.param.assign(tf.sub(p, update));
-      });
+    const c = {
+      decay: tf.scalar(1 - lr * weightDecay),
+      beta1: tf.scalar(beta1),
+      oneMinusBeta1: tf.scalar(1 - beta1),
+      beta2: tf.scalar(beta2),
+      oneMinusBeta2: tf.scalar(1 - beta2),
+      bc2Sqrt: tf.scalar(bc2Sqrt),
+      eps: tf.scalar(eps),
+      stepSize: tf.scalar(lr / bc1),
+    };
+    try {
+      for (const s of this.slots) {
+        const g = grads[s.name];
+        if (!g) throw new InputError(`no gradient for parameter ${JSON.stringify(s.name)}`);
+        tf.tidy(() => {
+          const p = s.decay && weightDecay > 0 ? tf.mul(s.param, c.decay) : s.param;
+          const m = tf.add(tf.mul(s.m, c.beta1), tf.mul(g, c.oneMinusBeta1));
+          const v = tf.add(tf.mul(s.v, c.beta2), tf.mul(tf.square(g), c.oneMinusBeta2));
+          const denom = tf.add(tf.div(tf.sqrt(v), c.bc2Sqrt), c.eps);
+          s.m.assign(m);
+          s.v.assign(v);
+          s.param.assign(tf.sub(p, tf.mul(tf.div(m, denom), c.stepSize)));
+        });
+      }
+    } finally {
+      tf.dispose(Object.values(c));
     }
   }
 

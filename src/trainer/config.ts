@@ -1,0 +1,163 @@
+/**
+ * The trainer's one typed config: `TrainOptions` (what a caller passes), defaults, and
+ * `resolveTrainConfig` which copies, fills defaults and throws an InputError naming any bad value.
+ */
+import type { BackendName } from '../backend/index.js';
+import type { ViTConfigInput } from '../model/configs.js';
+import { InputError, show } from '../util/errors.js';
+
+export interface EvalSet {
+  /** Name in metrics and summary (e.g. `ticket-test`, `full-test`). */
+  name: string;
+  /** Dataset directory (or directories, concatenated). */
+  dir: string | string[];
+}
+
+export interface TrainOptions {
+  /** Training dataset directory (or several, concatenated in the loader). */
+  train: string | string[];
+  eval?: EvalSet[];
+  /** Named model variant (e.g. `vit-micro-p4-28`). */
+  model: string;
+  /** Fields of the variant to override (e.g. `depth`, `numClasses`). */
+  modelOverrides?: ViTConfigInput;
+  /** Length of the run: epochs, or optimizer steps (exactly one may be given; default 10 epochs). */
+  epochs?: number;
+  steps?: number;
+  batchSize?: number;
+  evalBatchSize?: number;
+  /** Peak learning rate, reached at the end of warmup. */
+  lr?: number;
+  minLr?: number;
+  warmupLr?: number;
+  warmupEpochs?: number;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+  labelSmoothing?: number;
+  /** Maximum global gradient norm; 0 disables clipping. */
+  clipNorm?: number;
+  /** Exact sparse horizontal flip of training samples (per sample, seeded). */
+  flip?: boolean;
+  /** Seed of the initial weights, the data order and the augmentation. */
+  seed?: number;
+  /** Output directory. */
+  out: string;
+  /** Continue from `out/state` when it exists (default true); false starts over. */
+  resume?: boolean;
+  /** Also save the resumable state every this many steps (0: only at the end of each epoch). */
+  checkpointEvery?: number;
+  /** Show progress on stderr (default true). */
+  progress?: boolean;
+  backend?: BackendName;
+  /** Cancels the run between steps (the state is saved first). Default: SIGINT/SIGTERM via the CLI. */
+  signal?: AbortSignal;
+}
+
+/** The resolved config; `fingerprintFields` of it decide whether a saved state may be resumed. */
+export interface TrainConfig {
+  train: string[];
+  eval: { name: string; dirs: string[] }[];
+  model: string;
+  modelOverrides: ViTConfigInput;
+  epochs: number | null;
+  steps: number | null;
+  batchSize: number;
+  evalBatchSize: number;
+  lr: number;
+  minLr: number;
+  warmupLr: number;
+  warmupEpochs: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  labelSmoothing: number;
+  clipNorm: number;
+  flip: boolean;
+  seed: number;
+  out: string;
+  resume: boolean;
+  checkpointEvery: number;
+  progress: boolean;
+  backend: BackendName | undefined;
+}
+
+export const TRAIN_DEFAULTS = {
+  epochs: 10,
+  batchSize: 128,
+  lr: 1e-3,
+  minLr: 1e-5,
+  warmupLr: 1e-6,
+  warmupEpochs: 1,
+  weightDecay: 0.05,
+  beta1: 0.9,
+  beta2: 0.999,
+  labelSmoothing: 0.1,
+  clipNorm: 1,
+  flip: false,
+  seed: 0,
+  resume: true,
+  checkpointEvery: 0,
+  progress: true,
+} as const;
+
+function need(ok: boolean, field: string, value: unknown, want: string): void {
+  if (!ok) throw new InputError(`train option ${field} = ${show(value)} is invalid (want ${want})`);
+}
+
+const list = (v: string | string[]): string[] => (Array.isArray(v) ? [...v] : [v]);
+const posInt = (v: number): boolean => Number.isSafeInteger(v) && v > 0;
+const nonNeg = (v: number): boolean => Number.isFinite(v) && v >= 0;
+
+export function resolveTrainConfig(o: TrainOptions): TrainConfig {
+  const d = TRAIN_DEFAULTS;
+  need(o.epochs === undefined || o.steps === undefined, 'steps', o.steps, 'either epochs or steps, not both');
+  const c: TrainConfig = {
+    train: list(o.train),
+    eval: (o.eval ?? []).map((e) => ({ name: e.name, dirs: list(e.dir) })),
+    model: o.model,
+    modelOverrides: { ...(o.modelOverrides ?? {}) },
+    epochs: o.steps === undefined ? o.epochs ?? d.epochs : null,
+    steps: o.steps ?? null,
+    batchSize: o.batchSize ?? d.batchSize,
+    evalBatchSize: o.evalBatchSize ?? o.batchSize ?? d.batchSize,
+    lr: o.lr ?? d.lr,
+    minLr: o.minLr ?? d.minLr,
+    warmupLr: o.warmupLr ?? d.warmupLr,
+    warmupEpochs: o.warmupEpochs ?? d.warmupEpochs,
+    weightDecay: o.weightDecay ?? d.weightDecay,
+    beta1: o.beta1 ?? d.beta1,
+    beta2: o.beta2 ?? d.beta2,
+    labelSmoothing: o.labelSmoothing ?? d.labelSmoothing,
+    clipNorm: o.clipNorm ?? d.clipNorm,
+    flip: o.flip ?? d.flip,
+    seed: o.seed ?? d.seed,
+    out: o.out,
+    resume: o.resume ?? d.resume,
+    checkpointEvery: o.checkpointEvery ?? d.checkpointEvery,
+    progress: o.progress ?? d.progress,
+    backend: o.backend,
+  };
+  need(c.train.length > 0 && c.train.every((t) => typeof t === 'string' && t.length > 0), 'train', o.train, 'one or more dataset directories');
+  need(typeof c.out === 'string' && c.out.length > 0, 'out', o.out, 'an output directory');
+  need(typeof c.model === 'string' && c.model.length > 0, 'model', o.model, 'a model variant name');
+  const names = c.eval.map((e) => e.name);
+  need(names.every((n) => /^[A-Za-z0-9_.-]+$/.test(n)), 'eval', names, 'names of letters, digits, _ . -');
+  need(new Set(names).size === names.length, 'eval', names, 'distinct names');
+  need(c.eval.every((e) => e.dirs.length > 0), 'eval', o.eval, 'a directory for every evaluation set');
+  need(c.epochs === null || posInt(c.epochs), 'epochs', c.epochs, 'a positive integer');
+  need(c.steps === null || posInt(c.steps), 'steps', c.steps, 'a positive integer');
+  for (const f of ['batchSize', 'evalBatchSize'] as const) need(posInt(c[f]), f, c[f], 'a positive integer');
+  need(Number.isFinite(c.lr) && c.lr > 0, 'lr', c.lr, '> 0');
+  for (const f of ['minLr', 'warmupLr', 'warmupEpochs', 'weightDecay', 'clipNorm'] as const) need(nonNeg(c[f]), f, c[f], '>= 0');
+  for (const f of ['beta1', 'beta2', 'labelSmoothing'] as const) need(c[f] >= 0 && c[f] < 1, f, c[f], 'in [0, 1)');
+  need(Number.isSafeInteger(c.seed) && c.seed >= 0, 'seed', c.seed, 'a non-negative integer');
+  need(Number.isSafeInteger(c.checkpointEvery) && c.checkpointEvery >= 0, 'checkpointEvery', c.checkpointEvery, 'a non-negative integer');
+  return c;
+}
+
+/** The fields a saved state must agree on to be resumed (everything that changes the computation). */
+export function fingerprintFields(c: TrainConfig): Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'checkpointEvery' | 'backend'> {
+  const { out: _o, resume: _r, progress: _p, checkpointEvery: _c, backend: _b, ...rest } = c;
+  return rest;
+}

@@ -1,0 +1,28 @@
+/**
+ * The bridge from the model module to the trainer: builds the ViT of a config and exposes it as a
+ * `TrainModel` (named parameters, logits from host batches, validated by the model's input code).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { namedVariables, toModelInput, ViT, type ViTConfig } from '../model/index.js';
+import type { HostBatch, TrainModel } from './step.js';
+
+export function asTrainModel(vit: ViT): TrainModel {
+  const params = namedVariables(vit.params).map(([name, variable]) => ({ name, variable }));
+  const { patchDim, numPatches } = vit.grid;
+  return {
+    params,
+    logits(batch: HostBatch): tf.Tensor2D {
+      return tf.tidy(() => {
+        const shape = { batch: batch.size, k: batch.k, patchDim, numPatches };
+        const input = toModelInput(batch.patches, batch.positions, shape);
+        return vit.forward(input.patches, input.positions).logits;
+      });
+    },
+  };
+}
+
+/** A freshly initialised ViT of `config` (deterministic by seed) and its trainer view. */
+export function buildModel(config: ViTConfig, seed: number): { vit: ViT; model: TrainModel } {
+  const vit = ViT.init(config, seed);
+  return { vit, model: asTrainModel(vit) };
+}

@@ -1,0 +1,62 @@
+/**
+ * The run's files in `out/`: `metrics.jsonl` (deterministic per-epoch records), `timing.jsonl`
+ * (clock-dependent), `curves.png`, and at the end `model.safetensors` and `summary.json`. Each is
+ * rewritten whole and atomically from the state's history, so after any crash and resume they agree
+ * with the saved state.
+ */
+import { join } from 'node:path';
+import { saveCheckpoint, type ViT, type ViTConfig } from '../model/index.js';
+import { writeFileAtomic } from '../util/fsx.js';
+import type { TrainConfig } from './config.js';
+import { writeCurves } from './curves.js';
+import { summarizeEvals, toJsonl, type EpochRecord, type EvalSummary, type LossAcc, type TimingRecord } from './history.js';
+
+export const OUTPUT_FILES = {
+  metrics: 'metrics.jsonl',
+  timing: 'timing.jsonl',
+  curves: 'curves.png',
+  model: 'model.safetensors',
+  summary: 'summary.json',
+} as const;
+
+export interface DatasetRef {
+  dirs: string[];
+  /** Manifest fingerprints, in loader order. */
+  fingerprints: string[];
+  rows: number;
+  k: number;
+  policy: string | null;
+}
+
+export interface TrainSummary {
+  model: string;
+  modelConfig: ViTConfig;
+  parameters: number;
+  epochs: number;
+  steps: number;
+  stepsPerEpoch: number;
+  samplesSeen: number;
+  train: LossAcc | null;
+  eval: Record<string, EvalSummary>;
+  datasets: { train: DatasetRef; eval: Record<string, DatasetRef> };
+  config: Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'backend'>;
+  backend: string;
+}
+
+export async function writeEpochOutputs(out: string, history: readonly EpochRecord[], timing: readonly TimingRecord[], title: string): Promise<void> {
+  await writeFileAtomic(join(out, OUTPUT_FILES.metrics), toJsonl(history));
+  await writeFileAtomic(join(out, OUTPUT_FILES.timing), toJsonl(timing));
+  if (history.length > 0) await writeCurves(history, title, join(out, OUTPUT_FILES.curves));
+}
+
+export type SummaryInput = Omit<TrainSummary, 'eval' | 'train' | 'epochs'>;
+
+export function buildSummary(input: SummaryInput, history: readonly EpochRecord[]): TrainSummary {
+  const last = history[history.length - 1];
+  return { ...input, epochs: history.length, train: last ? last.train : null, eval: summarizeEvals(history) };
+}
+
+export async function writeFinalOutputs(out: string, vit: ViT, summary: TrainSummary): Promise<void> {
+  await saveCheckpoint(join(out, OUTPUT_FILES.model), vit);
+  await writeFileAtomic(join(out, OUTPUT_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
+}

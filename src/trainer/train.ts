@@ -1,0 +1,110 @@
+/**
+ * `train(options)`: trains a ViT from scratch on ticket (or random, or full) datasets through the
+ * streaming loader, evaluates each epoch on the evaluation sets, and writes metrics, curves, a
+ * safetensors checkpoint, a summary and a resumable state in `options.out` (see outputs.ts).
+ * Rerunning with the same options resumes from the saved state and yields the same files as an
+ * uninterrupted run (bitwise, on the same backend). The number of optimizer steps depends only on
+ * the training rows, batch size and epochs (or `steps`), never on k.
+ */
+import { mkdir } from 'node:fs/promises';
+import { initBackend } from '../backend/index.js';
+import { InputError } from '../util/errors.js';
+import { fingerprint } from '../util/hash.js';
+import { createProgress } from '../util/progress.js';
+import { AdamW } from './adamw.js';
+import { fingerprintFields, resolveTrainConfig, type TrainConfig, type TrainOptions } from './config.js';
+import { openData, type OpenedData } from './datasets.js';
+import { ensureGradients } from './gradients.js';
+import { runLoop } from './loop.js';
+import { emptyMeter } from './metrics.js';
+import { buildModel } from './model.js';
+import { buildSummary, writeEpochOutputs, writeFinalOutputs, type DatasetRef, type TrainSummary } from './outputs.js';
+import type { ScheduleConfig } from './schedule.js';
+import { clearState, loadStateTensors, readStateInfo, type StateInfo } from './state.js';
+import type { TicketLoader } from '../loader/index.js';
+
+function datasetRef(dirs: string[], loader: TicketLoader): DatasetRef {
+  const m = loader.meta;
+  return { dirs, fingerprints: loader.key.datasets, rows: loader.rows, k: m.k, policy: m.policy };
+}
+
+/** What must match for a saved state to be resumed: the computation, not the paths. */
+function runFingerprint(c: TrainConfig, data: OpenedData): string {
+  const { train: _t, eval: _e, ...rest } = fingerprintFields(c);
+  return fingerprint({
+    ...rest,
+    modelConfig: data.model,
+    train: data.train.key.datasets,
+    eval: data.evals.map((e) => [e.name, e.loader.key.datasets]),
+  });
+}
+
+export async function train(options: TrainOptions): Promise<TrainSummary> {
+  const c = resolveTrainConfig(options);
+  const backend = await initBackend({ backend: c.backend });
+  ensureGradients();
+  const data = await openData(c);
+  const stepsPerEpoch = data.train.batchesPerEpoch();
+  if (stepsPerEpoch === 0) throw new InputError('the training dataset has no rows', { file: c.train.join(', ') });
+  const totalSteps = c.steps ?? (c.epochs ?? 1) * stepsPerEpoch;
+  const epochs = Math.ceil(totalSteps / stepsPerEpoch);
+  const schedule: ScheduleConfig = {
+    baseLr: c.lr,
+    warmupSteps: Math.round(c.warmupEpochs * stepsPerEpoch),
+    totalSteps,
+    minLr: c.minLr,
+    warmupStartLr: c.warmupLr,
+  };
+  const fp = runFingerprint(c, data);
+  await mkdir(c.out, { recursive: true });
+  const { vit, model } = buildModel(data.model, c.seed);
+  const opt = new AdamW(model.params, { beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay });
+  try {
+    let st: StateInfo = {
+      fingerprint: fp, step: 0, epoch: 0, loader: null, meter: emptyMeter(), samples: 0, lr: 0,
+      history: [], timing: [], rng: { seed: c.seed },
+    };
+    const saved = c.resume ? await readStateInfo(c.out) : null;
+    if (!c.resume) await clearState(c.out);
+    if (saved) {
+      if (saved.fingerprint !== fp) {
+        throw new InputError(`${c.out} holds the state of a different run (config or datasets changed); use another output directory or resume: false to start over`, { file: c.out });
+      }
+      await loadStateTensors(c.out, saved, model.params, opt);
+      const { version: _v, tensors: _t, ...info } = saved;
+      st = info;
+      await writeEpochOutputs(c.out, st.history, st.timing, `${c.model}`);
+    }
+    const samplesPerEpoch = data.train.samplesPerEpoch();
+    const totalSamples = Math.floor(totalSteps / stepsPerEpoch) * samplesPerEpoch + Math.min(samplesPerEpoch, (totalSteps % stepsPerEpoch) * c.batchSize);
+    const progress = createProgress({ label: `train ${c.model}`, total: Math.max(0, totalSamples - st.samples), unit: 'samples', quiet: !c.progress });
+    await runLoop(
+      {
+        out: c.out, title: c.model, model, opt, train: data.train, evals: data.evals, schedule,
+        step: { labelSmoothing: c.labelSmoothing, clipNorm: c.clipNorm },
+        epochs, checkpointEvery: c.checkpointEvery, progress, signal: options.signal,
+      },
+      st,
+    );
+    const { out: _o, resume: _r, progress: _p, backend: _b, ...config } = c;
+    const summary = buildSummary(
+      {
+        model: c.model, modelConfig: data.model,
+        parameters: model.params.reduce((n, p) => n + p.variable.size, 0),
+        steps: st.step, stepsPerEpoch, samplesSeen: st.samples,
+        datasets: {
+          train: datasetRef(c.train, data.train),
+          eval: Object.fromEntries(data.evals.map((e, i) => [e.name, datasetRef(c.eval[i].dirs, e.loader)])),
+        },
+        config, backend: backend.backend,
+      },
+      st.history,
+    );
+    await writeFinalOutputs(c.out, vit, summary);
+    progress.done(`${st.step} steps`);
+    return summary;
+  } finally {
+    opt.dispose();
+    vit.dispose();
+  }
+}
