@@ -191,16 +191,55 @@ async function placeDataset(d: Inspected, out: string): Promise<MergedDataset> {
     if (!(await inPlace((plan[g] as (typeof plan)[number]).src, join(d.dir, shardFileName(g)), shards[g] as ManifestShard))) todo.push(g);
   }
   const current = await readFile(manifestPath, 'utf8').catch(() => null);
+  const errors = await mergedErrors(d.parts);
+  const errorsPath = join(d.dir, ERRORS_FILE);
+  const errorsCurrent = errors === null ? null : await readFile(errorsPath, 'utf8').catch(() => null);
   const result = { dir: relative(out, d.dir) || '.', workers: d.count, shards: shards.length, rows: shards.reduce((n, s) => n + s.rows, 0) };
-  if (todo.length === 0 && current === text) return { ...result, status: 'up-to-date' };
+  if (todo.length === 0 && current === text && errorsCurrent === errors) return { ...result, status: 'up-to-date' };
   // From here until the new manifest is written the directory is not a dataset (no manifest).
   await rm(manifestPath, { force: true });
   await removeStaleTemps(d.dir);
   for (const g of todo) await placeShard((plan[g] as (typeof plan)[number]).src, join(d.dir, shardFileName(g)), shards[g] as ManifestShard);
   await syncDir(d.dir);
+  if (errors !== null) await writeFileAtomic(errorsPath, errors);
   await writeFileAtomic(manifestPath, text);
   await removeStrayShards(d.dir, new Set(shards.map((s) => s.file)));
   return { ...result, status: 'merged' };
+}
+
+/** The stages' record of failed samples, beside the shards (see src/tickets/failures.ts). */
+const ERRORS_FILE = 'errors.jsonl';
+
+/**
+ * The workers' errors.jsonl concatenated in worker order, each record's `index` shifted from the
+ * worker's slice to the whole source (worker i starts after the rows and failures of workers < i).
+ * Null when no part has one.
+ */
+async function mergedErrors(parts: readonly Part[]): Promise<string | null> {
+  const texts = await Promise.all(parts.map((p) => readFile(join(p.dir, ERRORS_FILE), 'utf8').catch(() => null)));
+  if (texts.every((t) => t === null)) return null;
+  let offset = 0;
+  const lines: string[] = [];
+  parts.forEach((p, i) => {
+    const records = (texts[i] ?? '').split('\n').filter((l) => l.trim() !== '');
+    for (const line of records) {
+      const r = parseRecord(line, join(p.dir, ERRORS_FILE));
+      lines.push(`${JSON.stringify(typeof r.index === 'number' ? { ...r, index: r.index + offset } : r)}\n`);
+    }
+    offset += p.manifest.rows + records.length;
+  });
+  return lines.join('');
+}
+
+function parseRecord(line: string, file: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    v = null;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InputError(`not a JSON object line: ${show(line)}`, { file });
+  return v as Record<string, unknown>;
 }
 
 /** True when `dest` already is `src` (same inode) or has the expected size and sha256. */

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { InputError, show } from '../util/errors.js';
+import type { Source } from '../sources/types.js';
 import type { WorkerSlot } from './context.js';
 
 export interface RowRange {
@@ -51,4 +52,25 @@ export const WORKERS_DIR = 'workers';
 /** Where a stage writes a dataset: `<dataset dir>/workers/<i>-of-<N>` in worker mode, else the dir itself. */
 export function workerDatasetDir(datasetDir: string, worker: WorkerSlot | null): string {
   return worker === null ? datasetDir : join(datasetDir, WORKERS_DIR, workerDirName(worker));
+}
+
+/**
+ * A worker's view of a source: rows [start, end) of the sorted source, re-indexed from 0. The
+ * fingerprint stays the whole source's, so every worker's dataset metadata equals the single run's.
+ */
+export function sliceSource(source: Source, worker: WorkerSlot | null): Source {
+  if (worker === null) return source;
+  const { start, end } = partitionRange(source.size, worker);
+  const at = (i: number): number => {
+    if (!Number.isInteger(i) || i < 0 || i >= end - start) throw new InputError(`row ${i} is outside worker ${worker.index}/${worker.count}'s ${end - start} rows`);
+    return start + i;
+  };
+  return {
+    kind: source.kind,
+    classes: source.classes,
+    fingerprint: source.fingerprint,
+    size: end - start,
+    ref: (i) => source.ref(at(i)),
+    load: (i) => source.load(at(i)),
+  };
 }

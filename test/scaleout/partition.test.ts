@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWorkerDirName, partitionRange, workerDatasetDir, workerDirName } from '../../src/pipeline/partition.js';
+import { parseWorkerDirName, partitionRange, sliceSource, workerDatasetDir, workerDirName } from '../../src/pipeline/partition.js';
+import type { Source } from '../../src/sources/types.js';
 
 /** The invariants every partition must hold, for one (n, N). */
 function checkPartition(n: number, count: number): void {
@@ -41,4 +42,25 @@ test('partition: worker directory names round-trip', () => {
   for (const bad of ['3-of-3', '01-of-3', '1-of-0', 'x-of-3', '1of3', '1-of-3.tmp']) assert.equal(parseWorkerDirName(bad), null, bad);
   assert.equal(workerDatasetDir('/o/full/train', { index: 0, count: 2 }), '/o/full/train/workers/0-of-2');
   assert.equal(workerDatasetDir('/o/full/train', null), '/o/full/train');
+});
+
+test('partition: sliceSource gives each worker its rows, re-indexed, with the whole source fingerprint', async () => {
+  const ids = Array.from({ length: 10 }, (_, i) => `id-${i}`);
+  const source: Source = {
+    kind: 'list', classes: null, fingerprint: 'sha256:whole', size: ids.length,
+    ref: (i) => ({ id: ids[i] as string, label: i % 3, location: `list#${i}` }),
+    load: async (i) => ({ kind: 'raw', file: `list#${i}`, image: { width: 1, height: 1, channels: 1, data: Uint8Array.of(i) } }),
+  };
+  const seen: string[] = [];
+  for (let index = 0; index < 3; index++) {
+    const part = sliceSource(source, { index, count: 3 });
+    assert.equal(part.fingerprint, 'sha256:whole');
+    for (let i = 0; i < part.size; i++) seen.push(part.ref(i).id);
+    assert.throws(() => part.ref(part.size), /outside worker/);
+  }
+  assert.deepEqual(seen, ids, 'the parts in worker order are the source in order');
+  const last = sliceSource(source, { index: 2, count: 3 });
+  const payload = await last.load(0);
+  assert.equal(payload.kind === 'raw' ? payload.image.data[0] : -1, 6);
+  assert.equal(sliceSource(source, null), source);
 });
