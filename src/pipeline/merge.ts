@@ -347,11 +347,28 @@ export async function consolidateMarkers(out: string): Promise<MarkerPlan> {
 function stageRecord(markers: StageMarker[], count: number): StageMarker {
   const first = markers[0] as StageMarker;
   const outputs = [...new Set(markers.flatMap((m) => m.outputs ?? []).map((o) => o.replace(/[/\\]workers[/\\]\d+-of-\d+(?=[/\\]|$)/, '')))];
-  const summary: Record<string, unknown> = { ...(first.summary ?? {}) };
-  for (const [key, value] of Object.entries(summary)) {
-    if (typeof value === 'number') summary[key] = markers.reduce((n, m) => n + (typeof m.summary?.[key] === 'number' ? (m.summary[key] as number) : 0), 0);
-  }
+  const summary = mergeSummaries(markers.map((m) => m.summary ?? {}));
   return { name: first.name, kind: first.kind, fingerprint: first.fingerprint, outputs, summary: { ...summary, workers: count } };
+}
+
+/** Summary fields that add up over workers; every other value is taken from worker 0. */
+const ADDITIVE = new Set(['rows', 'shards', 'failures', 'bytes', 'reused', 'images', 'samples']);
+
+/** Merges the workers' summaries: additive counts summed (at any depth), the rest from worker 0. */
+function mergeSummaries(summaries: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const first = summaries[0] ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(first)) {
+    const all = summaries.map((s) => s[key]);
+    if (typeof value === 'number' && ADDITIVE.has(key) && all.every((v) => typeof v === 'number')) {
+      out[key] = (all as number[]).reduce((a, b) => a + b, 0);
+    } else if (value !== null && typeof value === 'object' && !Array.isArray(value) && all.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))) {
+      out[key] = mergeSummaries(all as Record<string, unknown>[]);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
 }
 
 async function readMarker(path: string): Promise<StageMarker | null> {

@@ -103,7 +103,7 @@ test('merge: stage markers: all N agree → the stage marker; a missing worker m
   const stages = join(out, '.dlth', 'stages');
   await mkdir(stages, { recursive: true });
   const marker = (i: number, fp = 'sha256:aaaa') => ({
-    name: 'full', kind: 'materialize', fingerprint: fp, outputs: [`full/train/workers/${i}-of-3`, 'full/test'], summary: { rows: 10 + i, policy: 'full' },
+    name: 'full', kind: 'materialize', fingerprint: fp, outputs: [`full/train/workers/${i}-of-3`, 'full/test'], summary: { 'full/train': { rows: 10 + i, shards: 2, k: 49 }, policy: 'full' },
   });
   for (const i of [0, 2]) await writeFile(join(stages, `full.worker-${i}-of-3.json`), JSON.stringify(marker(i)));
   await assert.rejects(mergeRun({ out }), /stage "full": missing worker 1 of 3/);
@@ -113,7 +113,7 @@ test('merge: stage markers: all N agree → the stage marker; a missing worker m
   assert.deepEqual((await mergeRun({ out })).stages, ['full']);
   const record = JSON.parse(await readFile(join(stages, 'full.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(record, {
-    name: 'full', kind: 'materialize', fingerprint: 'sha256:aaaa', outputs: ['full/train', 'full/test'], summary: { rows: 33, policy: 'full', workers: 3 },
+    name: 'full', kind: 'materialize', fingerprint: 'sha256:aaaa', outputs: ['full/train', 'full/test'], summary: { 'full/train': { rows: 33, shards: 6, k: 49 }, policy: 'full', workers: 3 },
   });
   await rm(out, { recursive: true, force: true });
 });
