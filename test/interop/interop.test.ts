@@ -54,3 +54,17 @@ for (const c of cases) {
     assert.match(res.stdout, /interop ok/);
   });
 }
+
+test('our reader and verify accept a dataset written by pyarrow from the specification', { skip: missing ? `${PYTHON} missing: run scripts/setup-python.sh` : false }, async () => {
+  const dir = await tempDir();
+  const res = spawnSync(PYTHON, ['test/interop/write_shards.py', dir], { encoding: 'utf8' });
+  assert.equal(res.status, 0, res.stderr);
+  const want = JSON.parse(res.stdout) as { ids: string[]; positions: number[][]; patches0: number[] };
+  const { verifyDataset } = await import('../../src/shards/verify.js');
+  assert.equal((await verifyDataset(dir)).rows, want.ids.length);
+  const rows = await readTickets(dir);
+  assert.deepEqual(rows.map((r) => r.id), want.ids);
+  assert.deepEqual(rows.map((r) => [...r.positions]), want.positions);
+  assert.deepEqual([...rows[0].patches.subarray(0, 8)], want.patches0);
+  assert.equal(rows[0].label, null);
+});
