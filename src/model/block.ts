@@ -41,17 +41,16 @@ export class Block {
   /** First residual half: x + attn(norm1(x)); optionally this block's CLS attention row. */
   forwardAttention(x: tf.Tensor3D, opts: { returnClsAttention?: boolean } = {}): BlockAttentionResult {
     const o = this.options;
-    let clsAttention: tf.Tensor2D | null = null;
-    const out = tidy(() => {
+    const [y, cls] = tidy(() => {
       const r = attention(layerNorm(x, this.params.norm1, o.layerNormEps) as tf.Tensor3D, this.params.attn, {
         heads: o.heads,
         prefix: o.prefix,
         returnClsAttention: opts.returnClsAttention ?? false,
       });
-      clsAttention = r.clsAttention;
-      return add(x, r.out) as tf.Tensor3D;
+      const sum = add(x, r.out) as tf.Tensor3D;
+      return r.clsAttention ? [sum, r.clsAttention] : [sum];
     });
-    return { x: out, clsAttention };
+    return { x: y as tf.Tensor3D, clsAttention: (cls as tf.Tensor2D | undefined) ?? null };
   }
 
   /** Second residual half: x + mlp(norm2(x)). Works on any token count (e.g. after pruning). */

@@ -97,17 +97,17 @@ export class ViT {
 
   /** Phases blocks → norm on embedded tokens [B, N, D]. */
   forwardFeatures(tokens: tf.Tensor3D, opts: ForwardOptions = {}): FeaturesResult {
-    const attn: tf.Tensor2D[] | null = opts.returnAttention ? [] : null;
-    const x = tf.tidy(() => {
+    const [x, ...attn] = tf.tidy(() => {
       let h = tokens;
+      const rows: tf.Tensor2D[] = [];
       for (const block of this.blocks) {
-        const r = block.forward(h, { returnClsAttention: attn !== null });
-        if (attn && r.clsAttention) attn.push(tf.keep(r.clsAttention));
+        const r = block.forward(h, { returnClsAttention: opts.returnAttention ?? false });
+        if (r.clsAttention) rows.push(r.clsAttention);
         h = r.x;
       }
-      return layerNorm(h, this.params.norm, this.config.layerNormEps) as tf.Tensor3D;
+      return [layerNorm(h, this.params.norm, this.config.layerNormEps) as tf.Tensor3D, ...rows];
     });
-    return { x, clsAttention: attn };
+    return { x: x as tf.Tensor3D, clsAttention: opts.returnAttention ? (attn as tf.Tensor2D[]) : null };
   }
 
   /** Phase head: logits from the CLS token; DeiT-distilled averages head(cls) and headDist(dist). */
@@ -123,13 +123,11 @@ export class ViT {
 
   /** The whole model: logits [B, numClasses] and, if asked, per-layer CLS attention [B, k]. */
   forward(patches: tf.Tensor3D, positions?: tf.Tensor2D, opts: ForwardOptions = {}): ForwardResult {
-    let clsAttention: tf.Tensor2D[] | null = null;
-    const logits = tf.tidy(() => {
+    const [logits, ...attn] = tf.tidy(() => {
       const f = this.forwardFeatures(this.embed(patches, positions), opts);
-      clsAttention = f.clsAttention;
-      return this.forwardHead(f.x);
+      return [this.forwardHead(f.x), ...(f.clsAttention ?? [])];
     });
-    return { logits, clsAttention };
+    return { logits: logits as tf.Tensor2D, clsAttention: opts.returnAttention ? (attn as tf.Tensor2D[]) : null };
   }
 
   /** The variables an optimizer trains (all parameters). */

@@ -1,7 +1,7 @@
 export type { AttentionParams, BlockParams, DenseParams, MlpParams, NormParams } from './params.js';
 export { attention, type AttentionOptions, type AttentionResult } from './attention.js';
 export { gelu } from './gelu.js';
-export { gatherPatches, gatherTokens } from './keep_tokens.js';
+export { batchGather, gatherPatches, gatherTokens } from './keep_tokens.js';
 export { dense, matMul } from './matmul.js';
 export { mlp } from './mlp.js';
 export { layerNorm } from './norm.js';

@@ -19,9 +19,23 @@ export function gatherTokens(x: tf.Tensor, idx: tf.Tensor2D): tf.Tensor3D {
 }
 
 /**
- * Keeps input patches [B, N, P] at positions [B, k] → [B, k, P]. The model's inputs need no
- * gradient, so a plain batched gather is used here (no UnsortedSegmentSum on any path).
+ * out[b, j, ...] = x[b, idx[b, j], ...] for any dtype, as one flat gather on [B·N, ...] with
+ * offsets b·N. Not differentiable into x via gather's kernel-heavy gradient, so use it where no
+ * gradient flows into x (inputs, frozen scoring). Note: tf.gather(x, idx, 1, 1) (batchDims = 1)
+ * returns wrong rows for b > 0 on the tfjs 4.22 wasm backend; this avoids batchDims.
  */
+export function batchGather(x: tf.Tensor, idx: tf.Tensor2D): tf.Tensor {
+  return tf.tidy(() => {
+    const [b, k] = idx.shape;
+    const n = x.shape[1] as number;
+    const rest = x.shape.slice(2);
+    const offsets = tf.reshape(tf.mul(tf.range(0, b, 1, 'int32'), tf.scalar(n, 'int32')), [b, 1]);
+    const flatIdx = tf.reshape(tf.add(tf.cast(idx, 'int32'), offsets), [b * k]);
+    return tf.reshape(tf.gather(tf.reshape(x, [b * n, ...rest]), flatIdx, 0), [b, k, ...rest]);
+  });
+}
+
+/** Keeps input patches [B, N, P] at positions [B, k] → [B, k, P] (inputs need no gradient). */
 export function gatherPatches(patches: tf.Tensor3D, positions: tf.Tensor2D): tf.Tensor3D {
-  return tf.tidy(() => tf.gather(patches, tf.cast(positions, 'int32'), 1, 1) as tf.Tensor3D);
+  return batchGather(patches, positions) as tf.Tensor3D;
 }
