@@ -2,8 +2,9 @@
  * `imagefolder`: torchvision's ImageFolder layout, `root/<class>/[sub-directories/]<image>`. Class index = the
  * class directory names in sorted order; ids = paths relative to root with `/` separators.
  * Differences from torchvision, on purpose: names starting with `.` are ignored (`.ipynb_checkpoints`,
- * `._x.jpg`), and directories are followed through symlinks only once per real path, so a symlink
- * loop cannot hang the listing. Unreadable directories are an InputError naming them.
+ * `._x.jpg`), and a symlink to a directory that is already being walked (an ancestor, by real path)
+ * is not followed, so a symlink loop cannot hang the listing. A directory linked from two places
+ * is listed under both ids, as torchvision does. Unreadable directories are an InputError naming them.
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
@@ -43,13 +44,14 @@ async function entryKind(dir: string, e: Dirent): Promise<'dir' | 'file' | null>
 
 class Walker {
   readonly found: Found[] = [];
-  private readonly seen = new Set<string>();
+  /** Real paths of the directories being walked (the current chain): entering one again is a loop. */
+  private readonly ancestors = new Set<string>();
   constructor(private readonly extensions: ReadonlySet<string>) {}
 
   async walk(dir: string, rel: string, label: number): Promise<void> {
     const real = await realpath(dir).catch(() => dir);
-    if (this.seen.has(real)) return; // already listed through another path: a loop or a duplicate link
-    this.seen.add(real);
+    if (this.ancestors.has(real)) return; // a symlink back to an ancestor: following it would never end
+    this.ancestors.add(real);
     const entries = (await listDir(dir)).filter((e) => !e.name.startsWith('.'));
     for (const e of entries) {
       const kind = await entryKind(dir, e);
@@ -59,6 +61,7 @@ class Walker {
         this.found.push({ id: `${rel}/${e.name}`, label, path });
       }
     }
+    this.ancestors.delete(real);
   }
 }
 

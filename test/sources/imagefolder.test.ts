@@ -22,6 +22,7 @@ async function buildFolder(root: string): Promise<void> {
   mkdirSync(join(root, '.ipynb_checkpoints'));
   writeFileSync(join(root, 'README.md'), 'top-level files are not classes');
   symlinkSync('..', join(root, 'dog', 'sub', 'loop')); // dog/sub/loop → dog: a directory loop
+  symlinkSync(join(root, 'ant'), join(root, 'cat', 'ants')); // the same directory under two classes
 }
 
 test('imagefolder: sorted classes, posix relative ids in sorted order, non-images ignored, loops followed once', async () => {
@@ -32,9 +33,9 @@ test('imagefolder: sorted classes, posix relative ids in sorted order, non-image
     assert.deepEqual(src.classes, ['ant', 'cat', 'dog']);
     const refs = Array.from({ length: src.size }, (_, i) => src.ref(i));
     assert.deepEqual(refs.map((r) => [r.id, r.label]), [
-      ['ant/z.jpeg', 0], ['cat/x.gif', 1], ['cat/y.tiff', 1], ['dog/a.PNG', 2], ['dog/b.jpg', 2], ['dog/sub/c.webp', 2],
+      ['ant/z.jpeg', 0], ['cat/ants/z.jpeg', 1], ['cat/x.gif', 1], ['cat/y.tiff', 1], ['dog/a.PNG', 2], ['dog/b.jpg', 2], ['dog/sub/c.webp', 2],
     ]);
-    assert.equal(refs[5].location, join(root, 'dog', 'sub', 'c.webp'));
+    assert.equal(refs[6].location, join(root, 'dog', 'sub', 'c.webp'));
     const cfg = resolvePatchifyConfig({ imageSize: 32, patchSize: 8 });
     for (let i = 0; i < src.size; i++) assert.equal((await patchify(await src.load(i), cfg)).gridH, 4);
 
