@@ -18,11 +18,13 @@ import { nodeFs, writeFileAtomic, type Fs } from '../util/fsx.js';
 import { createProgress } from '../util/progress.js';
 import { failureRecord, serializeFailures, type FailureRecord } from './failures.js';
 import { resolveK, ticketMeta } from './meta.js';
-import { getPolicy } from './policies/index.js';
+import { getPolicy, resolveTicketK, type Selection } from './policies/index.js';
+import { sliceSource, type WorkerSlice } from './slice.js';
 import { ScoreCursor } from './scorecursor.js';
 import { sampleSelection } from './select.js';
 
 export const ERRORS_FILE = 'errors.jsonl';
+export type { WorkerSlice };
 
 export interface MaterializeOptions {
   source: Source;
@@ -30,6 +32,8 @@ export interface MaterializeOptions {
   policy: Policy;
   k?: number;
   keep?: number;
+  /** Policy ticket: derive k from the score dataset (`evit-rate`: the EViT survivor count). */
+  keepFrom?: 'evit-rate';
   seed?: number;
   out: string;
   shardBytes?: number;
@@ -41,6 +45,8 @@ export interface MaterializeOptions {
   maxFailures?: number;
   progress?: boolean;
   split?: string;
+  /** Worker i of N of a job array: materialize only its contiguous slice of the sorted source, as a complete dataset in `out`. */
+  worker?: WorkerSlice | null;
   fs?: Fs;
   signal?: AbortSignal;
   /** Injectable for tests; default: the patchify stage. */
@@ -52,12 +58,15 @@ export interface MaterializeResult extends FinalizeResult {
 }
 
 export async function materialize(options: MaterializeOptions): Promise<MaterializeResult> {
-  const { source, patchify: cfg } = options;
+  const { patchify: cfg } = options;
+  const source = sliceSource(options.source, options.worker ?? null);
   const spec = getPolicy(options.policy);
   const n = (cfg.imageSize[0] / cfg.patchSize) * (cfg.imageSize[1] / cfg.patchSize);
-  const { k, keep, kDerivation } = resolveK(options.policy, n, options);
-  const seed = spec.seeded ? (options.seed ?? 0) : null;
   const cursor = spec.needsScores ? await ScoreCursor.open(requireScores(options)) : null;
+  const { k, keep, kDerivation } = options.keepFrom !== undefined && cursor
+    ? resolveTicketK({ keepFrom: options.keepFrom }, cursor.dataset.meta)
+    : resolveK(options.policy, n, options);
+  const seed = spec.seeded ? (options.seed ?? 0) : null;
   const meta = ticketMeta({ patchify: cfg, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
     selector: cursor?.dataset.meta.selector ?? null });
   const fs = options.fs ?? nodeFs;
@@ -80,19 +89,22 @@ export async function materialize(options: MaterializeOptions): Promise<Material
       }
       await writer.beginShard(j);
       const shardFailures: FailureRecord[] = [];
-      const work = async (payload: ImagePayload, index: number) => {
-        const ref = source.ref(index);
-        const scoreRow = cursor ? await cursor.get(ref.id) : undefined;
-        const grid = await run(payload, cfg);
-        return { ref, grid, selection: sampleSelection(spec, { id: ref.id, n, k, seed: seed ?? 0, scoreRow }, grid, meta) };
-      };
+      const work = (payload: ImagePayload) => run(payload, cfg);
       for await (const r of mapConcurrent(source, range(start, end), work, { concurrency: options.concurrency ?? 2 })) {
-        if (r.ok) {
-          const { ref, grid, selection } = r.value;
-          await writer.writeVia((enc) => enc.appendFromGrid(ref.id, ref.label, grid.patches, selection.positions, selection.scores));
-        } else {
-          shardFailures.push(failureRecord(source, r.index, r.error));
+        // Selection runs here, in slot order: score rows are read forward in the same order.
+        const ref = source.ref(r.index);
+        let sel: Selection;
+        try {
+          if (!r.ok) throw r.error;
+          const scoreRow = cursor ? await cursor.get(ref.id) : undefined;
+          sel = sampleSelection(spec, { id: ref.id, n, k, seed: seed ?? 0, scoreRow }, r.value, meta);
+        } catch (err) {
+          shardFailures.push(failureRecord(source, r.index, err instanceof Error ? err : new Error(String(err))));
+          progress.tick();
+          continue;
         }
+        const grid = r.value.patches;
+        await writer.writeVia((enc) => enc.appendFromGrid(ref.id, ref.label, grid, sel.positions, sel.scores));
         progress.tick();
       }
       await writer.endShard(shardFailures);

@@ -78,3 +78,38 @@ test('an I/O fault mid-run leaves no manifest; the rerun reuses complete shards 
   assert.deepEqual([...got.keys()], [...want.keys()]);
   for (const [name, bytes] of want) assert.ok(bytes.equals(got.get(name) as Buffer), name);
 });
+
+test('workers i of N write slices whose rows, concatenated, are the single-process rows', async () => {
+  const whole = await tempDir();
+  await materialize(options(whole));
+  const parts = [];
+  for (let index = 0; index < 3; index++) {
+    const dir = await tempDir();
+    await materialize(options(dir, { worker: { index, count: 3 } }));
+    parts.push(...(await readTickets(dir)));
+  }
+  assert.deepEqual(parts, await readTickets(whole));
+});
+
+test('policy ticket keeps the top-k of a score dataset, with its scores', async () => {
+  const { createScoreWriter } = await import('../../src/shards/writer.js');
+  const { makeMeta } = await import('../shards/helpers.js');
+  const scoresDir = await tempDir();
+  const meta = { ...makeMeta({ kind: 'scores' }), numClasses: 3 };
+  const w = await createScoreWriter({ dir: scoresDir, meta });
+  const source = syntheticSource(23);
+  for (let i = 0; i < source.size; i++) {
+    const scores = Float32Array.from({ length: 16 }, (_, j) => ((j * 7 + i) % 16) / 16);
+    const rank = Uint16Array.from([...Array(16).keys()].sort((a, b) => scores[b] - scores[a]));
+    await w.write({ id: source.ref(i).id, label: i % 3, scores, rank });
+  }
+  await w.finalize();
+  const dir = await tempDir();
+  await materialize(options(dir, { source, policy: 'ticket', keep: 0.25, scores: scoresDir, concurrency: 4 }));
+  await verifyDataset(dir);
+  const rows = await readTickets(dir);
+  const i = 5;
+  const want = [...Array(16).keys()].filter((j) => ((j * 7 + i) % 16) / 16 >= 12 / 16).sort((a, b) => a - b);
+  assert.deepEqual([...rows[i].positions], want);
+  assert.ok(rows[i].scores.every((s) => s >= 0.75));
+});

@@ -1,15 +1,14 @@
-/**
- * The policy registry: name → policy. `ticket` (top-k of a score dataset's rank) is registered by
- * the selector stage with `registerPolicy`.
- */
+/** The policy registry: name → policy (full, random, ticket); `registerPolicy` adds more. */
 import { InputError, show } from '../../util/errors.js';
 import { fullPolicy } from './full.js';
 import { randomPolicy } from './random.js';
+import { ticketPolicySpec } from './ticket.js';
 import type { PolicySpec } from './types.js';
 
 const registry = new Map<string, PolicySpec>([
   ['full', { select: fullPolicy, needsScores: false, seeded: false }],
   ['random', { select: randomPolicy, needsScores: false, seeded: true }],
+  ['ticket', ticketPolicySpec],
 ]);
 
 export function registerPolicy(name: string, spec: PolicySpec): void {
@@ -27,5 +26,6 @@ export function policyNames(): string[] {
 }
 
 export { fullPolicy, randomPolicy };
+export { ticketPolicy, ticketPolicySpec, resolveTicketK, type TicketKSpec } from './ticket.js';
 export { sampleRng, Xoshiro128 } from './prng.js';
 export type { PolicyContext, PolicyFn, PolicySpec, Selection } from './types.js';
