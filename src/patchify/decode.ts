@@ -86,14 +86,16 @@ interface Header {
   width: number;
   height: number;
   hasAlpha: boolean;
+  /** Read by jpeg_header.ts rather than libvips. */
+  fromMarkers: boolean;
 }
 
 /** Oriented size and alpha: from the JPEG markers when possible, else from sharp's metadata(). */
-async function readHeader(file: string, bytes: Uint8Array, input: SharpOptions): Promise<Header> {
-  const jpeg = readJpegHeader(bytes);
+async function readHeader(file: string, bytes: Uint8Array, input: SharpOptions, markers: boolean): Promise<Header> {
+  const jpeg = markers ? readJpegHeader(bytes) : null;
   if (jpeg) {
     const swap = jpeg.orientation >= 5;
-    return { width: swap ? jpeg.height : jpeg.width, height: swap ? jpeg.width : jpeg.height, hasAlpha: false };
+    return { width: swap ? jpeg.height : jpeg.width, height: swap ? jpeg.width : jpeg.height, hasAlpha: false, fromMarkers: true };
   }
   let meta: Metadata;
   try {
@@ -104,13 +106,13 @@ async function readHeader(file: string, bytes: Uint8Array, input: SharpOptions):
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
   if (!width || !height) throw new ImageError('no image dimensions in the header', { file });
-  return { width, height, hasAlpha: !!meta.hasAlpha };
+  return { width, height, hasAlpha: !!meta.hasAlpha, fromMarkers: false };
 }
 
-async function decodeEncoded(file: string, bytes: Uint8Array, config: DecodeConfig): Promise<RawImage> {
+async function decodeEncoded(file: string, bytes: Uint8Array, config: DecodeConfig, markers = true): Promise<RawImage> {
   if (bytes.length === 0) throw new ImageError('empty file (0 bytes)', { file });
   const input: SharpOptions = { limitInputPixels: config.limitInputPixels, failOn: 'error', autoOrient: true };
-  const { width, height, hasAlpha } = await readHeader(file, bytes, input);
+  const { width, height, hasAlpha, fromMarkers } = await readHeader(file, bytes, input, markers);
   if (width * height > config.limitInputPixels) {
     throw new ImageError(`over the pixel limit: ${width}×${height} > ${config.limitInputPixels} pixels`, { file });
   }
@@ -118,6 +120,8 @@ async function decodeEncoded(file: string, bytes: Uint8Array, config: DecodeConf
   try {
     return checkOutput(await run(sharp(bytes, { ...input, sequentialRead: true }), p, config, hasAlpha), config, file);
   } catch (err) {
+    // The markers may disagree with libvips on an odd file: retry once with libvips' own header.
+    if (fromMarkers) return decodeEncoded(file, bytes, config, false);
     throw err instanceof ImageError ? err : imageError(err, file);
   }
 }
