@@ -46,7 +46,10 @@ function resolveEvit(depth: number, options: ModeOptions): EvitParams {
   return { rate, blocks: [...blocks] };
 }
 
-/** Host side of one pruning stage for the whole batch: stages recorded, gather indices returned. */
+/**
+ * Host side of one pruning stage for the whole batch: records the stages and returns the rows to
+ * keep of the flattened [B·(prefix + n), D] tokens, prefix first, then survivors best first.
+ */
 function pruneStage(scores: Float32Array, alive: Uint16Array[], stages: StageResult[][], keep: number, prefix: number): Int32Array {
   const b = alive.length;
   const n = alive[0].length;
@@ -56,10 +59,22 @@ function pruneStage(scores: Float32Array, alive: Uint16Array[], stages: StageRes
     stages[i].push(st);
     alive[i] = st.order.slice(0, keep);
     const row = i * (prefix + keep);
-    for (let j = 0; j < prefix; j++) idx[row + j] = j;
-    for (let j = 0; j < keep; j++) idx[row + prefix + j] = prefix + st.local[j];
+    const base = i * (prefix + n); // row i of the flattened [B·T, D] tokens
+    for (let j = 0; j < prefix; j++) idx[row + j] = base + j;
+    for (let j = 0; j < keep; j++) idx[row + prefix + j] = base + prefix + st.local[j];
   }
   return idx;
+}
+
+/**
+ * Gathers rows of the flattened tokens (a plain axis-0 gather: the wasm backend's batched gather,
+ * `batchDims = 1`, reads out of bounds) and disposes the input.
+ */
+function keepRows(x: tf.Tensor3D, rows: Int32Array, shape: [number, number]): tf.Tensor3D {
+  const d = x.shape[2];
+  const out = tf.tidy(() => tf.reshape(tf.gather(tf.reshape(x, [-1, d]), tf.tensor1d(rows, 'int32'), 0), [...shape, d]) as tf.Tensor3D);
+  x.dispose();
+  return out;
 }
 
 export const evitMode: ModeFactory = (model: ViT, options: ModeOptions) => {
@@ -84,9 +99,7 @@ export const evitMode: ModeFactory = (model: ViT, options: ModeOptions) => {
             const n = alive[0].length;
             const keep = evitKeepCount(n, p.rate);
             const idx = pruneStage(await takeFloats(a.clsAttention), alive, stages, keep, prefix);
-            const cur = x;
-            x = tf.tidy(() => tf.gather(cur, tf.tensor2d(idx, [batch, prefix + keep], 'int32'), 1, 1) as tf.Tensor3D);
-            cur.dispose();
+            x = keepRows(x, idx, [batch, prefix + keep]);
           }
           if (i === last) break;
           const y = model.blocks[i].forwardMlp(x);

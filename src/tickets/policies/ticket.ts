@@ -5,12 +5,13 @@
  *
  * How k is derived (recorded in the dataset metadata as `kDerivation`):
  * - `explicit`: k given as a count;
- * - `fraction`: k = round(keep · N), clamped to [1, N];
+ * - `fraction`: k = ceil(keep · N), the rule of every policy (tickets/meta.ts `resolveK`);
  * - `evit-rate`: k = the survivor count of the score dataset's EViT chain, ceil(r·n) applied at each
  *   of its pruning blocks (196 patches, r = 0.7, 3 blocks → 68), so ticket = EViT survivors.
  */
 import { InputError, show } from '../../util/errors.js';
-import type { DatasetMeta } from '../../shards/types.js';
+import { Policy, type DatasetMeta } from '../../shards/types.js';
+import { resolveK } from '../meta.js';
 import { evitKeepCounts } from '../../scoring/select.js';
 import type { PolicyContext, PolicySpec, Selection } from './types.js';
 
@@ -50,10 +51,9 @@ export interface TicketK {
   kDerivation: KDerivation;
 }
 
-/** k of a fraction of N patches: round(keep · N), clamped to [1, N]. */
+/** k of a fraction of N patches: the rule every policy shares (tickets/meta.ts), so ticket and random datasets at one keep have one k. */
 export function kFromFraction(keep: number, n: number): number {
-  if (!(keep > 0 && keep <= 1)) throw new InputError(`keep must be a fraction in (0, 1], got ${show(keep)}`);
-  return Math.min(n, Math.max(1, Math.round(keep * n)));
+  return resolveK(Policy.Ticket, n, { keep }).k;
 }
 
 /** The EViT survivor count of N patches at `rate` over `stages` blocks: ceil(r·n) at each. */
