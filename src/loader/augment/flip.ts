@@ -19,10 +19,18 @@ export interface FlipGeometry {
 export function mirrorPatch(src: Uint8Array, from: number, dst: Uint8Array, to: number, p: number, c: number): void {
   const rowBytes = p * c;
   for (let r = 0; r < p; r++) {
-    const s = from + r * rowBytes;
-    const d = to + r * rowBytes + (p - 1) * c;
-    for (let x = 0; x < p; x++) {
-      for (let ch = 0; ch < c; ch++) dst[d - x * c + ch] = src[s + x * c + ch];
+    let s = from + r * rowBytes;
+    let d = to + r * rowBytes + (p - 1) * c;
+    if (c === 3) {
+      for (let x = 0; x < p; x++, s += 3, d -= 3) {
+        dst[d] = src[s];
+        dst[d + 1] = src[s + 1];
+        dst[d + 2] = src[s + 2];
+      }
+    } else if (c === 1) {
+      for (let x = 0; x < p; x++) dst[d - x] = src[s + x];
+    } else {
+      for (let x = 0; x < p; x++, s += c, d -= c) dst.set(src.subarray(s, s + c), d);
     }
   }
 }
