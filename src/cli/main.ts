@@ -2,6 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor, ExitCode } from './exit.js';
 import { requestStop } from '../util/abort.js';
 import { registerRun } from './run.js';
+import { registerScore } from './score.js';
+import { registerMaterialize } from './materialize.js';
+import { registerVerify } from './verify.js';
+import { registerInspect } from './inspect.js';
+import { registerPreview } from './preview.js';
+import { registerStream } from './stream.js';
+// import { registerTrain } from './train.js';
+import { registerMerge } from './merge.js';
+import { registerDoctor } from './doctor.js';
 
 const program = new Command();
 program
@@ -12,6 +21,15 @@ program
   .exitOverride();
 
 registerRun(program);
+registerScore(program);
+registerMaterialize(program);
+registerVerify(program);
+registerInspect(program);
+registerPreview(program);
+registerStream(program);
+// registerTrain(program);
+registerMerge(program);
+registerDoctor(program);
 
 let signals = 0;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { MaterializeStage } from '../types.js';
+import type { StageContext } from '../context.js';
+import type { StageResult } from '../runner.js';
+import { materialize } from '../../tickets/index.js';
+import { writePreview } from '../../preview/index.js';
+import { datasetDirName, formatKeep } from '../refs.js';
+import { workerDir } from './worker-dirs.js';
+
+/** Materializes one dataset per (keep value, source); previews ticket and random datasets. */
+export async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promise<StageResult> {
+  const keeps: (number | null)[] = Array.isArray(stage.keep) ? stage.keep : [null];
+  const outputs: string[] = [];
+  const summary: Record<string, unknown> = {};
+  for (const keepValue of keeps) {
+    const keep = keepValue ?? (typeof stage.keep === 'number' ? stage.keep : undefined);
+    for (const name of stage.sources) {
+      const rel = datasetDirName(stage.name, keepValue, name);
+      const dir = join(ctx.out, rel);
+      ctx.log(`[${stage.name}] ${stage.policy}${keep === undefined ? '' : ` keep ${formatKeep(keep)}`} ${name} → ${rel}`);
+      const result = await materialize({
+        source: await ctx.source(name),
+        patchify: ctx.patchify,
+        policy: stage.policy,
+        ...(stage.k !== undefined ? { k: stage.k } : {}),
+        ...(keep !== undefined ? { keep } : {}),
+        ...(stage.keepFrom !== undefined ? { keepFrom: stage.keepFrom } : {}),
+        seed: stage.seed ?? ctx.seed,
+        out: workerDir(dir, ctx.worker),
+        scores: stage.scores === undefined ? undefined : workerDir(ctx.scoreDir(stage.scores, name), ctx.worker),
+        worker: ctx.worker,
+        shardBytes: ctx.shardBytes,
+        concurrency: ctx.concurrency,
+        maxFailures: ctx.maxFailures,
+        progress: !ctx.quiet,
+        split: name,
+      });
+      summary[rel] = { rows: result.rows, shards: result.shards, k: result.manifest.meta.k, failures: result.failures };
+      outputs.push(rel);
+      if (stage.policy !== 'full' && stage.preview !== false && ctx.worker === null) {
+        const sheet = join('previews', `${rel.slice('datasets/'.length).replaceAll('/', '-')}.png`);
+        await writePreview(dir, { out: join(ctx.out, sheet), n: 16 });
+        outputs.push(sheet);
+      }
+    }
+  }
+  return { outputs, summary };
+}

@@ -1,0 +1,77 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { ReportStage, TrainStage } from '../types.js';
+import type { StageContext } from '../context.js';
+import type { StageResult } from '../runner.js';
+import type { TrainSummary } from '../../trainer/outputs.js';
+import { aggregate, accuracyChart, markdownTable, type RunResult } from '../report.js';
+import { writeSvgAsPng } from '../../render/raster.js';
+import { writeFileAtomic } from '../../util/fsx.js';
+import { InputError } from '../../util/errors.js';
+import { parseDatasetRef, substituteKeep, formatKeep } from '../refs.js';
+
+/** The kept fraction of a train run's training data: the materialize stage's keep, 1 for full. */
+function trainKeep(ctx: StageContext, stage: TrainStage, keep: number | null): number {
+  const ref = parseDatasetRef(substituteKeep(stage.train, keep));
+  if (!ref) throw new InputError(`bad dataset reference ${stage.train}`, { file: ctx.loaded.file });
+  if (ref.keep !== null) return ref.keep;
+  const m = ctx.stage(ref.stage);
+  if (m.kind !== 'materialize') throw new InputError(`${ref.stage} is not a materialize stage`, { file: ctx.loaded.file });
+  if (m.policy === 'full') return 1;
+  return typeof m.keep === 'number' ? m.keep : (m.k ?? 0) / (ctx.patchify.imageSize[0] * ctx.patchify.imageSize[1] / ctx.patchify.patchSize ** 2);
+}
+
+async function collect(ctx: StageContext, report: ReportStage): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  for (const path of report.paths) {
+    const stage = ctx.stage(path.train) as TrainStage;
+    for (const keep of stage.keep ?? [null]) {
+      for (const seed of stage.seeds ?? [ctx.seed]) {
+        const file = join(ctx.modelDir(stage.name, keep, seed), 'summary.json');
+        const summary = JSON.parse(await readFile(file, 'utf8')) as TrainSummary;
+        const ev = summary.eval[path.eval];
+        if (!ev) throw new InputError(`no evaluation ${path.eval} in the summary`, { file });
+        results.push({ path: path.label, keep: trainKeep(ctx, stage, keep), k: summary.datasets.train.k, seed, accuracy: ev.final.acc });
+      }
+    }
+  }
+  return results;
+}
+
+/** Writes report.md (table + plot + previews), accuracy.png and results.json. */
+export async function runReport(ctx: StageContext, stage: ReportStage): Promise<StageResult> {
+  const dir = join(ctx.out, 'reports', stage.name);
+  await mkdir(dir, { recursive: true });
+  const results = await collect(ctx, stage);
+  const cells = aggregate(results);
+  const labels = stage.paths.map((p) => p.label);
+  const title = stage.title ?? ctx.loaded.pipeline.name;
+  await writeSvgAsPng(accuracyChart(title, cells, labels), join(dir, 'accuracy.png'));
+  const previews = ctx.loaded.pipeline.stages
+    .filter((s) => s.kind === 'materialize' && s.policy !== 'full' && s.preview !== false)
+    .flatMap((s) => (s.kind === 'materialize' ? (Array.isArray(s.keep) ? s.keep : [null]).flatMap((k) => s.sources.map((src) => `${s.name}${k === null ? '' : `@${formatKeep(k)}`}-${src}.png`)) : []));
+  const md = [
+    `# ${title}`,
+    '',
+    `Pipeline \`${ctx.loaded.pipeline.name}\`. Test accuracy (%) after the last epoch, mean ± sample std over seeds; k = patches per training sample.`,
+    '',
+    markdownTable(cells, labels),
+    '',
+    '![accuracy vs kept fraction](accuracy.png)',
+    '',
+    '## Runs',
+    '',
+    '| path | keep | k | seed | accuracy (%) |',
+    '|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.path} | ${r.keep} | ${r.k} | ${r.seed} | ${(100 * r.accuracy).toFixed(2)} |`),
+    '',
+    '## Ticket previews',
+    '',
+    ...previews.map((p) => `![${p}](${relative(dir, join(ctx.out, 'previews', p))})`),
+    '',
+  ].join('\n');
+  await writeFileAtomic(join(dir, 'report.md'), md);
+  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify({ results, cells }, null, 2)}\n`);
+  const rel = relative(ctx.out, dir);
+  return { outputs: [join(rel, 'report.md'), join(rel, 'accuracy.png'), join(rel, 'results.json')], summary: { cells: cells.length } };
+}

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import type { ScoreStage } from '../types.js';
+import type { StageContext } from '../context.js';
+import type { StageResult } from '../runner.js';
+import { loadSelector, scoreSource, type SelectorSpec } from '../../scoring/index.js';
+import { InputError, show } from '../../util/errors.js';
+import { workerDir } from './worker-dirs.js';
+import { relative } from 'node:path';
+
+/** The selector a score stage names: a train stage's checkpoint (its only seed), or a file. */
+export function selectorSpec(ctx: StageContext, stage: ScoreStage): SelectorSpec {
+  if (typeof stage.selector !== 'string') return { ...stage.selector };
+  const t = ctx.stage(stage.selector);
+  if (t.kind !== 'train') throw new InputError(`selector ${show(stage.selector)} is not a train stage`, { file: ctx.loaded.file });
+  const seed = (t.seeds ?? [ctx.seed])[0];
+  return { checkpoint: join(ctx.modelDir(t.name, null, seed), 'model.safetensors'), model: t.model };
+}
+
+/** Scores every source with one loaded selector; writes one score dataset per source. */
+export async function runScore(ctx: StageContext, stage: ScoreStage): Promise<StageResult> {
+  const selector = await loadSelector(selectorSpec(ctx, stage));
+  const outputs: string[] = [];
+  const summary: Record<string, unknown> = {};
+  try {
+    for (const name of stage.sources) {
+      const dir = ctx.scoreDir(stage.name, name);
+      const rel = relative(ctx.out, dir);
+      ctx.log(`[${stage.name}] ${stage.mode ?? 'evit'} scores of ${name} → ${rel}`);
+      const result = await scoreSource({
+        source: await ctx.source(name),
+        patchify: ctx.patchify,
+        selector,
+        mode: stage.mode ?? 'evit',
+        params: { rate: stage.rate, blocks: stage.blocks, layer: stage.layer },
+        batchSize: stage.batchSize,
+        out: workerDir(dir, ctx.worker),
+        worker: ctx.worker,
+        progress: !ctx.quiet,
+        maxFailures: ctx.maxFailures,
+        shardBytes: ctx.shardBytes,
+        split: name,
+      });
+      summary[rel] = { rows: result.rows, failures: result.failures };
+      ctx.log(`[${stage.name}] ${name}: ${result.rows} rows at ${result.imagesPerSec.toFixed(1)} images/s`);
+      outputs.push(rel);
+    }
+  } finally {
+    selector.vit.dispose();
+  }
+  return { outputs, summary };
+}
