@@ -93,6 +93,23 @@ export function splitPatches(image: RawImage, patchSize: number, out?: Uint8Arra
   return { gridH, gridW, patchSize, channels, patches };
 }
 
+/** Scratch for in-place splits: one per process (splits are synchronous), grown on demand, stays hot in cache. */
+let scratch = new Uint8Array(0);
+
+/**
+ * Splits `image` into patches stored back in `image.data` (which is overwritten and becomes the
+ * patches): one copy through a reused scratch buffer instead of a fresh output buffer per image,
+ * whose first touch costs more than the split itself. Only for pixels the caller owns.
+ */
+export function splitPatchesInPlace(image: RawImage, patchSize: number): PatchGrid {
+  const total = image.width * image.height * image.channels;
+  if (scratch.length < total) scratch = new Uint8Array(total);
+  const grid = splitPatches(image, patchSize, scratch.subarray(0, total));
+  const patches = image.data.subarray(0, total);
+  patches.set(grid.patches);
+  return { ...grid, patches };
+}
+
 /**
  * Rebuilds an image from patches. With `positions`, `patches` holds only those patches (k of them,
  * in the order of `positions`, raster indices into the full grid) and every other patch is `fill`.

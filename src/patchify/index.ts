@@ -4,11 +4,11 @@
  */
 import type { ImagePayload, RawImage } from '../sources/types.js';
 import { decodeImage } from './decode.js';
-import { splitPatches } from './grid.js';
+import { splitPatches, splitPatchesInPlace } from './grid.js';
 import type { PatchGrid, PatchifyConfig } from './types.js';
 
 export { configureDecoder, decodeImage, type DecodeConfig } from './decode.js';
-export { splitPatches, unpatchify, patchBytes, type PatchLayout } from './grid.js';
+export { splitPatches, splitPatchesInPlace, unpatchify, patchBytes, type PatchLayout } from './grid.js';
 export { planTransform, centreCrop, resizedSize, roundHalfEven, cropRaw, type Region, type TransformPlan } from './transform.js';
 export {
   resolvePatchifyConfig,
@@ -27,8 +27,14 @@ export interface PatchifyOptions {
   out?: Uint8Array;
 }
 
-/** Decodes and transforms `payload` per `config`, then splits it into its patch grid. */
+/**
+ * Decodes and transforms `payload` per `config`, then splits it into its patch grid. Without `out`,
+ * the patches reuse the decoder's fresh output buffer (split in place); pixels still shared with
+ * the payload (a raw image needing no transform) are never modified: they go to a new buffer.
+ */
 export async function patchify(payload: ImagePayload, config: PatchifyConfig, options: PatchifyOptions = {}): Promise<PatchGrid> {
   const image: RawImage = await decodeImage(payload, config);
-  return splitPatches(image, config.patchSize, options.out);
+  if (options.out) return splitPatches(image, config.patchSize, options.out);
+  const shared = payload.kind === 'raw' && image.data.buffer === payload.image.data.buffer;
+  return shared ? splitPatches(image, config.patchSize) : splitPatchesInPlace(image, config.patchSize);
 }

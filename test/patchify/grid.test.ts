@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { patchify, resolvePatchifyConfig, splitPatches, unpatchify } from '../../src/patchify/index.js';
+import { patchify, resolvePatchifyConfig, splitPatches, splitPatchesInPlace, unpatchify } from '../../src/patchify/index.js';
 import type { PatchGrid } from '../../src/patchify/index.js';
 import { openIdx } from '../../src/sources/index.js';
 import type { RawImage } from '../../src/sources/types.js';
@@ -73,4 +73,19 @@ test('unpatchify with positions places kept patches and fills the rest', () => {
     9, 9, 9, 9, 5, 5,
   ]);
   assert.throws(() => unpatchify(kept, layout, [1, 6]), /position 6/);
+});
+
+test('patchify never modifies a raw payload it shares pixels with; in-place split matches', async () => {
+  const src = await openIdx({ kind: 'idx', dir: 'data/fashion-mnist-mini', split: 'test' });
+  const payload = await src.load(3);
+  if (payload.kind !== 'raw') return assert.fail('raw payload expected');
+  const before = Uint8Array.from(payload.image.data);
+  const grid = await patchify(payload, resolvePatchifyConfig({ imageSize: 28, patchSize: 4, channels: 1, resize: 'none' }));
+  assert.deepEqual(Uint8Array.from(payload.image.data), before);
+  assertPatchesHoldSource(grid, { ...payload.image, data: before });
+  const image: RawImage = { width: 32, height: 16, channels: 3, data: new Uint8Array(32 * 16 * 3).map((_, i) => i * 7) };
+  const copy = { ...image, data: Uint8Array.from(image.data) };
+  const inPlace = splitPatchesInPlace(copy, 8);
+  assert.equal(inPlace.patches.buffer, copy.data.buffer);
+  assert.deepEqual(inPlace.patches, splitPatches(image, 8).patches);
 });
