@@ -21,27 +21,29 @@ export function labelText(label: number | null, classes: readonly string[] | nul
   return name !== undefined ? name : `class ${label}`;
 }
 
-/** One line describing the dataset: policy, k of N and the selector. */
-export function titleText(meta: DatasetMeta, name: string): string {
+/** Two title lines: the dataset (name, policy, k of N, how k was derived) and its selector. */
+export function titleText(meta: DatasetMeta, name: string): [string, string] {
   const n = meta.grid[0] * meta.grid[1];
-  const parts = [name, `${meta.policy ?? meta.kind}`, `k = ${meta.k}/${n} (${(100 * meta.k / n).toFixed(1)}%)`];
-  if (meta.kDerivation) parts.push(`k from ${meta.kDerivation}`);
+  const first = [name, `${meta.policy ?? meta.kind}`, `k = ${meta.k}/${n} (${(100 * meta.k / n).toFixed(1)}%)`];
+  if (meta.kDerivation) first.push(`k from ${meta.kDerivation}`);
+  if (meta.seed !== null && meta.policy === 'random') first.push(`seed ${meta.seed}`);
   const sel = meta.selector;
+  let second = 'no selector';
   if (sel) {
     const params = Object.entries(sel.params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ');
-    parts.push(`selector ${sel.mode}${params ? ` ${params}` : ''}`);
+    second = `selector ${sel.model} · ${sel.mode}${params ? ` ${params}` : ''} · ${sel.fingerprint.slice(0, 23)}`;
   }
-  if (meta.seed !== null && meta.policy === 'random') parts.push(`seed ${meta.seed}`);
-  return parts.join('  ·  ');
+  return [first.join('  ·  '), second];
 }
 
-/** SVG overlay with the title and one caption per tile (centred under it). */
-export function captionSvg(l: SheetLayout, title: string, captions: readonly string[]): string {
+/** SVG overlay with the two title lines and one caption per tile (centred under it). */
+export function captionSvg(l: SheetLayout, title: readonly [string, string], captions: readonly string[]): string {
   const font = `font-family="DejaVu Sans, Helvetica, Arial, sans-serif"`;
   const maxChars = Math.max(4, Math.floor(l.tileWidth / 6.5));
   const lines = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}">`,
-    `<text x="${l.pad}" y="${l.headerHeight - 8}" ${font} font-size="13" fill="#222">${escapeXml(clip(title, Math.floor(l.width / 7)))}</text>`,
+    `<text x="${l.pad}" y="${l.pad + 12}" ${font} font-size="13" fill="#222">${escapeXml(clip(title[0], Math.floor(l.width / 7.5)))}</text>`,
+    `<text x="${l.pad}" y="${l.pad + 28}" ${font} font-size="11" fill="#555">${escapeXml(clip(title[1], Math.floor(l.width / 6.5)))}</text>`,
   ];
   captions.forEach((c, i) => {
     const { x, y } = tileOrigin(l, i);

@@ -24,7 +24,7 @@ export function sheetLayout(count: number, tileWidth: number, tileHeight: number
   const rows = Math.max(1, Math.ceil(count / cols));
   const pad = 8;
   const captionHeight = 18;
-  const headerHeight = 26;
+  const headerHeight = 36;
   return {
     columns: cols,
     rows,

@@ -45,7 +45,9 @@ test('sheet layout, title and captions (escaped, class names)', () => {
   const svg = captionSvg(l, titleText(meta(25), 'ticket@0.5'), ['T-shirt/top', 'a<b&c']);
   assert.match(svg, /T-shirt\/top/);
   assert.match(svg, /a&lt;b&amp;c/);
-  assert.match(titleText(meta(25), 'x'), /k = 25\/49 .*evit-rate.*selector evit rate=0.7 blocks=1,2,3/);
+  const [t1, t2] = titleText(meta(25), 'x');
+  assert.match(t1, /^x  ·  ticket  ·  k = 25\/49 \(51.0%\)  ·  k from evit-rate$/);
+  assert.match(t2, /selector vit-micro-p4-28 · evit rate=0.7 blocks=1,2,3 · sha256:abc/);
 });
 
 test('writePreview writes a PNG of the expected size from a ticket dataset', async () => {
