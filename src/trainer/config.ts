@@ -52,6 +52,17 @@ export interface TrainOptions {
   backend?: BackendName;
   /** Cancels the run between steps (the state is saved first). Default: SIGINT/SIGTERM via the CLI. */
   signal?: AbortSignal;
+  /** Called after every optimizer step (logging, external schedulers, tests). */
+  onStep?: (info: StepInfo) => void;
+}
+
+export interface StepInfo {
+  /** Updates taken so far (1 after the first). */
+  step: number;
+  /** 0-based epoch of the step. */
+  epoch: number;
+  loss: number;
+  lr: number;
 }
 
 /** The resolved config; `fingerprintFields` of it decide whether a saved state may be resumed. */

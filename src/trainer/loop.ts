@@ -9,6 +9,7 @@ import { InterruptedError } from '../util/errors.js';
 import { throwIfStopped } from '../util/abort.js';
 import type { Progress } from '../util/progress.js';
 import type { AdamW } from './adamw.js';
+import type { StepInfo } from './config.js';
 import { evaluate } from './evaluate.js';
 import { lossAcc, type EpochRecord, type LossAcc } from './history.js';
 import { addBatch, emptyMeter, summarize } from './metrics.js';
@@ -30,6 +31,7 @@ export interface LoopContext {
   checkpointEvery: number;
   progress: Progress;
   signal?: AbortSignal;
+  onStep?: (info: StepInfo) => void;
 }
 
 /** Runs from `st` to the last step; `st` is updated in place and saved as the run goes. */
@@ -78,6 +80,7 @@ async function trainEpoch(ctx: LoopContext, st: StateInfo, save: () => Promise<v
     st.meter = addBatch(st.meter, r.loss, r.correct, b.size);
     st.loader = b.state;
     ctx.progress.tick(b.size, `epoch ${st.epoch + 1}/${ctx.epochs} loss ${r.loss.toFixed(3)} lr ${lr.toExponential(2)}`);
+    ctx.onStep?.({ step: st.step, epoch: st.epoch, loss: r.loss, lr });
     if (ctx.checkpointEvery > 0 && st.step % ctx.checkpointEvery === 0) await save();
     if (st.step >= ctx.schedule.totalSteps) break;
   }

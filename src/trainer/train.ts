@@ -82,7 +82,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       {
         out: c.out, title: c.model, model, opt, train: data.train, evals: data.evals, schedule,
         step: { labelSmoothing: c.labelSmoothing, clipNorm: c.clipNorm },
-        epochs, checkpointEvery: c.checkpointEvery, progress, signal: options.signal,
+        epochs, checkpointEvery: c.checkpointEvery, progress, signal: options.signal, onStep: options.onStep,
       },
       st,
     );
