@@ -7,6 +7,7 @@ import { fingerprint } from '../util/hash.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { throwIfStopped } from '../util/abort.js';
 import { datasetDirName } from './refs.js';
+import { collectErrors } from './errors-summary.js';
 
 export interface RunOptions {
   out: string;
@@ -73,6 +74,9 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
     log(`[${stage.name}] ${stage.kind}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     records.push(record);
   }
+  const datasets = records.filter((r) => r.kind === 'materialize' || r.kind === 'score').flatMap((r) => r.outputs.filter((o) => !o.endsWith('.png')));
+  const failures = await collectErrors(options.out, datasets);
+  if (failures > 0) log(`${failures} image(s) were skipped: see ${join(options.out, 'errors.jsonl')}`);
   return records;
 }
 
