@@ -1,0 +1,129 @@
+/** `dlth train`: trains a ViT from scratch on ticket / random / full datasets through the loader. */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { parseBackendName } from '../backend/options.js';
+import type { ViTConfigInput } from '../model/configs.js';
+import { train, TRAIN_DEFAULTS, type EvalSet, type TrainOptions } from '../trainer/index.js';
+import { InputError, show } from '../util/errors.js';
+
+interface TrainFlags {
+  train: string[];
+  eval: string[];
+  model: string;
+  set: string[];
+  epochs?: string;
+  steps?: string;
+  batchSize?: string;
+  evalBatchSize?: string;
+  lr?: string;
+  minLr?: string;
+  warmupLr?: string;
+  warmupEpochs?: string;
+  weightDecay?: string;
+  labelSmoothing?: string;
+  clipNorm?: string;
+  flip?: boolean;
+  seed?: string;
+  out: string;
+  resume: boolean;
+  checkpointEvery?: string;
+  backend?: string;
+  quiet?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function num(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new InputError(`--${flag} is ${show(text)}, expected a number`);
+  return v;
+}
+
+/** `name=dir` → an evaluation set; a bare `dir` is named after its last path component. */
+export function parseEvalFlag(text: string): EvalSet {
+  const eq = text.indexOf('=');
+  if (eq > 0) return { name: text.slice(0, eq), dir: resolve(text.slice(eq + 1)) };
+  const dir = resolve(text);
+  return { name: dir.split(/[\\/]/).filter(Boolean).pop() ?? 'eval', dir };
+}
+
+/** `key=value` model overrides; values are JSON (numbers, booleans, arrays) or plain strings. */
+export function parseSetFlags(items: readonly string[]): ViTConfigInput {
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new InputError(`--set ${show(item)}: expected key=value, e.g. depth=2`);
+    const raw = item.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a plain string
+    }
+    out[item.slice(0, eq)] = value;
+  }
+  return out as ViTConfigInput;
+}
+
+export function optionsFromFlags(f: TrainFlags): TrainOptions {
+  if (f.train.length === 0) throw new InputError('--train <dir> is required');
+  return {
+    train: f.train.map((t) => resolve(t)),
+    eval: f.eval.map(parseEvalFlag),
+    model: f.model,
+    modelOverrides: parseSetFlags(f.set),
+    epochs: num('epochs', f.epochs),
+    steps: num('steps', f.steps),
+    batchSize: num('batch-size', f.batchSize),
+    evalBatchSize: num('eval-batch-size', f.evalBatchSize),
+    lr: num('lr', f.lr),
+    minLr: num('min-lr', f.minLr),
+    warmupLr: num('warmup-lr', f.warmupLr),
+    warmupEpochs: num('warmup-epochs', f.warmupEpochs),
+    weightDecay: num('weight-decay', f.weightDecay),
+    labelSmoothing: num('label-smoothing', f.labelSmoothing),
+    clipNorm: num('clip-norm', f.clipNorm),
+    flip: f.flip,
+    seed: num('seed', f.seed),
+    out: resolve(f.out),
+    resume: f.resume,
+    checkpointEvery: num('checkpoint-every', f.checkpointEvery),
+    progress: !f.quiet,
+    backend: f.backend ? parseBackendName(f.backend, '--backend') : undefined,
+  };
+}
+
+export function registerTrain(program: Command): void {
+  const d = TRAIN_DEFAULTS;
+  program
+    .command('train')
+    .description('train a ViT from scratch on a ticket, random or full dataset; evaluate each epoch; write metrics, curves, checkpoint and resumable state')
+    .option('--train <dir>', 'training dataset directory or URL (repeat to concatenate)', collect, [])
+    .option('--eval <name=dir>', 'evaluation dataset, e.g. full-test=out/full-test (repeatable)', collect, [])
+    .requiredOption('--model <variant>', 'model variant, e.g. vit-micro-p4-28, vit-mini-p4-28, deit-tiny-patch16-224')
+    .option('--set <key=value>', 'override a model config field, e.g. depth=2 (repeatable)', collect, [])
+    .option('--epochs <n>', `epochs (default ${d.epochs}; or --steps)`)
+    .option('--steps <n>', 'optimizer steps instead of epochs (the last epoch may be partial)')
+    .option('--batch-size <n>', `training batch size (default ${d.batchSize})`)
+    .option('--eval-batch-size <n>', 'evaluation batch size (default: the training batch size)')
+    .option('--lr <x>', `peak learning rate (default ${d.lr})`)
+    .option('--min-lr <x>', `cosine floor (default ${d.minLr})`)
+    .option('--warmup-lr <x>', `learning rate at step 0 (default ${d.warmupLr})`)
+    .option('--warmup-epochs <x>', `linear warmup length in epochs, may be fractional (default ${d.warmupEpochs})`)
+    .option('--weight-decay <x>', `AdamW decoupled weight decay (default ${d.weightDecay})`)
+    .option('--label-smoothing <x>', `label smoothing (default ${d.labelSmoothing})`)
+    .option('--clip-norm <x>', `max global gradient norm, 0 disables (default ${d.clipNorm})`)
+    .option('--flip', 'exact sparse horizontal flips of training samples')
+    .option('--seed <n>', `seed of weights, order and flips (default ${d.seed})`)
+    .requiredOption('-o, --out <dir>', 'output directory')
+    .option('--no-resume', 'start over even if the output directory holds a saved state')
+    .option('--checkpoint-every <n>', 'also save the resumable state every n steps (default: each epoch)')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: DLTH_BACKEND or auto)')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (flags: TrainFlags) => {
+      const s = await train(optionsFromFlags(flags));
+      const evals = Object.entries(s.eval).map(([n, e]) => `${n} ${(e.final.acc * 100).toFixed(2)}% (best ${(e.best.acc * 100).toFixed(2)}% @${e.best.epoch})`);
+      process.stdout.write(`dlth train: ${s.model}, ${s.steps} steps, ${s.samplesSeen} samples on ${s.backend}; ${evals.join(', ') || 'no eval sets'} → ${resolve(flags.out)}\n`);
+    });
+}
