@@ -24,6 +24,6 @@ test('worker: Kubernetes Indexed Job and AWS Batch need the count', () => {
 // Resubmitting one failed index (`sbatch --array=1`) gives SLURM_ARRAY_TASK_COUNT=1 and
 // SLURM_ARRAY_TASK_MIN=1 (checked on slurm-wlm 22.05): detection must then use the declared count
 // and the raw task id. deploy/slurm passes --worker explicitly, so it is not affected.
-test('worker: a resubmitted single Slurm index keeps its slot when the count is declared', { todo: 'workerFromEnv: prefer --workers/DLTH_WORKERS and the raw SLURM_ARRAY_TASK_ID' }, () => {
+test('worker: a resubmitted single Slurm index keeps its slot when the count is declared', () => {
   assert.deepEqual(workerFromEnv({ SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '1', SLURM_ARRAY_TASK_MIN: '1', DLTH_WORKERS: '3' }), { index: 1, count: 3 });
 });
