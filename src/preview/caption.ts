@@ -33,7 +33,7 @@ export function titleText(meta: DatasetMeta, name: string): [string, string] {
     const params = Object.entries(sel.params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ');
     second = `selector ${sel.model} · ${sel.mode}${params ? ` ${params}` : ''} · ${sel.fingerprint.slice(0, 23)}`;
   }
-  return [first.join('  ·  '), second];
+  return [first.join(' · '), second];
 }
 
 /** SVG overlay with the two title lines and one caption per tile (centred under it). */
@@ -42,8 +42,8 @@ export function captionSvg(l: SheetLayout, title: readonly [string, string], cap
   const maxChars = Math.max(4, Math.floor(l.tileWidth / 6.5));
   const lines = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}">`,
-    `<text x="${l.pad}" y="${l.pad + 12}" ${font} font-size="13" fill="#222">${escapeXml(clip(title[0], Math.floor(l.width / 7.5)))}</text>`,
-    `<text x="${l.pad}" y="${l.pad + 28}" ${font} font-size="11" fill="#555">${escapeXml(clip(title[1], Math.floor(l.width / 6.5)))}</text>`,
+    `<text x="${l.pad}" y="${l.pad + 12}" ${font} font-size="12" fill="#222">${escapeXml(clip(title[0], Math.floor(l.width / 6.6)))}</text>`,
+    `<text x="${l.pad}" y="${l.pad + 28}" ${font} font-size="10" fill="#555">${escapeXml(clip(title[1], Math.floor(l.width / 5.6)))}</text>`,
   ];
   captions.forEach((c, i) => {
     const { x, y } = tileOrigin(l, i);

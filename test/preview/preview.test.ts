@@ -46,7 +46,7 @@ test('sheet layout, title and captions (escaped, class names)', () => {
   assert.match(svg, /T-shirt\/top/);
   assert.match(svg, /a&lt;b&amp;c/);
   const [t1, t2] = titleText(meta(25), 'x');
-  assert.match(t1, /^x  ·  ticket  ·  k = 25\/49 \(51.0%\)  ·  k from evit-rate$/);
+  assert.match(t1, /^x · ticket · k = 25\/49 \(51.0%\) · k from evit-rate$/);
   assert.match(t2, /selector vit-micro-p4-28 · evit rate=0.7 blocks=1,2,3 · sha256:abc/);
 });
 

@@ -108,3 +108,20 @@ test('scoreSource rejects a selector whose geometry differs from patchify', asyn
   const p32 = resolvePatchifyConfig({ imageSize: [32, 32], patchSize: 4, channels: 1, resize: 'none', mean: [0.5], std: [0.5] });
   await assert.rejects(scoreSource({ source: source(), patchify: p32, selector, out: join(dir, 'geo'), progress: false }), /takes 28×28/);
 });
+
+test('scoreSource: an interrupted run resumes from its complete shards, same bytes as one run', async () => {
+  const base = { patchify, selector, progress: false, batchSize: 2, shardBytes: 1024, batchBytes: 512 };
+  const whole = await scoreSource({ ...base, source: source(), out: join(dir, 'once') });
+  assert.ok(whole.shards > 1);
+  const out = join(dir, 'resume');
+  const stop = new AbortController();
+  const src = source();
+  const stopping: Source = { ...src, ref: src.ref, load: async (i) => {
+    if (i >= 6) stop.abort('test');
+    return src.load(i);
+  } };
+  await assert.rejects(scoreSource({ ...base, source: stopping, out, signal: stop.signal }));
+  const again = await scoreSource({ ...base, source: source(), out });
+  assert.ok(again.reused >= 1, `reused ${again.reused}`);
+  assert.equal(again.manifest.fingerprint, whole.manifest.fingerprint);
+});
