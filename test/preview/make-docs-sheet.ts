@@ -1,5 +1,5 @@
 // Regenerates docs/preview-fashion-mnist.png (not a test; run by hand):
-//   node --import tsx test/preview/make-docs-sheet.ts [--epochs 4] [--out docs/preview-fashion-mnist.png]
+//   node --import tsx test/preview/make-docs-sheet.ts [--epochs 10] [--out docs/preview-fashion-mnist.png]
 // Trains a vit-micro-p4-28 selector briefly on the embedded Fashion-MNIST subset (train split),
 // scores the test split with EViT (r = 0.7 at blocks 1, 2, 3: 49 → 35 → 25 → 18 patches), keeps
 // the exact EViT tickets (k from the rate) and writes the contact sheet of the first 16 images.
@@ -25,7 +25,7 @@ const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
-const epochs = Number(arg('epochs', '4'));
+const epochs = Number(arg('epochs', '10'));
 const out = resolve(arg('out', 'docs/preview-fashion-mnist.png'));
 
 registerPolicy('ticket', ticketPolicySpec);
