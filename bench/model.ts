@@ -1,0 +1,100 @@
+// Model throughput beside PyTorch CPU on the same machine, in the same run:
+//   node --import tsx bench/model.ts [--iters 2] [--no-torch] [backends…]   (default: tensorflow wasm)
+// - forward img/s of deit-small-patch16-224, batch 32, random weights, without and with every
+//   layer's CLS attention (what the selector needs);
+// - one training step's samples/s (forward, cross entropy, backward, Adam) of vit-micro-p4-28
+//   (28×28×1, patch 4, dim 64, depth 4), batch 128, all 49 patches.
+// The Python peer is bench/model_torch.py (run with .venv/bin/python); ratios are ours / PyTorch.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/index.js';
+import { variantConfig } from '../src/model/configs.js';
+import { trainStep } from '../src/model/train.js';
+import { ViT } from '../src/model/vit.js';
+
+interface Result {
+  forward?: number;
+  forwardAttn?: number;
+  train?: number;
+  error?: string;
+}
+
+function parseArgs(argv: string[]): { iters: number; torch: boolean; backends: ('tensorflow' | 'wasm' | 'cpu')[] } {
+  const i = argv.indexOf('--iters');
+  const iters = i >= 0 ? Number(argv[i + 1]) : 2;
+  const named = argv.filter((a): a is 'tensorflow' | 'wasm' | 'cpu' => a === 'tensorflow' || a === 'wasm' || a === 'cpu');
+  return { iters, torch: !argv.includes('--no-torch'), backends: named.length > 0 ? named : ['tensorflow', 'wasm'] };
+}
+
+async function timed(fn: () => Promise<void>, iters: number): Promise<number> {
+  await fn(); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < iters; i++) await fn();
+  return (performance.now() - t0) / 1000 / iters;
+}
+
+async function forwardBench(iters: number): Promise<Pick<Result, 'forward' | 'forwardAttn'>> {
+  const vit = ViT.init(variantConfig('deit-small-patch16-224'), 0);
+  const x = tf.randomUniform([32, 196, 768], 0, 256, 'int32') as tf.Tensor3D;
+  const run = (attn: boolean) => async (): Promise<void> => {
+    const r = vit.forward(x, undefined, { returnAttention: attn });
+    await r.logits.data();
+    if (r.clsAttention) await Promise.all(r.clsAttention.map((a) => a.data()));
+    tf.dispose([r.logits, ...(r.clsAttention ?? [])]);
+  };
+  const forward = 32 / (await timed(run(false), iters));
+  const forwardAttn = 32 / (await timed(run(true), iters));
+  x.dispose();
+  vit.dispose();
+  return { forward, forwardAttn };
+}
+
+async function trainBench(iters: number): Promise<number> {
+  const vit = ViT.init(variantConfig('vit-micro-p4-28'), 0);
+  const x = tf.randomUniform([128, 49, 16], 0, 256, 'int32') as tf.Tensor3D;
+  const y = tf.randomUniform([128], 0, 10, 'int32') as tf.Tensor1D;
+  const opt = tf.train.adam(1e-3);
+  const sec = await timed(async () => void (await trainStep(vit, opt, x, undefined, y)), iters * 3);
+  tf.dispose([x, y]);
+  opt.dispose();
+  vit.dispose();
+  return 128 / sec;
+}
+
+function torchBench(iters: number): Result & { torch?: string; threads?: number } {
+  const py = existsSync('.venv/bin/python') ? '.venv/bin/python' : 'python3';
+  const r = spawnSync(py, ['bench/model_torch.py', '--iters', String(iters)], { encoding: 'utf8' });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Result;
+  } catch {
+    return { error: (r.stderr || r.error?.message || 'no output').trim().split('\n').pop() };
+  }
+}
+
+const fmt = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(1)).padStart(8);
+const ratio = (a: number | undefined, b: number | undefined): string => (a && b ? `${(a / b).toFixed(2)}×` : '—').padStart(7);
+
+const args = parseArgs(process.argv.slice(2));
+const rows: [string, Result][] = [];
+for (const backend of args.backends) {
+  try {
+    await initBackend({ backend });
+    const f = await forwardBench(args.iters);
+    rows.push([backend, { ...f, train: await trainBench(args.iters) }]);
+  } catch (err) {
+    rows.push([backend, { error: (err as Error).message.split('\n')[0] }]);
+  }
+}
+const torch = args.torch ? torchBench(args.iters) : undefined;
+console.log(`model bench (${args.iters} iterations after 1 warm-up; img/s or samples/s; ratio = ours / PyTorch CPU)`);
+console.log(`${'backend'.padEnd(12)}${'fwd'.padStart(8)}${'ratio'.padStart(7)}${'fwd+attn'.padStart(10)}${'ratio'.padStart(7)}${'train'.padStart(8)}${'ratio'.padStart(7)}`);
+for (const [name, r] of rows) {
+  if (r.error) console.log(`${name.padEnd(12)}unavailable: ${r.error}`);
+  else console.log(`${name.padEnd(12)}${fmt(r.forward)}${ratio(r.forward, torch?.forward)}  ${fmt(r.forwardAttn)}${ratio(r.forwardAttn, torch?.forwardAttn)}${fmt(r.train)}${ratio(r.train, torch?.train)}`);
+}
+if (torch?.error) console.log(`pytorch     unavailable: ${torch.error}`);
+else if (torch) console.log(`${'pytorch'.padEnd(12)}${fmt(torch.forward)}${''.padStart(7)}  ${fmt(torch.forwardAttn)}${''.padStart(7)}${fmt(torch.train)}   (torch ${(torch as { torch?: string }).torch}, ${(torch as { threads?: number }).threads} threads; fwd = SDPA, fwd+attn = eager + output_attentions)`);
+console.log('forward: deit-small-patch16-224, batch 32; train: vit-micro-p4-28 (28×28×1, p4, dim 64, depth 4), batch 128, Adam');
