@@ -153,7 +153,8 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   need(typeof c.out === 'string' && c.out.length > 0, 'out', o.out, 'an output directory');
   need(typeof c.model === 'string' && c.model.length > 0, 'model', o.model, 'a model variant name');
   const names = c.eval.map((e) => e.name);
-  need(names.every((n) => /^[A-Za-z0-9_.-]+$/.test(n)), 'eval', names, 'names of letters, digits, _ . -');
+  // Names are keys in metrics.jsonl and summary.json (never file names), e.g. `ticket@0.5/test`.
+  need(names.every((n) => typeof n === 'string' && n.length > 0 && n.length <= 200 && !/[\u0000-\u001f]/.test(n)), 'eval', names, 'non-empty names without control characters');
   need(new Set(names).size === names.length, 'eval', names, 'distinct names');
   need(c.eval.every((e) => e.dirs.length > 0), 'eval', o.eval, 'a directory for every evaluation set');
   need(c.epochs === null || posInt(c.epochs), 'epochs', c.epochs, 'a positive integer');

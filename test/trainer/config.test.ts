@@ -68,4 +68,7 @@ test('resolveTrainConfig fills defaults and names bad values', () => {
   assert.throws(() => resolveTrainConfig({ train: 'd', model: 'm', out: 'o', lr: -1 }), /lr = -1/);
   assert.throws(() => resolveTrainConfig({ train: 'd', model: 'm', out: 'o', labelSmoothing: 1 }), /labelSmoothing/);
   assert.throws(() => resolveTrainConfig({ train: 'd', model: 'm', out: 'o', eval: [{ name: 'a', dir: 'x' }, { name: 'a', dir: 'y' }] }), /distinct/);
+  // Pipeline references name evaluation sets.
+  assert.equal(resolveTrainConfig({ train: 'd', model: 'm', out: 'o', eval: [{ name: 'ticket@0.5/test', dir: 'x' }] }).eval[0].name, 'ticket@0.5/test');
+  assert.throws(() => resolveTrainConfig({ train: 'd', model: 'm', out: 'o', eval: [{ name: 'a\nb', dir: 'x' }] }), /control/);
 });
