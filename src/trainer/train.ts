@@ -78,14 +78,19 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const samplesPerEpoch = data.train.samplesPerEpoch();
     const totalSamples = Math.floor(totalSteps / stepsPerEpoch) * samplesPerEpoch + Math.min(samplesPerEpoch, (totalSteps % stepsPerEpoch) * c.batchSize);
     const progress = createProgress({ label: `train ${c.model}`, total: Math.max(0, totalSamples - st.samples), unit: 'samples', quiet: !c.progress });
-    await runLoop(
-      {
-        out: c.out, title: c.model, model, opt, train: data.train, evals: data.evals, schedule,
-        step: { labelSmoothing: c.labelSmoothing, clipNorm: c.clipNorm },
-        epochs, checkpointEvery: c.checkpointEvery, progress, signal: options.signal, onStep: options.onStep,
-      },
-      st,
-    );
+    try {
+      await runLoop(
+        {
+          out: c.out, title: c.model, model, opt, train: data.train, evals: data.evals, schedule,
+          step: { labelSmoothing: c.labelSmoothing, clipNorm: c.clipNorm },
+          epochs, checkpointEvery: c.checkpointEvery, progress, signal: options.signal, onStep: options.onStep,
+        },
+        st,
+      );
+    } catch (err) {
+      progress.done(`stopped at step ${st.step}`);
+      throw err;
+    }
     const { out: _o, resume: _r, progress: _p, backend: _b, ...config } = c;
     const summary = buildSummary(
       {
