@@ -14,11 +14,8 @@ import { ViT } from '../../src/model/vit.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, patchify, resolvePatchifyConfig } from '../../src/patchify/index.js';
 import { writePreview } from '../../src/preview/index.js';
 import { scoreSource } from '../../src/scoring/index.js';
-import { openDataset } from '../../src/shards/reader.js';
 import { openSource } from '../../src/sources/index.js';
 import { materialize } from '../../src/tickets/materialize.js';
-import { registerPolicy } from '../../src/tickets/policies/index.js';
-import { resolveTicketK, ticketPolicySpec } from '../../src/tickets/policies/ticket.js';
 
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 const arg = (name: string, fallback: string): string => {
@@ -28,7 +25,6 @@ const arg = (name: string, fallback: string): string => {
 const epochs = Number(arg('epochs', '10'));
 const out = resolve(arg('out', 'docs/preview-fashion-mnist.png'));
 
-registerPolicy('ticket', ticketPolicySpec);
 await initBackend();
 const cfg = resolvePatchifyConfig({ imageSize: 28, patchSize: 4, channels: 1, resize: 'none', mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD });
 const data = resolve('data/fashion-mnist-mini');
@@ -62,9 +58,9 @@ try {
   const scores = join(dir, 'scores');
   const selector = { vit, fingerprint: 'trained:vit-micro-p4-28:docs-sheet', model: 'vit-micro-p4-28' };
   await scoreSource({ source: test, patchify: cfg, selector, mode: 'evit', params: { rate: 0.7 }, out: scores, split: 'test' });
-  const { k } = resolveTicketK({ keepFrom: 'evit-rate' }, (await openDataset(scores)).meta);
   const tickets = join(dir, 'ticket@evit-0.7');
-  await materialize({ source: test, patchify: cfg, policy: 'ticket', k, scores, out: tickets, split: 'test' });
+  const m = await materialize({ source: test, patchify: cfg, policy: 'ticket', keepFrom: 'evit-rate', scores, out: tickets, split: 'test' });
+  const k = m.manifest.meta.k;
   const r = await writePreview(tickets, { n: 16, out, name: 'fashion-mnist test' });
   process.stderr.write(`wrote ${r.file} (${r.width}×${r.height}, k = ${k} of 49)\n`);
 } finally {
