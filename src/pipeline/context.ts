@@ -2,15 +2,13 @@ import { join } from 'node:path';
 import type { LoadedPipeline, Stage } from './types.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { Source } from '../sources/types.js';
+import type { WorkerSlot } from '../sources/partition.js';
 import { openSource } from '../sources/index.js';
 import { resolvePatchifyConfig } from '../patchify/index.js';
 import { InputError, show } from '../util/errors.js';
 import { datasetDirName, formatKeep, parseDatasetRef } from './refs.js';
 
-export interface WorkerSlot {
-  index: number;
-  count: number;
-}
+export type { WorkerSlot };
 
 /** Everything a stage needs from the run: resolved config, output layout, shared sources. */
 export interface StageContext {

@@ -11,7 +11,7 @@ import { initBackend } from '../backend/index.js';
 import type { BackendName } from '../backend/types.js';
 import { patchify as realPatchify } from '../patchify/index.js';
 import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
-import { partitionRange } from '../pipeline/partition.js';
+import { partitionRange } from '../sources/partition.js';
 import { shardCount, shardSlots } from '../shards/layout.js';
 import type { SelectorInfo } from '../shards/types.js';
 import { createScoreWriter, type FinalizeResult } from '../shards/writer.js';

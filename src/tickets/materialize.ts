@@ -19,12 +19,11 @@ import { createProgress } from '../util/progress.js';
 import { failureRecord, serializeFailures, type FailureRecord } from './failures.js';
 import { resolveK, ticketMeta } from './meta.js';
 import { getPolicy, resolveTicketK, type Selection } from './policies/index.js';
-import { sliceSource, type WorkerSlice } from './slice.js';
+import { sliceSource, type WorkerSlot } from '../sources/partition.js';
 import { ScoreCursor } from './scorecursor.js';
 import { sampleSelection } from './select.js';
 
 export const ERRORS_FILE = 'errors.jsonl';
-export type { WorkerSlice };
 
 export interface MaterializeOptions {
   source: Source;
@@ -46,7 +45,7 @@ export interface MaterializeOptions {
   progress?: boolean;
   split?: string;
   /** Worker i of N of a job array: materialize only its contiguous slice of the sorted source, as a complete dataset in `out`. */
-  worker?: WorkerSlice | null;
+  worker?: WorkerSlot | null;
   fs?: Fs;
   signal?: AbortSignal;
   /** Injectable for tests; default: the patchify stage. */

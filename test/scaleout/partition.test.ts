@@ -64,21 +64,3 @@ test('partition: sliceSource gives each worker its rows, re-indexed, with the wh
   assert.equal(payload.kind === 'raw' ? payload.image.data[0] : -1, 6);
   assert.equal(sliceSource(source, null), source);
 });
-
-test('partition: the stages\' own slicing (tickets/slice.ts) and score ranges agree with partitionRange', async () => {
-  const { sliceSource: ticketSlice } = await import('../../src/tickets/slice.js');
-  for (const [n, count] of [[0, 1], [1, 2], [10, 3], [4000, 3], [1001, 7], [5, 8]] as const) {
-    const ids = Array.from({ length: n }, (_, i) => `id-${i}`);
-    const source: Source = {
-      kind: 'list', classes: null, fingerprint: 'f', size: n,
-      ref: (i) => ({ id: ids[i] as string, label: null, location: `#${i}` }),
-      load: () => Promise.reject(new Error('unused')),
-    };
-    for (let index = 0; index < count; index++) {
-      const { start, end } = partitionRange(n, { index, count });
-      const part = ticketSlice(source, { index, count });
-      assert.equal(part.size, end - start, `n=${n} ${index}/${count}`);
-      if (part.size > 0) assert.equal(part.ref(0).id, ids[start]);
-    }
-  }
-});

@@ -5,7 +5,7 @@ import type { StageResult } from '../runner.js';
 import { materialize } from '../../tickets/index.js';
 import { writePreview } from '../../preview/index.js';
 import { datasetDirName, formatKeep } from '../refs.js';
-import { workerDir } from './worker-dirs.js';
+import { workerDatasetDir } from '../partition.js';
 
 /** Materializes one dataset per (keep value, source); previews ticket and random datasets. */
 export async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promise<StageResult> {
@@ -26,8 +26,8 @@ export async function runMaterialize(ctx: StageContext, stage: MaterializeStage)
         ...(keep !== undefined ? { keep } : {}),
         ...(stage.keepFrom !== undefined ? { keepFrom: stage.keepFrom } : {}),
         seed: stage.seed ?? ctx.seed,
-        out: workerDir(dir, ctx.worker),
-        scores: stage.scores === undefined ? undefined : workerDir(ctx.scoreDir(stage.scores, name), ctx.worker),
+        out: workerDatasetDir(dir, ctx.worker),
+        scores: stage.scores === undefined ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),
         worker: ctx.worker,
         shardBytes: ctx.shardBytes,
         concurrency: ctx.concurrency,

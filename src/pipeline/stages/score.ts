@@ -4,7 +4,7 @@ import type { StageContext } from '../context.js';
 import type { StageResult } from '../runner.js';
 import { loadSelector, scoreSource, type SelectorSpec } from '../../scoring/index.js';
 import { InputError, show } from '../../util/errors.js';
-import { workerDir } from './worker-dirs.js';
+import { workerDatasetDir } from '../partition.js';
 import { relative } from 'node:path';
 
 /** The selector a score stage names: a train stage's checkpoint (its only seed), or a file. */
@@ -33,7 +33,7 @@ export async function runScore(ctx: StageContext, stage: ScoreStage): Promise<St
         mode: stage.mode ?? 'evit',
         params: { rate: stage.rate, blocks: stage.blocks, layer: stage.layer },
         batchSize: stage.batchSize,
-        out: workerDir(dir, ctx.worker),
+        out: workerDatasetDir(dir, ctx.worker),
         worker: ctx.worker,
         progress: !ctx.quiet,
         maxFailures: ctx.maxFailures,
