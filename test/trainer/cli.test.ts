@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -14,8 +14,9 @@ test('--eval and --set parse names, directories and JSON values', () => {
   assert.throws(() => parseSetFlags(['depth']), /key=value/);
 });
 
-test('dlth train runs end to end from argv', async () => {
+test('dlth train runs end to end from argv', async (t: TestContext) => {
   const root = mkdtempSync(join(tmpdir(), 'dlth-trainer-cli-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   const data = await makeFashionDataset(join(root, 'train'), { split: 'train', rows: 48, k: 25 });
   const full = await makeFashionDataset(join(root, 'full'), { split: 't10k', rows: 32 });
   const out = join(root, 'out');

@@ -1,6 +1,6 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { variantConfig } from '../../src/model/index.js';
@@ -13,6 +13,8 @@ const root = mkdtempSync(join(tmpdir(), 'dlth-trainer-config-'));
 let p4 = '';
 let p7 = '';
 let ticket = '';
+
+after(() => rmSync(root, { recursive: true, force: true }));
 
 before(async () => {
   p4 = await makeFashionDataset(join(root, 'p4'), { split: 't10k', rows: 40 });

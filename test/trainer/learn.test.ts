@@ -1,14 +1,15 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/model/index.js';
 import { train, OUTPUT_FILES, type EpochRecord } from '../../src/trainer/index.js';
 import { makeFashionDataset } from './fixture.js';
 
-test('a small ViT learns Fashion-MNIST from all patches (well above the 10% of chance)', async () => {
+test('a small ViT learns Fashion-MNIST from all patches (well above the 10% of chance)', async (t: TestContext) => {
   const root = mkdtempSync(join(tmpdir(), 'dlth-trainer-learn-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   const trainDir = await makeFashionDataset(join(root, 'train'), { split: 'train', rows: 4000 });
   const testDir = await makeFashionDataset(join(root, 'test'), { split: 't10k', rows: 500 });
   const out = join(root, 'out');

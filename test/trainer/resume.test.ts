@@ -1,6 +1,6 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InterruptedError } from '../../src/util/errors.js';
@@ -10,6 +10,8 @@ import { makeFashionDataset } from './fixture.js';
 const root = mkdtempSync(join(tmpdir(), 'dlth-trainer-resume-'));
 let trainDir = '';
 let testDir = '';
+
+after(() => rmSync(root, { recursive: true, force: true }));
 
 before(async () => {
   trainDir = await makeFashionDataset(join(root, 'train'), { split: 'train', rows: 200, k: 30, seed: 1 });
