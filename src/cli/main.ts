@@ -8,7 +8,7 @@ import { registerVerify } from './verify.js';
 import { registerInspect } from './inspect.js';
 import { registerPreview } from './preview.js';
 import { registerStream } from './stream.js';
-// import { registerTrain } from './train.js';
+import { registerTrain } from './train.js';
 import { registerMerge } from './merge.js';
 import { registerDoctor } from './doctor.js';
 
@@ -27,7 +27,7 @@ registerVerify(program);
 registerInspect(program);
 registerPreview(program);
 registerStream(program);
-// registerTrain(program);
+registerTrain(program);
 registerMerge(program);
 registerDoctor(program);
 

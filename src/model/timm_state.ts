@@ -8,7 +8,7 @@ import type { DenseParams, NormParams } from './layers/params.js';
 import { convToPatchMatrix, patchMatrixToConv, transpose2d } from './layout.js';
 import type { HostTensor, StateDict } from './safetensors.js';
 import { CheckpointError } from '../util/errors.js';
-import { namedVariables, type ViTParams } from './weights.js';
+import { namedVariables, variableFrom, type ViTParams } from './weights.js';
 
 /** Shapes timm gives each parameter of this config (PyTorch layout). */
 export function timmShapes(c: ViTConfig): Map<string, number[]> {
@@ -61,7 +61,7 @@ export function fromTimmStateDict(c: ViTConfig, sd: StateDict, file: string): Vi
   if (extra.length > 0) throw new CheckpointError(`unexpected keys for this model config: ${extra.slice(0, 8).join(', ')}${extra.length > 8 ? ', …' : ''}`, { file });
   const v = (name: string): tf.Variable => {
     const t = toOurs(name, sd.get(name) as HostTensor);
-    return tf.variable(tf.tensor(t.data, t.shape, 'float32'), true);
+    return variableFrom(t.data, [...t.shape]);
   };
   const opt = (name: string): tf.Variable | null => (expected.has(name) ? v(name) : null);
   const dense = (n: string): DenseParams => ({ weight: v(`${n}.weight`), bias: opt(`${n}.bias`) });

@@ -22,7 +22,17 @@ export interface ViTParams {
   headDist: DenseParams | null;
 }
 
-const v = (data: Float32Array, shape: number[]): tf.Variable => tf.variable(tf.tensor(data, shape, 'float32'), true);
+/** A trainable variable holding a copy of `data` (the temporary tensor is freed at once). */
+export function variableFrom(data: Float32Array, shape: number[]): tf.Variable {
+  const t = tf.tensor(data, shape, 'float32');
+  try {
+    return tf.variable(t, true);
+  } finally {
+    t.dispose();
+  }
+}
+
+const v = variableFrom;
 
 function denseInit(inDim: number, outDim: number, bias: boolean, rand: () => number, std = 0.02): DenseParams {
   return { weight: v(truncNormal(inDim * outDim, std, rand), [inDim, outDim]), bias: bias ? v(new Float32Array(outDim), [outDim]) : null };
