@@ -78,7 +78,7 @@ function checkScore(p: Pipeline, s: ScoreStage, at: string, seen: Map<string, St
   if (typeof s.selector === 'string') {
     const t = seen.get(s.selector);
     if (!t || t.kind !== 'train') fail(`${at}.selector`, `no earlier train stage named ${show(s.selector)} (or give {"checkpoint": …})`);
-    if ((t.seeds ?? [0]).length !== 1 || t.keep) fail(`${at}.selector`, `selector stage ${show(t.name)} must train exactly one model (one seed, no keep list)`);
+    if (t.keep) fail(`${at}.selector`, `selector stage ${show(t.name)} has a keep list: a selector is one model (the stage's first seed)`);
   }
   const mode = s.mode ?? 'evit';
   if (mode !== 'evit' && (s.rate !== undefined || s.blocks !== undefined)) fail(`${at}.mode`, `rate and blocks apply to mode "evit" only`);

@@ -59,7 +59,6 @@ export interface TrainStage {
   labelSmoothing?: number;
   clipNorm?: number;
   flip?: boolean;
-  evalEvery?: number;
 }
 
 export interface ReportPath {
