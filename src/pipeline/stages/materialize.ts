@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MaterializeStage } from '../types.js';
 import type { StageContext } from '../context.js';
@@ -39,6 +40,7 @@ export async function runMaterialize(ctx: StageContext, stage: MaterializeStage)
       outputs.push(rel);
       if (stage.policy !== 'full' && stage.preview !== false && ctx.worker === null) {
         const sheet = join('previews', `${rel.slice('datasets/'.length).replaceAll('/', '-')}.png`);
+        await mkdir(join(ctx.out, 'previews'), { recursive: true });
         await writePreview(dir, { out: join(ctx.out, sheet), n: 16 });
         outputs.push(sheet);
       }
