@@ -1,0 +1,81 @@
+/**
+ * Flags shared by the commands that read an image source (`dlth score`, `dlth materialize`):
+ * the source (--source idx|imagefolder|jsonl with --root/--file/--split/--limit) and the patch
+ * geometry (--image-size, --patch-size, --channels, --resize). One declaration, one parser.
+ */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { resolvePatchifyConfig } from '../patchify/index.js';
+import type { PatchifyConfig } from '../patchify/types.js';
+import type { SourceConfig } from '../sources/types.js';
+import { InputError, show } from '../util/errors.js';
+
+export interface SourceFlags {
+  source: string;
+  root?: string;
+  file?: string;
+  split?: string;
+  limit?: string;
+  imageSize: string;
+  patchSize: string;
+  channels: string;
+  resize?: string;
+}
+
+/** A finite number from a flag's text (undefined stays undefined). */
+export function num(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!Number.isFinite(v)) throw new InputError(`--${flag} is ${show(text)}, expected a number`);
+  return v;
+}
+
+export function addSourceOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--source <kind>', 'idx | imagefolder | jsonl')
+    .option('--root <dir>', 'idx directory or imagefolder root')
+    .option('--file <path>', 'jsonl file')
+    .option('--split <name>', 'idx split: train | test', 'train')
+    .option('--limit <n>', 'idx: first n samples only')
+    .option('--image-size <px>', 'image side (or HxW)', '224')
+    .option('--patch-size <px>', 'patch side', '16')
+    .option('--channels <n>', '1 or 3', '3')
+    .option('--resize <mode>', 'deit | shorter | none');
+}
+
+export function sourceConfig(flags: SourceFlags): SourceConfig {
+  const need = (name: 'root' | 'file'): string => {
+    const v = flags[name];
+    if (v === undefined) throw new InputError(`--source ${flags.source} needs --${name}`);
+    return resolve(v);
+  };
+  switch (flags.source) {
+    case 'idx': {
+      const split = flags.split ?? 'train';
+      if (split !== 'train' && split !== 'test') throw new InputError(`--split must be train or test, got ${show(split)}`);
+      return { kind: 'idx', dir: need('root'), split, ...(flags.limit ? { limit: num('limit', flags.limit) } : {}) };
+    }
+    case 'imagefolder':
+      return { kind: 'imagefolder', root: need('root') };
+    case 'jsonl':
+      return { kind: 'jsonl', file: need('file') };
+    default:
+      throw new InputError(`--source must be idx, imagefolder or jsonl, got ${show(flags.source)}`);
+  }
+}
+
+export function patchifyConfig(flags: SourceFlags): PatchifyConfig {
+  const [h, w] = flags.imageSize.split(/[x×]/).map((t) => num('image-size', t) as number);
+  const resize = flags.resize;
+  if (resize !== undefined && resize !== 'deit' && resize !== 'shorter' && resize !== 'none') {
+    throw new InputError(`--resize must be deit, shorter or none, got ${show(resize)}`);
+  }
+  const channels = num('channels', flags.channels);
+  if (channels !== 1 && channels !== 3) throw new InputError(`--channels must be 1 or 3, got ${show(flags.channels)}`);
+  return resolvePatchifyConfig({
+    imageSize: w === undefined ? h : [h, w],
+    patchSize: num('patch-size', flags.patchSize) as number,
+    channels,
+    ...(resize ? { resize } : {}),
+  });
+}
