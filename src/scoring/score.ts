@@ -5,7 +5,6 @@
  * range that decoded; failures go to errors.jsonl; complete shards of an interrupted run are reused.
  * Output is byte-identical for any batch size (selection is exact on the host, see select.ts).
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/index.js';
 import type { BackendName } from '../backend/types.js';
@@ -16,10 +15,10 @@ import { shardCount, shardSlots } from '../shards/layout.js';
 import type { SelectorInfo } from '../shards/types.js';
 import { createScoreWriter, type FinalizeResult } from '../shards/writer.js';
 import type { ImagePayload, Source } from '../sources/types.js';
-import { failureRecord, serializeFailures, type FailureRecord } from '../tickets/failures.js';
+import { commitFailures, failureRecord, ERRORS_FILE, type FailureRecord } from '../tickets/failures.js';
 import { stopSignal, throwIfStopped } from '../util/abort.js';
-import { InputError, TooManyFailuresError } from '../util/errors.js';
-import { nodeFs, writeFileAtomic, type Fs } from '../util/fsx.js';
+import { InputError } from '../util/errors.js';
+import { nodeFs, type Fs } from '../util/fsx.js';
 import { createProgress } from '../util/progress.js';
 import { checkGeometry, scoreMeta } from './meta.js';
 import { prepareMode, type ModeOptions, type PreparedMode } from './modes/index.js';
@@ -27,7 +26,7 @@ import { prefetchBatches } from './prefetch.js';
 import type { Selection } from './select.js';
 import { loadSelector, type LoadedSelector, type SelectorSpec } from './selector.js';
 
-export const ERRORS_FILE = 'errors.jsonl';
+export { ERRORS_FILE };
 export const SCORE_DEFAULTS = { mode: 'evit', batchSize: 32 } as const;
 
 export interface ScoreOptions {
@@ -151,11 +150,7 @@ async function run(options: ScoreOptions, sel: LoadedSelector, batchSize: number
       await writer.endShard(shardFailures);
       failures.push(...shardFailures);
     }
-    await writeFileAtomic(join(options.out, ERRORS_FILE), serializeFailures(failures), fs);
-    const maxFailures = options.maxFailures ?? 0;
-    if (failures.length > maxFailures) {
-      throw new TooManyFailuresError(`${failures.length} samples failed (max ${maxFailures}); see ${ERRORS_FILE}`, failures.length, { file: join(options.out, ERRORS_FILE) });
-    }
+    await commitFailures(options.out, failures, options.maxFailures ?? 0, fs);
     const result = await writer.finalize(count);
     const seconds = (performance.now() - started) / 1000;
     progress.done(`${result.rows} rows in ${result.shards} shards`);

@@ -4,7 +4,6 @@
  * of an interrupted run are reused (hash verified). Output is byte-identical whatever the
  * concurrency.
  */
-import { join } from 'node:path';
 import { mapConcurrent, patchify as realPatchify, range } from '../patchify/index.js';
 import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
 import { shardCount, shardSlots } from '../shards/layout.js';
@@ -13,17 +12,17 @@ import { createTicketWriter } from '../shards/writer.js';
 import type { Policy } from '../shards/types.js';
 import type { ImagePayload, Source } from '../sources/types.js';
 import { throwIfStopped, stopSignal } from '../util/abort.js';
-import { InputError, TooManyFailuresError } from '../util/errors.js';
-import { nodeFs, writeFileAtomic, type Fs } from '../util/fsx.js';
+import { InputError } from '../util/errors.js';
+import { nodeFs, type Fs } from '../util/fsx.js';
 import { createProgress } from '../util/progress.js';
-import { failureRecord, serializeFailures, type FailureRecord } from './failures.js';
+import { commitFailures, failureRecord, ERRORS_FILE, type FailureRecord } from './failures.js';
 import { resolveK, ticketMeta } from './meta.js';
 import { getPolicy, resolveTicketK, type Selection } from './policies/index.js';
 import { sliceSource, type WorkerSlot } from '../sources/partition.js';
 import { ScoreCursor } from './scorecursor.js';
 import { sampleSelection } from './select.js';
 
-export const ERRORS_FILE = 'errors.jsonl';
+export { ERRORS_FILE };
 
 export interface MaterializeOptions {
   source: Source;
@@ -109,11 +108,7 @@ export async function materialize(options: MaterializeOptions): Promise<Material
       await writer.endShard(shardFailures);
       failures.push(...shardFailures);
     }
-    await writeFileAtomic(join(options.out, ERRORS_FILE), serializeFailures(failures), fs);
-    const maxFailures = options.maxFailures ?? 0;
-    if (failures.length > maxFailures) {
-      throw new TooManyFailuresError(`${failures.length} samples failed (max ${maxFailures}); see ${ERRORS_FILE}`, failures.length, { file: join(options.out, ERRORS_FILE) });
-    }
+    await commitFailures(options.out, failures, options.maxFailures ?? 0, fs);
     const result = await writer.finalize(count);
     progress.done(`${result.rows} rows in ${result.shards} shards`);
     return { ...result, failures: failures.length };
