@@ -6,11 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyDataset } from '../../src/shards/verify.js';
-import { FIXTURES, listTree, rng, runDlth, sleep, startDlth, treeDiff, treeSnapshot, waitFor, type Finished } from './helpers.js';
+import { FIXTURES, listTree, scratch, rng, runDlth, sleep, startDlth, treeDiff, treeSnapshot, waitFor, type Finished } from './helpers.js';
 
 const PIPELINE = join(FIXTURES, 'fmnist-crash.json');
 const SEED = Number(process.env.DLTH_CRASH_SEED ?? 8);
@@ -29,7 +28,7 @@ let clean: Promise<string> | undefined;
 /** The uninterrupted reference run (once per file, started by the first test that needs it). */
 function cleanRun(): Promise<string> {
   clean ??= (async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'dlth-clean-')), 'clean');
+    const dir = join(scratch('dlth-clean-'), 'clean');
     const r = await runDlth(runArgs(dir), { timeoutMs: 120_000 });
     assert.equal(r.code, 0, `clean run: ${r.stderr}`);
     return dir;
@@ -86,7 +85,7 @@ async function checkCommitted(out: string): Promise<void> {
 }
 
 test('SIGKILL at seeded random moments, rerun until complete: output byte-identical to a clean run', { timeout: 240_000 }, async () => {
-  const base = mkdtempSync(join(tmpdir(), 'dlth-crash-'));
+  const base = scratch('dlth-crash-');
   const crashed = join(base, 'crashed');
   const reference = cleanRun();
   const rand = rng(SEED);
@@ -124,7 +123,7 @@ async function signalledAttempt(out: string, signals: readonly NodeJS.Signals[],
 }
 
 test('SIGINT, SIGTERM, then a double SIGINT: exit 130 with how to resume; the rerun matches a clean run', { timeout: 180_000 }, async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'dlth-signals-')), 'out');
+  const out = join(scratch('dlth-signals-'), 'out');
   for (const [signals, delay] of [[['SIGINT'], 150], [['SIGTERM'], 250], [['SIGINT', 'SIGINT'], 100]] as const) {
     const res = await signalledAttempt(out, signals, delay);
     const what = signals.join('+');

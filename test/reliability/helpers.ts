@@ -3,7 +3,8 @@
  * snapshots and comparisons, polling for files appearing while a child runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -170,4 +171,17 @@ export function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+const scratchDirs: string[] = [];
+process.on('exit', () => {
+  if (process.env.DLTH_KEEP_SCRATCH) return;
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory removed when the test process exits (keep with DLTH_KEEP_SCRATCH=1). */
+export function scratch(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
 }

@@ -8,14 +8,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { readTickets } from '../shards/helpers.js';
 import { animatedGif, encodePhoto, permissionsIgnored, photo, pngDeclaring, quadrants } from '../patchify/images.js';
 import { verifyDataset } from '../../src/shards/verify.js';
-import { runDlth } from './helpers.js';
+import { runDlth, scratch } from './helpers.js';
 
 const RED: [number, number, number] = [230, 20, 20];
 const GREEN: [number, number, number] = [20, 220, 20];
@@ -102,7 +101,7 @@ function patchMean(patches: Uint8Array, pos: number): number[] {
 }
 
 test('hostile corpus through dlth run: --max-failures 0 fails with exit 6 and exact errors.jsonl; 10 completes with the good images', { timeout: 120_000 }, async () => {
-  const base = mkdtempSync(join(tmpdir(), 'dlth-hostile-run-'));
+  const base = scratch('dlth-hostile-run-');
   const root = join(base, 'corpus');
   const expected = await buildCorpus(root);
   const file = join(base, 'pipeline.json');

@@ -6,10 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, listTree, pool, runDlth } from './helpers.js';
+import { FIXTURES, listTree, scratch, pool, runDlth } from './helpers.js';
 
 type P = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -37,7 +36,7 @@ const CASES: [string, ((p: P) => void) | string, string, RegExp][] = [
 ];
 
 test('malformed pipelines: exit 3, one line with file and JSON path, nothing written', { timeout: 180_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dlth-badpipe-'));
+  const dir = scratch('dlth-badpipe-');
   const results = await pool(CASES, 3, async ([name, edit], i) => {
     const file = join(dir, `case-${i}.json`);
     if (typeof edit === 'string') writeFileSync(file, edit);
@@ -67,7 +66,7 @@ test('malformed pipelines: exit 3, one line with file and JSON path, nothing wri
 });
 
 test('a materialize stage with its default preview completes (previews/ is created)', { timeout: 120_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dlth-preview-'));
+  const dir = scratch('dlth-preview-');
   const p = base();
   p.sources.train.limit = 64;
   p.sources.test.limit = 16;

@@ -7,14 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildManifest, serializeManifest } from '../../src/shards/manifest.js';
 import type { Manifest } from '../../src/shards/types.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { makeMeta, makeTicketRows, writeTickets } from '../shards/helpers.js';
-import { HAVE_TIME, pool, runDlth } from './helpers.js';
+import { HAVE_TIME, pool, runDlth, scratch } from './helpers.js';
 
 type Edit = (dir: string, m: Manifest) => void;
 
@@ -77,7 +76,7 @@ const CASES: [string, Edit, string, RegExp][] = [
 ];
 
 test('dlth verify on untrusted datasets: exit 4, one line naming the file and reason, bounded memory', { timeout: 240_000 }, async () => {
-  const base = mkdtempSync(join(tmpdir(), 'dlth-untrusted-'));
+  const base = scratch('dlth-untrusted-');
   const meta = makeMeta({ k: 3 });
   const rows = makeTicketRows(meta, 12).map((r) => ({ ...r, positions: Uint16Array.of(1, 5, 15), patches: r.patches.fill(7), scores: new Float32Array(3).fill(NaN) }));
   const pristine = join(base, 'pristine');
