@@ -1,11 +1,12 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { LoadedPipeline, Stage } from './types.js';
 import { createContext, type StageContext, type WorkerSlot } from './context.js';
 import { stageRunners } from './stages/index.js';
 import { fingerprint } from '../util/hash.js';
-import { writeFileAtomic } from '../util/fsx.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
 import { throwIfStopped } from '../util/abort.js';
+import { TooManyFailuresError } from '../util/errors.js';
 import { datasetDirName } from './refs.js';
 import { collectErrors } from './errors-summary.js';
 
@@ -47,6 +48,9 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
   const ctx = createContext(loaded, { ...options, worker, quiet: options.quiet ?? false, log });
   const stateDir = join(options.out, '.dlth', 'stages');
   await mkdir(stateDir, { recursive: true });
+  // Temporary files of atomic writes interrupted by a kill (`.<name>.tmp-<pid>`) are never reused.
+  await removeStaleTemps(stateDir);
+  await removeStaleTemps(options.out);
   const records: StageRecord[] = [];
   const fps = new Map<string, string>();
   for (const stage of loaded.pipeline.stages) {
@@ -68,16 +72,31 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
     await discardIfConfigChanged(ctx, stage, join(stateDir, `${stage.name}.started.json`), fp, log);
     log(`[${stage.name}] ${stage.kind}: running`);
     const started = performance.now();
-    const result = await stageRunners[stage.kind](ctx, stage as never);
+    let result: StageResult;
+    try {
+      result = await stageRunners[stage.kind](ctx, stage as never);
+    } catch (err) {
+      // Skipped images are recorded even when they fail the run (TooManyFailures): gather the
+      // errors.jsonl of the stages done so far and of this one into <out>/errors.jsonl.
+      if (err instanceof TooManyFailuresError) {
+        const failing = stageOutputDirs(ctx, stage).map((dir) => relative(options.out, dir));
+        await collectErrors(options.out, [...datasetOutputs(records), ...failing]);
+      }
+      throw err;
+    }
     const record: StageRecord = { name: stage.name, kind: stage.kind, fingerprint: fp, status: 'ran', ...result };
     await writeFileAtomic(marker, `${JSON.stringify({ ...record, status: undefined }, null, 2)}\n`);
     log(`[${stage.name}] ${stage.kind}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     records.push(record);
   }
-  const datasets = records.filter((r) => r.kind === 'materialize' || r.kind === 'score').flatMap((r) => r.outputs.filter((o) => !o.endsWith('.png')));
-  const failures = await collectErrors(options.out, datasets);
+  const failures = await collectErrors(options.out, datasetOutputs(records));
   if (failures > 0) log(`${failures} image(s) were skipped: see ${join(options.out, 'errors.jsonl')}`);
   return records;
+}
+
+/** Dataset directories (relative to the run) written by the materialize and score stages of `records`. */
+function datasetOutputs(records: readonly StageRecord[]): string[] {
+  return records.filter((r) => r.kind === 'materialize' || r.kind === 'score').flatMap((r) => r.outputs.filter((o) => !o.endsWith('.png')));
 }
 
 /**

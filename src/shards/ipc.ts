@@ -66,12 +66,17 @@ export interface DecodedMessage {
   type: MessageHeader;
   bodyLength: number;
   message: Message;
+  /** The decoded header (schema or record batch), decoded once, here: a malformed one throws here. */
+  header: ReturnType<Message['header']>;
 }
 
 /** Decodes a message flatbuffer (without its 8-byte prefix). Throws on malformed input. */
 export function decodeMessage(flatbuffer: Uint8Array): DecodedMessage {
   const message = Message.decode(flatbuffer);
-  return { type: message.headerType, bodyLength: Number(message.bodyLength), message };
+  // header() decodes lazily and throws (e.g. "not safe to convert to a number" for a corrupt
+  // buffer region) on bad input: decode it now, inside the caller's error handling.
+  const header = message.header();
+  return { type: message.headerType, bodyLength: Number(message.bodyLength), message, header };
 }
 
 export { MessageHeader, BatchHeader };

@@ -55,11 +55,11 @@ export async function* shardBatches<B extends { numRows: number }>(
     const parser = new StreamParser(src, file, size, buffers, hash);
     const first = await parser.next();
     if (!first || first.type !== MessageHeader.Schema) throw parser.error('the stream does not start with a schema message');
-    checkSchema(first.message.header() as Schema, ds.meta, file);
+    checkSchema(first.header as Schema, ds.meta, file);
     let rows = 0;
     for (let msg = await parser.next(); msg; msg = await parser.next()) {
       if (msg.type !== MessageHeader.RecordBatch) throw parser.error(`unexpected message type ${msg.type} (only record batches may follow the schema)`);
-      const batch = decode(msg.message.header() as BatchHeader, msg.body, ds.meta, file);
+      const batch = decode(msg.header as BatchHeader, msg.body, ds.meta, file);
       rows += batch.numRows;
       if (rows > entry.rows) throw parser.error(`more rows than the manifest's ${entry.rows}`);
       yield batch;
