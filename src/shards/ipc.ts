@@ -6,6 +6,13 @@
  */
 import { MessageHeader, type Schema } from 'apache-arrow';
 import { Message, RecordBatch as BatchHeader, FieldNode, BufferRegion } from 'apache-arrow/ipc/metadata/message';
+import { ShardError } from '../util/errors.js';
+import { guardMessage } from './flatbuf-guard.js';
+import { jsonTooDeep } from './json-depth.js';
+import { METADATA_KEY } from './types.js';
+
+/** Deepest JSON accepted in the schema's `dlth` metadata (it is 3 deep), checked before anyone parses it. */
+export const MAX_METADATA_JSON_DEPTH = 32;
 
 export const CONTINUATION = 0xffffffff;
 export const PREFIX_BYTES = 8;
@@ -70,12 +77,24 @@ export interface DecodedMessage {
   header: ReturnType<Message['header']>;
 }
 
-/** Decodes a message flatbuffer (without its 8-byte prefix). Throws on malformed input. */
-export function decodeMessage(flatbuffer: Uint8Array): DecodedMessage {
+/**
+ * Decodes a message flatbuffer (without its 8-byte prefix). Throws on malformed input: first a
+ * ShardError (naming `file` when given) from the bounded guard walk, which apache-arrow needs
+ * because it loops for minutes, or recurses, on corrupt lengths (see flatbuf-guard.ts); only
+ * Schema and RecordBatch messages pass.
+ */
+export function decodeMessage(flatbuffer: Uint8Array, file?: string): DecodedMessage {
+  guardMessage(flatbuffer, file);
   const message = Message.decode(flatbuffer);
   // header() decodes lazily and throws (e.g. "not safe to convert to a number" for a corrupt
   // buffer region) on bad input: decode it now, inside the caller's error handling.
   const header = message.header();
+  if (message.headerType === MessageHeader.Schema) {
+    const raw = (header as Schema).metadata.get(METADATA_KEY);
+    if (raw !== undefined && jsonTooDeep(raw, MAX_METADATA_JSON_DEPTH) >= 0) {
+      throw new ShardError(`schema metadata "${METADATA_KEY}" is JSON nested deeper than ${MAX_METADATA_JSON_DEPTH} levels`, file ? { file } : {});
+    }
+  }
   return { type: message.headerType, bodyLength: Number(message.bodyLength), message, header };
 }
 

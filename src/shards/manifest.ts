@@ -5,6 +5,7 @@
 import { ManifestError, show } from '../util/errors.js';
 import { canonicalJson, sha256Hex } from '../util/hash.js';
 import { arr, int, obj, oneOf, str, type Fail } from './check.js';
+import { jsonTooDeep } from './json-depth.js';
 import { checkMeta } from './meta.js';
 import { DatasetKind, FORMAT_NAME, FORMAT_VERSION, type DatasetMeta, type Manifest, type ManifestShard } from './types.js';
 
@@ -12,6 +13,8 @@ export const MANIFEST_FILE = 'manifest.json';
 /** Largest manifest a reader accepts (≈ 100k shards). */
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 export const MAX_SHARDS = 100_000;
+/** Deepest JSON nesting a reader accepts (a valid manifest is 4 deep: $.meta.source.classes[]). */
+export const MAX_MANIFEST_DEPTH = 32;
 /** Largest shard a reader accepts (1 TiB). */
 export const MAX_SHARD_BYTES = 2 ** 40;
 export const MAX_ROWS = 2 ** 31 - 1;
@@ -68,8 +71,13 @@ export function parseManifest(data: Uint8Array, file: string): Manifest {
   if (data.byteLength > MAX_MANIFEST_BYTES) fail(`${data.byteLength} bytes is larger than the ${MAX_MANIFEST_BYTES}-byte limit`);
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+    // Before JSON.parse, whose memory grows ~80× the input on deep nesting (10 MB of `[` ≈ 800 MiB).
+    const deep = jsonTooDeep(text, MAX_MANIFEST_DEPTH);
+    if (deep >= 0) fail(`JSON nested deeper than ${MAX_MANIFEST_DEPTH} levels (at character ${deep}); a manifest is 4 levels deep`);
+    json = JSON.parse(text);
   } catch (err) {
+    if (err instanceof ManifestError) throw err;
     fail(`not valid UTF-8 JSON (${err instanceof Error ? err.message.slice(0, 120) : 'parse error'})`);
   }
   const keys = { required: ['format', 'version', 'kind', 'fingerprint', 'rows', 'meta', 'shards'], optional: ['rowsPerShard'] };
