@@ -10,14 +10,11 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { extname, join } from 'node:path';
 import { errnoCode, InputError } from '../util/errors.js';
-import type { ImageFolderSourceConfig, ImagePayload, SampleRef, Source } from './types.js';
-import { checkIndex, compareIds, fileSizes, IMAGE_EXTENSIONS, listingFingerprint, readSampleFile } from './common.js';
+import type { ImageFolderSourceConfig } from './types.js';
+import { compareIds, IMAGE_EXTENSIONS } from './common.js';
+import { FileListSource, type FileSample } from './file-list.js';
 
-interface Found {
-  id: string;
-  label: number;
-  path: string;
-}
+type Found = FileSample;
 
 async function listDir(dir: string): Promise<Dirent[]> {
   try {
@@ -65,33 +62,7 @@ class Walker {
   }
 }
 
-export class ImageFolderSource implements Source {
-  readonly kind = 'imagefolder';
-  constructor(
-    readonly root: string,
-    readonly classes: readonly string[],
-    private readonly samples: readonly Found[],
-    readonly fingerprint: string,
-  ) {}
-
-  get size(): number {
-    return this.samples.length;
-  }
-
-  ref(index: number): SampleRef {
-    checkIndex(index, this.samples.length, this.kind);
-    const s = this.samples[index];
-    return { id: s.id, label: s.label, location: s.path };
-  }
-
-  async load(index: number): Promise<ImagePayload> {
-    checkIndex(index, this.samples.length, this.kind);
-    const { path } = this.samples[index];
-    return { kind: 'encoded', file: path, bytes: await readSampleFile(path) };
-  }
-}
-
-export async function openImageFolder(config: ImageFolderSourceConfig): Promise<ImageFolderSource> {
+export async function openImageFolder(config: ImageFolderSourceConfig): Promise<FileListSource> {
   const root = config.root;
   const extensions = new Set((config.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
   const top = (await listDir(root)).filter((e) => !e.name.startsWith('.'));
@@ -105,7 +76,5 @@ export async function openImageFolder(config: ImageFolderSourceConfig): Promise<
   }
   const samples = walker.found.sort((a, b) => compareIds(a.id, b.id));
   if (samples.length === 0) throw new InputError(`no images with extensions ${[...extensions].join(' ')}`, { file: root });
-  const sizes = await fileSizes(samples.map((s) => s.path));
-  const fp = listingFingerprint('imagefolder', classes, samples.map((s, i) => ({ id: s.id, label: s.label, size: sizes[i] })));
-  return new ImageFolderSource(root, classes, samples, fp);
+  return FileListSource.create('imagefolder', classes, samples);
 }

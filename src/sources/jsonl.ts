@@ -7,20 +7,15 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, posix, resolve } from 'node:path';
 import { errnoCode, InputError, show } from '../util/errors.js';
-import type { ImagePayload, JsonlSourceConfig, SampleRef, Source } from './types.js';
-import { checkIndex, compareIds, fileSizes, listingFingerprint, readSampleFile } from './common.js';
+import type { JsonlSourceConfig } from './types.js';
+import { compareIds } from './common.js';
+import { FileListSource } from './file-list.js';
 
 interface Line {
   id: string;
   path: string;
   raw: number | string;
   line: number;
-}
-
-interface Sample {
-  id: string;
-  path: string;
-  label: number;
 }
 
 function parseLine(text: string, file: string, line: number): Line {
@@ -70,32 +65,7 @@ function mapLabels(lines: Line[], file: string, given: readonly string[] | undef
   return { labels, classes };
 }
 
-export class JsonlSource implements Source {
-  readonly kind = 'jsonl';
-  constructor(
-    readonly classes: readonly string[] | null,
-    private readonly samples: readonly Sample[],
-    readonly fingerprint: string,
-  ) {}
-
-  get size(): number {
-    return this.samples.length;
-  }
-
-  ref(index: number): SampleRef {
-    checkIndex(index, this.samples.length, this.kind);
-    const s = this.samples[index];
-    return { id: s.id, label: s.label, location: s.path };
-  }
-
-  async load(index: number): Promise<ImagePayload> {
-    checkIndex(index, this.samples.length, this.kind);
-    const { path } = this.samples[index];
-    return { kind: 'encoded', file: path, bytes: await readSampleFile(path) };
-  }
-}
-
-export async function openJsonl(config: JsonlSourceConfig): Promise<JsonlSource> {
+export async function openJsonl(config: JsonlSourceConfig): Promise<FileListSource> {
   const file = config.file;
   let text: string;
   try {
@@ -116,7 +86,5 @@ export async function openJsonl(config: JsonlSourceConfig): Promise<JsonlSource>
       throw new InputError(`duplicate path ${show(samples[i].id)} (also on line ${a})`, { file: `${file}:${b}` });
     }
   }
-  const sizes = await fileSizes(samples.map((s) => s.path));
-  const fp = listingFingerprint('jsonl', classes, samples.map((s, i) => ({ id: s.id, label: s.label, size: sizes[i] })));
-  return new JsonlSource(classes, samples, fp);
+  return FileListSource.create('jsonl', classes, samples);
 }
