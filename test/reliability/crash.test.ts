@@ -93,7 +93,10 @@ test('SIGKILL at seeded random moments, rerun until complete: output byte-identi
   let kills = 0;
   for (let i = 0; i < KILLS; i++) {
     const trigger = TRIGGERS[i % TRIGGERS.length];
-    const delay = Math.floor(rand() * (trigger === 'time' ? 700 : 300));
+    // Short delays: on a fast, idle machine the whole pipeline takes about a second, and a kill
+    // must land before it completes; the triggers (a fresh shard temp, a manifest, a stage
+    // marker) spread the kills over the run however fast it is.
+    const delay = Math.floor(rand() * (trigger === 'time' ? 200 : 60));
     const a = await killedAttempt(crashed, trigger, delay);
     log.push(`attempt ${i}: ${trigger} after ${delay} ms → ${a.killed ? `killed (${a.at})` : `exit ${a.result.code}: ${a.at}`}`);
     if (a.killed) kills++;
@@ -132,7 +135,9 @@ test('SIGINT, SIGTERM, then a double SIGINT: exit 130 with how to resume; the re
     if (signals.length === 1) {
       assert.match(res.stderr, new RegExp(`dlth: error: stopped \\(${signals[0]}\\); finished work is kept: rerun the same command to resume`), what);
     } else {
-      assert.match(res.stderr, /dlth: SIGINT again: exiting now; completed shards are kept, rerun the same command to resume/);
+      // The second SIGINT either interrupts the graceful stop, or arrives after it (or is merged
+      // with the first by the kernel, as pending signals are): both end in 130 with how to resume.
+      assert.match(res.stderr, /dlth: SIGINT again: exiting now; completed shards are kept, rerun the same command to resume|dlth: error: stopped \(SIGINT\); finished work is kept: rerun the same command to resume/, what);
     }
     assert.ok(!listTree(out).includes('.dlth/stages/random.json'), `${what}: the last stage is not marked done`);
     await checkCommitted(out);
