@@ -56,7 +56,9 @@ function extent(values: number[], pad: number): [number, number] {
 export function lineChart(spec: ChartSpec): string {
   const W = spec.width ?? 720;
   const H = spec.height ?? 440;
-  const m = { left: 64, right: 200, top: 40, bottom: 52 };
+  // The legend sits right of the plot: wide enough for the longest label (~7 px a character).
+  const longest = Math.max(0, ...spec.series.map((s) => s.label.length));
+  const m = { left: 64, right: Math.max(160, 60 + Math.ceil(longest * 7.2)), top: 40, bottom: 52 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const xs = spec.series.flatMap((s) => s.points.map((p) => p[0]));
