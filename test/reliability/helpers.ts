@@ -12,17 +12,8 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DLTH = join(ROOT, 'bin', 'dlth.js');
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
-/** mulberry32: a small seeded generator (tests only). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator: the model's mulberry32. */
+export { mulberry32 as rng } from '../../src/model/rng.js';
 
 export interface Finished {
   code: number | null;
