@@ -54,3 +54,6 @@ try {
     process.exitCode = exitCodeFor(err);
   }
 }
+// Exit as soon as the command is done: a signal arriving during a slow teardown would otherwise
+// meet the default disposition once Node has closed its signal handles.
+process.exit(process.exitCode ?? ExitCode.Ok);

