@@ -8,6 +8,7 @@ import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
 import { throwIfStopped } from '../util/abort.js';
 import { TooManyFailuresError } from '../util/errors.js';
 import { datasetDirName } from './refs.js';
+import { workerDatasetDir } from './partition.js';
 import { collectErrors } from './errors-summary.js';
 
 export interface RunOptions {
@@ -49,8 +50,12 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
   const stateDir = join(options.out, '.dlth', 'stages');
   await mkdir(stateDir, { recursive: true });
   // Temporary files of atomic writes interrupted by a kill (`.<name>.tmp-<pid>`) are never reused.
-  await removeStaleTemps(stateDir);
-  await removeStaleTemps(options.out);
+  // Workers of a job array share these directories across hosts, where pids say nothing: a worker
+  // sweeps only its own dataset parts (the shard writer does that).
+  if (!worker) {
+    await removeStaleTemps(stateDir);
+    await removeStaleTemps(options.out);
+  }
   const records: StageRecord[] = [];
   const fps = new Map<string, string>();
   for (const stage of loaded.pipeline.stages) {
@@ -69,7 +74,8 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
       records.push({ ...previous, status: 'reused' });
       continue;
     }
-    await discardIfConfigChanged(ctx, stage, join(stateDir, `${stage.name}.started.json`), fp, log);
+    const startedFile = join(stateDir, worker ? `${stage.name}.worker-${worker.index}-of-${worker.count}.started.json` : `${stage.name}.started.json`);
+    await discardIfConfigChanged(ctx, stage, startedFile, fp, log);
     log(`[${stage.name}] ${stage.kind}: running`);
     const started = performance.now();
     let result: StageResult;
@@ -106,7 +112,8 @@ function datasetOutputs(records: readonly StageRecord[]): string[] {
 async function discardIfConfigChanged(ctx: StageContext, stage: Stage, startedFile: string, fp: string, log: (m: string) => void): Promise<void> {
   const started = await readMarker(startedFile);
   if (started && started.fingerprint !== fp) {
-    for (const dir of stageOutputDirs(ctx, stage)) await rm(dir, { recursive: true, force: true });
+    // A worker discards only its own part of each dataset; the other workers' parts are theirs.
+    for (const dir of stageOutputDirs(ctx, stage)) await rm(workerDatasetDir(dir, ctx.worker), { recursive: true, force: true });
     log(`[${stage.name}] configuration changed since the last attempt: discarded its previous outputs`);
   }
   if (!started || started.fingerprint !== fp) {

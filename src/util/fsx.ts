@@ -63,7 +63,22 @@ export async function exists(path: string, fs: Fs = nodeFs): Promise<boolean> {
   }
 }
 
-/** Removes stale temporary files (`.<name>.tmp-<pid>`) left in `dir` by a killed run. */
+/** Whether a process with this pid is running on this host (EPERM: it exists, not ours). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes stale temporary files (`.<name>.tmp-<pid>`) left in `dir` by a killed run. A temp file
+ * whose pid is alive on this host may be another process's write in progress and is left alone.
+ * Directories shared by processes on several hosts (job-array workers) must not be swept.
+ */
 export async function removeStaleTemps(dir: string, fs: Fs = nodeFs): Promise<number> {
   let names: string[];
   try {
@@ -73,7 +88,8 @@ export async function removeStaleTemps(dir: string, fs: Fs = nodeFs): Promise<nu
   }
   let removed = 0;
   for (const name of names) {
-    if (name.startsWith('.') && /\.tmp-\d+$/.test(name)) {
+    const m = /\.tmp-(\d+)$/.exec(name);
+    if (name.startsWith('.') && m && !pidAlive(Number(m[1]))) {
       await fs.rm(join(dir, name), { force: true });
       removed++;
     }
