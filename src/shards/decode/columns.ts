@@ -96,6 +96,18 @@ export function readIdLabel(c: BatchCursor): IdLabel {
   return { ids, labels, labelValid: nulls > 0 ? validity : null };
 }
 
+/**
+ * Reads a non-null `FixedSizeList<T>[width]` column of `rows` rows (two nodes, two validity
+ * buffers, one data buffer of `rows · width · elemBytes` bytes): the data bytes.
+ */
+export function readFixedList(c: BatchCursor, name: string, rows: number, width: number, elemBytes: number): Uint8Array {
+  c.nextNode(name, rows, 0);
+  c.nextNode(`${name}.item`, rows * width, 0);
+  c.skipValidity(name);
+  c.skipValidity(`${name}.item`);
+  return c.nextBuffer(name, elemBytes * rows * width);
+}
+
 /** The label of row i, or null. */
 export function labelAt(batch: IdLabel, i: number): number | null {
   if (batch.labelValid && (batch.labelValid[i >> 3] & (1 << (i & 7))) === 0) return null;

@@ -2,7 +2,7 @@
 import { gridSize } from '../schema.js';
 import type { BatchHeader } from '../ipc.js';
 import type { DatasetMeta } from '../types.js';
-import { BatchCursor, f32, readIdLabel, u16, type IdLabel } from './columns.js';
+import { BatchCursor, f32, readFixedList, readIdLabel, u16, type IdLabel } from './columns.js';
 
 export interface ScoreBatch extends IdLabel {
   numRows: number;
@@ -19,16 +19,8 @@ export function decodeScoreBatch(header: BatchHeader, body: Uint8Array, meta: Da
   const rows = c.numRows;
   const n = gridSize(meta);
   const idLabel = readIdLabel(c);
-  c.nextNode('scores', rows, 0);
-  c.nextNode('scores.item', rows * n, 0);
-  c.skipValidity('scores');
-  c.skipValidity('scores.item');
-  const scores = f32(c.nextBuffer('scores', 4 * rows * n));
-  c.nextNode('rank', rows, 0);
-  c.nextNode('rank.item', rows * n, 0);
-  c.skipValidity('rank');
-  c.skipValidity('rank.item');
-  const rank = u16(c.nextBuffer('rank', 2 * rows * n));
+  const scores = f32(readFixedList(c, 'scores', rows, n, 4));
+  const rank = u16(readFixedList(c, 'rank', rows, n, 2));
   const seen = new Uint8Array(n);
   for (let r = 0; r < rows; r++) {
     seen.fill(0);

@@ -2,7 +2,7 @@
 import { gridSize, patchBytes } from '../schema.js';
 import type { BatchHeader } from '../ipc.js';
 import type { DatasetMeta } from '../types.js';
-import { BatchCursor, f32, readIdLabel, u16, type IdLabel } from './columns.js';
+import { BatchCursor, f32, readFixedList, readIdLabel, u16, type IdLabel } from './columns.js';
 
 export interface TicketBatch extends IdLabel {
   numRows: number;
@@ -30,16 +30,8 @@ export function decodeTicketBatch(header: BatchHeader, body: Uint8Array, meta: D
   c.skipValidity('patches.item');
   c.skipValidity('patches.item.item');
   const patches = c.nextBuffer('patches', n * k * p);
-  c.nextNode('positions', n, 0);
-  c.nextNode('positions.item', n * k, 0);
-  c.skipValidity('positions');
-  c.skipValidity('positions.item');
-  const positions = u16(c.nextBuffer('positions', 2 * n * k));
-  c.nextNode('scores', n, 0);
-  c.nextNode('scores.item', n * k, 0);
-  c.skipValidity('scores');
-  c.skipValidity('scores.item');
-  const scores = f32(c.nextBuffer('scores', 4 * n * k));
+  const positions = u16(readFixedList(c, 'positions', n, k, 2));
+  const scores = f32(readFixedList(c, 'scores', n, k, 4));
   checkPositionsBatch(c, positions, n, k, gridSize(meta));
   return { ...idLabel, numRows: n, k, patchBytes: p, patches, positions, scores };
 }
