@@ -40,32 +40,37 @@ export interface TicketMetaInput {
   numClasses?: number | null;
 }
 
-export function ticketMeta(input: TicketMetaInput): DatasetMeta {
-  const { patchify: cfg } = input;
+/** The fields every dataset kind shares: format, geometry from patchify, source and classes. */
+export type MetaBase = Pick<DatasetMeta, 'format' | 'version' | 'imageSize' | 'patchSize' | 'grid' | 'channels' | 'mean' | 'std' | 'source' | 'numClasses'>;
+
+export function metaBase(cfg: PatchifyConfig, source: Pick<Source, 'kind' | 'fingerprint' | 'classes'>, split?: string): MetaBase {
   const p = cfg.patchSize;
-  const classes = input.source.classes ? [...input.source.classes] : null;
+  const classes = source.classes ? [...source.classes] : null;
   return {
     format: FORMAT_NAME,
     version: FORMAT_VERSION,
-    kind: DatasetKind.Tickets,
     imageSize: [cfg.imageSize[0], cfg.imageSize[1]],
     patchSize: p,
     grid: [cfg.imageSize[0] / p, cfg.imageSize[1] / p],
     channels: cfg.channels,
     mean: [...cfg.mean],
     std: [...cfg.std],
+    source: { kind: source.kind, fingerprint: source.fingerprint, ...(split !== undefined ? { split } : {}), classes },
+    numClasses: classes?.length ?? null,
+  };
+}
+
+export function ticketMeta(input: TicketMetaInput): DatasetMeta {
+  const base = metaBase(input.patchify, input.source, input.split);
+  return {
+    ...base,
+    kind: DatasetKind.Tickets,
     k: input.k,
     keep: input.keep,
     policy: input.policy,
     kDerivation: input.kDerivation,
     seed: input.seed,
     selector: input.selector ?? null,
-    source: {
-      kind: input.source.kind,
-      fingerprint: input.source.fingerprint,
-      ...(input.split !== undefined ? { split: input.split } : {}),
-      classes,
-    },
-    numClasses: input.numClasses ?? classes?.length ?? null,
+    numClasses: input.numClasses ?? base.numClasses,
   };
 }
