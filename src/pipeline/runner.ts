@@ -10,6 +10,7 @@ import { TooManyFailuresError } from '../util/errors.js';
 import { datasetDirName } from './refs.js';
 import { workerDatasetDir } from './partition.js';
 import { collectErrors } from './errors-summary.js';
+import { trainRuns } from './stages/train.js';
 
 export interface RunOptions {
   out: string;
@@ -131,7 +132,7 @@ export function stageOutputDirs(ctx: StageContext, stage: Stage): string[] {
     case 'score':
       return stage.sources.map((s) => ctx.scoreDir(stage.name, s));
     case 'train':
-      return (stage.keep ?? [null]).flatMap((k) => (stage.seeds ?? [0]).map((seed) => ctx.modelDir(stage.name, k, seed)));
+      return trainRuns(ctx, stage).map((r) => r.out);
     case 'report':
       return [join(ctx.out, 'reports', stage.name)];
   }

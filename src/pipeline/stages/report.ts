@@ -9,6 +9,7 @@ import { writeSvgAsPng } from '../../render/raster.js';
 import { writeFileAtomic } from '../../util/fsx.js';
 import { InputError } from '../../util/errors.js';
 import { parseDatasetRef, substituteKeep, formatKeep } from '../refs.js';
+import { trainRuns } from './train.js';
 
 /** The kept fraction of a train run's training data: the materialize stage's keep, 1 for full. */
 function trainKeep(ctx: StageContext, stage: TrainStage, keep: number | null): number {
@@ -25,14 +26,12 @@ async function collect(ctx: StageContext, report: ReportStage): Promise<RunResul
   const results: RunResult[] = [];
   for (const path of report.paths) {
     const stage = ctx.stage(path.train) as TrainStage;
-    for (const keep of stage.keep ?? [null]) {
-      for (const seed of stage.seeds ?? [ctx.seed]) {
-        const file = join(ctx.modelDir(stage.name, keep, seed), 'summary.json');
-        const summary = JSON.parse(await readFile(file, 'utf8')) as TrainSummary;
-        const ev = summary.eval[path.eval];
-        if (!ev) throw new InputError(`no evaluation ${path.eval} in the summary`, { file });
-        results.push({ path: path.label, keep: trainKeep(ctx, stage, keep), k: summary.datasets.train.k, seed, accuracy: ev.final.acc });
-      }
+    for (const { keep, seed, out } of trainRuns(ctx, stage)) {
+      const file = join(out, 'summary.json');
+      const summary = JSON.parse(await readFile(file, 'utf8')) as TrainSummary;
+      const ev = summary.eval[path.eval];
+      if (!ev) throw new InputError(`no evaluation ${path.eval} in the summary`, { file });
+      results.push({ path: path.label, keep: trainKeep(ctx, stage, keep), k: summary.datasets.train.k, seed, accuracy: ev.final.acc });
     }
   }
   return results;

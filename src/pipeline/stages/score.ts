@@ -5,6 +5,7 @@ import type { StageResult } from '../runner.js';
 import { loadSelector, scoreSource, type SelectorSpec } from '../../scoring/index.js';
 import { InputError, show } from '../../util/errors.js';
 import { workerDatasetDir } from '../partition.js';
+import { trainRuns } from './train.js';
 import { relative } from 'node:path';
 
 /** The selector a score stage names: a train stage's checkpoint (its only seed), or a file. */
@@ -12,8 +13,7 @@ export function selectorSpec(ctx: StageContext, stage: ScoreStage): SelectorSpec
   if (typeof stage.selector !== 'string') return { ...stage.selector };
   const t = ctx.stage(stage.selector);
   if (t.kind !== 'train') throw new InputError(`selector ${show(stage.selector)} is not a train stage`, { file: ctx.loaded.file });
-  const seed = (t.seeds ?? [ctx.seed])[0];
-  return { checkpoint: join(ctx.modelDir(t.name, null, seed), 'model.safetensors'), model: t.model };
+  return { checkpoint: join(trainRuns(ctx, t)[0].out, 'model.safetensors'), model: t.model };
 }
 
 /** Scores every source with one loaded selector; writes one score dataset per source. */

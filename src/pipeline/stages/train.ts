@@ -5,35 +5,46 @@ import type { StageResult } from '../runner.js';
 import { train } from '../../trainer/train.js';
 import { substituteKeep } from '../refs.js';
 
-/** One training run per (keep value, seed); evaluation sets are named by their references. */
+export interface TrainRun {
+  keep: number | null;
+  seed: number;
+  /** The run's output directory. */
+  out: string;
+}
+
+/** A train stage's runs: one per (keep value, seed); seeds default to the pipeline's seed. */
+export function trainRuns(ctx: StageContext, stage: TrainStage): TrainRun[] {
+  return (stage.keep ?? [null]).flatMap((keep) =>
+    (stage.seeds ?? [ctx.seed]).map((seed) => ({ keep, seed, out: ctx.modelDir(stage.name, keep, seed) })),
+  );
+}
+
+/** Runs every (keep value, seed) of the stage; evaluation sets are named by their references. */
 export async function runTrain(ctx: StageContext, stage: TrainStage): Promise<StageResult> {
   const outputs: string[] = [];
   const summary: Record<string, unknown> = {};
-  for (const keep of stage.keep ?? [null]) {
-    for (const seed of stage.seeds ?? [ctx.seed]) {
-      const out = ctx.modelDir(stage.name, keep, seed);
-      const rel = relative(ctx.out, out);
-      ctx.log(`[${stage.name}] ${stage.model} on ${substituteKeep(stage.train, keep)}, seed ${seed} → ${rel}`);
-      const result = await train({
-        train: ctx.datasetDir(substituteKeep(stage.train, keep)),
-        eval: (stage.eval ?? []).map((ref) => ({ name: ref, dir: ctx.datasetDir(substituteKeep(ref, keep)) })),
-        model: stage.model,
-        ...(stage.epochs !== undefined ? { epochs: stage.epochs } : {}),
-        ...(stage.steps !== undefined ? { steps: stage.steps } : {}),
-        ...(stage.batchSize !== undefined ? { batchSize: stage.batchSize } : {}),
-        ...(stage.lr !== undefined ? { lr: stage.lr } : {}),
-        ...(stage.weightDecay !== undefined ? { weightDecay: stage.weightDecay } : {}),
-        ...(stage.warmupEpochs !== undefined ? { warmupEpochs: stage.warmupEpochs } : {}),
-        ...(stage.labelSmoothing !== undefined ? { labelSmoothing: stage.labelSmoothing } : {}),
-        ...(stage.clipNorm !== undefined ? { clipNorm: stage.clipNorm } : {}),
-        flip: stage.flip ?? false,
-        seed,
-        out,
-        progress: !ctx.quiet,
-      });
-      summary[rel] = Object.fromEntries(Object.entries(result.eval).map(([name, e]) => [name, e.final.acc]));
-      outputs.push(rel);
-    }
+  for (const { keep, seed, out } of trainRuns(ctx, stage)) {
+    const rel = relative(ctx.out, out);
+    ctx.log(`[${stage.name}] ${stage.model} on ${substituteKeep(stage.train, keep)}, seed ${seed} → ${rel}`);
+    const result = await train({
+      train: ctx.datasetDir(substituteKeep(stage.train, keep)),
+      eval: (stage.eval ?? []).map((ref) => ({ name: ref, dir: ctx.datasetDir(substituteKeep(ref, keep)) })),
+      model: stage.model,
+      ...(stage.epochs !== undefined ? { epochs: stage.epochs } : {}),
+      ...(stage.steps !== undefined ? { steps: stage.steps } : {}),
+      ...(stage.batchSize !== undefined ? { batchSize: stage.batchSize } : {}),
+      ...(stage.lr !== undefined ? { lr: stage.lr } : {}),
+      ...(stage.weightDecay !== undefined ? { weightDecay: stage.weightDecay } : {}),
+      ...(stage.warmupEpochs !== undefined ? { warmupEpochs: stage.warmupEpochs } : {}),
+      ...(stage.labelSmoothing !== undefined ? { labelSmoothing: stage.labelSmoothing } : {}),
+      ...(stage.clipNorm !== undefined ? { clipNorm: stage.clipNorm } : {}),
+      flip: stage.flip ?? false,
+      seed,
+      out,
+      progress: !ctx.quiet,
+    });
+    summary[rel] = Object.fromEntries(Object.entries(result.eval).map(([name, e]) => [name, e.final.acc]));
+    outputs.push(rel);
   }
   return { outputs, summary };
 }
