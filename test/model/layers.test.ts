@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { gelu } from '../../src/model/layers/gelu.js';
+import { gelu, geluFolded } from '../../src/model/layers/gelu.js';
+import { attention } from '../../src/model/layers/attention.js';
+import { mlp } from '../../src/model/layers/mlp.js';
 import { gatherTokens } from '../../src/model/layers/keep_tokens.js';
 import { matMul } from '../../src/model/layers/matmul.js';
 import { availableBackends, compare, useBackend } from './helpers.js';
@@ -26,6 +28,46 @@ for (const backend of await availableBackends()) {
         const idx = tf.tensor2d([[6, 0, 2], [1, 1, 5]], [2, 3], 'int32');
         const expected = [0, 1].flatMap((s) => [6, 0, 2, 1, 1, 5].slice(s * 3, s * 3 + 3).flatMap((r) => Array.from(x.dataSync().subarray((s * 7 + r) * 3, (s * 7 + r + 1) * 3))));
         assert.deepEqual(Array.from(gatherTokens(x, idx).dataSync()), expected);
+      });
+      assert.equal(tf.memory().numTensors, before);
+    });
+
+    it('mlp (GELU constants folded into fc1/fc2) and attention (q/k/v cut from qkv) equal the textbook formulas, values and gradients', async () => {
+      await useBackend(backend);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const [b, n, d, hidden, heads] = [2, 5, 8, 12, 2];
+        const hd = d / heads;
+        const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+        const x = r([b, n, d], 10);
+        const v = (t: tf.Tensor) => tf.variable(t);
+        const mp = { fc1: { weight: v(r([d, hidden], 11)), bias: v(r([hidden], 12)) }, fc2: { weight: v(r([hidden, d], 13)), bias: v(r([d], 14)) } };
+        const refGelu = (z: tf.Tensor) => tf.mul(tf.mul(z, 0.5), tf.add(tf.erf(tf.mul(z, Math.SQRT1_2)), 1));
+        const refMlp = (t: tf.Tensor) =>
+          tf.add(tf.matMul(refGelu(tf.add(tf.matMul(tf.reshape(t, [-1, d]), mp.fc1.weight), mp.fc1.bias)), mp.fc2.weight), mp.fc2.bias);
+        const w = r([b * n, d], 15);
+        const lossOurs = (t: tf.Tensor) => tf.sum(tf.mul(tf.reshape(mlp(t, mp), [b * n, d]), w));
+        const lossRef = (t: tf.Tensor) => tf.sum(tf.mul(refMlp(t), w));
+        assert.ok(compare(tf.reshape(mlp(x, mp), [-1]).dataSync(), tf.reshape(refMlp(x), [-1]).dataSync(), 1e-5).ok, 'mlp value');
+        assert.ok(compare(tf.grad(lossOurs)(x).dataSync(), tf.grad(lossRef)(x).dataSync(), 1e-4).ok, 'mlp input gradient');
+        const gOurs = tf.variableGrads(() => lossOurs(x) as tf.Scalar, [mp.fc1.weight, mp.fc2.weight]).grads;
+        const gRef = tf.variableGrads(() => lossRef(x) as tf.Scalar, [mp.fc1.weight, mp.fc2.weight]).grads;
+        for (const k of Object.keys(gRef)) assert.ok(compare(gOurs[k].dataSync(), gRef[k].dataSync(), 1e-4).ok, `mlp grad ${k}`);
+        // geluFolded is √2·GELU(√2·u)
+        const u = r([50], 16);
+        assert.ok(compare(geluFolded(u).dataSync(), tf.mul(refGelu(tf.mul(u, Math.SQRT2)), Math.SQRT2).dataSync(), 1e-5).ok, 'geluFolded');
+
+        const ap = { qkv: { weight: v(r([d, 3 * d], 17)), bias: v(r([3 * d], 18)) }, proj: { weight: v(r([d, d], 19)), bias: v(r([d], 20)) } };
+        const qkv = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [-1, d]), ap.qkv.weight), ap.qkv.bias), [b, n, 3, heads, hd]);
+        const part = (i: number) => tf.transpose(tf.squeeze(tf.slice(qkv, [0, 0, i, 0, 0], [b, n, 1, heads, hd]), [2]), [0, 2, 1, 3]); // [b, h, n, hd]
+        const probs = tf.softmax(tf.div(tf.matMul(part(0), part(1), false, true), Math.sqrt(hd)));
+        const ctx = tf.reshape(tf.transpose(tf.matMul(probs, part(2)), [0, 2, 1, 3]), [b * n, d]);
+        const refOut = tf.add(tf.matMul(ctx, ap.proj.weight), ap.proj.bias);
+        const got = attention(x as tf.Tensor3D, ap, { heads, prefix: 1, returnClsAttention: true });
+        assert.ok(compare(tf.reshape(got.out, [-1]).dataSync(), tf.reshape(refOut, [-1]).dataSync(), 1e-5).ok, 'attention value');
+        const refCls = tf.mean(tf.slice(probs, [0, 0, 0, 1], [b, heads, 1, n - 1]), 1);
+        assert.ok(got.clsAttention && compare(got.clsAttention.dataSync(), refCls.dataSync(), 1e-5).ok, 'CLS attention');
+        tf.dispose([...Object.values(mp).flatMap((l) => [l.weight, l.bias]), ...Object.values(ap).flatMap((l) => [l.weight, l.bias])]);
       });
       assert.equal(tf.memory().numTensors, before);
     });

@@ -37,8 +37,16 @@ export const matMul: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor = tf.customGrad(
   },
 ) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
+/** A dense layer's weights: trained parameters, or tensors derived from them (folded, scaled). */
+export interface DenseLike {
+  /** [in, out] */
+  weight: tf.Tensor;
+  /** [out] or null */
+  bias: tf.Tensor | null;
+}
+
 /** Dense layer over the last axis: x [..., in] → [..., out] = x·W + b. */
-export function dense(x: tf.Tensor, p: DenseParams): tf.Tensor {
+export function dense(x: tf.Tensor, p: DenseParams | DenseLike): tf.Tensor {
   return tf.tidy(() => {
     const inDim = x.shape[x.shape.length - 1];
     const outDim = p.weight.shape[1] as number;
