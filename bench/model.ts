@@ -3,7 +3,9 @@
 // - forward img/s of deit-small-patch16-224, batch 32, random weights, without and with every
 //   layer's CLS attention (what the selector needs);
 // - one training step's samples/s (forward, cross entropy, backward, Adam) of vit-micro-p4-28
-//   (28×28×1, patch 4, dim 64, depth 4), batch 128, all 49 patches.
+//   (28×28×1, patch 4, dim 64, depth 4), batch 128, all 49 patches;
+// - the four dense matmuls of a DeiT-small block (batch 32) alone, on each backend and in PyTorch:
+//   the forward can never beat 32 / (12 × their summed time), whatever the rest of the model costs.
 // The Python peer is bench/model_torch.py (run with .venv/bin/python); ratios are ours / PyTorch.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,8 +20,16 @@ interface Result {
   forward?: number;
   forwardAttn?: number;
   train?: number;
+  /** ms per product for each GEMM shape (GEMMS order). */
+  gemm?: number[];
   error?: string;
 }
+
+/**
+ * The four dense products of a DeiT-small block at batch 32 (6304 = 32 × 197 tokens), [M, K] · [K, N]:
+ * qkv, proj, fc1, fc2. A forward runs each 12 times; their time alone bounds the forward's speed.
+ */
+const GEMMS: [number, number, number][] = [[6304, 384, 1152], [6304, 384, 384], [6304, 384, 1536], [6304, 1536, 384]];
 
 function parseArgs(argv: string[]): { iters: number; torch: boolean; backends: ('tensorflow' | 'wasm' | 'cpu')[] } {
   const i = argv.indexOf('--iters');
@@ -63,6 +73,24 @@ async function trainBench(iters: number): Promise<number> {
   return 128 / sec;
 }
 
+/** Best-of-5 ms per product for each GEMMS shape on the current backend (result read back each time). */
+function gemmBench(): number[] {
+  return GEMMS.map(([m, k, n]) => {
+    const a = tf.randomNormal([m, k]);
+    const b = tf.randomNormal([k, n]);
+    let best = Infinity;
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      const c = tf.matMul(a, b);
+      c.dataSync();
+      if (i > 0) best = Math.min(best, performance.now() - t0);
+      c.dispose();
+    }
+    tf.dispose([a, b]);
+    return best;
+  });
+}
+
 function torchBench(iters: number): Result & { torch?: string; threads?: number } {
   const py = existsSync('.venv/bin/python') ? '.venv/bin/python' : 'python3';
   const r = spawnSync(py, ['bench/model_torch.py', '--iters', String(iters)], { encoding: 'utf8' });
@@ -83,7 +111,7 @@ for (const backend of args.backends) {
   try {
     await initBackend({ backend });
     const f = await forwardBench(args.iters);
-    rows.push([backend, { ...f, train: await trainBench(args.iters) }]);
+    rows.push([backend, { ...f, train: await trainBench(args.iters), gemm: backend === 'wasm' ? undefined : gemmBench() }]);
   } catch (err) {
     rows.push([backend, { error: (err as Error).message.split('\n')[0] }]);
   }
@@ -98,3 +126,18 @@ for (const [name, r] of rows) {
 if (torch?.error) console.log(`pytorch     unavailable: ${torch.error}`);
 else if (torch) console.log(`${'pytorch'.padEnd(12)}${fmt(torch.forward)}${''.padStart(7)}  ${fmt(torch.forwardAttn)}${''.padStart(7)}${fmt(torch.train)}   (torch ${(torch as { torch?: string }).torch}, ${(torch as { threads?: number }).threads} threads; fwd = SDPA, fwd+attn = eager + output_attentions)`);
 console.log('forward: deit-small-patch16-224, batch 32; train: vit-micro-p4-28 (28×28×1, p4, dim 64, depth 4), batch 128, Adam');
+
+// The dense products alone: what any forward built from this backend's matmul can reach at best.
+const gemmRows: [string, number[]][] = rows.flatMap(([name, r]) => (r.gemm ? [[name, r.gemm] as [string, number[]]] : []));
+if (torch?.gemm) gemmRows.push(['pytorch', torch.gemm]);
+if (gemmRows.length > 0) {
+  const flops = GEMMS.map(([m, k, n]) => 2 * m * k * n);
+  console.log(`\ndense GEMMs of one DeiT-small block at batch 32, ms (GFLOP/s); "bound" = 32 / (12 × their sum): the forward's img/s if nothing else cost anything`);
+  console.log(`${'backend'.padEnd(12)}${GEMMS.map(([m, k, n]) => `${m}×${k}·${n}`.padStart(20)).join('')}${'bound img/s'.padStart(13)}`);
+  for (const [name, ms] of gemmRows) {
+    const cells = ms.map((t, i) => `${t.toFixed(1)} (${(flops[i] / t / 1e6).toFixed(0)})`.padStart(20)).join('');
+    console.log(`${name.padEnd(12)}${cells}${(32000 / (12 * ms.reduce((a, b) => a + b, 0))).toFixed(1).padStart(13)}`);
+  }
+  const fwd = torch?.forward;
+  if (fwd) console.log(`goal (issue 4): native forward ≥ 1.5 × ${fwd.toFixed(1)} = ${(1.5 * fwd).toFixed(1)} img/s`);
+}
