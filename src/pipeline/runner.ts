@@ -17,6 +17,7 @@ export interface RunOptions {
   worker?: WorkerSlot | null;
   quiet?: boolean;
   concurrency?: number;
+  decodeProcesses?: number;
   maxFailures?: number;
   /** Run only these stages (and trust earlier stages' outputs). */
   only?: string[];
