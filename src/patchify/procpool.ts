@@ -262,7 +262,6 @@ export class PatchifyPool {
       (h, body) => this.onFrame(child, h, body),
     );
     child.stdin.on('error', () => {}); // EPIPE once the child is gone: 'close' reports it
-    child.results.on('error', () => {}); // likewise (ECONNRESET)
     child.results.on('data', (chunk: Buffer) => {
       if (child.killedFor) return;
       try {
