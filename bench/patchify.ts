@@ -1,9 +1,6 @@
 // Patchify throughput: decode + DeiT resize/crop + 16×16 patch split of 500×375 JPEG photos to
 // 224/16 RGB, at concurrency 1 and 2, beside sharp's bare decode+resize on the same files in the
 // same run, and beside PIL + numpy doing the same (bench/patchify_pil.py, 1 and 2 processes).
-// The decode-process row runs ours through the process pool (src/patchify/procpool.ts) with N = 1
-// and 2 children, 2N images in flight (materialize's default with decodeProcesses N); its children
-// are started and warmed before the rounds, and their CPU time (from /proc) counts in its column.
 //   node --import tsx bench/patchify.ts [--images 200] [--rounds 3]
 // Photos: real pictures from scikit-image (`skimage.data`, CC0/public domain) in .venv, cropped and
 // resized to 500×375 with sharp, cached in $TMPDIR/dlth-bench-patchify. Files are read into memory
@@ -14,17 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import {
-  configureDecoder,
-  createPatchifyPool,
-  defaultConcurrency,
-  mapConcurrent,
-  patchify,
-  range,
-  resolvePatchifyConfig,
-  type PatchifyConfig,
-  type PatchifyPool,
-} from '../src/patchify/index.js';
+import { configureDecoder, mapConcurrent, patchify, range, resolvePatchifyConfig, type PatchifyConfig } from '../src/patchify/index.js';
 import type { ImagePayload } from '../src/sources/types.js';
 
 const PYTHON = '.venv/bin/python';
@@ -82,29 +69,12 @@ interface Sample {
   cpuMs: number;
 }
 
-/** CPU milliseconds used so far by processes `pids` (user + system, from /proc; 0 where unreadable). */
-function processCpuMs(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      // Fields after the parenthesised command name: state is 3rd, utime 14th, stime 15th.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // not Linux, or the process is gone
-    }
-  }
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-}
-
-async function timed(count: number, body: () => Promise<void>, pids: readonly number[] = []): Promise<Sample> {
+async function timed(count: number, body: () => Promise<void>): Promise<Sample> {
   const c0 = process.cpuUsage();
-  const k0 = processCpuMs(pids);
   const t0 = performance.now();
   await body();
   const cpu = process.cpuUsage(c0);
-  const children = processCpuMs(pids) - k0;
-  return { ips: count / ((performance.now() - t0) / 1000), cpuMs: ((cpu.user + cpu.system) / 1000 + children) / count };
+  return { ips: count / ((performance.now() - t0) / 1000), cpuMs: (cpu.user + cpu.system) / 1000 / count };
 }
 
 /** One pass of `fn` over all images, `concurrency` workers pulling from a shared cursor. */
@@ -117,15 +87,14 @@ function timeBare(count: number, concurrency: number, fn: (i: number) => Promise
   });
 }
 
-/** One pass of ours through mapConcurrent, the way the stages run it (through `pool` when given). */
-function timeOurs(payloads: ImagePayload[], concurrency: number, config: PatchifyConfig, pool?: PatchifyPool): Promise<Sample> {
+/** One pass of ours through mapConcurrent, the way the stages run it. */
+function timeOurs(payloads: ImagePayload[], concurrency: number, config: PatchifyConfig): Promise<Sample> {
   const source = { load: async (i: number) => payloads[i] };
-  const fn = pool ? (p: ImagePayload) => pool.patchify(p, config) : (p: ImagePayload) => patchify(p, config);
   return timed(payloads.length, async () => {
-    for await (const res of mapConcurrent(source, range(0, payloads.length), fn, { concurrency })) {
+    for await (const res of mapConcurrent(source, range(0, payloads.length), (p) => patchify(p, config), { concurrency })) {
       if (!res.ok) throw res.error;
     }
-  }, pool?.pids() ?? []);
+  });
 }
 
 async function pil(dir: string, processes: number): Promise<Sample | null> {
@@ -145,17 +114,13 @@ function report(n: number, rounds: number, best: Map<string, Row>): void {
   console.log(`\npatchify bench: ${n} JPEGs 500×375 → 224/16 RGB, best of ${rounds} interleaved rounds\n`);
   console.log(`${'pipeline'.padEnd(52)}${'img/s c1'.padStart(9)}${'img/s c2'.padStart(9)}${'CPU ms/img'.padStart(11)}`);
   for (const [label, [a, b]] of best) console.log(`${label.padEnd(52)}${num(a?.ips)}${num(b?.ips)}  ${num(a?.cpuMs, 2)}`);
-  const [cover, deit, ours, py, procs] = [...best.values()];
+  const [cover, deit, ours, py] = [...best.values()];
   const ratio = (x: Sample | null, y: Sample | null, k: 'ips' | 'cpuMs') => (x && y ? (k === 'ips' ? x.ips / y.ips : y.cpuMs / x.cpuMs).toFixed(2) : 'n/a').padStart(9);
   console.log('\nratios (higher is better for dlth; CPU column = their CPU ms / ours)');
   const line = (label: string, them: Row) => console.log(`${label.padEnd(52)}${ratio(ours[0], them[0], 'ips')}${ratio(ours[1], them[1], 'ips')}  ${ratio(ours[0], them[0], 'cpuMs')}`);
   line('dlth vs sharp bare resize(224) (goal ≥ 0.91)', cover);
   line('dlth vs sharp bare same transform (goal ≥ 0.91)', deit);
   line('dlth vs PIL + numpy (goal ≥ 1)', py);
-  const versus = (label: string, x: Row, them: Row) =>
-    console.log(`${label.padEnd(52)}${ratio(x[0], them[0], 'ips')}${ratio(x[1], them[1], 'ips')}  ${ratio(x[0], them[0], 'cpuMs')}`);
-  versus('dlth, N decode processes vs PIL + numpy (goal ≥ 1)', procs, py);
-  versus('dlth, N decode processes vs dlth in-process', procs, ours);
 }
 
 async function main(): Promise<void> {
@@ -175,13 +140,9 @@ async function main(): Promise<void> {
     'sharp bare: decode + resize 341×256 + extract 224': (c) => timeBare(n, c, bareDeit),
     'dlth patchify (decode+DeiT transform+16×16 grid)': (c) => timeOurs(payloads, c, config),
     'PIL + numpy, same transform and split (processes)': (c) => pil(dir, c),
-    'dlth patchify, N = c decode processes, 2N in flight': (c) => timeOurs(payloads, defaultConcurrency(c), config, pools[c - 1]),
   };
-  // One pool per process count, started and warmed here: start-up (a few hundred ms) is not measured.
-  const pools = [createPatchifyPool({ processes: 1 }), createPatchifyPool({ processes: 2 })];
   await timeBare(20, 1, bareCover); // warm-up
   await timeOurs(payloads.slice(0, 20), 1, config);
-  for (const pool of pools) await timeOurs(payloads.slice(0, 40), defaultConcurrency(pool.processes), config, pool);
   // Rounds interleave the pipelines so load from other processes hits them alike; the best round counts.
   const best = new Map<string, Row>();
   for (let r = 0; r < rounds; r++) {
@@ -196,7 +157,6 @@ async function main(): Promise<void> {
       }
     }
   }
-  await Promise.all(pools.map((p) => p.close()));
   report(n, rounds, best);
 }
 
