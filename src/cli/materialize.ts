@@ -15,8 +15,7 @@ interface MaterializeFlags extends SourceFlags {
   seed: string;
   out: string;
   shardMb: string;
-  concurrency?: string;
-  decodeProcesses: string;
+  concurrency: string;
   maxFailures: string;
   scores?: string;
   quiet?: boolean;
@@ -33,8 +32,7 @@ export function registerMaterialize(program: Command): void {
     .option('--scores <dir>', 'score dataset (policies that need scores)')
     .requiredOption('-o, --out <dir>', 'output dataset directory')
     .option('--shard-mb <MiB>', 'target shard size', '256')
-    .option('--concurrency <n>', 'images decoded at once, or in flight with --decode-processes (default: 2, or 2 × decode processes)')
-    .option('--decode-processes <n>', 'decode JPEG/PNG/… in n child processes, 0 = in this process', '0')
+    .option('--concurrency <n>', 'decode concurrency', '2')
     .option('--max-failures <n>', 'undecodable images tolerated', '0')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: MaterializeFlags) => {
@@ -44,7 +42,7 @@ export function registerMaterialize(program: Command): void {
       const r = await materialize({
         source, patchify, policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
         seed: num('seed', flags.seed), out: resolve(flags.out), shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024),
-        concurrency: num('concurrency', flags.concurrency), decodeProcesses: num('decode-processes', flags.decodeProcesses), maxFailures: num('max-failures', flags.maxFailures),
+        concurrency: num('concurrency', flags.concurrency), maxFailures: num('max-failures', flags.maxFailures),
         scores: flags.scores, progress: !flags.quiet, split: config.kind === 'idx' ? config.split : undefined,
       });
       process.stdout.write(`dlth materialize: ${r.rows} rows in ${r.shards} shards (${r.reused} reused), ${formatBytes(r.bytes)}, ${r.failures} failed → ${resolve(flags.out)}\n`);

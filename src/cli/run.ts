@@ -11,7 +11,6 @@ interface RunFlags {
   workers?: string;
   maxFailures?: string;
   concurrency?: string;
-  decodeProcesses?: string;
   only?: string;
   backend?: string;
   quiet?: boolean;
@@ -26,8 +25,7 @@ export function registerRun(program: Command): void {
     .option('--worker <i/N>', 'run as worker i of N (0-based) of a job array; see `dlth merge`')
     .option('--workers <N>', 'worker count when the index comes from the environment (JOB_COMPLETION_INDEX)')
     .option('--max-failures <n>', 'undecodable images tolerated before the run fails (default: the pipeline, else 0)')
-    .option('--concurrency <n>', 'images decoded at once, or in flight with --decode-processes (default: the pipeline, else 2, or 2 × decode processes)')
-    .option('--decode-processes <n>', 'decode JPEG/PNG/… in n child processes, 0 = in this process (default: the pipeline, else 0)')
+    .option('--concurrency <n>', 'decode concurrency (default: the pipeline, else 2)')
     .option('--only <stages>', 'comma-separated stage names to run')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: DLTH_BACKEND, else auto)')
     .option('-q, --quiet', 'no progress output')
@@ -42,7 +40,6 @@ export function registerRun(program: Command): void {
         quiet: flags.quiet ?? false,
         maxFailures: flags.maxFailures === undefined ? undefined : Number(flags.maxFailures),
         concurrency: flags.concurrency === undefined ? undefined : Number(flags.concurrency),
-        decodeProcesses: flags.decodeProcesses === undefined ? undefined : Number(flags.decodeProcesses),
         only: flags.only?.split(',').map((s) => s.trim()),
       });
       const ran = records.filter((r) => r.status === 'ran').length;

@@ -4,7 +4,7 @@ import type { PatchifyConfig } from '../patchify/types.js';
 import type { Source } from '../sources/types.js';
 import type { WorkerSlot } from '../sources/partition.js';
 import { openSource } from '../sources/index.js';
-import { defaultConcurrency, resolvePatchifyConfig } from '../patchify/index.js';
+import { resolvePatchifyConfig } from '../patchify/index.js';
 import { InputError, show } from '../util/errors.js';
 import { datasetDirName, formatKeep, parseDatasetRef } from './refs.js';
 
@@ -16,10 +16,7 @@ export interface StageContext {
   out: string;
   patchify: PatchifyConfig;
   seed: number;
-  /** Images in flight while decoding (see decodeProcesses). */
   concurrency: number;
-  /** Decode processes for encoded images; 0: decode in this process. */
-  decodeProcesses: number;
   maxFailures: number;
   shardBytes: number;
   worker: WorkerSlot | null;
@@ -38,7 +35,6 @@ export interface ContextOptions {
   worker: WorkerSlot | null;
   quiet: boolean;
   concurrency?: number;
-  decodeProcesses?: number;
   maxFailures?: number;
   log(message: string): void;
 }
@@ -51,14 +47,12 @@ export function createContext(loaded: LoadedPipeline, options: ContextOptions): 
     ...p.patchify,
     imageSize: typeof size === 'number' ? [size, size] : size,
   });
-  const decodeProcesses = options.decodeProcesses ?? p.decodeProcesses ?? 0;
   return {
     loaded,
     out: options.out,
     patchify,
     seed: p.seed ?? 0,
-    concurrency: options.concurrency ?? p.concurrency ?? defaultConcurrency(decodeProcesses),
-    decodeProcesses,
+    concurrency: options.concurrency ?? p.concurrency ?? 2,
     maxFailures: options.maxFailures ?? p.maxFailures ?? 0,
     shardBytes: p.shardBytes ?? 256 * 1024 * 1024,
     worker: options.worker,

@@ -17,7 +17,6 @@ export interface RunOptions {
   worker?: WorkerSlot | null;
   quiet?: boolean;
   concurrency?: number;
-  decodeProcesses?: number;
   maxFailures?: number;
   /** Run only these stages (and trust earlier stages' outputs). */
   only?: string[];

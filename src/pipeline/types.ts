@@ -82,8 +82,6 @@ export interface Pipeline {
   description?: string;
   seed?: number;
   concurrency?: number;
-  /** Decode processes for encoded images (0: in-process); see schemas/pipeline.schema.json. */
-  decodeProcesses?: number;
   maxFailures?: number;
   shardBytes?: number;
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';

@@ -4,7 +4,7 @@
  * of an interrupted run are reused (hash verified). Output is byte-identical whatever the
  * concurrency.
  */
-import { createPatchifyPool, defaultConcurrency, mapConcurrent, patchify as realPatchify, range, type PatchifyPool } from '../patchify/index.js';
+import { mapConcurrent, patchify as realPatchify, range } from '../patchify/index.js';
 import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
 import { shardCount, shardSlots } from '../shards/layout.js';
 import type { FinalizeResult } from '../shards/writer.js';
@@ -12,7 +12,7 @@ import { createTicketWriter } from '../shards/writer.js';
 import type { Policy } from '../shards/types.js';
 import type { ImagePayload, Source } from '../sources/types.js';
 import { throwIfStopped, stopSignal } from '../util/abort.js';
-import { DecodeProcessError, InputError } from '../util/errors.js';
+import { InputError } from '../util/errors.js';
 import { nodeFs, type Fs } from '../util/fsx.js';
 import { createProgress } from '../util/progress.js';
 import { commitFailures, failureRecord, ERRORS_FILE, type FailureRecord } from './failures.js';
@@ -36,17 +36,7 @@ export interface MaterializeOptions {
   out: string;
   shardBytes?: number;
   batchBytes?: number;
-  /**
-   * Images in flight (loading and patchifying) at once; default 2, or 2 × decodeProcesses with
-   * decode processes (each child decodes one image and has the next queued: fewer leave it idle).
-   */
   concurrency?: number;
-  /**
-   * Decode processes for encoded images (src/patchify/procpool.ts); 0 (default): decode in this
-   * process. Raw payloads (IDX) are always patchified in-process. Output is byte-identical either way.
-   * Ignored when `patchifyFn` is given.
-   */
-  decodeProcesses?: number;
   /** Score dataset directory (policies that need scores). */
   scores?: string;
   /** Failed samples tolerated (default 0). */
@@ -67,11 +57,6 @@ export interface MaterializeResult extends FinalizeResult {
 
 export async function materialize(options: MaterializeOptions): Promise<MaterializeResult> {
   const { patchify: cfg } = options;
-  const decodeProcesses = options.decodeProcesses ?? 0;
-  if (!Number.isInteger(decodeProcesses) || decodeProcesses < 0) {
-    throw new InputError(`decodeProcesses must be a non-negative integer, got ${decodeProcesses}`);
-  }
-  const concurrency = options.concurrency ?? defaultConcurrency(decodeProcesses);
   const source = sliceSource(options.source, options.worker ?? null);
   const spec = getPolicy(options.policy);
   const n = (cfg.imageSize[0] / cfg.patchSize) * (cfg.imageSize[1] / cfg.patchSize);
@@ -88,9 +73,7 @@ export async function materialize(options: MaterializeOptions): Promise<Material
   const count = shardCount(source.size, writer.layout);
   const failures: FailureRecord[] = [];
   const progress = createProgress({ label: 'materialize', total: source.size, unit: 'img', quiet: options.progress === false });
-  // Children start on the first encoded image only: nothing to start for IDX sources or reused shards.
-  const pool: PatchifyPool | null = !options.patchifyFn && decodeProcesses > 0 ? createPatchifyPool({ processes: decodeProcesses }) : null;
-  const run = options.patchifyFn ?? (pool ? (payload, config) => pool.patchify(payload, config) : (payload, config) => realPatchify(payload, config));
+  const run = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
   const signal = options.signal ?? stopSignal;
   try {
     for (let j = 0; j < count; j++) {
@@ -105,13 +88,9 @@ export async function materialize(options: MaterializeOptions): Promise<Material
       await writer.beginShard(j);
       const shardFailures: FailureRecord[] = [];
       const work = (payload: ImagePayload) => run(payload, cfg);
-      for await (const r of mapConcurrent(source, range(start, end), work, { concurrency })) {
+      for await (const r of mapConcurrent(source, range(start, end), work, { concurrency: options.concurrency ?? 2 })) {
         // Selection runs here, in slot order: score rows are read forward in the same order.
         const ref = source.ref(r.index);
-        // A decode process that died (killed, out of memory) says nothing about the image: stop the
-        // run rather than record a failure in a shard that a rerun would reuse. The rerun redoes the
-        // shard and matches a clean run, as after a kill of the whole process.
-        if (!r.ok && r.error instanceof DecodeProcessError) throw r.error;
         let sel: Selection;
         try {
           if (!r.ok) throw r.error;
@@ -138,7 +117,6 @@ export async function materialize(options: MaterializeOptions): Promise<Material
     throw err;
   } finally {
     await cursor?.close();
-    await pool?.close();
   }
 }
 

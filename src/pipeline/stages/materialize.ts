@@ -32,7 +32,6 @@ export async function runMaterialize(ctx: StageContext, stage: MaterializeStage)
         worker: ctx.worker,
         shardBytes: ctx.shardBytes,
         concurrency: ctx.concurrency,
-        decodeProcesses: ctx.decodeProcesses,
         maxFailures: ctx.maxFailures,
         progress: !ctx.quiet,
         split: name,
