@@ -25,19 +25,12 @@ export type DecodeConfig = Pick<
 >;
 
 let configured = false;
-let threadsPerImage = 1;
 
 /** Sets libvips threads per image (default 1) and disables its cache; see the file comment. */
 export function configureDecoder(options: { threadsPerImage?: number } = {}): void {
-  threadsPerImage = options.threadsPerImage ?? 1;
-  sharp.concurrency(threadsPerImage);
+  sharp.concurrency(options.threadsPerImage ?? 1);
   sharp.cache(false);
   configured = true;
-}
-
-/** The settings `configureDecoder` applied (or will apply by default): decode processes copy them. */
-export function decoderSettings(): { threadsPerImage: number } {
-  return { threadsPerImage };
 }
 
 function ensureConfigured(): void {

@@ -77,22 +77,6 @@ export class ManifestError extends DlthError {
   }
 }
 
-/**
- * A decode process (src/patchify/procpool.ts) died (crash, kill, out of memory) while the file was
- * in flight there, or failed to start. An ImageError naming the file; materialize stops on it
- * instead of recording the sample as undecodable (the image may be fine: a rerun redoes the shard).
- */
-export class DecodeProcessError extends ImageError {
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  constructor(message: string, options: DlthErrorOptions & { exitCode?: number | null; signal?: string | null } = {}) {
-    super(message, options);
-    this.name = 'DecodeProcessError';
-    this.exitCode = options.exitCode ?? null;
-    this.signal = options.signal ?? null;
-  }
-}
-
 export class BackendError extends DlthError {
   constructor(message: string, options: DlthErrorOptions = {}) {
     super(ErrorCode.Backend, message, options);
