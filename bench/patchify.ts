@@ -1,6 +1,8 @@
 // Patchify throughput: decode + DeiT resize/crop + 16×16 patch split of 500×375 JPEG photos to
 // 224/16 RGB, at concurrency 1 and 2, beside sharp's bare decode+resize on the same files in the
 // same run, and beside PIL + numpy doing the same (bench/patchify_pil.py, 1 and 2 processes).
+// The last two rows time JPEG decoding alone (sharp to raw RGB; PIL open + load): where the gap to
+// PIL lies.
 //   node --import tsx bench/patchify.ts [--images 200] [--rounds 3]
 // Photos: real pictures from scikit-image (`skimage.data`, CC0/public domain) in .venv, cropped and
 // resized to 500×375 with sharp, cached in $TMPDIR/dlth-bench-patchify. Files are read into memory
@@ -97,8 +99,9 @@ function timeOurs(payloads: ImagePayload[], concurrency: number, config: Patchif
   });
 }
 
-async function pil(dir: string, processes: number): Promise<Sample | null> {
-  const res = spawnSync(PYTHON, ['bench/patchify_pil.py', dir, '--processes', String(processes), '--rounds', '1'], { encoding: 'utf8' });
+async function pil(dir: string, processes: number, decodeOnly = false): Promise<Sample | null> {
+  const extra = decodeOnly ? ['--decode-only'] : [];
+  const res = spawnSync(PYTHON, ['bench/patchify_pil.py', dir, '--processes', String(processes), '--rounds', '1', ...extra], { encoding: 'utf8' });
   if (res.status !== 0) {
     console.error(`PIL bench failed: ${res.stderr.trim().split('\n').pop()}`);
     return null;
@@ -121,7 +124,15 @@ function report(n: number, rounds: number, best: Map<string, Row>): void {
   line('dlth vs sharp bare resize(224) (goal ≥ 0.91)', cover);
   line('dlth vs sharp bare same transform (goal ≥ 0.91)', deit);
   line('dlth vs PIL + numpy (goal ≥ 1)', py);
+  // Where the gap to PIL lies: JPEG decoding alone, before any resize.
+  const [sharpDecode, pilDecode] = [best.get(DECODE_SHARP), best.get(DECODE_PIL)];
+  if (sharpDecode && pilDecode) {
+    console.log(`${'decode only: sharp vs PIL'.padEnd(52)}${ratio(sharpDecode[0], pilDecode[0], 'ips')}${ratio(sharpDecode[1], pilDecode[1], 'ips')}  ${ratio(sharpDecode[0], pilDecode[0], 'cpuMs')}`);
+  }
 }
+
+const DECODE_SHARP = 'decode only: sharp (JPEG → raw RGB, no resize)';
+const DECODE_PIL = 'decode only: PIL (Image.open + load)';
 
 async function main(): Promise<void> {
   const n = arg('--images', 200);
@@ -140,6 +151,8 @@ async function main(): Promise<void> {
     'sharp bare: decode + resize 341×256 + extract 224': (c) => timeBare(n, c, bareDeit),
     'dlth patchify (decode+DeiT transform+16×16 grid)': (c) => timeOurs(payloads, c, config),
     'PIL + numpy, same transform and split (processes)': (c) => pil(dir, c),
+    [DECODE_SHARP]: (c) => timeBare(n, c, (i) => sharp(blobs[i]).raw().toBuffer()),
+    [DECODE_PIL]: (c) => pil(dir, c, true),
   };
   await timeBare(20, 1, bareCover); // warm-up
   await timeOurs(payloads.slice(0, 20), 1, config);

@@ -3,7 +3,7 @@ torchvision: shorter side to floor(size / crop_pct) with BICUBIC, centre crop) a
 ([H, W, C] -> [G_h * G_w, p * p * C], raster order, each patch row-major), on the same JPEG files,
 read into memory first. Prints one JSON line: {"processes", "images", "seconds", "images_per_s", "cpu_ms_per_image"}.
 
-    .venv/bin/python bench/patchify_pil.py DIR [--processes N] [--size 224] [--patch 16] [--crop-pct 0.875] [--rounds 3]
+    .venv/bin/python bench/patchify_pil.py DIR [--processes N] [--size 224] [--patch 16] [--crop-pct 0.875] [--rounds 3] [--decode-only]
 """
 import argparse
 import io
@@ -32,15 +32,22 @@ def transform(data, size, patch, crop_pct):
     return np.ascontiguousarray(a.reshape(g, patch, g, patch, 3).transpose(0, 2, 1, 3, 4)).reshape(g * g, -1)
 
 
+def decode_only(data, *_):
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    return img
+
+
 def worker(args):
-    files, size, patch, crop_pct, rounds, barrier = args
+    files, size, patch, crop_pct, rounds, barrier, only_decode = args
+    fn = decode_only if only_decode else transform
     blobs = [open(f, 'rb').read() for f in files]
-    transform(blobs[0], size, patch, crop_pct)  # warm-up
+    fn(blobs[0], size, patch, crop_pct)  # warm-up
     barrier.wait()
     t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(rounds):
         for b in blobs:
-            transform(b, size, patch, crop_pct)
+            fn(b, size, patch, crop_pct)
     return t0, time.perf_counter(), rounds * len(blobs), time.process_time() - c0
 
 
@@ -52,12 +59,13 @@ def main():
     ap.add_argument('--patch', type=int, default=16)
     ap.add_argument('--crop-pct', type=float, default=0.875)
     ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--decode-only', action='store_true', help='only decode (Image.open + load), no transform')
     a = ap.parse_args()
     files = sorted(os.path.join(a.dir, f) for f in os.listdir(a.dir) if f.endswith('.jpg'))
     n = a.processes
     with mp.Manager() as manager:
         barrier = manager.Barrier(n)
-        jobs = [(files[i::n], a.size, a.patch, a.crop_pct, a.rounds, barrier) for i in range(n)]
+        jobs = [(files[i::n], a.size, a.patch, a.crop_pct, a.rounds, barrier, a.decode_only) for i in range(n)]
         with mp.Pool(n) as pool:
             results = pool.map(worker, jobs)
     start = min(r[0] for r in results)
