@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { PipelineError, show } from '../util/errors.js';
 import type { Pipeline } from './types.js';
 import { checkSemantics } from './semantics.js';
 
-const schemaPath = fileURLToPath(new URL('../../schemas/pipeline.schema.json', import.meta.url));
+// From src/pipeline (tsx) or dist/src/pipeline (compiled): the schema lives in the package's schemas/.
+const schemaPath = ['../../schemas/pipeline.schema.json', '../../../schemas/pipeline.schema.json']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((p) => existsSync(p)) ?? fileURLToPath(new URL('../../schemas/pipeline.schema.json', import.meta.url));
 let compiled: ReturnType<Ajv2020['compile']> | undefined;
 
 function validator(): ReturnType<Ajv2020['compile']> {
