@@ -4,7 +4,7 @@
 //   layer's CLS attention (what the selector needs);
 // - one training step's samples/s (forward, cross entropy, backward, Adam) of vit-micro-p4-28
 //   (28×28×1, patch 4, dim 64, depth 4), batch 128, all 49 patches;
-// - the four dense matmuls of a DeiT-small block (batch 32) alone, on each backend and in PyTorch:
+// - every matrix product of a DeiT-small block (batch 32) alone, on each backend and in PyTorch:
 //   the forward can never beat 32 / (12 × their summed time), whatever the rest of the model costs.
 // The Python peer is bench/model_torch.py (run with .venv/bin/python); ratios are ours / PyTorch.
 import { spawnSync } from 'node:child_process';
@@ -26,10 +26,13 @@ interface Result {
 }
 
 /**
- * The four dense products of a DeiT-small block at batch 32 (6304 = 32 × 197 tokens), [M, K] · [K, N]:
- * qkv, proj, fc1, fc2. A forward runs each 12 times; their time alone bounds the forward's speed.
+ * Every matrix product of a DeiT-small block at batch 32, [batch, M, K] · [K, N]: the four dense
+ * layers (6304 = 32 × 197 tokens: qkv, proj, fc1, fc2), then attention's q·kᵀ and attn·v over
+ * 32 × 6 heads. A forward runs each 12 times; their time alone bounds the forward's speed.
  */
-const GEMMS: [number, number, number][] = [[6304, 384, 1152], [6304, 384, 384], [6304, 384, 1536], [6304, 1536, 384]];
+const GEMMS: [number, number, number, number][] = [
+  [1, 6304, 384, 1152], [1, 6304, 384, 384], [1, 6304, 384, 1536], [1, 6304, 1536, 384], [192, 197, 64, 197], [192, 197, 197, 64],
+];
 
 function parseArgs(argv: string[]): { iters: number; torch: boolean; backends: ('tensorflow' | 'wasm' | 'cpu')[] } {
   const i = argv.indexOf('--iters');
@@ -75,14 +78,14 @@ async function trainBench(iters: number): Promise<number> {
 
 /** Best-of-5 ms per product for each GEMMS shape on the current backend. */
 function gemmBench(): number[] {
-  return GEMMS.map(([m, k, n]) => {
-    const a = tf.randomNormal([m, k]);
-    const b = tf.randomNormal([k, n]);
+  return GEMMS.map(([batch, m, k, n]) => {
+    const a = tf.randomNormal([batch, m, k]);
+    const b = tf.randomNormal([batch, k, n]);
     let best = Infinity;
     for (let i = 0; i < 6; i++) {
       const t0 = performance.now();
       const c = tf.matMul(a, b);
-      const corner = tf.slice(c, [0, 0], [1, 1]);
+      const corner = tf.slice(c, [0, 0, 0], [1, 1, 1]);
       corner.dataSync(); // waits for the product without timing a copy of it to JavaScript
       if (i > 0) best = Math.min(best, performance.now() - t0);
       tf.dispose([c, corner]);
@@ -132,11 +135,11 @@ console.log('forward: deit-small-patch16-224, batch 32; train: vit-micro-p4-28 (
 const gemmRows: [string, number[]][] = rows.flatMap(([name, r]) => (r.gemm ? [[name, r.gemm] as [string, number[]]] : []));
 if (torch?.gemm) gemmRows.push(['pytorch', torch.gemm]);
 if (gemmRows.length > 0) {
-  const flops = GEMMS.map(([m, k, n]) => 2 * m * k * n);
-  console.log(`\ndense GEMMs of one DeiT-small block at batch 32, ms (GFLOP/s); "bound" = 32 / (12 × their sum): the forward's img/s if nothing else cost anything`);
-  console.log(`${'backend'.padEnd(12)}${GEMMS.map(([m, k, n]) => `${m}×${k}·${n}`.padStart(20)).join('')}${'bound img/s'.padStart(13)}`);
+  const flops = GEMMS.map(([batch, m, k, n]) => 2 * batch * m * k * n);
+  console.log(`\nmatrix products of one DeiT-small block at batch 32, ms (GFLOP/s); "bound" = 32 / (12 × their sum): the forward's img/s if nothing else cost anything`);
+  console.log(`${'backend'.padEnd(12)}${GEMMS.map(([batch, m, k, n]) => `${batch > 1 ? `${batch}×` : ''}${m}×${k}·${n}`.padStart(19)).join('')}${'bound img/s'.padStart(13)}`);
   for (const [name, ms] of gemmRows) {
-    const cells = ms.map((t, i) => `${t.toFixed(1)} (${(flops[i] / t / 1e6).toFixed(0)})`.padStart(20)).join('');
+    const cells = ms.map((t, i) => `${t.toFixed(1)} (${(flops[i] / t / 1e6).toFixed(0)})`.padStart(19)).join('');
     console.log(`${name.padEnd(12)}${cells}${(32000 / (12 * ms.reduce((a, b) => a + b, 0))).toFixed(1).padStart(13)}`);
   }
   const fwd = torch?.forward;

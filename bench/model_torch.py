@@ -7,7 +7,7 @@
   (what a scorer needs: every layer's attention probabilities);
 - training samples/s of a ViT on 28x28x1 (patch 4, dim 64, depth 4, heads 4, mlp 256, 10 classes),
   batch 128, one Adam step (forward, cross entropy, backward, update);
-- ms per product of the four dense GEMM shapes of a DeiT-small block at batch 32 (qkv, proj, fc1, fc2).
+- ms per product of the matrix products of a DeiT-small block at batch 32 (qkv, proj, fc1, fc2, q·kᵀ, attn·v).
 """
 
 from __future__ import annotations
@@ -64,19 +64,19 @@ def train_bench(iters: int) -> float:
     return 128 / timed(step, iters * 3)
 
 
-GEMMS = [(6304, 384, 1152), (6304, 384, 384), (6304, 384, 1536), (6304, 1536, 384)]
+GEMMS = [(1, 6304, 384, 1152), (1, 6304, 384, 384), (1, 6304, 384, 1536), (1, 6304, 1536, 384), (192, 197, 64, 197), (192, 197, 197, 64)]
 
 
 def gemm_bench() -> list[float]:
-    """Best-of-5 ms per product for the four dense GEMM shapes of a DeiT-small block at batch 32."""
+    """Best-of-5 ms per product for the matrix products of a DeiT-small block at batch 32 (as bench/model.ts)."""
     out = []
     with torch.inference_mode():
-        for m, k, n in GEMMS:
-            a, b = torch.randn(m, k), torch.randn(k, n)
+        for batch, m, k, n in GEMMS:
+            a, b = torch.randn(batch, m, k), torch.randn(batch, k, n)
             best = float("inf")
             for i in range(6):
                 t0 = time.perf_counter()
-                a @ b
+                torch.bmm(a, b)
                 if i > 0:
                     best = min(best, (time.perf_counter() - t0) * 1000)
             out.append(best)
