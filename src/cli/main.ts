@@ -1,16 +1,31 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor, ExitCode } from './exit.js';
 import { requestStop } from '../util/abort.js';
-import { registerRun } from './run.js';
-import { registerScore } from './score.js';
-import { registerMaterialize } from './materialize.js';
-import { registerVerify } from './verify.js';
-import { registerInspect } from './inspect.js';
-import { registerPreview } from './preview.js';
-import { registerStream } from './stream.js';
-import { registerTrain } from './train.js';
-import { registerMerge } from './merge.js';
-import { registerDoctor } from './doctor.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded on demand: `dlth inspect` never loads TensorFlow.js or sharp, which
+ * cost most of the start-up. Help and unknown commands load them all. Listed in help order.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./run.js')).registerRun,
+  score: async () => (await import('./score.js')).registerScore,
+  materialize: async () => (await import('./materialize.js')).registerMaterialize,
+  verify: async () => (await import('./verify.js')).registerVerify,
+  inspect: async () => (await import('./inspect.js')).registerInspect,
+  preview: async () => (await import('./preview.js')).registerPreview,
+  stream: async () => (await import('./stream.js')).registerStream,
+  train: async () => (await import('./train.js')).registerTrain,
+  merge: async () => (await import('./merge.js')).registerMerge,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
+};
+
+/** The command named on the command line (the first non-option argument), if it is one of ours. */
+function invokedCommand(argv: string[]): string | null {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : null;
+}
 
 const program = new Command();
 program
@@ -19,17 +34,6 @@ program
   .version('0.1.0')
   .showHelpAfterError()
   .exitOverride();
-
-registerRun(program);
-registerScore(program);
-registerMaterialize(program);
-registerVerify(program);
-registerInspect(program);
-registerPreview(program);
-registerStream(program);
-registerTrain(program);
-registerMerge(program);
-registerDoctor(program);
 
 let signals = 0;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -45,6 +49,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
+  const named = invokedCommand(process.argv);
+  for (const name of named ? [named] : Object.keys(COMMANDS)) (await COMMANDS[name]())(program);
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
