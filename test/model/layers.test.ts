@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gelu, geluFolded } from '../../src/model/layers/gelu.js';
 import { attention } from '../../src/model/layers/attention.js';
 import { mlp } from '../../src/model/layers/mlp.js';
+import { layerNorm } from '../../src/model/layers/norm.js';
 import { gatherTokens } from '../../src/model/layers/keep_tokens.js';
 import { matMul } from '../../src/model/layers/matmul.js';
 import { availableBackends, compare, useBackend } from './helpers.js';
@@ -32,7 +33,7 @@ for (const backend of await availableBackends()) {
       assert.equal(tf.memory().numTensors, before);
     });
 
-    it('mlp (GELU constants folded into fc1/fc2) and attention (q/k/v cut from qkv) equal the textbook formulas, values and gradients', async () => {
+    it('mlp (GELU constants folded into fc1/fc2), attention (q/k/v cut from qkv) and layerNorm (analytic gradient) equal the textbook formulas, values and gradients', async () => {
       await useBackend(backend);
       const before = tf.memory().numTensors;
       tf.tidy(() => {
@@ -67,6 +68,24 @@ for (const backend of await availableBackends()) {
         assert.ok(compare(tf.reshape(got.out, [-1]).dataSync(), tf.reshape(refOut, [-1]).dataSync(), 1e-5).ok, 'attention value');
         const refCls = tf.mean(tf.slice(probs, [0, 0, 0, 1], [b, heads, 1, n - 1]), 1);
         assert.ok(got.clsAttention && compare(got.clsAttention.dataSync(), refCls.dataSync(), 1e-5).ok, 'CLS attention');
+        // LayerNorm: one op with an analytic gradient; value and gradients (x, γ, β) as autodiff of the formula
+        const np = { weight: v(r([d], 21)), bias: v(r([d], 22)) };
+        const xs = tf.add(tf.mul(r([b, n, d], 23), 3), 1.5); // off-centre, wide: exercises the mean and variance terms
+        const refLn = (t: tf.Tensor) => {
+          const mu = tf.mean(t, -1, true);
+          const varc = tf.mean(tf.square(tf.sub(t, mu)), -1, true);
+          return tf.add(tf.mul(tf.div(tf.sub(t, mu), tf.sqrt(tf.add(varc, 1e-6))), np.weight), np.bias);
+        };
+        const wl = r([b, n, d], 24);
+        assert.ok(compare(layerNorm(xs, np, 1e-6).dataSync(), refLn(xs).dataSync(), 1e-5).ok, 'layerNorm value');
+        const lnOurs = () => tf.sum(tf.mul(layerNorm(xs, np, 1e-6), wl)) as tf.Scalar;
+        const lnRef = () => tf.sum(tf.mul(refLn(xs), wl)) as tf.Scalar;
+        assert.ok(compare(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(layerNorm(t, np, 1e-6), wl)))(xs).dataSync(),
+          tf.grad((t: tf.Tensor) => tf.sum(tf.mul(refLn(t), wl)))(xs).dataSync(), 1e-4).ok, 'layerNorm input gradient');
+        const lo = tf.variableGrads(lnOurs, [np.weight, np.bias]).grads;
+        const lr = tf.variableGrads(lnRef, [np.weight, np.bias]).grads;
+        for (const k of Object.keys(lr)) assert.ok(compare(lo[k].dataSync(), lr[k].dataSync(), 1e-4).ok, `layerNorm grad ${k}`);
+        tf.dispose([np.weight, np.bias]);
         tf.dispose([...Object.values(mp).flatMap((l) => [l.weight, l.bias]), ...Object.values(ap).flatMap((l) => [l.weight, l.bias])]);
       });
       assert.equal(tf.memory().numTensors, before);
