@@ -6,9 +6,9 @@ import type { Pipeline } from './types.js';
 import { checkSemantics } from './semantics.js';
 
 // From src/pipeline (tsx) or dist/src/pipeline (compiled): the schema lives in the package's schemas/.
-const schemaPath = ['../../schemas/pipeline.schema.json', '../../../schemas/pipeline.schema.json']
-  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-  .find((p) => existsSync(p)) ?? fileURLToPath(new URL('../../schemas/pipeline.schema.json', import.meta.url));
+const schemaCandidates = ['../../schemas/pipeline.schema.json', '../../../schemas/pipeline.schema.json']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+const schemaPath = schemaCandidates.find((p) => existsSync(p)) ?? schemaCandidates[0];
 let compiled: ReturnType<Ajv2020['compile']> | undefined;
 
 function validator(): ReturnType<Ajv2020['compile']> {

@@ -1,27 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-const SQRT1_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-
-/**
- * Exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (torch.nn.GELU() and HF's "gelu"; not the tanh
- * approximation). Custom gradient Φ(x) + x·φ(x), so the tape keeps one tensor instead of a chain.
- */
-export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  save([x]);
-  return {
-    value: tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1))),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-      tf.tidy(() => {
-        const sx = saved[0];
-        const cdf = tf.mul(tf.add(tf.erf(tf.mul(sx, SQRT1_2)), 1), 0.5);
-        const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), INV_SQRT_2PI);
-        return [tf.mul(dy, tf.add(cdf, tf.mul(sx, pdf)))];
-      }),
-  };
-}) as (x: tf.Tensor) => tf.Tensor;
-
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /**
@@ -42,3 +20,11 @@ export const geluFolded: (u: tf.Tensor) => tf.Tensor = tf.customGrad((...args: (
       }),
   };
 }) as (u: tf.Tensor) => tf.Tensor;
+
+/**
+ * Exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (torch.nn.GELU() and HF's "gelu"; not the tanh
+ * approximation), as GELU(x) = geluFolded(x/√2)/√2. The model's MLP uses geluFolded directly.
+ */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(geluFolded(tf.mul(x, Math.SQRT1_2)), Math.SQRT1_2));
+}

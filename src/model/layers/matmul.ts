@@ -5,7 +5,6 @@
  * Other backends keep the transpose flags, which they fuse for free.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DenseParams } from './params.js';
 
 function swapLast(x: tf.Tensor): tf.Tensor {
   const r = x.rank;
@@ -37,7 +36,7 @@ export const matMul: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor = tf.customGrad(
   },
 ) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-/** A dense layer's weights: trained parameters, or tensors derived from them (folded, scaled). */
+/** A dense layer's weights: its parameters (a DenseParams) or tensors derived from them (scaled, cut). */
 export interface DenseLike {
   /** [in, out] */
   weight: tf.Tensor;
@@ -46,7 +45,7 @@ export interface DenseLike {
 }
 
 /** Dense layer over the last axis: x [..., in] → [..., out] = x·W + b. */
-export function dense(x: tf.Tensor, p: DenseParams | DenseLike): tf.Tensor {
+export function dense(x: tf.Tensor, p: DenseLike): tf.Tensor {
   return tf.tidy(() => {
     const inDim = x.shape[x.shape.length - 1];
     const outDim = p.weight.shape[1] as number;
