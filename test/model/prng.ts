@@ -2,16 +2,8 @@
  * The parity fixtures' counter-based PRNG, bit-identical to `prng_values` / `init_rule` in
  * scripts/parity/make_fixtures.py: value = base + scale·u, u = (fmix32(i·0x9E3779B1 + (j+1)·0x85EBCA77 + seed) >>> 8) / 2^24 · 2 − 1.
  */
+import { mix32 as fmix32 } from '../../src/loader/rng.js';
 import type { StateDict } from '../../src/model/safetensors.js';
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 export function prngValues(seed: number, keyIndex: number, n: number, base: number, scale: number): Float32Array {
   const out = new Float32Array(n);

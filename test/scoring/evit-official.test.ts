@@ -7,20 +7,13 @@ import { initBackend } from '../../src/backend/index.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { configFromHf, type HfVitConfigJson } from '../../src/model/hf_config.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
+import { FIXTURES, loadFixture } from '../model/helpers.js';
 
 // Tickets from the official EViT forward (test/scoring/fixtures/make_evit_official.py, float64)
 interface Reference {
   cases: { rate: number; blocks: number[]; tickets: number[][] }[];
 }
 
-interface Fixture {
-  hfConfig: HfVitConfigJson;
-  mean: number[];
-  std: number[];
-  files: Record<string, string>;
-  patchesShape: [number, number, number];
-  patches: number[];
-}
 
 before(async () => {
   await initBackend({ backend: 'cpu' });
@@ -28,8 +21,9 @@ before(async () => {
 
 test('evit tickets equal the official EViT code on the HF ViT fixture', async () => {
   const ref = JSON.parse(readFileSync('test/scoring/fixtures/evit-official.json', 'utf8')) as Reference;
-  const f = JSON.parse(readFileSync('test/fixtures/parity/vit-p8-32.json', 'utf8')) as Fixture;
-  const { vit } = await loadCheckpoint(join('test/fixtures/parity', f.files.hf), { config: configFromHf(f.hfConfig, { mean: f.mean, std: f.std }) });
+  const f = loadFixture('vit-p8-32');
+  assert.ok(f.files.hf, 'vit-p8-32: no HF weights file');
+  const { vit } = await loadCheckpoint(join(FIXTURES, f.files.hf), { config: configFromHf(f.hfConfig as HfVitConfigJson, { mean: f.mean, std: f.std }) });
   const x = tf.tensor3d(Int32Array.from(f.patches), f.patchesShape, 'int32');
   try {
     for (const c of ref.cases) {

@@ -1,6 +1,5 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
@@ -8,23 +7,7 @@ import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { configFromHf, type HfVitConfigJson } from '../../src/model/hf_config.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
 import { evitKeepCounts } from '../../src/scoring/select.js';
-
-const DIR = 'test/fixtures/parity';
-
-interface Fixture {
-  hfConfig: HfVitConfigJson;
-  mean: number[];
-  std: number[];
-  files: Record<string, string>;
-  patchesShape: [number, number, number];
-  patches: number[];
-  /** Per layer: [B · N] head-averaged CLS → patch attention (float64 reference from HF). */
-  clsAttention: number[][];
-}
-
-function fixture(name: string): Fixture {
-  return JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as Fixture;
-}
+import { FIXTURES, loadFixture } from '../model/helpers.js';
 
 before(async () => {
   await initBackend({ backend: 'cpu' });
@@ -32,9 +15,11 @@ before(async () => {
 
 for (const [name, kind] of [['vit-p8-32', 'hf'], ['deit-p8-32', 'hf'], ['deit-p8-32', 'timm']] as const) {
   test(`cls-attn scores equal the HF reference CLS attention at every layer (${name}, ${kind} weights)`, async () => {
-    const f = fixture(name);
-    const config = configFromHf(f.hfConfig, { mean: f.mean, std: f.std });
-    const { vit } = await loadCheckpoint(join(DIR, f.files[kind]), { config });
+    const f = loadFixture(name);
+    const config = configFromHf(f.hfConfig as HfVitConfigJson, { mean: f.mean, std: f.std });
+    const file = f.files[kind];
+    assert.ok(file, `${name}: no ${kind} weights file`);
+    const { vit } = await loadCheckpoint(join(FIXTURES, file), { config });
     const [b, n, p] = f.patchesShape;
     const x = tf.tensor3d(Int32Array.from(f.patches), [b, n, p], 'int32');
     try {
