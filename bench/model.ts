@@ -131,7 +131,7 @@ if (torch?.error) console.log(`pytorch     unavailable: ${torch.error}`);
 else if (torch) console.log(`${'pytorch'.padEnd(12)}${fmt(torch.forward)}${''.padStart(7)}  ${fmt(torch.forwardAttn)}${''.padStart(7)}${fmt(torch.train)}   (torch ${(torch as { torch?: string }).torch}, ${(torch as { threads?: number }).threads} threads; fwd = SDPA, fwd+attn = eager + output_attentions)`);
 console.log('forward: deit-small-patch16-224, batch 32; train: vit-micro-p4-28 (28×28×1, p4, dim 64, depth 4), batch 128, Adam');
 
-// The dense products alone: what any forward built from this backend's matmul can reach at best.
+// The matrix products alone: what any forward built from this backend's matmul can reach at best.
 const gemmRows: [string, number[]][] = rows.flatMap(([name, r]) => (r.gemm ? [[name, r.gemm] as [string, number[]]] : []));
 if (torch?.gemm) gemmRows.push(['pytorch', torch.gemm]);
 if (gemmRows.length > 0) {

@@ -120,15 +120,13 @@ function report(n: number, rounds: number, best: Map<string, Row>): void {
   const [cover, deit, ours, py] = [...best.values()];
   const ratio = (x: Sample | null, y: Sample | null, k: 'ips' | 'cpuMs') => (x && y ? (k === 'ips' ? x.ips / y.ips : y.cpuMs / x.cpuMs).toFixed(2) : 'n/a').padStart(9);
   console.log('\nratios (higher is better for dlth; CPU column = their CPU ms / ours)');
-  const line = (label: string, them: Row) => console.log(`${label.padEnd(52)}${ratio(ours[0], them[0], 'ips')}${ratio(ours[1], them[1], 'ips')}  ${ratio(ours[0], them[0], 'cpuMs')}`);
+  const line = (label: string, them: Row, us: Row = ours) => console.log(`${label.padEnd(52)}${ratio(us[0], them[0], 'ips')}${ratio(us[1], them[1], 'ips')}  ${ratio(us[0], them[0], 'cpuMs')}`);
   line('dlth vs sharp bare resize(224) (goal ≥ 0.91)', cover);
   line('dlth vs sharp bare same transform (goal ≥ 0.91)', deit);
   line('dlth vs PIL + numpy (goal ≥ 1)', py);
   // Where the gap to PIL lies: JPEG decoding alone, before any resize.
   const [sharpDecode, pilDecode] = [best.get(DECODE_SHARP), best.get(DECODE_PIL)];
-  if (sharpDecode && pilDecode) {
-    console.log(`${'decode only: sharp vs PIL'.padEnd(52)}${ratio(sharpDecode[0], pilDecode[0], 'ips')}${ratio(sharpDecode[1], pilDecode[1], 'ips')}  ${ratio(sharpDecode[0], pilDecode[0], 'cpuMs')}`);
-  }
+  if (sharpDecode && pilDecode) line('decode only: sharp vs PIL', pilDecode, sharpDecode);
 }
 
 const DECODE_SHARP = 'decode only: sharp (JPEG → raw RGB, no resize)';
