@@ -13,6 +13,7 @@ status=0
 if [ "${DLTH_SKIP_NATIVE:-0}" != 1 ]; then
   bash scripts/setup-native.sh || { echo "setup: native TensorFlow unavailable; the wasm backend will be used"; }
 fi
+bash scripts/setup-webgpu.sh # software Vulkan for the webgpu backend's tests; never fails the set-up
 
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
