@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   stream: async () => (await import('./stream.js')).registerStream,
   train: async () => (await import('./train.js')).registerTrain,
   merge: async () => (await import('./merge.js')).registerMerge,
+  'make-cluttered': async () => (await import('./make-cluttered.js')).registerMakeCluttered,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
 };
 

@@ -1,0 +1,77 @@
+/**
+ * The composition rule of a cluttered image (pure, deterministic): a Fashion-MNIST item pasted at
+ * a random position onto a random crop of a texture photo.
+ *
+ * For sample (seed, split, index), a generator keyed by hashInts(seed, split salt, index) draws,
+ * in this order: the texture t (uniform over the textures), the crop's top-left corner (uniform
+ * over all crops of size S inside the photo), the item's top-left corner (uniform over [0, S − 28]²).
+ * Each output pixel is then
+ *   bg    = 128 + contrast · (texture − mean(texture photo))
+ *   alpha = min(1, v / opaqueAt)          (v: the item's pixel, 0 = Fashion-MNIST's black background)
+ *   out   = clamp(round(alpha · v + (1 − alpha) · bg), 0, 255)
+ * so the item keeps its own intensities wherever it is brighter than `opaqueAt`, its dark outline
+ * blends into the texture, and the texture keeps most of its contrast (saliency is not free).
+ */
+import { hashInts, Rng } from '../loader/rng.js';
+import type { GrayImage } from './pgm.js';
+
+export interface Texture extends GrayImage {
+  name: string;
+  /** Mean pixel value of the whole photo. */
+  mean: number;
+}
+
+export interface ComposeConfig {
+  /** Output side S in pixels (≥ the item side). */
+  size: number;
+  /** Scale of the texture's deviations from its mean (1: the photo's own contrast). */
+  contrast: number;
+  /** Item intensity from which the item is fully opaque. */
+  opaqueAt: number;
+}
+
+export const COMPOSE_DEFAULTS: ComposeConfig = { size: 56, contrast: 0.75, opaqueAt: 64 };
+
+export interface Placement {
+  texture: number;
+  cropX: number;
+  cropY: number;
+  itemX: number;
+  itemY: number;
+}
+
+export function textureOf(image: GrayImage, name: string): Texture {
+  let sum = 0;
+  for (let i = 0; i < image.data.length; i++) sum += image.data[i];
+  return { ...image, name, mean: sum / image.data.length };
+}
+
+/** The random draws of one sample (split salt 1 = train, 2 = test). */
+export function placement(seed: number, splitSalt: number, index: number, textures: readonly Texture[], size: number, item: number): Placement {
+  const rng = new Rng(hashInts(seed, splitSalt, index));
+  const texture = rng.below(textures.length);
+  const t = textures[texture];
+  return {
+    texture,
+    cropX: rng.below(t.width - size + 1),
+    cropY: rng.below(t.height - size + 1),
+    itemX: rng.below(size - item + 1),
+    itemY: rng.below(size - item + 1),
+  };
+}
+
+/** Writes the S×S composite of `item` (item×item pixels) into `out` (S·S bytes). */
+export function compose(item: Uint8Array, itemSide: number, texture: Texture, p: Placement, c: ComposeConfig, out: Uint8Array): void {
+  const S = c.size;
+  for (let y = 0; y < S; y++) {
+    const row = (p.cropY + y) * texture.width + p.cropX;
+    const iy = y - p.itemY;
+    for (let x = 0; x < S; x++) {
+      const bg = 128 + c.contrast * (texture.data[row + x] - texture.mean);
+      const ix = x - p.itemX;
+      const v = iy >= 0 && iy < itemSide && ix >= 0 && ix < itemSide ? item[iy * itemSide + ix] : 0;
+      const alpha = Math.min(1, v / c.opaqueAt);
+      out[y * S + x] = Math.max(0, Math.min(255, Math.round(alpha * v + (1 - alpha) * bg)));
+    }
+  }
+}
