@@ -1,0 +1,102 @@
+"""Ticket datasets read as one, as the TypeScript loader reads them (src/loader/sources.ts):
+manifests validated, geometry checked to agree, shards numbered globally (dataset 0's first).
+Global sample g lives in the shard whose offset range holds it. Shards are opened lazily (each
+verified once per process) and kept open in a small LRU."""
+from __future__ import annotations
+
+import bisect
+import os
+from collections import OrderedDict
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from .errors import InputError, ManifestError
+from .manifest import MANIFEST_FILE, Manifest, ShardEntry, parse_manifest
+from .shard import Columns, Shard
+from .shuffle import shard_offsets
+from .store import HttpStore, LocalStore, open_store
+
+Location = Union[str, os.PathLike, LocalStore, HttpStore]
+GEOMETRY = ("k", "patchSize", "channels", "grid")
+
+
+def open_manifest(store: Union[LocalStore, HttpStore], kind: Optional[str] = "tickets") -> Manifest:
+    where = store.describe(MANIFEST_FILE)
+    m = parse_manifest(store.read_manifest(), where)
+    if kind is not None and m.kind != kind:
+        raise ManifestError(f"dataset kind is {m.kind}, expected {kind}", where)
+    return m
+
+
+class TicketReader:
+    """Random and sequential access to the rows of one or more ticket datasets.
+
+    ``locations``: directories or http(s) URLs (or one of them). HTTP options: ``cache_dir``,
+    ``cache_limit`` (bytes), ``timeout`` (seconds), ``headers``. ``max_open_shards`` bounds the
+    shards kept mapped at once."""
+
+    def __init__(self, locations: Union[Location, Sequence[Location]], *, max_open_shards: int = 64, **http: Any):
+        if isinstance(locations, (str, os.PathLike, LocalStore, HttpStore)):
+            locations = [locations]
+        if len(locations) == 0:
+            raise InputError("no dataset given")
+        self.stores = [open_store(loc, **http) for loc in locations]
+        self.manifests = [open_manifest(s) for s in self.stores]
+        first = self.manifests[0].meta
+        for store, m in zip(self.stores[1:], self.manifests[1:]):
+            for key in GEOMETRY:
+                if m.meta[key] != first[key]:
+                    raise ManifestError(f"{key} is {m.meta[key]}, but the first dataset ({self.stores[0].location}) has {first[key]}; "
+                                        "datasets read together must agree on k, patch size, channels and grid", store.describe(MANIFEST_FILE))
+        self.meta: Dict[str, Any] = first
+        self.shards: List[Tuple[int, ShardEntry]] = [(d, e) for d, m in enumerate(self.manifests) for e in m.shards]
+        self.shard_rows = [e.rows for _, e in self.shards]
+        self.offsets = shard_offsets(self.shard_rows)
+        self.rows = self.offsets[-1]
+        if self.rows > 2**32 - 1:
+            raise InputError(f"{self.rows} rows in total exceed the loader's 2^32 − 1")
+        self.fingerprints = [m.fingerprint for m in self.manifests]
+        self.max_open = max(1, max_open_shards)
+        self._open: "OrderedDict[int, Shard]" = OrderedDict()
+
+    @property
+    def k(self) -> int:
+        return self.meta["k"]
+
+    def shard(self, s: int) -> Shard:
+        """Global shard ``s``, opened (and verified) on first use."""
+        sh = self._open.get(s)
+        if sh is not None:
+            self._open.move_to_end(s)
+            return sh
+        d, entry = self.shards[s]
+        store = self.stores[d]
+        path, known_good = store.shard_file(entry)
+        sh = Shard(path, entry, self.manifests[d].meta, store.describe(entry.file), known_good)
+        self._open[s] = sh
+        while len(self._open) > self.max_open:
+            self._open.popitem(last=False)[1].close()
+        return sh
+
+    def locate(self, g: int) -> Tuple[int, int]:
+        """(global shard, row within it) of global sample ``g``."""
+        if not 0 <= g < self.rows:
+            raise IndexError(f"row {g} is outside the dataset's {self.rows} rows")
+        s = bisect.bisect_right(self.offsets, g) - 1
+        while self.shard_rows[s] == 0:  # empty shards share their offset with the next one
+            s += 1
+        return s, g - self.offsets[s]
+
+    def row(self, g: int) -> Tuple[Columns, int]:
+        """The record batch (numpy views) holding global sample ``g`` and its index within it."""
+        s, r = self.locate(g)
+        return self.shard(s).locate(r)
+
+    def batches(self) -> Iterator[Columns]:
+        """Every record batch in stored order (shards of dataset 0 first)."""
+        for s in range(len(self.shards)):
+            yield from self.shard(s).batches
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_open"] = OrderedDict()  # workers and pickles reopen shards (mappings do not travel)
+        return state

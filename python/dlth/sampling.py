@@ -1,0 +1,40 @@
+"""Turning a global sample index into a sparse sample: the row's numpy views, then the seeded
+per-epoch transforms (a random subset of the row's patches, an exact horizontal flip), in the
+order the TypeScript loader would apply them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+from .augment import flip_row, should_flip, subset_indices
+from .errors import ViewError
+from .reader import TicketReader
+
+
+@dataclass(frozen=True)
+class Transforms:
+    """``subset``: keep this many of each row's patches, redrawn every epoch (for a ``full``
+    dataset this is the paper's random baseline); ``flip``: exact random horizontal flips."""
+
+    seed: int = 0
+    flip: bool = False
+    subset: Optional[int] = None
+
+    def check(self, meta: Dict[str, Any]) -> None:
+        if self.subset is not None and not 1 <= self.subset <= meta["k"]:
+            raise ViewError(f"subset = {self.subset} must be in [1, k = {meta['k']}]")
+
+    def effective_meta(self, meta: Dict[str, Any]) -> Dict[str, Any]:
+        return meta if self.subset is None else {**meta, "k": self.subset}
+
+
+def sample(reader: TicketReader, g: int, epoch: int, t: Transforms) -> Dict[str, Any]:
+    cols, i = reader.row(g)
+    sid = cols.ids[i]
+    patches, positions, scores = cols.patches[i], cols.positions[i], cols.scores[i]
+    if t.subset is not None and t.subset < positions.shape[0]:
+        keep = subset_indices(t.seed, epoch, sid, positions.shape[0], t.subset)
+        patches, positions, scores = patches[keep], positions[keep], scores[keep]
+    if t.flip and should_flip(t.seed, epoch, sid):
+        patches, positions, scores = flip_row(patches, positions, scores, reader.meta["grid"][1])
+    return {"id": sid, "label": int(cols.labels[i]), "index": g, "patches": patches, "positions": positions, "scores": scores}

@@ -1,0 +1,155 @@
+"""One shard, opened for reading: size and sha256 checked against the manifest (the hash once per
+process), the Arrow stream memory-mapped, its schema and ``dlth`` metadata checked against the
+manifest, an index of record-batch row offsets built, and every column exposed as numpy views into
+the mapped file (no copy). Positions are checked (ascending, inside the grid) and labels (inside
+``numClasses``) before any row is handed out."""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, List, Set, Tuple
+
+import numpy as np
+import pyarrow as pa
+
+from .errors import ShardError
+from .manifest import ShardEntry
+
+NO_LABEL = -1
+_VERIFIED: Set[Tuple[str, int, int, str]] = set()
+
+
+def expected_schema(meta: Dict[str, Any]) -> pa.Schema:
+    p, c, k = meta["patchSize"], meta["channels"], meta["k"]
+    item = lambda t: pa.field("item", t, nullable=False)  # noqa: E731
+    return pa.schema([
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("label", pa.int32(), nullable=True),
+        pa.field("patches", pa.list_(item(pa.list_(item(pa.uint8()), p * p * c)), k), nullable=False),
+        pa.field("positions", pa.list_(item(pa.uint16()), k), nullable=False),
+        pa.field("scores", pa.list_(item(pa.float32()), k), nullable=False),
+    ])
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(8 << 20)
+            if not chunk:
+                return h.hexdigest()
+            h.update(chunk)
+
+
+def verify_once(path: str, entry: ShardEntry, where: str, known_good: bool = False) -> None:
+    """Checks the size always and the sha256 once per process (per file, size and mtime)."""
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        raise ShardError(f"cannot stat the shard ({err.strerror})", where) from None
+    if st.st_size != entry.bytes:
+        raise ShardError(f"size is {st.st_size} bytes, the manifest says {entry.bytes} (truncated or replaced?)", where)
+    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, entry.sha256)
+    if key in _VERIFIED:
+        return
+    if not known_good:
+        digest = sha256_file(path)
+        if digest != entry.sha256:
+            raise ShardError(f"sha256 {digest} differs from the manifest's {entry.sha256} (corrupted or replaced)", where)
+    _VERIFIED.add(key)
+
+
+@dataclass
+class Columns:
+    """One record batch as numpy views: patches uint8 [n, k, p, p, C], positions uint16 [n, k],
+    scores float32 [n, k], labels int32 [n] (−1 = none), ids (n strings)."""
+
+    patches: np.ndarray
+    positions: np.ndarray
+    scores: np.ndarray
+    labels: np.ndarray
+    ids: List[str]
+
+
+def _values(column: pa.Array, depth: int) -> np.ndarray:
+    for _ in range(depth):
+        column = column.flatten()
+    return column.to_numpy(zero_copy_only=True)
+
+
+def _check_schema(schema: pa.Schema, meta: Dict[str, Any], where: str) -> None:
+    want = expected_schema(meta)
+    if len(schema) != len(want):
+        raise ShardError(f"schema has {len(schema)} fields ({', '.join(schema.names)}), expected {', '.join(want.names)}", where)
+    for i, (got, exp) in enumerate(zip(schema, want)):
+        if got.name != exp.name or got.nullable != exp.nullable or not got.type.equals(exp.type, check_metadata=False):
+            raise ShardError(f"schema field {i} is {got}, expected {exp}", where)
+    raw = (schema.metadata or {}).get(b"dlth")
+    if raw is None:
+        raise ShardError('schema metadata has no "dlth" key', where)
+    try:
+        if json.loads(raw.decode("utf-8")) != meta:
+            raise ShardError('the "dlth" schema metadata differs from the manifest\'s meta', where)
+    except (UnicodeDecodeError, ValueError):
+        raise ShardError('the "dlth" schema metadata is not UTF-8 JSON', where) from None
+
+
+class Shard:
+    """An opened, verified shard: ``batches`` (Columns per record batch) and a row index."""
+
+    def __init__(self, path: str, entry: ShardEntry, meta: Dict[str, Any], where: str, known_good: bool = False):
+        self.where, self.entry = where, entry
+        verify_once(path, entry, where, known_good)
+        k, p, c = meta["k"], meta["patchSize"], meta["channels"]
+        try:
+            self._map = pa.memory_map(path, "r")
+            reader = pa.ipc.open_stream(self._map)
+            _check_schema(reader.schema, meta, where)
+            record_batches = list(reader)
+        except pa.ArrowException as err:
+            raise ShardError(f"not a valid Arrow IPC stream ({err})", where) from None
+        self.batches: List[Columns] = []
+        self.starts: List[int] = []
+        rows = 0
+        for rb in record_batches:
+            n = rb.num_rows
+            self.starts.append(rows)
+            self.batches.append(Columns(
+                patches=_values(rb.column(2), 2).reshape(n, k, p, p, c),
+                positions=_values(rb.column(3), 1).reshape(n, k),
+                scores=_values(rb.column(4), 1).reshape(n, k),
+                labels=rb.column(1).fill_null(NO_LABEL).to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
+                ids=rb.column(0).to_pylist(),
+            ))
+            rows += n
+        if rows != entry.rows:
+            raise ShardError(f"{rows} rows, the manifest says {entry.rows}", where)
+        self.rows = rows
+        self._check_values(meta)
+
+    def _check_values(self, meta: Dict[str, Any]) -> None:
+        n_grid = meta["grid"][0] * meta["grid"][1]
+        classes = meta.get("numClasses")
+        for b in self.batches:
+            if len(b.ids) == 0:
+                continue
+            pos = b.positions
+            if pos.shape[1] > 1 and not bool(np.all(pos[:, 1:] > pos[:, :-1])):
+                raise ShardError("positions are not strictly ascending in some row", self.where)
+            if int(pos[:, -1].max()) >= n_grid:
+                raise ShardError(f"a position is outside the grid of {n_grid} patches", self.where)
+            if classes is not None and (int(b.labels.max()) >= classes or int(b.labels.min()) < NO_LABEL):
+                raise ShardError(f"a label is outside [0, {classes})", self.where)
+
+    def locate(self, row: int) -> Tuple[Columns, int]:
+        """The record batch holding ``row`` and the row's index within it."""
+        b = bisect.bisect_right(self.starts, row) - 1
+        return self.batches[b], row - self.starts[b]
+
+    def close(self) -> None:
+        """Drops this object's views; the mapping closes once no array handed out refers to it."""
+        self.batches = []
+        self._map = None
