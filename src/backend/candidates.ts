@@ -3,18 +3,21 @@ import { cudaGpus, nativeThreads, noGpuReason } from './devices.js';
 import { loadNative, NATIVE_GPU_PACKAGE, NATIVE_PACKAGE, nativeBackendFacts } from './native.js';
 import type { BackendInfo, Candidate } from './types.js';
 import { prepareWasm, WASM_PACKAGE, wasmFacts } from './wasm.js';
+import { tryWebGpu } from './webgpu-candidate.js';
 
 /** What a successful attempt knows; the caller adds the request fields. */
 export type Facts = Omit<BackendInfo, 'requested' | 'requestedBy' | 'tfjsVersion'>;
 export type Attempt = { ok: true; facts: Facts } | { ok: false; reason: string };
 
 /** Fastest first. */
-export const CANDIDATES: readonly Candidate[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const CANDIDATES: readonly Candidate[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
-export function attempt(candidate: Candidate, quiet: boolean): Promise<Attempt> {
+export function attempt(candidate: Candidate, quiet: boolean, explicit = false): Promise<Attempt> {
   switch (candidate) {
     case 'tensorflow-gpu':
       return tryNativeGpu(quiet);
+    case 'webgpu':
+      return tryWebGpu(explicit);
     case 'tensorflow':
       return tryNativeCpu(quiet);
     case 'wasm':
@@ -76,7 +79,7 @@ async function tryCpu(quiet: boolean): Promise<Attempt> {
 }
 
 /** Switches tfjs-core to `name` and runs a tiny op; tfjs logs init errors, so they are captured. */
-async function activate(name: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function activate(name: string): Promise<{ ok: true } | { ok: false; reason: string }> {
   const warnings: string[] = [];
   const warn = console.warn;
   console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
@@ -95,7 +98,7 @@ async function activate(name: string): Promise<{ ok: true } | { ok: false; reaso
   }
 }
 
-function firstLine(err: unknown): string {
+export function firstLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.split('\n')[0] ?? message;
 }

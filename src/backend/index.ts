@@ -4,6 +4,7 @@ export { resolveBackendOptions, parseBackendName, isBackendName, BACKEND_ENV } f
 export { cudaGpus, cpuDevice } from './devices.js';
 export { NATIVE_PACKAGE, NATIVE_GPU_PACKAGE } from './native.js';
 export { WASM_PACKAGE, wasmDir } from './wasm.js';
+export { loadWebGpu, adapterLine, WEBGPU_PACKAGE, DAWN_PACKAGE, type AdapterFacts } from './webgpu.js';
 export {
   BackendName,
   BACKEND_NAMES,

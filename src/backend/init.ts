@@ -19,6 +19,8 @@ export function candidatesFor(name: BackendName): readonly Candidate[] {
       return CANDIDATES;
     case 'tensorflow':
       return ['tensorflow-gpu', 'tensorflow'];
+    case 'webgpu':
+      return ['webgpu'];
     case 'wasm':
       return ['wasm'];
     case 'cpu':
@@ -59,7 +61,7 @@ async function reactivate(s: Selection): Promise<Selection> {
 async function select(opts: ResolvedBackendOptions): Promise<Selection> {
   const failed: Unavailable[] = [];
   for (const candidate of candidatesFor(opts.backend)) {
-    const res = await attempt(candidate, opts.quiet);
+    const res = await attempt(candidate, opts.quiet, opts.backend === candidate);
     if (res.ok) {
       const info: BackendInfo = {
         ...res.facts,

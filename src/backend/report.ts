@@ -47,6 +47,8 @@ async function untriedReason(candidate: Candidate, info: BackendInfo): Promise<s
       const load = loadNative(NATIVE_PACKAGE, true);
       return load.ok ? notSelected : load.reason;
     }
+    case 'webgpu':
+      return `not tried: ${info.requested} was requested by ${info.requestedBy}`;
     case 'wasm':
       try {
         await prepareWasm();

@@ -1,9 +1,15 @@
+import type { AdapterFacts } from './webgpu.js';
+
 /** Types of the compute backend: what can be asked for, what was chosen, and why not faster. */
 
-/** What a caller may ask for (`--backend`, `DLTH_BACKEND`). `tensorflow` is native TF (GPU or CPU). */
+/**
+ * What a caller may ask for (`--backend`, `DLTH_BACKEND`). `tensorflow` is native TF (GPU or CPU);
+ * `webgpu` is tfjs-backend-webgpu on Dawn (any Vulkan device, including a software one).
+ */
 export const BackendName = {
   Auto: 'auto',
   Tensorflow: 'tensorflow',
+  WebGpu: 'webgpu',
   Wasm: 'wasm',
   Cpu: 'cpu',
 } as const;
@@ -14,7 +20,7 @@ export const BACKEND_NAMES: readonly BackendName[] = Object.values(BackendName);
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 
 /** The candidates tried by `auto`, fastest first. `tensorflow-gpu` is the tfjs-node-gpu package. */
-export type Candidate = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type Candidate = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendOptions {
   /** Overrides `DLTH_BACKEND`; default `auto`. */
@@ -39,7 +45,7 @@ export interface BackendInfo {
   requestedBy: 'option' | 'env' | 'default';
   /** npm package that provides the backend. */
   package: string;
-  /** Runs on a GPU (tfjs-node-gpu with a CUDA device). */
+  /** Runs on a GPU (tfjs-node-gpu with a CUDA device, or webgpu on a hardware adapter). */
   gpu: boolean;
   /** Intra-op threads the backend computes with. */
   threads: number;
@@ -49,6 +55,8 @@ export interface BackendInfo {
   nativeVersion?: string;
   /** Extra facts (wasm SIMD, why threads are limited). */
   notes: string[];
+  /** The WebGPU adapter (webgpu backend only). */
+  adapter?: AdapterFacts;
 }
 
 /** A faster backend that is not in use, and why. */

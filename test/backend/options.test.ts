@@ -17,14 +17,15 @@ test('backend names are parsed case-insensitively; unknown names are typed error
   assert.throws(() => resolveBackendOptions({}, { DLTH_BACKEND: 'webgl' }), (err: unknown) => {
     assert.ok(err instanceof BackendError);
     assert.equal(err.code, 'E_BACKEND');
-    assert.match(err.message, /DLTH_BACKEND: unknown backend "webgl"; expected one of auto\|tensorflow\|wasm\|cpu/);
+    assert.match(err.message, /DLTH_BACKEND: unknown backend "webgl"; expected one of auto\|tensorflow\|webgpu\|wasm\|cpu/);
     return true;
   });
   assert.throws(() => resolveBackendOptions({ backend: 'gpu' as BackendName }, {}), BackendError);
 });
 
 test('auto tries every backend fastest first; explicit names only their own', () => {
-  assert.deepEqual(candidatesFor('auto'), ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+  assert.deepEqual(candidatesFor('auto'), ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
+  assert.deepEqual(candidatesFor('webgpu'), ['webgpu']);
   assert.deepEqual(candidatesFor('tensorflow'), ['tensorflow-gpu', 'tensorflow']);
   assert.deepEqual(candidatesFor('wasm'), ['wasm']);
   assert.deepEqual(candidatesFor('cpu'), ['cpu']);

@@ -51,10 +51,11 @@ test('the report of this machine lists backend, versions, devices, threads and r
   if (nativeBuilt()) {
     assert.equal(r.backend, 'tensorflow');
     assert.match(r.nativeVersion ?? '', /^2\./);
-    assert.deepEqual(faster, r.gpu ? [] : ['tensorflow-gpu']);
+    assert.deepEqual(faster, r.gpu ? [] : ['tensorflow-gpu', 'webgpu']);
+    if (!r.gpu) assert.match(reasonOf(r, 'webgpu') ?? '', /no GPU visible|software Vulkan adapter/);
   } else {
     assert.equal(r.backend, 'wasm');
-    assert.deepEqual(faster, ['tensorflow-gpu', 'tensorflow']);
+    assert.deepEqual(faster, ['tensorflow-gpu', 'webgpu', 'tensorflow']);
     assert.match(reasonOf(r, 'tensorflow') ?? '', /native binding not built|not installed|failed to load/);
   }
   for (const u of r.unavailable) assert.ok(u.reason.length > 0, `${u.candidate} has a reason`);
@@ -63,6 +64,7 @@ test('the report of this machine lists backend, versions, devices, threads and r
 test('a slower backend requested on purpose: faster ones are reported as not selected or why not', async () => {
   const r = await backendReport({ backend: 'cpu' });
   assert.equal(r.backend, 'cpu');
-  assert.deepEqual(r.unavailable.map((u) => u.candidate), ['tensorflow-gpu', 'tensorflow', 'wasm']);
+  assert.deepEqual(r.unavailable.map((u) => u.candidate), ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm']);
+  assert.match(reasonOf(r, 'webgpu') ?? '', /not tried: cpu was requested by option/);
   assert.match(reasonOf(r, 'wasm') ?? '', /available, not selected: cpu was requested by option/);
 });
