@@ -20,7 +20,7 @@ export interface PatchifySpec {
 export interface MaterializeStage {
   kind: 'materialize';
   name: string;
-  policy: 'full' | 'random' | 'ticket';
+  policy: 'full' | 'random' | 'ticket' | 'saliency';
   sources: string[];
   keep?: number | number[];
   k?: number;

@@ -16,7 +16,7 @@ export const DatasetKind = {
 } as const;
 export type DatasetKind = (typeof DatasetKind)[keyof typeof DatasetKind];
 
-export const Policy = { Full: 'full', Random: 'random', Ticket: 'ticket' } as const;
+export const Policy = { Full: 'full', Random: 'random', Ticket: 'ticket', Saliency: 'saliency' } as const;
 export type Policy = (typeof Policy)[keyof typeof Policy];
 
 export interface SelectorInfo {

@@ -26,7 +26,7 @@ export interface VerifyResult {
 
 /** Which scores a dataset may hold: NaN (no selector), finite (selector scores). */
 export function scoresMustBeFinite(meta: DatasetMeta): boolean {
-  return meta.kind === DatasetKind.Scores || meta.policy === Policy.Ticket;
+  return meta.kind === DatasetKind.Scores || meta.policy === Policy.Ticket || meta.policy === Policy.Saliency;
 }
 
 function checkLabels(b: IdLabel & { numRows: number }, meta: DatasetMeta, file: string): void {

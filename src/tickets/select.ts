@@ -10,7 +10,7 @@ export function sampleSelection(spec: PolicySpec, ctx: PolicyContext, grid: Patc
       `patch grid ${grid.gridH}×${grid.gridW} of ${grid.patchSize}px×${grid.channels} does not match the dataset's ${meta.grid.join('×')} of ${meta.patchSize}px×${meta.channels}`,
     );
   }
-  const selection = spec.select(ctx);
+  const selection = spec.select({ ...ctx, patches: grid.patches });
   if (selection.positions.length !== ctx.k || selection.scores.length !== ctx.k) {
     throw new InputError(`policy returned ${selection.positions.length} positions / ${selection.scores.length} scores, expected k = ${ctx.k}`);
   }

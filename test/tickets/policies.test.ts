@@ -19,7 +19,8 @@ test('every registered policy keeps the selection invariant', () => {
     if (spec.needsScores) continue;
     for (const [n, k] of [[16, 16], [196, 98], [196, 1], [49, 49], [196, 196]]) {
       if (name === 'full' && k !== n) continue;
-      const ctx = { id: `x${n}-${k}`, n, k, seed: 3 };
+      const patches = Uint8Array.from({ length: n * 16 }, (_, i) => (i * 2654435761) >>> 24);
+      const ctx = { id: `x${n}-${k}`, n, k, seed: 3, patches };
       assertValidSelection(spec.select(ctx), ctx);
     }
   }

@@ -1,14 +1,16 @@
-/** The policy registry: name → policy (full, random, ticket); `registerPolicy` adds more. */
+/** The policy registry: name → policy (full, random, ticket, saliency); `registerPolicy` adds more. */
 import { InputError, show } from '../../util/errors.js';
 import { fullPolicy } from './full.js';
 import { randomPolicy } from './random.js';
 import { ticketPolicySpec } from './ticket.js';
+import { saliencyPolicySpec } from './saliency.js';
 import type { PolicySpec } from './types.js';
 
 const registry = new Map<string, PolicySpec>([
   ['full', { select: fullPolicy, needsScores: false, seeded: false }],
   ['random', { select: randomPolicy, needsScores: false, seeded: true }],
   ['ticket', ticketPolicySpec],
+  ['saliency', saliencyPolicySpec],
 ]);
 
 export function registerPolicy(name: string, spec: PolicySpec): void {
@@ -28,4 +30,5 @@ export function policyNames(): string[] {
 export { fullPolicy, randomPolicy };
 export { ticketPolicy, ticketPolicySpec, resolveTicketK, type TicketKSpec } from './ticket.js';
 export { sampleRng, Xoshiro128 } from './prng.js';
+export { saliencyPolicy, saliencyPolicySpec, patchSpread, saliencyRank } from './saliency.js';
 export type { PolicyContext, PolicyFn, PolicySpec, Selection } from './types.js';

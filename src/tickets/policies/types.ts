@@ -15,6 +15,8 @@ export interface PolicyContext {
   seed: number;
   /** The sample's row of the score dataset (ticket policies). */
   scoreRow?: ScoreRow;
+  /** The sample's n patches, each p·p·C bytes, in raster order (pixel policies such as saliency). */
+  patches?: Uint8Array;
 }
 
 export interface Selection {
