@@ -5,13 +5,14 @@
  * matmuls: see layers/matmul.ts and layers/keep_tokens.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { oneHotRows } from './layers/one_hot.js';
 import type { ViT } from './vit.js';
 
 /** Mean softmax cross entropy of logits [B, C] against int labels [B]. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits);
-    const onehot = tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]);
+    const onehot = oneHotRows(labels, logits.shape[1]);
     return tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), 1))) as tf.Scalar;
   });
 }

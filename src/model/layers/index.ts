@@ -6,3 +6,4 @@ export { dense, matMul, type DenseLike } from './matmul.js';
 export { mlp } from './mlp.js';
 export { layerNorm } from './norm.js';
 export { normalisationVectors, patchEmbed } from './patch_embed.js';
+export { oneHotRows } from './one_hot.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul } from './matmul.js';
+import { oneHotRows } from './one_hot.js';
 
 /**
  * Per-sample row selection out[b, j, :] = x[b, idx[b, j], :] as a one-hot matmul, so its gradient
@@ -12,7 +13,7 @@ export function gatherTokens(x: tf.Tensor, idx: tf.Tensor2D): tf.Tensor3D {
     const [b, k] = idx.shape;
     const n = x.shape[x.shape.length - 2];
     const d = x.shape[x.shape.length - 1];
-    const oneHot = tf.cast(tf.oneHot(tf.cast(idx, 'int32'), n), 'float32'); // [B, k, N]
+    const oneHot = oneHotRows(idx, n); // [B, k, N]
     if (x.rank === 2) return tf.reshape(matMul(tf.reshape(oneHot, [b * k, n]), x), [b, k, d]) as tf.Tensor3D;
     return matMul(oneHot, x) as tf.Tensor3D;
   });
