@@ -27,7 +27,16 @@ export class TicketLoader {
   /** Opens the datasets (manifests validated, geometry checked) with the given options. */
   static async open(locations: ReadonlyArray<string | DatasetStore>, options: LoaderOptions = {}): Promise<TicketLoader> {
     const resolved = resolveOptions(options);
-    return new TicketLoader(await openSources(locations, resolved.http), resolved);
+    const sources = await openSources(locations, resolved.http);
+    if (resolved.subset !== undefined && resolved.subset > sources.meta.k) {
+      throw new InputError(`subset ${resolved.subset} exceeds the ${sources.meta.k} patches stored per row`, { file: sources.datasets[0].store.location });
+    }
+    return new TicketLoader(sources, resolved);
+  }
+
+  /** Patches per yielded row: the subset size when drawing subsets, else the stored k. */
+  get k(): number {
+    return this.options.subset ?? this.sources.meta.k;
   }
 
   get meta(): Sources['meta'] {
@@ -102,7 +111,7 @@ export class TicketLoader {
       from,
       newSlot: () => this.freeSlots.pop() ?? ShardSlot.forMeta(meta, maxShardRows),
       slotBytes: ShardSlot.bytes(meta, maxShardRows),
-      newBatch: () => this.freeBatches.pop() ?? new BatchBuffers(this.options.batchSize, meta.k * patchBytes(meta), meta.k),
+      newBatch: () => this.freeBatches.pop() ?? new BatchBuffers(this.options.batchSize, this.k * patchBytes(meta), this.k),
       recycle: (slots, batches) => {
         this.freeSlots.push(...slots);
         this.freeBatches.push(...batches);

@@ -3,6 +3,7 @@ import { InputError, show } from '../util/errors.js';
 import { checkRank, isPartitionName, PARTITION_NAMES, type PartitionName } from './partition.js';
 import { isShuffleName, SHUFFLE_NAMES, type ShuffleName } from './shuffle/index.js';
 import type { HttpStoreOptions } from './store/http.js';
+import { Content } from './augment/content.js';
 
 export const Verify = {
   /** Check every shard's sha256 every time it is read (default). */
@@ -27,6 +28,14 @@ export interface LoaderOptions {
   partition?: PartitionName;
   /** Random horizontal flips (exact, per sample, seeded). Default false. */
   flip?: boolean;
+  /**
+   * Keep only this many of each row's stored patches, a random subset redrawn every epoch (keyed by
+   * seed, epoch and sample id; augment/subset.ts): over a `full` dataset, the paper's per-step random
+   * baseline. Default: all stored patches.
+   */
+  subset?: number;
+  /** `mean`: replace every patch's pixels by the dataset's mean colour (the position-only ablation). Default `pixels`. */
+  content?: Content;
   /** Batches prepared ahead of the consumer. Default 4. */
   prefetch?: number;
   /** Shards read ahead of the ones the current batch needs. Default 1. */
@@ -45,7 +54,7 @@ export interface LoaderOptions {
   http?: HttpStoreOptions;
 }
 
-export type ResolvedOptions = Required<Omit<LoaderOptions, 'limit' | 'http'>> & Pick<LoaderOptions, 'limit' | 'http'>;
+export type ResolvedOptions = Required<Omit<LoaderOptions, 'limit' | 'http' | 'subset'>> & Pick<LoaderOptions, 'limit' | 'http' | 'subset'>;
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
   batchSize: 64,
@@ -56,6 +65,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   world: 1,
   partition: 'pad',
   flip: false,
+  content: Content.Pixels,
   prefetch: 4,
   prefetchShards: 1,
   shardMemory: 2 * 1024 ** 3,
@@ -77,6 +87,8 @@ export function resolveOptions(options: LoaderOptions = {}): ResolvedOptions {
   intIn('prefetchShards', o.prefetchShards, 0, 64);
   intIn('shardMemory', o.shardMemory, 1);
   if (o.limit !== undefined) intIn('limit', o.limit, 0);
+  if (o.subset !== undefined) intIn('subset', o.subset, 1, 65535);
+  if (!Object.values(Content).includes(o.content)) throw new InputError(`content must be one of ${Object.values(Content).join(', ')}, got ${show(o.content)}`);
   checkRank(o.rank, o.world);
   if (!isShuffleName(o.shuffle)) throw new InputError(`unknown shuffle ${show(o.shuffle)} (known: ${SHUFFLE_NAMES.join(', ')})`);
   if (!isPartitionName(o.partition)) throw new InputError(`unknown partition ${show(o.partition)} (known: ${PARTITION_NAMES.join(', ')})`);

@@ -37,7 +37,7 @@ export function hashString(s: string): number {
 }
 
 /** Purposes, so that two decisions with the same (seed, epoch) are independent. */
-export const Salt = { ShardOrder: 1, Rows: 2, Block: 3, Flip: 4 } as const;
+export const Salt = { ShardOrder: 1, Rows: 2, Block: 3, Flip: 4, Subset: 5 } as const;
 
 /** sfc32: a fast 32-bit PRNG with a 128-bit state. */
 export class Rng {

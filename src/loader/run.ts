@@ -12,6 +12,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InputError } from '../util/errors.js';
 import { ReadBuffers } from '../shards/decode/stream.js';
 import { flipRow, shouldFlip, type FlipGeometry } from './augment/flip.js';
+import { Content, fillMean, meanPixel } from './augment/content.js';
+import { copySubset, subsetIndices } from './augment/subset.js';
 import type { Batch, BatchBuffers } from './batch.js';
 import { Channel, Pool } from './channel.js';
 import type { ResolvedOptions } from './options.js';
@@ -154,6 +156,11 @@ async function fillBatches(s: Shared): Promise<void> {
   const release = releaseSchedule(plan, from, B);
   const geo: FlipGeometry = { patchSize: sources.meta.patchSize, channels: sources.meta.channels, gridWidth: sources.meta.grid[1] };
   const scratch = new Uint8Array(geo.patchSize * geo.patchSize * geo.channels);
+  const mean = options.content === Content.Mean ? meanPixel(sources.meta.mean) : null;
+  const stored = sources.meta.k;
+  const order = new Uint16Array(stored);
+  const subsetOf = (id: string): Uint16Array | null =>
+    options.subset === undefined ? null : subsetIndices(options.seed, epoch, id, stored, options.subset, order);
   for (let b = 0, start = 0; start < len; b++, start += B) {
     const size = Math.min(B, len - start);
     const buf = await s.batches.acquire();
@@ -165,18 +172,17 @@ async function fillBatches(s: Shared): Promise<void> {
       const v = visitOfShard[plan.shardOf[start + i]];
       const slot = slotOf[v] ?? (slotOf[v] = await s.ready[v].promise);
       const row = plan.rowOf[start + i];
-      buf.patches.set(slot.patches.subarray(row * R, row * R + R), i * R);
-      buf.positions.set(slot.positions.subarray(row * k, row * k + k), i * k);
-      buf.scores.set(slot.scores.subarray(row * k, row * k + k), i * k);
+      ids[i] = slot.ids[row];
+      copyRow(slot, row, buf, i, subsetOf(ids[i]));
       buf.labels[i] = slot.labels[row];
       buf.indices[i] = seq[from + start + i];
-      ids[i] = slot.ids[row];
       const flip = options.flip && shouldFlip(options.seed, epoch, ids[i]);
       buf.flipped[i] = flip ? 1 : 0;
       if (flip) {
         flipRow(buf.patches.subarray(i * R, i * R + R), buf.positions.subarray(i * k, i * k + k), buf.scores.subarray(i * k, i * k + k), geo, scratch);
       }
     }
+    if (mean) fillMean(buf.patches.subarray(0, size * R), mean);
     for (const v of release[b]) {
       s.slots.release(slotOf[v] as ShardSlot);
       slotOf[v] = null;
@@ -193,4 +199,19 @@ async function fillBatches(s: Shared): Promise<void> {
     if (!(await s.channel.push({ batch, buffers: buf }))) return;
     await nextTurn(); // let pending I/O (the shard reader's reads) run between batches
   }
+}
+
+/** Copies row `row` of `slot` into batch row `i`: whole, or only the patches `keep` (a subset). */
+function copyRow(slot: ShardSlot, row: number, buf: BatchBuffers, i: number, keep: Uint16Array | null): void {
+  const [R, k] = [buf.rowPatchBytes, buf.k];
+  if (keep === null) {
+    buf.patches.set(slot.patches.subarray(row * R, row * R + R), i * R);
+    buf.positions.set(slot.positions.subarray(row * k, row * k + k), i * k);
+    buf.scores.set(slot.scores.subarray(row * k, row * k + k), i * k);
+    return;
+  }
+  const [SR, K] = [slot.rowPatchBytes, slot.k];
+  const src = { patches: slot.patches.subarray(row * SR, row * SR + SR), positions: slot.positions.subarray(row * K, row * K + K), scores: slot.scores.subarray(row * K, row * K + K) };
+  const dst = { patches: buf.patches.subarray(i * R, i * R + R), positions: buf.positions.subarray(i * k, i * k + k), scores: buf.scores.subarray(i * k, i * k + k) };
+  copySubset(src, keep, SR / K, dst);
 }
