@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { BACKEND_NAMES, backendReport, formatBackendReport, type BackendName } from '../backend/index.js';
+import { formatGpuReport, gpuReport } from '../backend/gpu-report.js';
 import { BackendError } from '../util/errors.js';
 
 interface DoctorFlags {
@@ -11,11 +12,11 @@ interface DoctorFlags {
 export type Write = (text: string) => void;
 const toStdout: Write = (text) => void process.stdout.write(text);
 
-/** `dlth doctor [--json] [--backend X]`: which compute backend runs, on what, and why not faster. */
+/** `dlth doctor [--json] [--backend X]`: which compute backend runs, on what, GPUs, and why not faster. */
 export function registerDoctor(program: Command, write: Write = toStdout): Command {
   return program
     .command('doctor')
-    .description('report the compute backend in use, TensorFlow version, devices, threads, and why a faster backend is unavailable')
+    .description('report the compute backend in use, TensorFlow version, devices, threads, GPUs (nvidia-smi, CUDA libraries, Vulkan adapter), and why a faster backend or a GPU is not used')
     .option('--json', 'print the report as JSON')
     .addOption(
       new Option('--backend <name>', 'backend to initialise (default: $DLTH_BACKEND, else auto)').choices([...BACKEND_NAMES]),
@@ -28,7 +29,8 @@ export function registerDoctor(program: Command, write: Write = toStdout): Comma
 async function runDoctor(flags: DoctorFlags, write: Write): Promise<void> {
   try {
     const report = await backendReport({ backend: flags.backend, quiet: true });
-    write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatBackendReport(report)}\n`);
+    const gpus = await gpuReport(report);
+    write(flags.json ? `${JSON.stringify({ ...report, gpus }, null, 2)}\n` : `${formatBackendReport(report)}\n${formatGpuReport(gpus)}\n`);
   } catch (err) {
     if (!(err instanceof BackendError)) throw err;
     // An explicitly requested backend is unusable: the reason is the report.
