@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { parseBackendName } from '../backend/options.js';
 import type { ViTConfigInput } from '../model/configs.js';
-import { train, TRAIN_DEFAULTS, type EvalSet, type TrainOptions } from '../trainer/index.js';
+import { train, TRAIN_DEFAULTS, type EvalSet, type StopRule, type TrainOptions } from '../trainer/index.js';
 import { InputError, show } from '../util/errors.js';
 
 interface TrainFlags {
@@ -23,6 +23,9 @@ interface TrainFlags {
   labelSmoothing?: string;
   clipNorm?: string;
   flip?: boolean;
+  subset?: string;
+  positionsOnly?: boolean;
+  stopWhen?: string;
   seed?: string;
   out: string;
   resume: boolean;
@@ -66,6 +69,14 @@ export function parseSetFlags(items: readonly string[]): ViTConfigInput {
   return out as ViTConfigInput;
 }
 
+/** `name:patience` → stop when evaluation set `name` has not improved for `patience` epochs. */
+export function parseStopFlag(text: string): StopRule {
+  const at = text.lastIndexOf(':');
+  const patience = Number(text.slice(at + 1));
+  if (at <= 0 || !Number.isSafeInteger(patience) || patience < 1) throw new InputError(`--stop-when ${show(text)}: expected <eval name>:<patience epochs>, e.g. test:2`);
+  return { eval: text.slice(0, at), patience };
+}
+
 export function optionsFromFlags(f: TrainFlags): TrainOptions {
   if (f.train.length === 0) throw new InputError('--train <dir> is required');
   return {
@@ -85,6 +96,9 @@ export function optionsFromFlags(f: TrainFlags): TrainOptions {
     labelSmoothing: num('label-smoothing', f.labelSmoothing),
     clipNorm: num('clip-norm', f.clipNorm),
     flip: f.flip,
+    subset: num('subset', f.subset),
+    content: f.positionsOnly ? 'mean' : 'pixels',
+    stopWhen: f.stopWhen === undefined ? undefined : parseStopFlag(f.stopWhen),
     seed: num('seed', f.seed),
     out: resolve(f.out),
     resume: f.resume,
@@ -115,6 +129,9 @@ export function registerTrain(program: Command): void {
     .option('--label-smoothing <x>', `label smoothing (default ${d.labelSmoothing})`)
     .option('--clip-norm <x>', `max global gradient norm, 0 disables (default ${d.clipNorm})`)
     .option('--flip', 'exact sparse horizontal flips of training samples')
+    .option('--subset <k>', 'train on a random k-subset of each row\'s patches, redrawn every epoch (over a full dataset: the per-step random baseline)')
+    .option('--positions-only', 'replace every patch (training and evaluation) by the dataset mean colour: only positions remain')
+    .option('--stop-when <eval:patience>', 'stop once evaluation set <eval> has not improved for <patience> epochs')
     .option('--seed <n>', `seed of weights, order and flips (default ${d.seed})`)
     .requiredOption('-o, --out <dir>', 'output directory')
     .option('--no-resume', 'start over even if the output directory holds a saved state')

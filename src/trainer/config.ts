@@ -5,6 +5,7 @@
 import type { BackendName } from '../backend/index.js';
 import type { ViTConfigInput } from '../model/configs.js';
 import { InputError, show } from '../util/errors.js';
+import { Content } from '../loader/augment/content.js';
 
 export interface EvalSet {
   /** Name in metrics and summary (e.g. `ticket-test`, `full-test`). */
@@ -39,6 +40,19 @@ export interface TrainOptions {
   clipNorm?: number;
   /** Exact sparse horizontal flip of training samples (per sample, seeded). */
   flip?: boolean;
+  /**
+   * Train on a random `subset` of each training row's stored patches, redrawn every epoch (seeded by
+   * seed, epoch and sample id): over a `full` dataset, the paper's per-step random baseline.
+   * Evaluation sets are read as stored.
+   */
+  subset?: number;
+  /** `mean`: every patch of every training and evaluation row replaced by the dataset's mean colour (the position-only ablation). */
+  content?: Content;
+  /**
+   * Stop when evaluation set `stopWhen.eval`'s accuracy has not improved for `stopWhen.patience`
+   * epochs (the schedule stays the one of `epochs`). Default: run every epoch.
+   */
+  stopWhen?: StopRule;
   /** Seed of the initial weights, the data order and the augmentation. */
   seed?: number;
   /** Output directory. */
@@ -54,6 +68,13 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Called after every optimizer step (logging, external schedulers, tests). */
   onStep?: (info: StepInfo) => void;
+}
+
+export interface StopRule {
+  /** Name of an evaluation set. */
+  eval: string;
+  /** Epochs without a new best accuracy before stopping (≥ 1). */
+  patience: number;
 }
 
 export interface StepInfo {
@@ -85,6 +106,9 @@ export interface TrainConfig {
   labelSmoothing: number;
   clipNorm: number;
   flip: boolean;
+  subset: number | null;
+  content: Content;
+  stopWhen: StopRule | null;
   seed: number;
   out: string;
   resume: boolean;
@@ -106,6 +130,7 @@ export const TRAIN_DEFAULTS = {
   labelSmoothing: 0.1,
   clipNorm: 1,
   flip: false,
+  content: Content.Pixels,
   seed: 0,
   resume: true,
   checkpointEvery: 0,
@@ -142,6 +167,9 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
     labelSmoothing: o.labelSmoothing ?? d.labelSmoothing,
     clipNorm: o.clipNorm ?? d.clipNorm,
     flip: o.flip ?? d.flip,
+    subset: o.subset ?? null,
+    content: o.content ?? d.content,
+    stopWhen: o.stopWhen ? { eval: o.stopWhen.eval, patience: o.stopWhen.patience } : null,
     seed: o.seed ?? d.seed,
     out: o.out,
     resume: o.resume ?? d.resume,
@@ -164,6 +192,10 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   for (const f of ['minLr', 'warmupLr', 'warmupEpochs', 'weightDecay', 'clipNorm'] as const) need(nonNeg(c[f]), f, c[f], '>= 0');
   for (const f of ['beta1', 'beta2', 'labelSmoothing'] as const) need(c[f] >= 0 && c[f] < 1, f, c[f], 'in [0, 1)');
   need(Number.isSafeInteger(c.seed) && c.seed >= 0, 'seed', c.seed, 'a non-negative integer');
+  need(c.subset === null || (posInt(c.subset) && c.subset <= 65535), 'subset', c.subset, 'a positive integer (patches per row)');
+  need(Object.values(Content).includes(c.content), 'content', c.content, `one of ${Object.values(Content).join(', ')}`);
+  need(c.stopWhen === null || names.includes(c.stopWhen.eval), 'stopWhen.eval', c.stopWhen?.eval, `the name of an evaluation set (${names.join(', ') || 'none given'})`);
+  need(c.stopWhen === null || posInt(c.stopWhen.patience), 'stopWhen.patience', c.stopWhen?.patience, 'a positive integer (epochs)');
   need(Number.isSafeInteger(c.checkpointEvery) && c.checkpointEvery >= 0, 'checkpointEvery', c.checkpointEvery, 'a non-negative integer');
   return c;
 }

@@ -50,12 +50,14 @@ export async function openData(c: TrainConfig): Promise<OpenedData> {
     seed: c.seed,
     flip: c.flip,
     verify: Verify.First,
+    content: c.content,
+    ...(c.subset !== null ? { subset: c.subset } : {}),
   });
   const model = modelConfigFor(c.model, train.meta, c.modelOverrides);
   checkCompatible(train.meta, model, c.model, c.train.join(', '));
   const evals = [];
   for (const e of c.eval) {
-    const loader = await TicketLoader.open(e.dirs, { batchSize: c.evalBatchSize, shuffle: 'none', partition: 'exact', verify: Verify.First });
+    const loader = await TicketLoader.open(e.dirs, { batchSize: c.evalBatchSize, shuffle: 'none', partition: 'exact', verify: Verify.First, content: c.content });
     checkCompatible(loader.meta, model, c.model, e.dirs.join(', '));
     evals.push({ name: e.name, loader });
   }

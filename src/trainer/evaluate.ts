@@ -9,7 +9,7 @@ export async function evaluate(model: TrainModel, loader: TicketLoader, signal?:
   let meter = emptyMeter();
   for await (const b of loader.batches(0)) {
     throwIfStopped(signal);
-    const r = await evalStep(model, { size: b.size, k: loader.meta.k, patches: b.patches, positions: b.positions, labels: b.labels });
+    const r = await evalStep(model, { size: b.size, k: loader.k, patches: b.patches, positions: b.positions, labels: b.labels });
     meter = addBatch(meter, r.loss, r.correct, b.size);
   }
   const s = summarize(meter);

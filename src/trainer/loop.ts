@@ -2,14 +2,16 @@
  * The epoch loop: train batches from the loader position in the state, evaluate every evaluation
  * set at the end of each epoch, record, save the state and rewrite the outputs. The state is also
  * saved every `checkpointEvery` steps and when the run is stopped (SIGINT/SIGTERM), so a rerun
- * continues from the last step, computing exactly what an uninterrupted run would have.
+ * continues from the last step, computing exactly what an uninterrupted run would have. With a
+ * stop rule, the loop ends once the monitored accuracy has plateaued (stop.ts).
  */
 import type { TicketLoader } from '../loader/index.js';
 import { InterruptedError } from '../util/errors.js';
 import { throwIfStopped } from '../util/abort.js';
 import type { Progress } from '../util/progress.js';
 import type { AdamW } from './adamw.js';
-import type { StepInfo } from './config.js';
+import type { StepInfo, StopRule } from './config.js';
+import { plateaued } from './stop.js';
 import { evaluate } from './evaluate.js';
 import { lossAcc, type EpochRecord, type LossAcc } from './history.js';
 import { addBatch, emptyMeter, summarize } from './metrics.js';
@@ -28,6 +30,8 @@ export interface LoopContext {
   schedule: ScheduleConfig;
   step: StepOptions;
   epochs: number;
+  /** Stop early on a plateau of one evaluation set's accuracy (stop.ts). */
+  stopWhen: StopRule | null;
   checkpointEvery: number;
   progress: Progress;
   signal?: AbortSignal;
@@ -38,7 +42,7 @@ export interface LoopContext {
 export async function runLoop(ctx: LoopContext, st: StateInfo): Promise<void> {
   const save = (): Promise<void> => saveState(ctx.out, ctx.model.params, ctx.opt, st);
   // An epoch in progress (loader not null) is finished and recorded even when no steps remain.
-  while (st.epoch < ctx.epochs && (st.step < ctx.schedule.totalSteps || st.loader !== null)) {
+  while (st.epoch < ctx.epochs && (st.step < ctx.schedule.totalSteps || st.loader !== null) && !plateaued(st.history, ctx.stopWhen)) {
     const t0 = performance.now();
     const before = st.meter.seen;
     let trainSec = 0;
@@ -69,7 +73,7 @@ export async function runLoop(ctx: LoopContext, st: StateInfo): Promise<void> {
 }
 
 async function trainEpoch(ctx: LoopContext, st: StateInfo, save: () => Promise<void>): Promise<void> {
-  const k = ctx.train.meta.k;
+  const k = ctx.train.k;
   for await (const b of ctx.train.batches(st.epoch, st.loader ?? undefined)) {
     throwIfStopped(ctx.signal);
     const lr = learningRate(st.step, ctx.schedule);

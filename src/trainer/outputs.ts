@@ -41,6 +41,8 @@ export interface TrainSummary {
   datasets: { train: DatasetRef; eval: Record<string, DatasetRef> };
   config: Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'backend'>;
   backend: string;
+  /** True when the run ended on a plateau of `config.stopWhen` before its last epoch. */
+  stoppedEarly: boolean;
 }
 
 export async function writeEpochOutputs(out: string, history: readonly EpochRecord[], timing: readonly TimingRecord[], title: string): Promise<void> {

@@ -16,6 +16,7 @@ import { fingerprintFields, resolveTrainConfig, type TrainConfig, type TrainOpti
 import { openData, type OpenedData } from './datasets.js';
 import { ensureGradients } from './gradients.js';
 import { runLoop } from './loop.js';
+import { plateaued } from './stop.js';
 import { emptyMeter } from './metrics.js';
 import { buildModel } from './model.js';
 import { buildSummary, writeEpochOutputs, writeFinalOutputs, type DatasetRef, type TrainSummary } from './outputs.js';
@@ -25,7 +26,7 @@ import type { TicketLoader } from '../loader/index.js';
 
 function datasetRef(dirs: string[], loader: TicketLoader): DatasetRef {
   const m = loader.meta;
-  return { dirs, fingerprints: loader.key.datasets, rows: loader.rows, k: m.k, policy: m.policy };
+  return { dirs, fingerprints: loader.key.datasets, rows: loader.rows, k: loader.k, policy: m.policy };
 }
 
 /** What must match for a saved state to be resumed: the computation, not the paths. */
@@ -83,7 +84,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         {
           out: c.out, title: c.model, model, opt, train: data.train, evals: data.evals, schedule,
           step: { labelSmoothing: c.labelSmoothing, clipNorm: c.clipNorm },
-          epochs, checkpointEvery: c.checkpointEvery, progress, signal: options.signal, onStep: options.onStep,
+          epochs, stopWhen: c.stopWhen, checkpointEvery: c.checkpointEvery, progress, signal: options.signal, onStep: options.onStep,
         },
         st,
       );
@@ -101,7 +102,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
           train: datasetRef(c.train, data.train),
           eval: Object.fromEntries(data.evals.map((e, i) => [e.name, datasetRef(c.eval[i].dirs, e.loader)])),
         },
-        config, backend: backend.backend,
+        config, backend: backend.backend, stoppedEarly: plateaued(st.history, c.stopWhen),
       },
       st.history,
     );
