@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Creates .venv with the Python packages the interop tests, parity fixtures and benchmarks use
-# (pyarrow, Hugging Face datasets, polars, numpy, torch CPU, transformers, safetensors, pillow).
-# Idempotent: skips when the venv already imports them all.
+# Creates .venv with the Python packages the tests, parity fixtures and benchmarks use (pyarrow,
+# Hugging Face datasets, polars, numpy, torch CPU, transformers, safetensors, pillow, pytest), and
+# installs this repository's Python package (`pip install ./python`, package `dlth`).
+# Idempotent: skips the third-party packages when the venv already imports them all; the dlth
+# package is reinstalled every time (it is small and follows the checkout).
+# CPU torch (about 200 MB download, 1 GB installed) is what the Python training tests use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${DLTH_VENV:-.venv}
-PKGS=(pyarrow datasets polars numpy torch transformers safetensors pillow)
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import pyarrow, datasets, polars, numpy, torch, transformers, safetensors, PIL" 2>/dev/null; then
+PKGS=(pyarrow datasets polars numpy torch transformers safetensors pillow pytest)
+PIP=(--retries 0 --timeout 5 -q)
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import pyarrow, datasets, polars, numpy, torch, transformers, safetensors, PIL, pytest" 2>/dev/null; then
   echo "setup-python: $VENV already has ${PKGS[*]}"
-  exit 0
+else
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install "${PIP[@]}" "${PKGS[@]}"
 fi
-python3 -m venv "$VENV"
-"$VENV/bin/python" -m pip install --retries 0 --timeout 5 -q "${PKGS[@]}"
-"$VENV/bin/python" -c "import pyarrow, datasets, polars, numpy, torch, transformers, safetensors; print('setup-python: ok, pyarrow', pyarrow.__version__, 'torch', torch.__version__, 'transformers', transformers.__version__)"
+"$VENV/bin/python" -m pip install "${PIP[@]}" --no-deps --force-reinstall ./python
+rm -rf python/build python/dlth.egg-info
+"$VENV/bin/python" -c "import pyarrow, datasets, polars, numpy, torch, transformers, safetensors, pytest, dlth; print('setup-python: ok, pyarrow', pyarrow.__version__, 'torch', torch.__version__, 'transformers', transformers.__version__, 'dlth', dlth.__version__)"

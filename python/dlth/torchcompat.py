@@ -2,6 +2,7 @@
 DataLoader treats them right), plain objects otherwise."""
 from __future__ import annotations
 
+import warnings
 from typing import Optional, Tuple
 
 try:
@@ -11,6 +12,9 @@ try:
     from torch.utils.data import get_worker_info as _worker_info
 
     HAVE_TORCH = True
+    # Rows are read-only views of memory-mapped shards; default_collate copies them into the batch
+    # tensor (torch.stack), so torch's warning about wrapping a read-only array does not apply.
+    warnings.filterwarnings("ignore", message="The given NumPy array is not writable", category=UserWarning)
 except ImportError:  # pragma: no cover - exercised where torch is absent
     MapBase = object  # type: ignore[misc,assignment]
     IterBase = object  # type: ignore[misc,assignment]
