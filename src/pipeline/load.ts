@@ -40,7 +40,7 @@ function resolvePaths(p: Pipeline, dir: string): Pipeline {
     else sources[name] = { ...s, dir: s.dir && r(s.dir), images: s.images && r(s.images), labels: s.labels && r(s.labels) };
   }
   const stages = p.stages.map((s) =>
-    s.kind === 'score' && typeof s.selector !== 'string' ? { ...s, selector: { ...s.selector, checkpoint: r(s.selector.checkpoint) } } : s,
+    s.kind === 'score' && typeof s.selector !== 'string' && 'checkpoint' in s.selector ? { ...s, selector: { ...s.selector, checkpoint: r(s.selector.checkpoint) } } : s,
   );
   return { ...p, sources, stages };
 }

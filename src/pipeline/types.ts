@@ -33,7 +33,8 @@ export interface MaterializeStage {
 export interface ScoreStage {
   kind: 'score';
   name: string;
-  selector: string | { checkpoint: string; model?: string };
+  /** A train stage, a checkpoint, or (a control) an untrained selector: random weights of a named variant. */
+  selector: string | { checkpoint: string; model?: string } | { init: 'random'; model: string; seed?: number };
   sources: string[];
   mode?: 'evit' | 'cls-attn' | 'rollout';
   rate?: number;
@@ -59,6 +60,12 @@ export interface TrainStage {
   labelSmoothing?: number;
   clipNorm?: number;
   flip?: boolean;
+  /** Train on a random k-subset of each row's patches, redrawn every epoch (trainer `subset`). */
+  subset?: number;
+  /** Replace every patch by the dataset mean colour, in training and evaluation (trainer `content: 'mean'`). */
+  positionsOnly?: boolean;
+  /** Stop once evaluation reference `eval` has not improved for `patience` epochs. */
+  stopWhen?: { eval: string; patience: number };
 }
 
 export interface ReportPath {
@@ -67,11 +74,24 @@ export interface ReportPath {
   eval: string;
 }
 
+/** A pass rule stated in the report before its numbers (src/pipeline/report-rule.ts). */
+export interface ReportRule {
+  /** The path label that should win (e.g. "(a) …"). */
+  ticket: string;
+  /** Path labels it must beat at every kept fraction by `sdMultiplier` × the pooled seed sd. */
+  controls: string[];
+  /** The position-only path label: must stay `positionGap` below the ticket path. */
+  positionOnly?: string;
+  sdMultiplier?: number;
+  positionGap?: number;
+}
+
 export interface ReportStage {
   kind: 'report';
   name: string;
   title?: string;
   paths: ReportPath[];
+  rule?: ReportRule;
 }
 
 export type Stage = MaterializeStage | ScoreStage | TrainStage | ReportStage;
