@@ -6,6 +6,7 @@ import { materialize } from '../tickets/materialize.js';
 import { policyNames } from '../tickets/policies/index.js';
 import type { Policy } from '../shards/types.js';
 import { formatBytes } from './verify.js';
+import { parseWorker } from '../pipeline/worker.js';
 import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
 
 interface MaterializeFlags extends SourceFlags {
@@ -19,6 +20,8 @@ interface MaterializeFlags extends SourceFlags {
   maxFailures: string;
   scores?: string;
   quiet?: boolean;
+  worker?: string;
+  force?: boolean;
 }
 
 
@@ -34,6 +37,8 @@ export function registerMaterialize(program: Command): void {
     .option('--shard-mb <MiB>', 'target shard size', '256')
     .option('--concurrency <n>', 'decode concurrency', '2')
     .option('--max-failures <n>', 'undecodable images tolerated', '0')
+    .option('--worker <i/N>', 'job array: materialize only worker i of N\'s rows of the sorted source, into <out>/workers/<i>-of-<N> (then `dlth merge <out>`)')
+    .option('--force', 'replace a finished dataset of another configuration in --out (built beside it, swapped in when complete)')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: MaterializeFlags) => {
       const patchify = patchifyConfig(flags);
@@ -43,8 +48,12 @@ export function registerMaterialize(program: Command): void {
         source, patchify, policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
         seed: num('seed', flags.seed), out: resolve(flags.out), shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024),
         concurrency: num('concurrency', flags.concurrency), maxFailures: num('max-failures', flags.maxFailures),
-        scores: flags.scores, progress: !flags.quiet, split: config.kind === 'idx' ? config.split : undefined,
+        scores: flags.scores, progress: !flags.quiet, worker: flags.worker ? parseWorker(flags.worker) : null, force: flags.force ?? false, split: config.kind === 'idx' ? config.split : undefined,
       });
-      process.stdout.write(`dlth materialize: ${r.rows} rows in ${r.shards} shards (${r.reused} reused), ${formatBytes(r.bytes)}, ${r.failures} failed → ${resolve(flags.out)}\n`);
+      if (r.upToDate) {
+        process.stdout.write(`dlth materialize: ${r.dir} is up to date (same configuration, shards verified): ${r.rows} rows in ${r.shards} shards reused, nothing recomputed\n`);
+        return;
+      }
+      process.stdout.write(`dlth materialize: ${r.rows} rows in ${r.shards} shards (${r.reused} reused), ${formatBytes(r.bytes)}, ${r.failures} failed → ${r.dir}\n`);
     });
 }

@@ -21,6 +21,8 @@ interface ScoreFlags extends SourceFlags {
   out: string;
   backend?: string;
   worker?: string;
+  force?: boolean;
+  concurrency: string;
   shardMb: string;
   maxFailures: string;
   quiet?: boolean;
@@ -50,7 +52,9 @@ export function registerScore(program: Command): void {
     .option('--batch-size <n>', 'images per forward pass', String(SCORE_DEFAULTS.batchSize))
     .requiredOption('-o, --out <dir>', 'output score dataset directory')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: DLTH_BACKEND or auto)')
-    .option('--worker <i/N>', 'score only worker i of N\'s partition of the sorted source')
+    .option('--worker <i/N>', 'job array: score only worker i of N\'s rows of the sorted source, into <out>/workers/<i>-of-<N> (then `dlth merge <out>`)')
+    .option('--concurrency <n>', 'images decoded at once', String(SCORE_DEFAULTS.concurrency))
+    .option('--force', 'replace a finished dataset of another configuration in --out (built beside it, swapped in when complete)')
     .option('--shard-mb <MiB>', 'target shard size', '256')
     .option('--max-failures <n>', 'undecodable images tolerated', '0')
     .option('-q, --quiet', 'no progress output')
@@ -62,13 +66,17 @@ export function registerScore(program: Command): void {
       const r = await scoreSource({
         source, patchify, out: resolve(flags.out),
         selector: { checkpoint: flags.checkpoint ? resolve(flags.checkpoint) : undefined, model: flags.model },
-        mode: flags.mode, params: modeOptions(flags), batchSize: num('batch-size', flags.batchSize),
+        mode: flags.mode, params: modeOptions(flags), batchSize: num('batch-size', flags.batchSize), concurrency: num('concurrency', flags.concurrency), force: flags.force ?? false,
         worker: flags.worker ? parseWorker(flags.worker) : null, maxFailures: num('max-failures', flags.maxFailures),
         shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024), progress: !flags.quiet,
         split: config.kind === 'idx' ? config.split : undefined,
       });
       const params = Object.entries(r.selector.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+      if (r.upToDate) {
+        process.stdout.write(`dlth score: ${r.dir} is up to date (same configuration, shards verified): ${r.rows} rows in ${r.shards} shards reused, nothing recomputed\n`);
+        return;
+      }
       process.stdout.write(`dlth score: ${r.rows} rows in ${r.shards} shards (${r.reused} reused), ${formatBytes(r.bytes)}, ${r.failures} failed, `
-        + `${formatRate(r.imagesPerSec)} img/s on ${info.backend}; ${r.selector.mode} ${params} → ${resolve(flags.out)}\n`);
+        + `${formatRate(r.imagesPerSec)} img/s on ${info.backend}; ${r.selector.mode} ${params} → ${r.dir}\n`);
     });
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { LoadedPipeline, Stage } from './types.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { Source } from '../sources/types.js';
-import type { WorkerSlot } from '../sources/partition.js';
+import type { WorkerSlot } from '../engine/partition.js';
 import { openSource } from '../sources/index.js';
 import { resolvePatchifyConfig } from '../patchify/index.js';
 import { InputError, show } from '../util/errors.js';
@@ -20,6 +20,8 @@ export interface StageContext {
   maxFailures: number;
   shardBytes: number;
   worker: WorkerSlot | null;
+  /** Worker ranges of every sharded stage start on multiples of this (so a worker's materialize finds its scores in its own score part). */
+  align: number;
   quiet: boolean;
   log(message: string): void;
   source(name: string): Promise<Source>;
@@ -56,6 +58,7 @@ export function createContext(loaded: LoadedPipeline, options: ContextOptions): 
     maxFailures: options.maxFailures ?? p.maxFailures ?? 0,
     shardBytes: p.shardBytes ?? 256 * 1024 * 1024,
     worker: options.worker,
+    align: partitionAlign(p.stages),
     quiet: options.quiet,
     log: options.log,
     source(name) {
@@ -81,4 +84,14 @@ export function createContext(loaded: LoadedPipeline, options: ContextOptions): 
       return s;
     },
   };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** The least common multiple of every sharded stage's batch size (score stages' own, 32 otherwise). */
+export function partitionAlign(stages: readonly Stage[]): number {
+  const sizes = stages.map((s) => (s.kind === 'score' ? (s.batchSize ?? 32) : 32));
+  return sizes.reduce((a, b) => (a * b) / gcd(a, b), 32);
 }

@@ -1,14 +1,18 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { LoadedPipeline, Stage } from './types.js';
 import { createContext, type StageContext, type WorkerSlot } from './context.js';
 import { stageRunners } from './stages/index.js';
 import { fingerprint } from '../util/hash.js';
-import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
+import { nodeFs, removeStaleTemps } from '../util/fsx.js';
+import { acquireLock } from '../engine/lock.js';
+import { shardsIntact } from '../engine/output.js';
+import { openDataset } from '../shards/reader.js';
+import { openState, readMarker, readStarted, writeMarker, writeStarted, STATE_DIR, type StageMarker, type StageRecord, type StageResult } from './state.js';
 import { throwIfStopped } from '../util/abort.js';
 import { TooManyFailuresError } from '../util/errors.js';
 import { datasetDirName } from './refs.js';
-import { workerDatasetDir } from './partition.js';
+import { workerDatasetDir } from '../engine/part.js';
 import { collectErrors } from './errors-summary.js';
 import { trainRuns } from './stages/train.js';
 
@@ -23,20 +27,6 @@ export interface RunOptions {
   log?(message: string): void;
 }
 
-export interface StageResult {
-  /** Output paths relative to the run directory. */
-  outputs: string[];
-  /** Small JSON-able facts for run.json (counts, accuracies). */
-  summary?: Record<string, unknown>;
-}
-
-export interface StageRecord extends StageResult {
-  name: string;
-  kind: Stage['kind'];
-  fingerprint: string;
-  status: 'ran' | 'reused';
-}
-
 /** Stages that can run as worker i of N (offline stages); the others run after `dlth merge`. */
 export const PARTITIONED_KINDS: ReadonlySet<Stage['kind']> = new Set(['score', 'materialize']);
 
@@ -48,15 +38,22 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const worker = options.worker ?? null;
   const ctx = createContext(loaded, { ...options, worker, quiet: options.quiet ?? false, log });
-  const stateDir = join(options.out, '.dlth', 'stages');
-  await mkdir(stateDir, { recursive: true });
+  // One process per run directory (or per worker slot of a job array): a second one is refused.
+  const lock = await acquireLock(worker ? join(options.out, STATE_DIR, `worker-${worker.index}-of-${worker.count}`) : options.out);
+  try {
+    return await runStages(ctx, loaded, options, log);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runStages(ctx: StageContext, loaded: LoadedPipeline, options: RunOptions, log: (m: string) => void): Promise<StageRecord[]> {
+  const worker = ctx.worker;
+  await openState(options.out, worker);
   // Temporary files of atomic writes interrupted by a kill (`.<name>.tmp-<pid>`) are never reused.
   // Workers of a job array share these directories across hosts, where pids say nothing: a worker
   // sweeps only its own dataset parts (the shard writer does that).
-  if (!worker) {
-    await removeStaleTemps(stateDir);
-    await removeStaleTemps(options.out);
-  }
+  if (!worker) await removeStaleTemps(options.out);
   const records: StageRecord[] = [];
   const fps = new Map<string, string>();
   for (const stage of loaded.pipeline.stages) {
@@ -68,15 +65,17 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
       continue;
     }
     if (options.only && !options.only.includes(stage.name)) continue;
-    const marker = join(stateDir, worker ? `${stage.name}.worker-${worker.index}-of-${worker.count}.json` : `${stage.name}.json`);
-    const previous = await readMarker(marker);
+    const previous = await readMarker(options.out, stage.name, worker);
     if (previous && previous.fingerprint === fp) {
-      log(`[${stage.name}] ${stage.kind}: up to date (${fp}), reusing`);
-      records.push({ ...previous, status: 'reused' });
-      continue;
+      const broken = await brokenOutput(ctx, previous);
+      if (broken === null) {
+        log(`[${stage.name}] ${stage.kind}: up to date (${fp}), reusing`);
+        records.push({ ...previous, status: 'reused' });
+        continue;
+      }
+      log(`[${stage.name}] ${stage.kind}: finished before, but ${broken}: running it again`);
     }
-    const startedFile = join(stateDir, worker ? `${stage.name}.worker-${worker.index}-of-${worker.count}.started.json` : `${stage.name}.started.json`);
-    await discardIfConfigChanged(ctx, stage, startedFile, fp, log);
+    await discardIfConfigChanged(ctx, stage, fp, log);
     log(`[${stage.name}] ${stage.kind}: running`);
     const started = performance.now();
     let result: StageResult;
@@ -92,7 +91,7 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
       throw err;
     }
     const record: StageRecord = { name: stage.name, kind: stage.kind, fingerprint: fp, status: 'ran', ...result };
-    await writeFileAtomic(marker, `${JSON.stringify({ ...record, status: undefined }, null, 2)}\n`);
+    await writeMarker(options.out, record, worker);
     log(`[${stage.name}] ${stage.kind}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     records.push(record);
   }
@@ -110,16 +109,34 @@ function datasetOutputs(records: readonly StageRecord[]): string[] {
  * A stage that starts records its fingerprint first. Finding a different one means the last
  * attempt ran another configuration: its partial outputs are discarded rather than resumed.
  */
-async function discardIfConfigChanged(ctx: StageContext, stage: Stage, startedFile: string, fp: string, log: (m: string) => void): Promise<void> {
-  const started = await readMarker(startedFile);
-  if (started && started.fingerprint !== fp) {
+async function discardIfConfigChanged(ctx: StageContext, stage: Stage, fp: string, log: (m: string) => void): Promise<void> {
+  const started = await readStarted(ctx.out, stage.name, ctx.worker);
+  if (started !== null && started !== fp) {
     // A worker discards only its own part of each dataset; the other workers' parts are theirs.
     for (const dir of stageOutputDirs(ctx, stage)) await rm(workerDatasetDir(dir, ctx.worker), { recursive: true, force: true });
     log(`[${stage.name}] configuration changed since the last attempt: discarded its previous outputs`);
   }
-  if (!started || started.fingerprint !== fp) {
-    await writeFileAtomic(startedFile, `${JSON.stringify({ name: stage.name, fingerprint: fp })}\n`);
+  if (started !== fp) await writeStarted(ctx.out, stage.name, fp, ctx.worker);
+}
+
+/**
+ * Why a finished stage's outputs can no longer be trusted (null when they can): a dataset without
+ * its manifest or with a shard whose size or sha256 changed, or another output that is gone.
+ */
+async function brokenOutput(ctx: StageContext, marker: StageMarker): Promise<string | null> {
+  const datasets = marker.kind === 'materialize' || marker.kind === 'score';
+  for (const rel of marker.outputs ?? []) {
+    const path = join(ctx.out, rel);
+    if (datasets && !rel.endsWith('.png')) {
+      const dir = workerDatasetDir(path, ctx.worker);
+      const ds = await openDataset(dir).catch(() => null);
+      if (!ds) return `${relative(ctx.out, dir)} has no valid manifest`;
+      if (!(await shardsIntact(dir, ds.manifest, nodeFs))) return `a shard of ${relative(ctx.out, dir)} changed`;
+    } else if (!(await stat(path).then(() => true, () => false))) {
+      return `${rel} is missing`;
+    }
   }
+  return null;
 }
 
 /** Directories a stage writes (what a configuration change discards). */
@@ -148,13 +165,4 @@ function stageFingerprint(ctx: StageContext, stage: Stage, upstream: Map<string,
     sources,
     upstream: Object.fromEntries(upstream),
   });
-}
-
-async function readMarker(path: string): Promise<StageRecord | null> {
-  try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as StageRecord;
-    return typeof v.fingerprint === 'string' ? v : null;
-  } catch {
-    return null;
-  }
 }

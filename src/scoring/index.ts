@@ -2,7 +2,6 @@
 export { scoreSource, SCORE_DEFAULTS, ERRORS_FILE, type ScoreOptions, type ScoreResult } from './score.js';
 export { loadSelector, headClasses, describeConfig, type SelectorSpec, type LoadedSelector } from './selector.js';
 export { scoreMeta, checkGeometry, type ScoreMetaInput } from './meta.js';
-export { prefetchBatches, type BatchPlan } from './prefetch.js';
 export { prepareMode, modeNames, isModeName, defaultEvitBlocks, ModeName, type ModeFactory, type ModeOptions, type PreparedMode } from './modes/index.js';
 export {
   ascending,
@@ -15,5 +14,5 @@ export {
   singleStage,
   topK,
   type Selection,
-  type StageResult,
+  type PruneStep,
 } from './select.js';

@@ -2,7 +2,7 @@
 import type { ViTConfig } from '../model/configs.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import { DatasetKind, type DatasetMeta, type SelectorInfo } from '../shards/types.js';
-import { metaBase } from '../tickets/meta.js';
+import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { InputError } from '../util/errors.js';
 

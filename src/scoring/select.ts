@@ -70,7 +70,7 @@ export function ascending(positions: ArrayLike<number>, scoreOf: ArrayLike<numbe
 }
 
 /** One EViT stage over the tokens that took part in it. */
-export interface StageResult {
+export interface PruneStep {
   /** Raster indices of the stage's tokens, best first (the kept ones are the first `kept`). */
   order: Uint16Array;
   /** Indices into the stage's input sequence, in the same order (what a model gathers). */
@@ -81,7 +81,7 @@ export interface StageResult {
 }
 
 /** Ranks a stage's tokens (raster indices `tokens`, scores aligned) and keeps the best `keep`. */
-export function selectStage(tokens: ArrayLike<number>, scores: ArrayLike<number>, keep: number): StageResult {
+export function selectStage(tokens: ArrayLike<number>, scores: ArrayLike<number>, keep: number): PruneStep {
   const n = tokens.length;
   if (scores.length !== n) throw new InputError(`stage has ${n} tokens but ${scores.length} scores`);
   if (!Number.isInteger(keep) || keep < 1 || keep > n) throw new InputError(`stage keep = ${keep} is outside 1..${n}`);
@@ -106,7 +106,7 @@ export interface Selection {
 }
 
 /** Assembles the rank and per-patch scores of N patches from consecutive EViT stages. */
-export function combineStages(stages: readonly StageResult[], n: number): Selection {
+export function combineStages(stages: readonly PruneStep[], n: number): Selection {
   if (stages.length === 0) throw new InputError('at least one stage is needed');
   if (stages[0].order.length !== n) throw new InputError(`the first stage has ${stages[0].order.length} tokens, expected N = ${n}`);
   const rank = new Uint16Array(n);
@@ -140,7 +140,7 @@ export function singleStage(scores: ArrayLike<number>): Selection {
 export function evitFromMaps(maps: readonly ArrayLike<number>[], rate: number): Selection {
   const n = maps[0]?.length ?? 0;
   let alive: Uint16Array = Uint16Array.from({ length: n }, (_, i) => i);
-  const stages: StageResult[] = [];
+  const stages: PruneStep[] = [];
   for (const map of maps) {
     if (map.length !== n) throw new InputError(`maps have different lengths (${map.length} vs ${n})`);
     const st = selectStage(alive, Array.from(alive, (p) => map[p]), evitKeepCount(alive.length, rate));

@@ -134,23 +134,31 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     return entry;
   }
 
-  /** Writes manifest.json (atomically, last) over shards 0 … count-1; throws if any is missing. */
-  async finalize(count?: number): Promise<FinalizeResult> {
+  /**
+   * Writes manifest.json (atomically, last) over shards 0 … count-1, or over the listed shard
+   * indices (a worker's part: its pieces of those shards, no rowsPerShard); throws if any is missing.
+   */
+  async finalize(count?: number | readonly number[]): Promise<FinalizeResult> {
     if (this.current?.auto) await this.endShard();
     if (this.current) throw new ShardError(`finalize() with shard ${this.current.index} still open`);
-    const n = count ?? (this.nextAuto > 0 ? this.nextAuto : Math.max(0, ...[...this.entries.keys()].map((i) => i + 1)));
+    const part = Array.isArray(count);
+    const indices: readonly number[] = Array.isArray(count) ? count : range(this.defaultCount(count as number | undefined));
     const shards: ManifestShard[] = [];
-    for (let i = 0; i < n; i++) {
+    for (const i of indices) {
       const entry = this.entries.get(i) ?? this.reused.get(i)?.shard;
       if (!entry) throw new ShardError(`shard ${i} (${shardFileName(i)}) was never written`, { file: this.dir });
       if (!this.entries.has(i)) this.reusedCount++;
       shards.push(entry);
     }
-    const manifest = buildManifest(this.meta, shards, this.layout.rowsPerShard);
+    const manifest = buildManifest(this.meta, shards, part ? undefined : this.layout.rowsPerShard);
     await writeFileAtomic(join(this.dir, MANIFEST_FILE), serializeManifest(manifest), this.fs);
     await removeJournal(this.dir, this.fs);
     const bytes = shards.reduce((b, s) => b + s.bytes, 0);
-    return { rows: manifest.rows, shards: n, bytes, reused: this.reusedCount, manifest };
+    return { rows: manifest.rows, shards: shards.length, bytes, reused: this.reusedCount, manifest };
+  }
+
+  private defaultCount(count: number | undefined): number {
+    return count ?? (this.nextAuto > 0 ? this.nextAuto : Math.max(0, ...[...this.entries.keys()].map((i) => i + 1)));
   }
 
   /** Drops the open shard's temporary file (after an error elsewhere). */
@@ -173,6 +181,10 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     }
     this.encoder.reset();
   }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 async function verifyJournal(dir: string, journal: Journal, fs: Fs): Promise<Map<number, JournalEntry>> {

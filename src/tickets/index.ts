@@ -2,5 +2,4 @@
 export { materialize, ERRORS_FILE, type MaterializeOptions, type MaterializeResult } from './materialize.js';
 export { resolveK, ticketMeta, type KeepSpec, type TicketMetaInput } from './meta.js';
 export { ScoreCursor } from './scorecursor.js';
-export { commitFailures, failureRecord, serializeFailures, type FailureRecord } from './failures.js';
 export * from './policies/index.js';

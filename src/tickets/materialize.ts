@@ -1,28 +1,27 @@
 /**
- * materialize: source → patchify → policy → ticket shards. Shard j holds the samples of source
- * slots [j·R, (j+1)·R) that decoded; failed samples are recorded in errors.jsonl. Complete shards
- * of an interrupted run are reused (hash verified). Output is byte-identical whatever the
- * concurrency.
+ * materialize: source → patchify → policy → ticket shards. The sharded-stage engine (src/engine/)
+ * owns partition, batching, decode, shards, failures and progress; this file is the per-batch
+ * work: select each sample's patches (policies that need scores read them forward, in source
+ * order) and append its row. Output is byte-identical whatever the concurrency or worker split.
  */
-import { mapConcurrent, patchify as realPatchify, range } from '../patchify/index.js';
+import { runSharded, type Decoded, type EngineResult, type SampleFailure } from '../engine/run.js';
+import { ERRORS_FILE } from '../engine/failures.js';
+import type { WorkerSlot } from '../engine/partition.js';
+import { patchify as realPatchify } from '../patchify/index.js';
 import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
-import { shardCount, shardSlots } from '../shards/layout.js';
-import type { FinalizeResult } from '../shards/writer.js';
-import { createTicketWriter } from '../shards/writer.js';
-import type { Policy } from '../shards/types.js';
+import { createTicketWriter, type ShardWriter } from '../shards/writer.js';
+import type { TicketEncoder } from '../shards/encode/tickets.js';
+import type { DatasetMeta, Policy, TicketRow } from '../shards/types.js';
 import type { ImagePayload, Source } from '../sources/types.js';
-import { throwIfStopped, stopSignal } from '../util/abort.js';
 import { InputError } from '../util/errors.js';
-import { nodeFs, type Fs } from '../util/fsx.js';
-import { createProgress } from '../util/progress.js';
-import { commitFailures, failureRecord, ERRORS_FILE, type FailureRecord } from './failures.js';
+import type { Fs } from '../util/fsx.js';
 import { resolveK, ticketMeta } from './meta.js';
-import { getPolicy, resolveTicketK, type Selection } from './policies/index.js';
-import { sliceSource, type WorkerSlot } from '../sources/partition.js';
+import { getPolicy, resolveTicketK, type PolicySpec } from './policies/index.js';
 import { ScoreCursor } from './scorecursor.js';
 import { sampleSelection } from './select.js';
 
 export { ERRORS_FILE };
+export const MATERIALIZE_DEFAULTS = { batchSize: 32, concurrency: 2 } as const;
 
 export interface MaterializeOptions {
   source: Source;
@@ -33,88 +32,81 @@ export interface MaterializeOptions {
   /** Policy ticket: derive k from the score dataset (`evit-rate`: the EViT survivor count). */
   keepFrom?: 'evit-rate';
   seed?: number;
+  /** The dataset directory (worker i of N writes `<out>/workers/<i>-of-<N>`). */
   out: string;
   shardBytes?: number;
   batchBytes?: number;
   concurrency?: number;
-  /** Score dataset directory (policies that need scores). */
+  /** The batch grid (and worker alignment); default 32. */
+  batchSize?: number;
+  /** Score dataset directory (policies that need scores): a whole dataset, or the worker's part of one. */
   scores?: string;
   /** Failed samples tolerated (default 0). */
   maxFailures?: number;
   progress?: boolean;
   split?: string;
-  /** Worker i of N of a job array: materialize only its contiguous slice of the sorted source, as a complete dataset in `out`. */
+  /** Worker ranges start on multiples of this (a multiple of batchSize; default batchSize). */
+  align?: number;
+  /** Worker i of N of a job array: materialize only its rows of the sorted source. */
   worker?: WorkerSlot | null;
+  /** Replace a finished dataset of another configuration in `out`. */
+  force?: boolean;
   fs?: Fs;
   signal?: AbortSignal;
   /** Injectable for tests; default: the patchify stage. */
   patchifyFn?: (payload: ImagePayload, config: PatchifyConfig) => Promise<PatchGrid>;
 }
 
-export interface MaterializeResult extends FinalizeResult {
-  failures: number;
+export type MaterializeResult = EngineResult;
+
+interface Work {
+  spec: PolicySpec;
+  meta: DatasetMeta;
+  cursor: ScoreCursor | null;
+  source: Source;
+  n: number;
+  seed: number;
+}
+
+async function selectBatch(w: Work, batch: readonly Decoded<PatchGrid>[], writer: ShardWriter<TicketRow, TicketEncoder>): Promise<SampleFailure[]> {
+  const failed: SampleFailure[] = [];
+  for (const { index, value: grid } of batch) {
+    const ref = w.source.ref(index);
+    try {
+      const scoreRow = w.cursor ? await w.cursor.get(ref.id) : undefined;
+      const sel = sampleSelection(w.spec, { id: ref.id, n: w.n, k: w.meta.k, seed: w.seed, scoreRow }, grid, w.meta);
+      await writer.writeVia((enc) => enc.appendFromGrid(ref.id, ref.label, grid.patches, sel.positions, sel.scores));
+    } catch (err) {
+      failed.push({ index, error: err instanceof Error ? err : new Error(String(err)) });
+    }
+  }
+  return failed;
 }
 
 export async function materialize(options: MaterializeOptions): Promise<MaterializeResult> {
-  const { patchify: cfg } = options;
-  const source = sliceSource(options.source, options.worker ?? null);
+  const { patchify: cfg, source } = options;
   const spec = getPolicy(options.policy);
   const n = (cfg.imageSize[0] / cfg.patchSize) * (cfg.imageSize[1] / cfg.patchSize);
   const cursor = spec.needsScores ? await ScoreCursor.open(requireScores(options)) : null;
-  const { k, keep, kDerivation } = options.keepFrom !== undefined && cursor
-    ? resolveTicketK({ keepFrom: options.keepFrom }, cursor.dataset.meta)
-    : resolveK(options.policy, n, options);
-  const seed = spec.seeded ? (options.seed ?? 0) : null;
-  const meta = ticketMeta({ patchify: cfg, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
-    selector: cursor?.dataset.meta.selector ?? null });
-  const fs = options.fs ?? nodeFs;
-  const writer = await createTicketWriter({ dir: options.out, meta, fs, shardBytes: options.shardBytes, batchBytes: options.batchBytes,
-    runKey: `${source.fingerprint}:${source.size}:${cursor?.dataset.manifest.fingerprint ?? ''}` });
-  const count = shardCount(source.size, writer.layout);
-  const failures: FailureRecord[] = [];
-  const progress = createProgress({ label: 'materialize', total: source.size, unit: 'img', quiet: options.progress === false });
-  const run = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
-  const signal = options.signal ?? stopSignal;
   try {
-    for (let j = 0; j < count; j++) {
-      throwIfStopped(signal);
-      const [start, end] = shardSlots(j, source.size, writer.layout);
-      const reused = writer.reusedShard(j);
-      if (reused) {
-        failures.push(...((reused.extra as FailureRecord[] | undefined) ?? []));
-        progress.tick(end - start, `shard ${j} reused`);
-        continue;
-      }
-      await writer.beginShard(j);
-      const shardFailures: FailureRecord[] = [];
-      const work = (payload: ImagePayload) => run(payload, cfg);
-      for await (const r of mapConcurrent(source, range(start, end), work, { concurrency: options.concurrency ?? 2 })) {
-        // Selection runs here, in slot order: score rows are read forward in the same order.
-        const ref = source.ref(r.index);
-        let sel: Selection;
-        try {
-          if (!r.ok) throw r.error;
-          const scoreRow = cursor ? await cursor.get(ref.id) : undefined;
-          sel = sampleSelection(spec, { id: ref.id, n, k, seed: seed ?? 0, scoreRow }, r.value, meta);
-        } catch (err) {
-          shardFailures.push(failureRecord(source, r.index, err instanceof Error ? err : new Error(String(err))));
-          progress.tick();
-          continue;
-        }
-        const grid = r.value.patches;
-        await writer.writeVia((enc) => enc.appendFromGrid(ref.id, ref.label, grid, sel.positions, sel.scores));
-        progress.tick();
-      }
-      await writer.endShard(shardFailures);
-      failures.push(...shardFailures);
-    }
-    await commitFailures(options.out, failures, options.maxFailures ?? 0, fs);
-    const result = await writer.finalize(count);
-    progress.done(`${result.rows} rows in ${result.shards} shards`);
-    return { ...result, failures: failures.length };
-  } catch (err) {
-    await writer.abort();
-    throw err;
+    const { k, keep, kDerivation } = options.keepFrom !== undefined && cursor
+      ? resolveTicketK({ keepFrom: options.keepFrom }, cursor.dataset.meta)
+      : resolveK(options.policy, n, options);
+    const seed = spec.seeded ? (options.seed ?? 0) : null;
+    const meta = ticketMeta({ patchify: cfg, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
+      selector: cursor?.dataset.meta.selector ?? null });
+    const work: Work = { spec, meta, cursor, source, n, seed: seed ?? 0 };
+    const decode = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
+    return await runSharded({
+      label: 'materialize', source, meta, createWriter: createTicketWriter,
+      runKey: cursor?.dataset.manifest.fingerprint ?? '',
+      load: async (index) => decode(await source.load(index), cfg),
+      process: (batch, writer) => selectBatch(work, batch, writer),
+    }, {
+      out: options.out, worker: options.worker ?? null, align: options.align, batchSize: options.batchSize ?? MATERIALIZE_DEFAULTS.batchSize,
+      concurrency: options.concurrency ?? MATERIALIZE_DEFAULTS.concurrency, shardBytes: options.shardBytes, batchBytes: options.batchBytes,
+      maxFailures: options.maxFailures, force: options.force, progress: options.progress, signal: options.signal, fs: options.fs,
+    });
   } finally {
     await cursor?.close();
   }

@@ -1,6 +1,7 @@
 /** Resolving k and building the dataset metadata of a materialized ticket dataset. */
 import type { PatchifyConfig } from '../patchify/types.js';
-import { DatasetKind, FORMAT_NAME, FORMAT_VERSION, type DatasetMeta, type Policy, type SelectorInfo } from '../shards/types.js';
+import { DatasetKind, type DatasetMeta, type Policy, type SelectorInfo } from '../shards/types.js';
+import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
 
@@ -38,26 +39,6 @@ export interface TicketMetaInput {
   split?: string;
   selector?: SelectorInfo | null;
   numClasses?: number | null;
-}
-
-/** The fields every dataset kind shares: format, geometry from patchify, source and classes. */
-export type MetaBase = Pick<DatasetMeta, 'format' | 'version' | 'imageSize' | 'patchSize' | 'grid' | 'channels' | 'mean' | 'std' | 'source' | 'numClasses'>;
-
-export function metaBase(cfg: PatchifyConfig, source: Pick<Source, 'kind' | 'fingerprint' | 'classes'>, split?: string): MetaBase {
-  const p = cfg.patchSize;
-  const classes = source.classes ? [...source.classes] : null;
-  return {
-    format: FORMAT_NAME,
-    version: FORMAT_VERSION,
-    imageSize: [cfg.imageSize[0], cfg.imageSize[1]],
-    patchSize: p,
-    grid: [cfg.imageSize[0] / p, cfg.imageSize[1] / p],
-    channels: cfg.channels,
-    mean: [...cfg.mean],
-    std: [...cfg.std],
-    source: { kind: source.kind, fingerprint: source.fingerprint, ...(split !== undefined ? { split } : {}), classes },
-    numClasses: classes?.length ?? null,
-  };
 }
 
 export function ticketMeta(input: TicketMetaInput): DatasetMeta {

@@ -6,8 +6,9 @@ import { createTicketWriter } from '../../src/shards/writer.js';
 import { openDataset } from '../../src/shards/reader.js';
 import { scoreRows, ticketRows } from '../../src/shards/rows.js';
 import { DatasetKind, type DatasetMeta, type ScoreRow, type TicketRow } from '../../src/shards/types.js';
-import { partitionRange, workerDatasetDir } from '../../src/pipeline/partition.js';
-import type { WorkerSlot } from '../../src/pipeline/context.js';
+import { runSharded } from '../../src/engine/run.js';
+import type { WorkerSlot } from '../../src/engine/partition.js';
+import type { Source } from '../../src/sources/types.js';
 
 export const META: DatasetMeta = {
   format: 'dlth', version: 1, kind: DatasetKind.Tickets, imageSize: [8, 8], patchSize: 4, grid: [2, 2], channels: 1,
@@ -22,7 +23,28 @@ export function row(i: number): TicketRow {
   return { id: `img-${String(i).padStart(5, '0')}`, label: i % 10, patches, positions: Uint16Array.of(i % 2, 2 + (i % 2)), scores: Float32Array.of(i / 3, -i) };
 }
 
-/** Writes rows of `range` into `dir` (a whole dataset: shards then manifest). */
+/** A source of n synthetic samples (ids img-00000, …); its samples are their own indices. */
+export function syntheticSource(n: number): Source {
+  return {
+    kind: 'synthetic', fingerprint: 'sha256:0000', classes: null, size: n,
+    ref: (i) => ({ id: row(i).id, label: i % 10, location: `mem#${i}` }),
+    load: async (i) => ({ kind: 'raw', file: `mem#${i}`, image: { width: 1, height: 1, channels: 1, data: new Uint8Array(1) } }),
+  };
+}
+
+/** Writes the rows of an n-row dataset through the sharded-stage engine: whole, or worker `slot`'s part. */
+export async function writeDataset(dataset: string, n: number, slot: WorkerSlot | null, batchSize = 2): Promise<void> {
+  await runSharded({
+    label: 'test', source: syntheticSource(n), meta: META, createWriter: createTicketWriter,
+    load: async (i) => i,
+    process: async (batch, w) => {
+      for (const d of batch) await w.write(row(d.value));
+      return [];
+    },
+  }, { out: dataset, worker: slot, batchSize, concurrency: 2, shardBytes: SHARD_BYTES, progress: false });
+}
+
+/** Writes rows [start, end) into `dir` as a whole dataset (no engine: a plain writer). */
 export async function writeRows(dir: string, start: number, end: number): Promise<void> {
   const w = await createTicketWriter({ dir, meta: META, shardBytes: SHARD_BYTES });
   for (let i = start; i < end; i++) await w.write(row(i));
@@ -31,8 +53,7 @@ export async function writeRows(dir: string, start: number, end: number): Promis
 
 /** Writes worker `slot`'s part of an n-row dataset into `<dataset>/workers/<i>-of-<N>/`. */
 export async function writeWorker(dataset: string, n: number, slot: WorkerSlot): Promise<void> {
-  const { start, end } = partitionRange(n, slot);
-  await writeRows(workerDatasetDir(dataset, slot), start, end);
+  await writeDataset(dataset, n, slot);
 }
 
 export async function writeAllWorkers(dataset: string, n: number, count: number): Promise<void> {

@@ -13,7 +13,6 @@ import { patchify as realPatchify } from '../../src/patchify/index.js';
 import type { ImagePayload } from '../../src/sources/types.js';
 import { ImageError } from '../../src/util/errors.js';
 import { mergeRun } from '../../src/pipeline/merge.js';
-import { sliceSource, workerDatasetDir } from '../../src/pipeline/partition.js';
 import { verifyDataset } from '../../src/shards/verify.js';
 import type { Policy } from '../../src/shards/types.js';
 import { REPO } from './cluster.js';
@@ -40,10 +39,11 @@ test('merge: N materialized worker parts (full, random) equal one materialize ru
       const dir = join(out, policy);
       for (let index = 0; index < count; index++) {
         const worker = { index, count };
-        await materialize({ ...common, source: sliceSource(source, worker), policy, keep, out: workerDatasetDir(dir, worker) });
+        await materialize({ ...common, source, worker, policy, keep, out: dir });
       }
       await mergeRun({ out });
       assert.deepEqual(await readContent(dir), await readContent(single), `${policy}, ${count} workers`);
+      assert.equal(await readFile(join(dir, 'manifest.json'), 'utf8'), await readFile(join(single, 'manifest.json'), 'utf8'), 'byte-identical manifest (so shards too)');
       assert.equal((await verifyDataset(dir)).rows, 300 - 8);
       const errors = await readFile(join(dir, 'errors.jsonl'), 'utf8');
       assert.equal(errors.split('\n').length - 1, 8);

@@ -4,15 +4,22 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { mergeRun, MergeRefusedError } from '../../src/pipeline/merge.js';
 import { verifyDataset } from '../../src/shards/verify.js';
-import { readAll, tempDir, writeAllWorkers, writeRows, writeWorker } from './helpers.js';
+import { readAll, tempDir, writeAllWorkers, writeDataset, writeWorker } from './helpers.js';
+import type { MergeProblem } from '../../src/pipeline/merge.js';
 
 const N_ROWS = 23;
 
-test('merge: N worker parts give the single-run content, pass verify, and are idempotent', async () => {
+/** Every file of a dataset directory (workers/ and hidden files excluded), name → bytes. */
+async function files(dir: string): Promise<Map<string, Buffer>> {
+  const names = (await readdir(dir)).filter((n) => n !== 'workers' && !n.startsWith('.')).sort();
+  return new Map(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n))] as [string, Buffer])));
+}
+
+test('merge: N worker parts give the single run byte for byte (shards, manifest, errors), pass verify, and are idempotent', async () => {
   const root = await tempDir('merge');
   const single = join(root, 'single', 'full', 'train');
-  await writeRows(single, 0, N_ROWS);
-  for (const count of [1, 3, 4]) {
+  await writeDataset(single, N_ROWS, null);
+  for (const count of [1, 2, 3, 5]) {
     const out = join(root, `w${count}`);
     await writeAllWorkers(join(out, 'full', 'train'), N_ROWS, count);
     await writeAllWorkers(join(out, 'full@0.5', 'test'), 7, count);
@@ -23,6 +30,7 @@ test('merge: N worker parts give the single-run content, pass verify, and are id
     ]);
     const merged = join(out, 'full', 'train');
     assert.deepEqual(await readAll(merged), await readAll(single), `content with ${count} workers`);
+    assert.deepEqual(await files(merged), await files(single), `bytes with ${count} workers`);
     assert.equal((await verifyDataset(merged)).rows, N_ROWS);
     const again = await mergeRun({ out });
     assert.deepEqual(again.datasets.map((d) => d.status), ['up-to-date', 'up-to-date']);
@@ -37,15 +45,16 @@ test('merge: refuses an incomplete set, naming the missing and broken workers, a
   await writeWorker(dataset, N_ROWS, { index: 2, count: 4 });
   await writeWorker(dataset, N_ROWS, { index: 3, count: 4 });
   await mkdir(join(dataset, 'workers', '1-of-4'), { recursive: true }); // started, never finished
-  const shard = join(dataset, 'workers', '3-of-4', 'shard-00000.arrow');
+  const part3 = join(dataset, 'workers', '3-of-4');
+  const shard = join(part3, (await readdir(part3)).filter((n) => n.endsWith('.arrow')).sort()[0] as string);
   const bytes = await readFile(shard);
   bytes[bytes.length - 20] ^= 1;
   await writeFile(shard, bytes);
   await assert.rejects(mergeRun({ out }), (err: unknown) => {
     assert.ok(err instanceof MergeRefusedError);
-    assert.deepEqual(err.problems.map((p) => [p.target, p.missing, p.broken.map((b) => b.index)]), [['random@0.5/train', [1], [3]]]);
+    assert.deepEqual((err.problems as MergeProblem[]).map((p) => [p.target, p.missing, p.broken.map((b) => b.index)]), [['random@0.5/train', [1], [3]]]);
     assert.match(err.message, /missing worker 1 of 4/);
-    assert.match(err.message, /broken worker 3 of 4: shard-00000\.arrow: sha256/);
+    assert.match(err.message, /broken worker 3 of 4: a shard's size or sha256 differs from its manifest/);
     return true;
   });
   assert.deepEqual((await readdir(dataset)).sort(), ['workers'], 'nothing written beside workers/');
@@ -87,14 +96,14 @@ test('merge: a rerun repairs a merge interrupted half-way (manifest missing, sha
   await rm(out, { recursive: true, force: true });
 });
 
-test('merge: --prune removes the worker parts; the dataset stays valid and a rerun has nothing to do', async () => {
+test('merge: --prune removes the worker parts; the dataset stays valid; a rerun says there is nothing to merge', async () => {
   const out = await tempDir('prune');
   const dataset = join(out, 'full', 'train');
   await writeAllWorkers(dataset, N_ROWS, 2);
   await mergeRun({ out, prune: true });
   assert.ok(!(await readdir(dataset)).includes('workers'));
   assert.equal((await verifyDataset(dataset)).rows, N_ROWS);
-  assert.deepEqual((await mergeRun({ out })).datasets, []);
+  await assert.rejects(mergeRun({ out }), /no worker parts found/);
   await rm(out, { recursive: true, force: true });
 });
 

@@ -1,39 +1,55 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWorkerDirName, partitionRange, sliceSource, workerDatasetDir, workerDirName } from '../../src/pipeline/partition.js';
-import type { Source } from '../../src/sources/types.js';
+import { parseWorkerDirName, workerDatasetDir, workerDirName } from '../../src/engine/part.js';
+import { batchesOf, shardPiece, shardsOf, workerRange } from '../../src/engine/partition.js';
 
-/** The invariants every partition must hold, for one (n, N). */
-function checkPartition(n: number, count: number): void {
-  const ranges = Array.from({ length: count }, (_, index) => partitionRange(n, { index, count }));
+/** The invariants every partition must hold, for one (n, N, batch). */
+function checkPartition(n: number, count: number, align: number): void {
+  const ranges = Array.from({ length: count }, (_, index) => workerRange(n, { index, count }, align));
   assert.equal(ranges[0]?.start, 0, 'covering: starts at 0');
   assert.equal(ranges[count - 1]?.end, n, 'covering: ends at n');
   for (let i = 1; i < count; i++) assert.equal(ranges[i]?.start, ranges[i - 1]?.end, `contiguous and disjoint at worker ${i}`);
+  for (const r of ranges) assert.ok(r.start % align === 0 || r.start === n, `worker ranges start on the batch grid: ${r.start} (batch ${align})`);
   const sizes = ranges.map((r) => r.end - r.start);
   assert.ok(sizes.every((s) => s >= 0));
-  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `balanced ±1 for n=${n} N=${count}: ${sizes.join(',')}`);
+  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= align, `balanced within one batch for n=${n} N=${count} B=${align}: ${sizes.join(',')}`);
   assert.equal(sizes.reduce((a, b) => a + b, 0), n);
 }
 
-test('partition: disjoint, covering, contiguous, balanced ±1 for many (n, N)', () => {
-  for (let n = 0; n <= 60; n++) for (let count = 1; count <= 13; count++) checkPartition(n, count);
-  for (const [n, count] of [[1_281_167, 64], [4000, 3], [2 ** 40 + 7, 1000], [5, 8]] as const) checkPartition(n, count);
-});
-
-test('partition: stable (a pure function of n, i, N) and the documented formula', () => {
-  for (let i = 0; i < 7; i++) {
-    const r = partitionRange(1000, { index: i, count: 7 });
-    assert.deepEqual(r, partitionRange(1000, { index: i, count: 7 }));
-    assert.deepEqual(r, { start: Math.floor((i * 1000) / 7), end: Math.floor(((i + 1) * 1000) / 7) });
+test('partition: disjoint, covering, contiguous, on the batch grid, balanced within a batch, for many (n, N, B)', () => {
+  for (const n of [0, 1, 2, 7, 31, 32, 33, 100, 307, 1000]) {
+    for (const count of [1, 2, 3, 5, 7, 16]) for (const align of [1, 4, 32]) checkPartition(n, count, align);
   }
-  assert.deepEqual(partitionRange(4000, { index: 1, count: 3 }), { start: 1333, end: 2666 });
 });
 
-test('partition: no worker means everything; bad slots are refused', () => {
-  assert.deepEqual(partitionRange(17, null), { start: 0, end: 17 });
-  assert.throws(() => partitionRange(10, { index: 3, count: 3 }), /not a valid slot/);
-  assert.throws(() => partitionRange(10, { index: -1, count: 3 }), /not a valid slot/);
-  assert.throws(() => partitionRange(-1, null), /non-negative/);
+test('partition: a pure function of (n, i, N, B), the documented formula; no worker means everything; bad slots refused', () => {
+  for (let i = 0; i < 7; i++) assert.deepEqual(workerRange(1000, { index: i, count: 7 }, 8), workerRange(1000, { index: i, count: 7 }, 8));
+  // 4000 rows in 125 batches of 32: worker 1 of 3 owns batches [41, 83).
+  assert.deepEqual(workerRange(4000, { index: 1, count: 3 }, 32), { start: 41 * 32, end: 83 * 32 });
+  assert.deepEqual(workerRange(4000, { index: 1, count: 3 }), { start: 1333, end: 2666 });
+  assert.deepEqual(workerRange(17, null, 4), { start: 0, end: 17 });
+  assert.throws(() => workerRange(10, { index: 3, count: 3 }), /not a valid slot/);
+  assert.throws(() => workerRange(10, { index: -1, count: 3 }), /not a valid slot/);
+  assert.throws(() => workerRange(-1, null), /non-negative/);
+  assert.throws(() => workerRange(10, null, 0), /batch size/);
+});
+
+test('partition: shard pieces and batches sit on global grids, whatever the worker range', () => {
+  const R = 10;
+  assert.deepEqual(shardsOf({ start: 8, end: 31 }, R), [0, 1, 2, 3]);
+  assert.deepEqual(shardsOf({ start: 8, end: 8 }, R), []);
+  assert.deepEqual(shardPiece(1, R, 35, { start: 8, end: 31 }), { start: 10, end: 20 });
+  assert.deepEqual(shardPiece(3, R, 35, { start: 8, end: 31 }), { start: 30, end: 31 });
+  assert.equal(shardPiece(4, R, 35, { start: 8, end: 31 }), null);
+  // Batches of 4 over slots [10, 20): cut at multiples of 4, not at the piece start.
+  assert.deepEqual([...batchesOf({ start: 10, end: 20 }, 4)], [{ start: 10, end: 12 }, { start: 12, end: 16 }, { start: 16, end: 20 }]);
+  // The batches of any split are the batches of the whole, cut at shard boundaries only.
+  const whole = [0, 1, 2, 3].flatMap((j) => [...batchesOf(shardPiece(j, R, 35, { start: 0, end: 35 }) ?? { start: 0, end: 0 }, 4)]);
+  for (const count of [2, 3, 5]) {
+    const split = Array.from({ length: count }, (_, index) => workerRange(35, { index, count }, 4))
+      .flatMap((r) => shardsOf(r, R).flatMap((j) => [...batchesOf(shardPiece(j, R, 35, r) ?? r, 4)]));
+    assert.deepEqual(split, whole, `${count} workers`);
+  }
 });
 
 test('partition: worker directory names round-trip', () => {
@@ -42,25 +58,4 @@ test('partition: worker directory names round-trip', () => {
   for (const bad of ['3-of-3', '01-of-3', '1-of-0', 'x-of-3', '1of3', '1-of-3.tmp']) assert.equal(parseWorkerDirName(bad), null, bad);
   assert.equal(workerDatasetDir('/o/full/train', { index: 0, count: 2 }), '/o/full/train/workers/0-of-2');
   assert.equal(workerDatasetDir('/o/full/train', null), '/o/full/train');
-});
-
-test('partition: sliceSource gives each worker its rows, re-indexed, with the whole source fingerprint', async () => {
-  const ids = Array.from({ length: 10 }, (_, i) => `id-${i}`);
-  const source: Source = {
-    kind: 'list', classes: null, fingerprint: 'sha256:whole', size: ids.length,
-    ref: (i) => ({ id: ids[i] as string, label: i % 3, location: `list#${i}` }),
-    load: async (i) => ({ kind: 'raw', file: `list#${i}`, image: { width: 1, height: 1, channels: 1, data: Uint8Array.of(i) } }),
-  };
-  const seen: string[] = [];
-  for (let index = 0; index < 3; index++) {
-    const part = sliceSource(source, { index, count: 3 });
-    assert.equal(part.fingerprint, 'sha256:whole');
-    for (let i = 0; i < part.size; i++) seen.push(part.ref(i).id);
-    assert.throws(() => part.ref(part.size), /outside worker/);
-  }
-  assert.deepEqual(seen, ids, 'the parts in worker order are the source in order');
-  const last = sliceSource(source, { index: 2, count: 3 });
-  const payload = await last.load(0);
-  assert.equal(payload.kind === 'raw' ? payload.image.data[0] : -1, 6);
-  assert.equal(sliceSource(source, null), source);
 });

@@ -93,9 +93,11 @@ describe('slurm', { skip }, () => {
     const { jobs, last } = submit(out);
     const workers = jobs.find((j) => j[0] === 'workers')?.[2] as string;
     const part = join(out, 'datasets', 'full', 'train', 'workers', '1-of-3');
-    const firstShard = join(part, 'shard-00000.arrow');
+    // Worker 1's pieces are named by their global shard index: its first is whichever appears first.
+    const shards = (): string[] => (existsSync(part) ? readdirSync(part).filter((n) => /^shard-\d+\.arrow$/.test(n)).sort() : []);
     const running = (): boolean => Object.values(jobStates(cluster, workers)).some((x) => ['PENDING', 'RUNNING', 'CONFIGURING'].includes(x));
-    await until(() => existsSync(firstShard) || !running(), 60_000, 'worker 1 to write its first shard');
+    await until(() => shards().length > 0 || !running(), 60_000, 'worker 1 to write its first shard');
+    const firstShard = join(part, shards()[0] ?? 'shard-00000.arrow');
     scancel(cluster, [`${workers}_1`]); // SIGTERM, then SIGKILL after KillWait: dlth stops after the current shard
     const states = await waitJob(cluster, workers);
     assert.equal(states[`${workers}_1`], 'CANCELLED', `worker 1 should have been killed mid-work: ${JSON.stringify(states)}\n${logsOf(out)}`);
@@ -104,7 +106,7 @@ describe('slurm', { skip }, () => {
     const refused = spawnSync(DLTH[0] as string, [...DLTH.slice(1), 'merge', out], { encoding: 'utf8' });
     assert.equal(refused.status, 3, refused.stderr);
     assert.match(refused.stderr, /missing worker 1 of 3/);
-    const other = join(out, 'datasets', 'full', 'train', 'workers', '0-of-3', 'shard-00000.arrow');
+    const other = join(out, 'datasets', 'full', 'train', 'workers', '0-of-3', 'shard-00000.arrow'); // worker 0 starts at row 0
     const before = statSync(other).mtimeMs;
     const own = statSync(firstShard).mtimeMs;
     const retry = submit(out, ['-i', '1']);

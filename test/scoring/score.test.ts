@@ -13,7 +13,8 @@ import { scoreRows } from '../../src/shards/rows.js';
 import type { ScoreRow } from '../../src/shards/types.js';
 import type { ImagePayload, Source } from '../../src/sources/types.js';
 import { ImageError } from '../../src/util/errors.js';
-import { prefetchBatches, scoreSource, type LoadedSelector } from '../../src/scoring/index.js';
+import { scoreSource, type LoadedSelector } from '../../src/scoring/index.js';
+import { decodeBatches } from '../../src/engine/decode.js';
 
 const CLASSES = ['a', 'b', 'c'];
 let dir: string;
@@ -56,13 +57,21 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('prefetchBatches: batches in order, failures per sample', async () => {
+test('decodeBatches: batches on the global grid, in order, failures per sample, at most `concurrency` decodes at once', async () => {
   const got: string[] = [];
-  for await (const b of prefetchBatches({ start: 2, end: 9, batchSize: 3 }, async (i) => {
+  let running = 0;
+  let peak = 0;
+  const load = async (i: number): Promise<number> => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 2));
+    running--;
     if (i === 4) throw new Error('x');
     return i * 10;
-  })) got.push(b.map((r) => (r.ok ? String(r.value) : `!${r.index}`)).join(','));
-  assert.deepEqual(got, ['20,30,!4', '50,60,70', '80']);
+  };
+  for await (const b of decodeBatches({ start: 2, end: 9 }, load, { batchSize: 3, concurrency: 2 })) got.push(b.map((r) => (r.ok ? String(r.value) : `!${r.index}`)).join(','));
+  assert.deepEqual(got, ['20', '30,!4,50', '60,70,80']);
+  assert.equal(peak, 2);
 });
 
 test('scoreSource: score dataset with metadata, identical bytes across batch sizes', async () => {
@@ -95,11 +104,12 @@ test('scoreSource: failures are recorded and bounded by maxFailures; workers spl
   assert.equal(res.failures, 1);
   const errors = (await readFile(join(out, 'errors.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string });
   assert.deepEqual(errors.map((e) => e.id), ['img-003']);
-  const w0 = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'w0'), worker: { index: 0, count: 2 }, progress: false });
-  const w1 = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'w1'), worker: { index: 1, count: 2 }, progress: false });
-  assert.deepEqual([w0.rows, w1.rows], [5, 6]);
-  const whole = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'whole'), progress: false });
-  const parts = [...(await rows(join(dir, 'w0'))), ...(await rows(join(dir, 'w1')))];
+  const w0 = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'split'), worker: { index: 0, count: 2 }, batchSize: 2, progress: false });
+  const w1 = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'split'), worker: { index: 1, count: 2 }, batchSize: 2, progress: false });
+  assert.deepEqual([w0.rows, w1.rows], [6, 5], 'worker ranges on the batch grid: 6 batches of 2, 3 each');
+  assert.deepEqual([w0.dir, w1.dir], [join(dir, 'split', 'workers', '0-of-2'), join(dir, 'split', 'workers', '1-of-2')]);
+  const whole = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'whole'), batchSize: 2, progress: false });
+  const parts = [...(await rows(w0.dir)), ...(await rows(w1.dir))];
   assert.deepEqual(parts, await rows(join(dir, 'whole')));
   assert.equal(whole.rows, 11);
 });

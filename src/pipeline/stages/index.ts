@@ -1,6 +1,6 @@
 import type { Stage, StageKind } from '../types.js';
 import type { StageContext } from '../context.js';
-import type { StageResult } from '../runner.js';
+import type { StageResult } from '../state.js';
 import { runMaterialize } from './materialize.js';
 import { runScore } from './score.js';
 import { runTrain } from './train.js';

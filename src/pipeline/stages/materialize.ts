@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MaterializeStage } from '../types.js';
 import type { StageContext } from '../context.js';
-import type { StageResult } from '../runner.js';
+import type { StageResult } from '../state.js';
 import { materialize } from '../../tickets/index.js';
 import { writePreview } from '../../preview/index.js';
 import { datasetDirName, formatKeep } from '../refs.js';
@@ -27,9 +27,11 @@ export async function runMaterialize(ctx: StageContext, stage: MaterializeStage)
         ...(keep !== undefined ? { keep } : {}),
         ...(stage.keepFrom !== undefined ? { keepFrom: stage.keepFrom } : {}),
         seed: stage.seed ?? ctx.seed,
-        out: workerDatasetDir(dir, ctx.worker),
+        out: dir,
         scores: stage.scores === undefined ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),
         worker: ctx.worker,
+        align: ctx.align,
+        force: true,
         shardBytes: ctx.shardBytes,
         concurrency: ctx.concurrency,
         maxFailures: ctx.maxFailures,

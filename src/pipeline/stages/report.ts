@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ReportStage, TrainStage } from '../types.js';
 import type { StageContext } from '../context.js';
-import type { StageResult } from '../runner.js';
+import type { StageResult } from '../state.js';
 import type { TrainSummary } from '../../trainer/outputs.js';
 import { aggregate, accuracyChart, markdownTable, type RunResult } from '../report.js';
 import { writeSvgAsPng } from '../../render/raster.js';

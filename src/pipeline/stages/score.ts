@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import type { ScoreStage } from '../types.js';
 import type { StageContext } from '../context.js';
-import type { StageResult } from '../runner.js';
+import type { StageResult } from '../state.js';
 import { loadSelector, scoreSource, type SelectorSpec } from '../../scoring/index.js';
 import { InputError, show } from '../../util/errors.js';
-import { workerDatasetDir } from '../partition.js';
 import { trainRuns } from './train.js';
 import { relative } from 'node:path';
 
@@ -33,15 +32,18 @@ export async function runScore(ctx: StageContext, stage: ScoreStage): Promise<St
         mode: stage.mode ?? 'evit',
         params: { rate: stage.rate, blocks: stage.blocks, layer: stage.layer },
         batchSize: stage.batchSize,
-        out: workerDatasetDir(dir, ctx.worker),
+        out: dir,
         worker: ctx.worker,
+        align: ctx.align,
+        force: true,
+        concurrency: ctx.concurrency,
         progress: !ctx.quiet,
         maxFailures: ctx.maxFailures,
         shardBytes: ctx.shardBytes,
         split: name,
       });
       summary[rel] = { rows: result.rows, failures: result.failures };
-      ctx.log(`[${stage.name}] ${name}: ${result.rows} rows at ${result.imagesPerSec.toFixed(1)} images/s`);
+      ctx.log(`[${stage.name}] ${name}: ${result.rows} rows${result.upToDate ? ' (up to date, reused)' : ` at ${result.imagesPerSec.toFixed(1)} images/s`}`);
       outputs.push(rel);
     }
   } finally {

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { TrainStage } from '../types.js';
 import type { StageContext } from '../context.js';
-import type { StageResult } from '../runner.js';
+import type { StageResult } from '../state.js';
 import { train } from '../../trainer/train.js';
 import { substituteKeep } from '../refs.js';
 

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError, show } from '../../util/errors.js';
 import type { ViT } from '../../model/vit.js';
-import { combineStages, evitKeepCount, selectStage, type Selection, type StageResult } from '../select.js';
+import { combineStages, evitKeepCount, selectStage, type Selection, type PruneStep } from '../select.js';
 import { onlyOptions, takeFloats } from './common.js';
 import { ModeName, type ModeFactory, type ModeOptions } from './types.js';
 
@@ -50,7 +50,7 @@ function resolveEvit(depth: number, options: ModeOptions): EvitParams {
  * Host side of one pruning stage for the whole batch: records the stages and returns the rows to
  * keep of the flattened [B·(prefix + n), D] tokens, prefix first, then survivors best first.
  */
-function pruneStage(scores: Float32Array, alive: Uint16Array[], stages: StageResult[][], keep: number, prefix: number): Int32Array {
+function pruneStage(scores: Float32Array, alive: Uint16Array[], stages: PruneStep[][], keep: number, prefix: number): Int32Array {
   const b = alive.length;
   const n = alive[0].length;
   const idx = new Int32Array(b * (prefix + keep));
@@ -88,7 +88,7 @@ export const evitMode: ModeFactory = (model: ViT, options: ModeOptions) => {
     async score(patches: tf.Tensor3D): Promise<Selection[]> {
       const batch = patches.shape[0];
       const alive = Array.from({ length: batch }, () => Uint16Array.from({ length: numPatches }, (_, i) => i));
-      const stages: StageResult[][] = Array.from({ length: batch }, () => []);
+      const stages: PruneStep[][] = Array.from({ length: batch }, () => []);
       let x = model.embed(patches);
       try {
         for (let i = 0; i <= last; i++) {

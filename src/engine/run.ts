@@ -1,0 +1,189 @@
+/**
+ * runSharded: the one engine of the sharded stages (score, materialize). It owns the worker
+ * partition, the batching on the global grid, the ordered bounded decode, the output lock, reuse or
+ * replacement of a finished dataset, the shard lifecycle (hash-verified reuse, commit, abort),
+ * errors.jsonl and progress. A stage hands it a writer factory, a per-sample `load` and a per-batch
+ * `process` that appends rows; nothing else.
+ */
+import type { MapResult } from '../patchify/pool.js';
+import { DEFAULT_BATCH_BYTES, DEFAULT_SHARD_BYTES, shardLayout } from '../shards/layout.js';
+import type { DatasetMeta, Manifest } from '../shards/types.js';
+import type { FinalizeResult, ShardWriter, WriterOptions } from '../shards/writer.js';
+import type { BatchEncoder } from '../shards/encode/encoder.js';
+import type { Source } from '../sources/types.js';
+import { stopSignal, throwIfStopped } from '../util/abort.js';
+import { InputError, show } from '../util/errors.js';
+import { nodeFs, type Fs } from '../util/fsx.js';
+import { createProgress, type Progress } from '../util/progress.js';
+import { decodeBatches } from './decode.js';
+import { commitFailures, failureRecord, readFailures, type FailureRecord } from './failures.js';
+import { acquireLock } from './lock.js';
+import { planOutput } from './output.js';
+import { workerDatasetDir, writePart, type PartPiece } from './part.js';
+import { shardPiece, shardsOf, workerRange, type RowRange, type WorkerSlot } from './partition.js';
+
+export interface Decoded<T> {
+  index: number;
+  value: T;
+}
+
+/** A sample that failed in `process` (after decoding). */
+export interface SampleFailure {
+  index: number;
+  error: Error;
+}
+
+export interface ShardedStage<T, Row, E extends BatchEncoder<Row>> {
+  /** Progress label (`score`, `materialize`). */
+  label: string;
+  source: Source;
+  meta: DatasetMeta;
+  createWriter(options: WriterOptions): Promise<ShardWriter<Row, E>>;
+  /** Extra identity of the run for the resume journal (e.g. the score dataset's fingerprint). */
+  runKey?: string;
+  /** Decodes sample `index` of the sorted source. */
+  load(index: number): Promise<T>;
+  /** Appends the rows of one batch (in order) through the writer; returns samples that failed. */
+  process(batch: readonly Decoded<T>[], writer: ShardWriter<Row, E>): Promise<SampleFailure[]>;
+}
+
+export interface EngineOptions {
+  /** The dataset directory (worker i of N writes `<out>/workers/<i>-of-<N>`). */
+  out: string;
+  worker?: WorkerSlot | null;
+  /** Batch grid (and the partition's alignment). */
+  batchSize: number;
+  /** Decodes running at once. */
+  concurrency: number;
+  /** Worker ranges start on multiples of this (a multiple of batchSize; default batchSize). */
+  align?: number;
+  shardBytes?: number;
+  batchBytes?: number;
+  maxFailures?: number;
+  /** Replace a finished dataset of another configuration. */
+  force?: boolean;
+  progress?: boolean;
+  signal?: AbortSignal;
+  fs?: Fs;
+}
+
+export interface EngineResult extends FinalizeResult {
+  failures: number;
+  /** The directory written (the worker's part in worker mode). */
+  dir: string;
+  /** True when a finished dataset of the same configuration was reused as it was. */
+  upToDate: boolean;
+  /** Samples processed per second (decode + compute + write), 0 when reused. */
+  samplesPerSec: number;
+}
+
+function checkOptions(o: EngineOptions): void {
+  for (const [name, v] of [['batchSize', o.batchSize], ['concurrency', o.concurrency], ['align', o.align ?? o.batchSize]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new InputError(`${name} must be a positive integer, got ${show(v)}`);
+  }
+  if ((o.align ?? o.batchSize) % o.batchSize !== 0) throw new InputError(`align ${o.align} is not a multiple of the batch size ${o.batchSize}`);
+}
+
+function reusedResult(manifest: Manifest, dir: string, failures: number): EngineResult {
+  const bytes = manifest.shards.reduce((b, s) => b + s.bytes, 0);
+  return { rows: manifest.rows, shards: manifest.shards.length, bytes, reused: manifest.shards.length, manifest, failures, dir, upToDate: true, samplesPerSec: 0 };
+}
+
+/** Runs a sharded stage over its worker's rows; see the module comment. */
+export async function runSharded<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage<T, Row, E>, options: EngineOptions): Promise<EngineResult> {
+  checkOptions(options);
+  const fs = options.fs ?? nodeFs;
+  const worker = options.worker ?? null;
+  const target = workerDatasetDir(options.out, worker);
+  const layout = shardLayout(stage.meta, options);
+  const lock = await acquireLock(target);
+  try {
+    const plan = await planOutput(target, { meta: stage.meta, rowsPerShard: worker ? undefined : layout.rowsPerShard }, options.force ?? false, fs);
+    if (plan.kind === 'reuse') return reusedResult(plan.manifest, target, (await readFailures(target, fs)).length);
+    try {
+      const result = await writeAll(stage, options, plan.dir, fs);
+      await plan.commit();
+      return { ...result, dir: target };
+    } catch (err) {
+      await plan.discard();
+      throw err;
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Journal `extra` of a reused shard back to failure records (it is our own file, but checked). */
+function asFailures(extra: unknown): FailureRecord[] {
+  if (!Array.isArray(extra)) return [];
+  return extra.filter((r): r is FailureRecord => typeof r === 'object' && r !== null && typeof (r as FailureRecord).index === 'number'
+    && typeof (r as FailureRecord).id === 'string' && typeof (r as FailureRecord).file === 'string' && typeof (r as FailureRecord).reason === 'string');
+}
+
+async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage<T, Row, E>, options: EngineOptions, dir: string, fs: Fs): Promise<EngineResult> {
+  const worker = options.worker ?? null;
+  const n = stage.source.size;
+  const align = options.align ?? options.batchSize;
+  const range = workerRange(n, worker, align);
+  const writer = await stage.createWriter({ dir, meta: stage.meta, fs, shardBytes: options.shardBytes, batchBytes: options.batchBytes,
+    runKey: `${stage.source.fingerprint}:${n}:${range.start}-${range.end}:${options.batchSize}:${align}:${stage.runKey ?? ''}` });
+  const R = writer.layout.rowsPerShard;
+  const pieces: PartPiece[] = shardsOf(range, R).map((j) => ({ shard: j, ...(shardPiece(j, R, n, range) as RowRange) }));
+  const progress = createProgress({ label: stage.label, total: range.end - range.start, unit: 'img', quiet: options.progress === false });
+  const signal = options.signal ?? stopSignal;
+  const failures: FailureRecord[] = [];
+  const started = performance.now();
+  let done = 0;
+  try {
+    for (const piece of pieces) {
+      throwIfStopped(signal);
+      const reused = writer.reusedShard(piece.shard);
+      if (reused) {
+        failures.push(...asFailures(reused.extra));
+        progress.tick(piece.end - piece.start, `shard ${piece.shard} reused`);
+        continue;
+      }
+      const pieceFailures = await writePiece(stage, writer, piece, options, progress, signal);
+      failures.push(...pieceFailures);
+      done += piece.end - piece.start;
+    }
+    await commitFailures(dir, failures, options.maxFailures ?? 0, fs);
+    const result = await writer.finalize(worker ? pieces.map((p) => p.shard) : Math.ceil(n / R));
+    if (worker) await writePart(dir, { worker, slots: n, rowsPerShard: R, shardBytes: options.shardBytes ?? DEFAULT_SHARD_BYTES, batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES, align, range, pieces }, fs);
+    progress.done(`${result.rows} rows in ${result.shards} shards`);
+    const seconds = (performance.now() - started) / 1000;
+    return { ...result, failures: failures.length, dir, upToDate: false, samplesPerSec: seconds > 0 ? done / seconds : 0 };
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
+async function writePiece<T, Row, E extends BatchEncoder<Row>>(
+  stage: ShardedStage<T, Row, E>, writer: ShardWriter<Row, E>, piece: PartPiece, options: EngineOptions, progress: Progress, signal: AbortSignal,
+): Promise<FailureRecord[]> {
+  await writer.beginShard(piece.shard);
+  const failures: FailureRecord[] = [];
+  const record = (index: number, error: Error): void => {
+    failures.push(failureRecord(stage.source, index, error));
+  };
+  for await (const batch of decodeBatches(piece, (i) => stage.load(i), options)) {
+    throwIfStopped(signal);
+    const ok = splitBatch(batch, record);
+    const failed = ok.length > 0 ? await stage.process(ok, writer) : [];
+    for (const f of failed) record(f.index, f.error);
+    failures.sort((a, b) => a.index - b.index);
+    progress.tick(batch.length);
+  }
+  await writer.endShard(failures);
+  return failures;
+}
+
+function splitBatch<T>(batch: readonly MapResult<T>[], record: (index: number, error: Error) => void): Decoded<T>[] {
+  const ok: Decoded<T>[] = [];
+  for (const r of batch) {
+    if (r.ok) ok.push({ index: r.index, value: r.value });
+    else record(r.index, r.error);
+  }
+  return ok;
+}

@@ -1,0 +1,181 @@
+/**
+ * Run state: the one owner of the pipeline runner's records under `<out>/.dlth/`: completion
+ * markers (`stages/<stage>.json`, `stages/<stage>.worker-<i>-of-<N>.json`), start markers
+ * (`….started.json`), their names, reading, writing, and the consolidation of N worker markers
+ * into one stage marker after a merge. Nothing else knows these file names.
+ */
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ioError, show } from '../util/errors.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
+import type { WorkerSlot } from '../engine/partition.js';
+import type { Stage } from './types.js';
+
+export interface StageResult {
+  /** Output paths relative to the run directory. */
+  outputs: string[];
+  /** Small JSON-able facts for run.json (counts, accuracies). */
+  summary?: Record<string, unknown>;
+}
+
+export interface StageRecord extends StageResult {
+  name: string;
+  kind: Stage['kind'];
+  fingerprint: string;
+  status: 'ran' | 'reused';
+}
+
+/** A completion marker as stored (a StageRecord without status). */
+export type StageMarker = Omit<StageRecord, 'status'>;
+
+export const STATE_DIR = '.dlth';
+const stagesDir = (out: string): string => join(out, STATE_DIR, 'stages');
+const suffix = (worker: WorkerSlot | null): string => (worker ? `.worker-${worker.index}-of-${worker.count}` : '');
+
+export function markerPath(out: string, stage: string, worker: WorkerSlot | null): string {
+  return join(stagesDir(out), `${stage}${suffix(worker)}.json`);
+}
+
+function startedPath(out: string, stage: string, worker: WorkerSlot | null): string {
+  return join(stagesDir(out), `${stage}${suffix(worker)}.started.json`);
+}
+
+/** Creates the state directory; a whole run (not a worker) also sweeps dead processes' temp files. */
+export async function openState(out: string, worker: WorkerSlot | null): Promise<void> {
+  await mkdir(stagesDir(out), { recursive: true }).catch((err: unknown) => Promise.reject(ioError(err, stagesDir(out), 'create directory')));
+  if (!worker) await removeStaleTemps(stagesDir(out));
+}
+
+async function readJson(path: string): Promise<StageMarker | null> {
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8')) as Partial<StageMarker>;
+    return typeof v.fingerprint === 'string' && typeof v.name === 'string' ? (v as StageMarker) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function readMarker(out: string, stage: string, worker: WorkerSlot | null): Promise<StageMarker | null> {
+  return readJson(markerPath(out, stage, worker));
+}
+
+export async function writeMarker(out: string, record: StageRecord, worker: WorkerSlot | null): Promise<void> {
+  const { status: _status, ...marker } = record;
+  await writeFileAtomic(markerPath(out, record.name, worker), `${JSON.stringify(marker, null, 2)}\n`);
+}
+
+/** The fingerprint a stage's last attempt started with (null if it never started). */
+export async function readStarted(out: string, stage: string, worker: WorkerSlot | null): Promise<string | null> {
+  return (await readJson(startedPath(out, stage, worker)))?.fingerprint ?? null;
+}
+
+export async function writeStarted(out: string, stage: string, fingerprint: string, worker: WorkerSlot | null): Promise<void> {
+  await writeFileAtomic(startedPath(out, stage, worker), `${JSON.stringify({ name: stage, fingerprint })}\n`);
+}
+
+/** Why worker markers cannot be consolidated. */
+export interface MarkerProblem {
+  stage: string;
+  count: number;
+  missing: number[];
+  other?: string;
+}
+
+export interface MarkerPlan {
+  problems: MarkerProblem[];
+  /** Stages whose markers are ready to be consolidated. */
+  stages: string[];
+  /** Writes the stages' completion markers; returns their names. */
+  commit(): Promise<string[]>;
+}
+
+const WORKER_MARKER = /^(.+)\.worker-(\d+)-of-(\d+)\.json$/;
+
+interface Group {
+  count: number;
+  mtime: number;
+  markers: Map<number, StageMarker>;
+}
+
+async function workerGroups(out: string): Promise<Map<string, Group>> {
+  const dir = stagesDir(out);
+  const groups = new Map<string, Group>();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const m = WORKER_MARKER.exec(name);
+    const marker = m ? await readJson(join(dir, name)) : null;
+    if (!m || !marker) continue;
+    const [stage, index, count] = [m[1] as string, Number(m[2]), Number(m[3])];
+    const mtime = (await stat(join(dir, name))).mtimeMs;
+    const g = groups.get(stage);
+    if (g && g.count === count) {
+      g.markers.set(index, marker);
+      g.mtime = Math.max(g.mtime, mtime);
+    } else if (!g || mtime > g.mtime) {
+      groups.set(stage, { count, mtime, markers: new Map([[index, marker]]) });
+    }
+  }
+  return groups;
+}
+
+/**
+ * For each stage with worker markers (the newest worker count), checks that all N exist with one
+ * fingerprint and prepares the stage's ordinary marker (outputs mapped from `…/workers/<i>-of-<N>`
+ * to the dataset directory, additive summary fields summed).
+ */
+export async function consolidateMarkers(out: string): Promise<MarkerPlan> {
+  const problems: MarkerProblem[] = [];
+  const records: StageMarker[] = [];
+  for (const [stage, g] of [...(await workerGroups(out))].sort(([a], [b]) => a.localeCompare(b))) {
+    const problem: MarkerProblem = { stage, count: g.count, missing: [] };
+    const fps = new Map<string, number[]>();
+    for (let i = 0; i < g.count; i++) {
+      const marker = g.markers.get(i);
+      if (!marker) problem.missing.push(i);
+      else fps.set(marker.fingerprint, [...(fps.get(marker.fingerprint) ?? []), i]);
+    }
+    if (fps.size > 1) problem.other = `workers ran different configurations (${[...fps].map(([fp, ix]) => `${fp}: ${ix.join(', ')}`).join('; ')}): rerun the stale ones`;
+    if (problem.missing.length > 0 || problem.other) problems.push(problem);
+    else records.push(stageRecord([...g.markers.values()], g.count));
+  }
+  return {
+    problems,
+    stages: records.map((r) => r.name),
+    async commit() {
+      for (const r of records) await writeFileAtomic(markerPath(out, r.name, null), `${JSON.stringify(r, null, 2)}\n`);
+      return records.map((r) => r.name);
+    },
+  };
+}
+
+export function describeMarkerProblem(p: MarkerProblem): string {
+  const parts: string[] = [];
+  if (p.missing.length > 0) parts.push(`missing worker${p.missing.length > 1 ? 's' : ''} ${p.missing.join(', ')} of ${p.count} (not finished: rerun ${p.missing.length > 1 ? 'these indices' : 'this index'})`);
+  if (p.other) parts.push(p.other);
+  return `  stage ${show(p.stage)}: ${parts.join('; ')}`;
+}
+
+function stageRecord(markers: StageMarker[], count: number): StageMarker {
+  const first = markers[0] as StageMarker;
+  const outputs = [...new Set(markers.flatMap((m) => m.outputs ?? []).map((o) => o.replace(/[/\\]workers[/\\]\d+-of-\d+(?=[/\\]|$)/, '')))];
+  const summary = mergeSummaries(markers.map((m) => m.summary ?? {}));
+  return { name: first.name, kind: first.kind, fingerprint: first.fingerprint, outputs, summary: { ...summary, workers: count } };
+}
+
+/** Summary fields that add up over workers; every other value is taken from worker 0. */
+const ADDITIVE = new Set(['rows', 'shards', 'failures', 'bytes', 'reused', 'images', 'samples']);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Merges the workers' summaries: additive counts summed (at any depth), the rest from worker 0. */
+function mergeSummaries(summaries: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(summaries[0] ?? {})) {
+    const all = summaries.map((s) => s[key]);
+    if (typeof value === 'number' && ADDITIVE.has(key) && all.every((v) => typeof v === 'number')) out[key] = (all as number[]).reduce((a, b) => a + b, 0);
+    else if (isRecord(value) && all.every(isRecord)) out[key] = mergeSummaries(all as Record<string, unknown>[]);
+    else out[key] = value;
+  }
+  return out;
+}
