@@ -17,11 +17,11 @@
 # and `dlth doctor` reports the reason. With --require (or DLTH_NATIVE_REQUIRED=1) it exits 1 then.
 # Set DLTH_NATIVE_NO_DOWNLOAD=1 to skip step 2.
 #
-# GPU (@tensorflow/tfjs-node-gpu): not handled here; it needs an NVIDIA driver, CUDA and cuDNN of
-# the versions its libtensorflow was built for, and its own binding (`npm rebuild
-# @tensorflow/tfjs-node-gpu --foreground-scripts` with internet, or the same source build against
-# a GPU libtensorflow). See scripts/native/README.md. src/backend selects it only when a CUDA GPU
-# is present and it loads.
+# GPU: when nvidia-smi lists a GPU, or DLTH_GPU=1 (DLTH_GPU=0: never), it first runs
+# scripts/native/setup-gpu.sh: @tensorflow/tfjs-node-gpu built the same way against the `tensorflow`
+# wheel (CUDA 12.5, cuDNN 9), with NVIDIA's nvidia-*-cu12 wheels in .cache/native-gpu, found at run
+# time without LD_LIBRARY_PATH. See scripts/native/README.md. src/backend selects it only when a
+# CUDA GPU is present and it loads.
 set -uo pipefail
 
 START=$SECONDS
@@ -49,6 +49,16 @@ finish() { # finish <status: ok|unavailable> <message>
 probe() { (cd "$REPO" && node "$HERE/probe.cjs" "$PKG" 2>/dev/null); }
 
 cd "$REPO" || exit 1
+
+gpu_wanted() {
+  case "${DLTH_GPU:-}" in 1) return 0 ;; 0) return 1 ;; esac
+  command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU '
+}
+if gpu_wanted; then
+  say "GPU wanted (DLTH_GPU=${DLTH_GPU:-unset}, nvidia-smi: $(command -v nvidia-smi || echo absent)): the CUDA route first"
+  DLTH_NATIVE_REQUIRED="$REQUIRE" bash "$HERE/setup-gpu.sh" || exit 1
+fi
+
 if ! node -e "require.resolve('$PKG/package.json')" 2>/dev/null; then
   finish unavailable "$PKG is not installed (an optionalDependency; run npm install)"
 fi

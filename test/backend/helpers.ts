@@ -36,3 +36,35 @@ export function lcg(n: number, seed: number): Float32Array {
   }
   return out;
 }
+
+/** The per-image result of an EViT scoring pass, as the backend parity tests compare it. */
+export interface ScoredImage {
+  rank: ArrayLike<number>;
+  scores: ArrayLike<number>;
+  survivors: number;
+}
+
+/** Worst relative score difference of `got` from `want`, over every patch. */
+export function worstRelative(got: ScoredImage, want: ScoredImage): number {
+  let worst = 0;
+  for (let p = 0; p < want.scores.length; p++) {
+    const w = want.scores[p];
+    worst = Math.max(worst, Math.abs(got.scores[p] - w) / Math.max(Math.abs(w), 1e-12));
+  }
+  return worst;
+}
+
+/** Positions in `a`'s ticket but not `b`'s whose score is not within `tol` of `b`'s cut-off score. */
+export function clearTicketDifferences(a: ScoredImage, b: ScoredImage, tol: number): number[] {
+  const inB = new Set(Array.from(b.rank).slice(0, b.survivors));
+  const cut = b.scores[b.rank[b.survivors - 1]];
+  return Array.from(a.rank)
+    .slice(0, a.survivors)
+    .filter((p) => !inB.has(p) && Math.abs(a.scores[p] - cut) > tol * cut);
+}
+
+/** Ticket patches of `a` that `b` lacks (near-ties included). */
+export function ticketDifference(a: ScoredImage, b: ScoredImage): number {
+  const inB = new Set(Array.from(b.rank).slice(0, b.survivors));
+  return Array.from(a.rank).slice(0, a.survivors).filter((p) => !inB.has(p)).length;
+}

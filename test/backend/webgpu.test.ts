@@ -22,7 +22,7 @@ import { ViT } from '../../src/model/vit.js';
 import { patchify, resolvePatchifyConfig } from '../../src/patchify/index.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
 import type { Selection } from '../../src/scoring/select.js';
-import { nativeBuilt } from './helpers.js';
+import { clearTicketDifferences, nativeBuilt, ticketDifference, worstRelative } from './helpers.js';
 
 const RTOL = 1e-3;
 const IMAGES = ['test/fixtures/images/chelsea-150x100.jpg', 'test/fixtures/images/coffee-192x128.jpg'];
@@ -53,23 +53,14 @@ async function evit(backend: 'webgpu' | 'tensorflow' | 'cpu'): Promise<Selection
   }
 }
 
-/** Positions in `a`'s ticket but not `b`'s whose score is not within `tol` of `b`'s cut-off score. */
-function clearTicketDifferences(a: Selection, b: Selection, tol: number): number[] {
-  const inB = new Set(b.rank.subarray(0, b.survivors));
-  const cut = b.scores[b.rank[b.survivors - 1]];
-  return Array.from(a.rank.subarray(0, a.survivors)).filter((p) => !inB.has(p) && Math.abs(a.scores[p] - cut) > tol * cut);
-}
-
 test(`webgpu EViT scores match ${reference} within ${RTOL} relative; tickets equal up to near-ties`, { skip }, async (t) => {
   const want = await evit(reference);
   const got = await evit('webgpu');
   for (let i = 0; i < IMAGES.length; i++) {
     const [g, w] = [got[i], want[i]];
     assert.equal(g.survivors, w.survivors);
-    let worst = 0;
-    for (let p = 0; p < 196; p++) worst = Math.max(worst, Math.abs(g.scores[p] - w.scores[p]) / Math.max(Math.abs(w.scores[p]), 1e-12));
-    const swapped = g.rank.subarray(0, g.survivors).filter((q) => !w.rank.subarray(0, w.survivors).includes(q)).length;
-    t.diagnostic(`${IMAGES[i]}: worst relative difference ${worst.toExponential(2)}, ${swapped} ticket patches differ`);
+    const worst = worstRelative(g, w);
+    t.diagnostic(`${IMAGES[i]}: worst relative difference ${worst.toExponential(2)}, ${ticketDifference(g, w)} ticket patches differ`);
     assert.ok(worst <= RTOL, `${IMAGES[i]}: worst relative score difference ${worst.toExponential(2)}`);
     assert.deepEqual(clearTicketDifferences(g, w, RTOL), [], `${IMAGES[i]}: webgpu keeps patches ${reference} clearly drops`);
     assert.deepEqual(clearTicketDifferences(w, g, RTOL), [], `${IMAGES[i]}: ${reference} keeps patches webgpu clearly drops`);
