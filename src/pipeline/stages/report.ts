@@ -10,9 +10,11 @@ import { writeFileAtomic } from '../../util/fsx.js';
 import { InputError } from '../../util/errors.js';
 import { parseDatasetRef, substituteKeep, formatKeep } from '../refs.js';
 import { trainRuns } from './train.js';
+import { evaluateRule, ruleOutcomeMarkdown, ruleStatement } from '../report-rule.js';
 
 /** The kept fraction of a train run's training data: the materialize stage's keep, 1 for full. */
 function trainKeep(ctx: StageContext, stage: TrainStage, keep: number | null): number {
+  if (stage.subset !== undefined) return stage.subset / (ctx.patchify.imageSize[0] * ctx.patchify.imageSize[1] / ctx.patchify.patchSize ** 2);
   const ref = parseDatasetRef(substituteKeep(stage.train, keep));
   if (!ref) throw new InputError(`bad dataset reference ${stage.train}`, { file: ctx.loaded.file });
   if (ref.keep !== null) return ref.keep;
@@ -45,6 +47,7 @@ export async function runReport(ctx: StageContext, stage: ReportStage): Promise<
   const cells = aggregate(results);
   const labels = stage.paths.map((p) => p.label);
   const title = stage.title ?? ctx.loaded.pipeline.name;
+  const outcome = stage.rule ? evaluateRule(stage.rule, cells) : null;
   await writeSvgAsPng(accuracyChart(title, cells, labels), join(dir, 'accuracy.png'));
   const previews = ctx.loaded.pipeline.stages
     .filter((s) => s.kind === 'materialize' && s.policy !== 'full' && s.preview !== false)
@@ -54,8 +57,10 @@ export async function runReport(ctx: StageContext, stage: ReportStage): Promise<
     '',
     `Pipeline \`${ctx.loaded.pipeline.name}\`. Test accuracy (%) after the last epoch, mean ± sample std over seeds; k = patches per training sample.`,
     '',
+    ...(stage.rule ? ruleStatement(stage.rule) : []),
     markdownTable(cells, labels),
     '',
+    ...(outcome && stage.rule ? ruleOutcomeMarkdown(stage.rule, outcome) : []),
     '![accuracy vs kept fraction](accuracy.png)',
     '',
     '## Runs',
@@ -70,7 +75,7 @@ export async function runReport(ctx: StageContext, stage: ReportStage): Promise<
     '',
   ].join('\n');
   await writeFileAtomic(join(dir, 'report.md'), md);
-  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify({ results, cells }, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify({ results, cells, ...(outcome ? { rule: { ...stage.rule, ...outcome } } : {}) }, null, 2)}\n`);
   const rel = relative(ctx.out, dir);
   return { outputs: [join(rel, 'report.md'), join(rel, 'accuracy.png'), join(rel, 'results.json')], summary: { cells: cells.length } };
 }
