@@ -73,6 +73,8 @@ export const VARIANTS = {
   'deit-base-distilled-patch16-224': { ...deit(768, 12), distilled: true },
   'vit-micro-p4-28': gray28(64, 4, 4),
   'vit-mini-p4-28': gray28(128, 6, 4),
+  /** 56×56 grayscale, patch 8 (49 patches): the cluttered Fashion-MNIST of `dlth make-cluttered`. */
+  'vit-micro-p8-56': { ...gray28(64, 4, 4), imageSize: [56, 56], patchSize: 8 },
 } as const satisfies Record<string, ViTConfigInput>;
 export type VariantName = keyof typeof VARIANTS;
 
