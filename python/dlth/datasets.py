@@ -122,14 +122,17 @@ class TicketIterable(_Base, IterBase):
         """Samples this rank yields per epoch (the same every epoch)."""
         return len(self.sequence(0))
 
-    def _start(self) -> int:
+    @property
+    def start(self) -> int:
+        """Where the next iteration of this epoch starts: the resumed position after
+        ``load_state_dict`` (for that state's epoch), else 0."""
         if self._resume is not None and self._resume[0] == self.epoch:
             return self._resume[1]
         return 0
 
     def __iter__(self) -> Iterator[Dict[str, Any]]:
         seq = self.sequence()
-        start = self._start()
+        start = self.start
         self._resume = None
         self.consumed = start
         wid, workers = worker()

@@ -104,24 +104,4 @@ print(json.dumps({"rc": rc, "stderr": proc.stderr.read().decode()}))
   assert.doesNotMatch(got.stderr, /error/i);
 });
 
-test('the PyTorch example: DlthTickets splits shards by rank and trains a tiny ViT for a few steps', { skip, timeout: 240_000 }, () => {
-  const split = python(['-c', `
-import sys; sys.path.insert(0, "examples/pytorch")
-from dlth_dataset import DlthTickets
-from torch.utils.data import DataLoader
-ids = []
-for rank in range(2):
-    for _, positions, label in DataLoader(DlthTickets(sys.argv[1], rank=rank, world=2, seed=3), batch_size=None, num_workers=2):
-        assert positions.dtype.is_floating_point is False and positions.shape == (8,)
-        ids.append(1)
-print(len(ids))
-`, dir]);
-  assert.equal(split.status, 0, split.stderr);
-  assert.equal(split.stdout.trim(), '120', 'ranks together cover the dataset once');
-
-  const train = python(['examples/pytorch/train_tiny_vit.py', dir, '--steps', '3', '--batch', '16']);
-  assert.equal(train.status, 0, train.stderr);
-  const losses = [...train.stdout.matchAll(/step (\d+) loss ([\d.]+)/g)].map((m) => Number(m[2]));
-  assert.equal(losses.length, 3, train.stdout);
-  assert.ok(losses.every((l) => Number.isFinite(l) && l > 0));
-});
+// The PyTorch example (examples/pytorch, on the `dlth` package) is tested by python/tests/test_examples.py.
