@@ -1,6 +1,7 @@
 """Per-sample, per-epoch randomness applied to sparse rows, keyed like the TypeScript loader's:
 an exact horizontal flip (src/loader/augment/flip.ts) and a random subset of a row's patches
-(the per-epoch random baseline over a ``full`` dataset). Both are pure functions of
+(src/loader/augment/subset.ts: the per-epoch random baseline over a ``full`` dataset; the subset
+is drawn first, then the flip, as the loader does). Both are pure functions of
 (seed, epoch, sample id), so every rank, worker and language draws the same."""
 from __future__ import annotations
 

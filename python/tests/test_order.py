@@ -80,3 +80,25 @@ def test_dataloader_workers_split_a_rank_and_keep_its_order(ts_datasets):
     batch = next(iter(DataLoader(ds, batch_size=8, num_workers=0)))
     assert batch["patches"].dtype == torch.uint8 and tuple(batch["patches"].shape) == (8, 8, 48)
     assert batch["positions"].dtype == torch.int64
+
+
+def test_per_epoch_subsets_equal_the_typescript_loaders(ts_datasets):
+    """`subset` (a fresh random subset per sample and epoch) and flips, against TicketLoader."""
+    import json
+    import subprocess
+
+    from conftest import NODE, ROOT
+
+    script = ROOT / "python" / "tests" / "support" / "loader_rows.ts"
+    for epoch in (0, 3):
+        spec = {"locations": [ts_datasets["multi"]], "epoch": epoch, "options": {"seed": 6, "subset": 3, "flip": True, "world": 2, "rank": 1, "block": 40}}
+        proc = subprocess.run([NODE, "--import", "tsx", str(script), json.dumps(spec)], cwd=ROOT, capture_output=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr.decode()
+        want = json.loads(proc.stdout)
+        ds = TicketIterable(ts_datasets["multi"], seed=6, subset=3, flip=True, world=2, rank=1, block=40)
+        ds.set_epoch(epoch)
+        rows = list(ds)
+        assert [r["id"] for r in rows] == want["ids"]
+        assert [r["positions"].tolist() for r in rows] == want["positions"]
+        sums = [int((r["patches"].reshape(-1).astype(np.int64) * np.arange(1, r["patches"].size + 1)).sum() % 1_000_000_007) for r in rows]
+        assert sums == want["patchSums"]
