@@ -1,7 +1,4 @@
-import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-
-const require = createRequire(import.meta.url);
 
 /** Dawn for Node (a WebGPU implementation on Vulkan, Metal or D3D12) and TF.js's WebGPU backend. */
 export const DAWN_PACKAGE = 'webgpu';
@@ -56,7 +53,8 @@ async function load(): Promise<WebGpuLoad> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (adapter === null) return { ok: false, reason: NO_ADAPTER };
   try {
-    require(WEBGPU_PACKAGE);
+    // A literal specifier, so that a bundler (scripts/gpu-check/pack.sh) includes it with tfjs-core.
+    await import('@tensorflow/tfjs-backend-webgpu');
   } catch (err) {
     return { ok: false, reason: `${WEBGPU_PACKAGE} failed to load: ${firstLine(err)}` };
   }
