@@ -1,4 +1,4 @@
-import { DlthError, ErrorCode } from '../util/errors.js';
+import { DlthError, ErrorCode, redactCredentials } from '../util/errors.js';
 
 /** Exit codes of the `dlth` CLI, one per error family (documented in the README). */
 export const ExitCode = {
@@ -13,34 +13,43 @@ export const ExitCode = {
   Interrupted: 130,
 } as const;
 
-export function exitCodeFor(err: unknown): number {
-  if (!(err instanceof DlthError)) return ExitCode.Failure;
-  switch (err.code) {
-    case ErrorCode.Usage:
-      return ExitCode.Usage;
-    case ErrorCode.Input:
-    case ErrorCode.Image:
-    case ErrorCode.Pipeline:
-      return ExitCode.BadInput;
-    case ErrorCode.Shard:
-    case ErrorCode.Manifest:
-    case ErrorCode.Checkpoint:
-      return ExitCode.BadData;
-    case ErrorCode.Io:
-      return ExitCode.Io;
-    case ErrorCode.TooManyFailures:
-      return ExitCode.TooManyFailures;
-    case ErrorCode.Backend:
-    case ErrorCode.Model:
-      return ExitCode.Backend;
-    case ErrorCode.Interrupted:
-      return ExitCode.Interrupted;
-  }
+const CODE_EXIT: Record<ErrorCode, number> = {
+  [ErrorCode.Usage]: ExitCode.Usage,
+  [ErrorCode.Input]: ExitCode.BadInput,
+  [ErrorCode.Image]: ExitCode.BadInput,
+  [ErrorCode.Pipeline]: ExitCode.BadInput,
+  [ErrorCode.Shard]: ExitCode.BadData,
+  [ErrorCode.Manifest]: ExitCode.BadData,
+  [ErrorCode.Checkpoint]: ExitCode.BadData,
+  [ErrorCode.Io]: ExitCode.Io,
+  [ErrorCode.TooManyFailures]: ExitCode.TooManyFailures,
+  [ErrorCode.Backend]: ExitCode.Backend,
+  [ErrorCode.Model]: ExitCode.Backend,
+  [ErrorCode.Interrupted]: ExitCode.Interrupted,
+};
+
+/**
+ * A Node.js system error (ENOSPC, EACCES, ENOTDIR, EROFS, EIO, …: it has an errno `code` and a
+ * `syscall`) that reached the CLI without being wrapped: an I/O failure, not an internal error.
+ */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  if (!(err instanceof Error)) return false;
+  const e = err as NodeJS.ErrnoException;
+  return typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code) && typeof e.syscall === 'string';
 }
 
-/** The one place errors become messages: a DlthError's own message, anything else with its stack. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof DlthError) return CODE_EXIT[err.code];
+  return isSystemError(err) ? ExitCode.Io : ExitCode.Failure;
+}
+
+/**
+ * The one place errors become messages: one line for a DlthError or a system error (no stack:
+ * these are foreseeable), anything else with its stack (a bug). Credentials in URLs are redacted.
+ */
 export function describeError(err: unknown): string {
   if (err instanceof DlthError) return `dlth: error: ${err.message}`;
-  if (err instanceof Error) return `dlth: internal error: ${err.stack ?? err.message}`;
-  return `dlth: internal error: ${String(err)}`;
+  if (isSystemError(err)) return redactCredentials(`dlth: error: ${err.message.split('\n')[0]}`);
+  if (err instanceof Error) return redactCredentials(`dlth: internal error: ${err.stack ?? err.message}`);
+  return redactCredentials(`dlth: internal error: ${String(err)}`);
 }

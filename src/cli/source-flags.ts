@@ -16,6 +16,8 @@ export interface SourceFlags {
   file?: string;
   split?: string;
   limit?: string;
+  maxFileBytes?: string;
+  allowEmptyClasses?: boolean;
   imageSize: string;
   patchSize: string;
   channels: string;
@@ -37,10 +39,20 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--file <path>', 'jsonl file')
     .option('--split <name>', 'idx split: train | test', 'train')
     .option('--limit <n>', 'idx: first n samples only')
+    .option('--max-file-bytes <n>', 'imagefolder/jsonl: largest image file read (default 64 MiB); larger ones are failed samples')
+    .option('--allow-empty-classes', 'imagefolder: accept class folders without images (default: an error)')
     .option('--image-size <px>', 'image side (or HxW)', '224')
     .option('--patch-size <px>', 'patch side', '16')
     .option('--channels <n>', '1 or 3', '3')
     .option('--resize <mode>', 'deit | shorter | none');
+}
+
+/** --max-file-bytes: a positive integer, or absent. */
+function maxFileBytes(flags: SourceFlags): { maxFileBytes?: number } {
+  if (flags.maxFileBytes === undefined) return {};
+  const v = num('max-file-bytes', flags.maxFileBytes) as number;
+  if (!Number.isSafeInteger(v) || v < 1) throw new InputError(`--max-file-bytes is ${show(flags.maxFileBytes)}, expected a positive integer (bytes)`);
+  return { maxFileBytes: v };
 }
 
 export function sourceConfig(flags: SourceFlags): SourceConfig {
@@ -56,9 +68,9 @@ export function sourceConfig(flags: SourceFlags): SourceConfig {
       return { kind: 'idx', dir: need('root'), split, ...(flags.limit ? { limit: num('limit', flags.limit) } : {}) };
     }
     case 'imagefolder':
-      return { kind: 'imagefolder', root: need('root') };
+      return { kind: 'imagefolder', root: need('root'), ...maxFileBytes(flags), ...(flags.allowEmptyClasses ? { allowEmptyClasses: true } : {}) };
     case 'jsonl':
-      return { kind: 'jsonl', file: need('file') };
+      return { kind: 'jsonl', file: need('file'), ...maxFileBytes(flags) };
     default:
       throw new InputError(`--source must be idx, imagefolder or jsonl, got ${show(flags.source)}`);
   }

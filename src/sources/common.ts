@@ -2,8 +2,9 @@
  * Helpers shared by the sources: id ordering, the listing fingerprint, per-sample file reads with
  * typed errors, and a bounded parallel stat.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { errnoCode, ImageError, InputError, ioError } from '../util/errors.js';
+import { stat } from 'node:fs/promises';
+import { errnoCode, FileRefusedError, ImageError, InputError, IoError, show } from '../util/errors.js';
+import { readRegularFile } from '../util/fsx.js';
 import { newSha256 } from '../util/hash.js';
 
 /** Extensions (lower case, with dot) an imagefolder includes by default: what decode.ts reads. */
@@ -40,27 +41,45 @@ export function listingFingerprint(
   return `sha256:${h.digest('hex').slice(0, 16)}`;
 }
 
-/** Errors that concern one sample's file (skip and record it) rather than the machine. */
-const PER_FILE_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ELOOP', 'ENAMETOOLONG', 'ENOTDIR']);
+/** Largest sample file read by default (maxFileBytes): far above any photo, a bound on memory. */
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-/** Reads one sample's file: ImageError for per-file problems, IoError for system failures. */
-export async function readSampleFile(file: string): Promise<Uint8Array> {
+/** Errors that concern one sample's file (skip and record it) rather than the machine. */
+const PER_FILE_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ELOOP', 'ENAMETOOLONG', 'ENOTDIR', 'ENXIO']);
+
+const WHY: Record<string, string> = {
+  ENOENT: 'file not found',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory',
+  ELOOP: 'symlink loop',
+};
+
+/**
+ * Reads one sample's file, looking first (readRegularFile): a FIFO, device, socket or directory,
+ * or a file over `maxBytes`, is refused without reading it. ImageError for per-file problems (the
+ * stage records the sample in errors.jsonl), IoError for system failures.
+ */
+export async function readSampleFile(file: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<Uint8Array> {
   try {
-    return await readFile(file);
+    return await readRegularFile(file, { maxBytes, limitName: 'maxFileBytes' });
   } catch (err) {
-    const code = errnoCode(err);
+    if (err instanceof FileRefusedError) throw new ImageError(err.message.slice(file.length + 2), { file, cause: err });
+    const code = err instanceof IoError ? err.syscallCode : errnoCode(err);
     if (code && PER_FILE_CODES.has(code)) {
-      const why: Record<string, string> = {
-        ENOENT: 'file not found',
-        EACCES: 'permission denied',
-        EPERM: 'permission denied',
-        EISDIR: 'is a directory',
-        ELOOP: 'symlink loop',
-      };
-      throw new ImageError(`cannot read: ${why[code] ?? 'unreadable'} (${code})`, { file, cause: err });
+      throw new ImageError(`cannot read: ${WHY[code] ?? 'unreadable'} (${code})`, { file, cause: err });
     }
-    throw ioError(err, file, 'read');
+    throw err;
   }
+}
+
+/** Validates a source's maxFileBytes (a positive integer) and fills the default. */
+export function resolveMaxFileBytes(value: unknown, where: string): number {
+  if (value === undefined) return DEFAULT_MAX_FILE_BYTES;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InputError(`maxFileBytes is ${show(value)}, expected a positive integer (bytes)`, { file: where });
+  }
+  return value;
 }
 
 /**

@@ -3,15 +3,19 @@
  * big-endian uint32 dimensions, then the data. Only unsigned bytes (type 0x08) are supported. gzip
  * is detected by its magic bytes, not the file name. Every check names the file.
  */
-import { readFile } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { errnoCode, InputError } from '../util/errors.js';
+import { DlthError, ErrorCode, InputError, IoError } from '../util/errors.js';
+import { readRegularFile } from '../util/fsx.js';
+import { stopSignal } from '../util/abort.js';
 
 const gunzipAsync = promisify(gunzip);
 
 /** Largest decompressed IDX file accepted (guards against a gzip bomb): 4 GiB minus one. */
 export const MAX_IDX_BYTES = 2 ** 32 - 1;
+
+/** Largest IDX file read from disk (gzip or raw): what one Buffer holds. */
+export const MAX_IDX_FILE_BYTES = 2 ** 31 - 1;
 
 export interface IdxArray {
   file: string;
@@ -23,9 +27,11 @@ export interface IdxArray {
 async function readMaybeGzip(file: string): Promise<Uint8Array> {
   let raw: Buffer;
   try {
-    raw = await readFile(file);
+    // A regular file only (a FIFO or device is refused unread), at most what a Buffer holds.
+    raw = await readRegularFile(file, { maxBytes: MAX_IDX_FILE_BYTES, signal: stopSignal });
   } catch (err) {
-    const code = errnoCode(err);
+    if (err instanceof DlthError && err.code !== ErrorCode.Io) throw err;
+    const code = err instanceof IoError ? err.syscallCode : undefined;
     throw new InputError(`cannot read IDX file${code ? ` (${code})` : ''}`, { file, cause: err });
   }
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;

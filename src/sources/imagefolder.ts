@@ -9,9 +9,9 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { extname, join } from 'node:path';
-import { errnoCode, InputError } from '../util/errors.js';
+import { errnoCode, InputError, show } from '../util/errors.js';
 import type { ImageFolderSourceConfig } from './types.js';
-import { compareIds, IMAGE_EXTENSIONS } from './common.js';
+import { compareIds, IMAGE_EXTENSIONS, resolveMaxFileBytes } from './common.js';
 import { FileListSource, type FileSample } from './file-list.js';
 
 type Found = FileSample;
@@ -62,8 +62,25 @@ class Walker {
   }
 }
 
+/**
+ * An empty class folder would still take a label and shift every later class's label: an error,
+ * as in torchvision's ImageFolder, unless the source sets allowEmptyClasses.
+ */
+function checkNoEmptyClass(root: string, classes: readonly string[], samples: readonly Found[], extensions: ReadonlySet<string>): void {
+  const used = new Set(samples.map((s) => s.label));
+  const empty = classes.filter((_, i) => !used.has(i));
+  if (empty.length === 0) return;
+  const names = empty.slice(0, 5).map((c) => show(c)).join(', ') + (empty.length > 5 ? `, … (${empty.length} in all)` : '');
+  throw new InputError(
+    `class folder${empty.length > 1 ? 's' : ''} ${names} ha${empty.length > 1 ? 've' : 's'} no images with extensions ${[...extensions].join(' ')}`
+      + ' (an empty class would still take a label; remove it or set allowEmptyClasses)',
+    { file: root },
+  );
+}
+
 export async function openImageFolder(config: ImageFolderSourceConfig): Promise<FileListSource> {
   const root = config.root;
+  const maxFileBytes = resolveMaxFileBytes(config.maxFileBytes, root);
   const extensions = new Set((config.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
   const top = (await listDir(root)).filter((e) => !e.name.startsWith('.'));
   const classes: string[] = [];
@@ -76,5 +93,6 @@ export async function openImageFolder(config: ImageFolderSourceConfig): Promise<
   }
   const samples = walker.found.sort((a, b) => compareIds(a.id, b.id));
   if (samples.length === 0) throw new InputError(`no images with extensions ${[...extensions].join(' ')}`, { file: root });
-  return FileListSource.create('imagefolder', classes, samples);
+  if (!config.allowEmptyClasses) checkNoEmptyClass(root, classes, samples, extensions);
+  return FileListSource.create('imagefolder', classes, samples, maxFileBytes);
 }

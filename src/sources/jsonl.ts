@@ -4,11 +4,12 @@
  * map through `classes` when given, else through the sorted unique names. The id is the path as
  * written (posix-normalised). Any malformed line is an InputError naming `file:line`.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, posix, resolve } from 'node:path';
-import { errnoCode, InputError, show } from '../util/errors.js';
+import { DlthError, ErrorCode, InputError, IoError, show } from '../util/errors.js';
+import { readRegularFile } from '../util/fsx.js';
+import { stopSignal } from '../util/abort.js';
 import type { JsonlSourceConfig } from './types.js';
-import { compareIds } from './common.js';
+import { compareIds, resolveMaxFileBytes } from './common.js';
 import { FileListSource } from './file-list.js';
 
 interface Line {
@@ -65,15 +66,25 @@ function mapLabels(lines: Line[], file: string, given: readonly string[] | undef
   return { labels, classes };
 }
 
-export async function openJsonl(config: JsonlSourceConfig): Promise<FileListSource> {
-  const file = config.file;
-  let text: string;
+/** Largest jsonl listing read: V8's longest string is about 512 MiB. */
+export const MAX_JSONL_BYTES = 512 * 1024 * 1024;
+
+/** The listing itself: a regular file (a FIFO or device is refused, never read), bounded, interruptible. */
+async function readListing(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    const bytes = await readRegularFile(file, { maxBytes: MAX_JSONL_BYTES, signal: stopSignal });
+    return bytes.toString('utf8');
   } catch (err) {
-    const code = errnoCode(err);
+    if (err instanceof DlthError && err.code !== ErrorCode.Io) throw err;
+    const code = err instanceof IoError ? err.syscallCode : undefined;
     throw new InputError(`cannot read jsonl file${code ? ` (${code})` : ''}`, { file, cause: err });
   }
+}
+
+export async function openJsonl(config: JsonlSourceConfig): Promise<FileListSource> {
+  const file = config.file;
+  const maxFileBytes = resolveMaxFileBytes(config.maxFileBytes, file);
+  const text = await readListing(file);
   const lines = readLines(text, file);
   if (lines.length === 0) throw new InputError('no samples (empty jsonl file)', { file });
   const { labels, classes } = mapLabels(lines, file, config.classes);
@@ -86,5 +97,5 @@ export async function openJsonl(config: JsonlSourceConfig): Promise<FileListSour
       throw new InputError(`duplicate path ${show(samples[i].id)} (also on line ${a})`, { file: `${file}:${b}` });
     }
   }
-  return FileListSource.create('jsonl', classes, samples);
+  return FileListSource.create('jsonl', classes, samples, maxFileBytes);
 }

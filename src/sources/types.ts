@@ -44,6 +44,10 @@ export interface ImageFolderSourceConfig {
   root: string;
   /** File extensions to include (lower case, with dot). Default: common image types. */
   extensions?: string[];
+  /** Largest image file read, in bytes (default 64 MiB); a larger one is a failed sample. */
+  maxFileBytes?: number;
+  /** Accept class folders without images (default false: an error naming them, as torchvision). */
+  allowEmptyClasses?: boolean;
 }
 
 export interface IdxSourceConfig {
@@ -65,6 +69,8 @@ export interface JsonlSourceConfig {
   file: string;
   /** Optional class names for labels given as strings. */
   classes?: string[];
+  /** Largest image file read, in bytes (default 64 MiB); a larger one is a failed sample. */
+  maxFileBytes?: number;
 }
 
 export type SourceConfig = ImageFolderSourceConfig | IdxSourceConfig | JsonlSourceConfig;

@@ -28,10 +28,12 @@ export class DlthError extends Error {
   readonly code: ErrorCode;
   readonly file: string | undefined;
   constructor(code: ErrorCode, message: string, options: DlthErrorOptions = {}) {
-    super(options.file ? `${options.file}: ${message}` : message, { cause: options.cause });
+    // Credentials in a URL (`user:pass@`) never reach a message, a log or errors.jsonl.
+    const file = options.file === undefined ? undefined : redactCredentials(options.file);
+    super(redactCredentials(file ? `${file}: ${message}` : message), { cause: options.cause });
     this.name = 'DlthError';
     this.code = code;
-    this.file = options.file;
+    this.file = file;
   }
 }
 
@@ -40,6 +42,17 @@ export class InputError extends DlthError {
   constructor(message: string, options: DlthErrorOptions = {}) {
     super(ErrorCode.Input, message, options);
     this.name = 'InputError';
+  }
+}
+
+/**
+ * A file was looked at and refused before being read: not a regular file (a FIFO, a device, a
+ * socket, a directory) or over a size limit.
+ */
+export class FileRefusedError extends InputError {
+  constructor(message: string, options: DlthErrorOptions = {}) {
+    super(message, options);
+    this.name = 'FileRefusedError';
   }
 }
 
@@ -141,6 +154,11 @@ export function errnoCode(err: unknown): string | undefined {
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;
+}
+
+/** `scheme://user:pass@host` → `scheme://***@host`, anywhere in a text (messages, logs). */
+export function redactCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1***@');
 }
 
 /** Formats a value for an error message: short, quoted, never huge. */

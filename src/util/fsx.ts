@@ -1,6 +1,9 @@
 import * as fsp from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { ioError } from './errors.js';
+import { DlthError, errnoCode, FileRefusedError, ioError } from './errors.js';
+import { throwIfStopped } from './abort.js';
 
 /**
  * The file-system calls the writers use. Injectable so tests can simulate ENOSPC, EACCES and EIO
@@ -95,4 +98,105 @@ export async function removeStaleTemps(dir: string, fs: Fs = nodeFs): Promise<nu
     }
   }
   return removed;
+}
+
+/** What a path is, in words, for messages ("a FIFO", "a character device", …). */
+export function fileKind(s: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket' | 'isSymbolicLink'>): string {
+  if (s.isFile()) return 'a regular file';
+  if (s.isDirectory()) return 'a directory';
+  if (s.isFIFO()) return 'a FIFO (named pipe)';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isSocket()) return 'a socket';
+  return s.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+}
+
+export interface BoundedReadOptions {
+  /** Largest accepted size in bytes; a larger file is refused before any byte is read. */
+  maxBytes: number;
+  /** Checked between chunks: an aborted signal stops the read with InterruptedError. */
+  signal?: AbortSignal;
+  /** Name of the limit in the message ("maxFileBytes"). */
+  limitName?: string;
+}
+
+/** Bytes read per call: a read of a huge file is many short, interruptible calls. */
+const READ_CHUNK = 4 * 1024 * 1024;
+/** O_NONBLOCK: opening a FIFO never waits for a writer (and its fstat then refuses it). */
+const OPEN_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
+
+function refuse(file: string, message: string, cause?: unknown): FileRefusedError {
+  return new FileRefusedError(message, { file, cause });
+}
+
+async function checkedSize(fh: FileHandle, file: string, options: BoundedReadOptions): Promise<number> {
+  const st = await fh.stat();
+  if (!st.isFile()) throw refuse(file, `not a regular file: ${fileKind(st)}`);
+  if (st.size > options.maxBytes) {
+    throw refuse(file, `${st.size} bytes, over the ${options.maxBytes}-byte limit per file${options.limitName ? ` (${options.limitName})` : ''}`);
+  }
+  return st.size;
+}
+
+async function readChunks(fh: FileHandle, file: string, size: number, options: BoundedReadOptions): Promise<Buffer> {
+  // One byte more than announced: a file that grows while it is read is refused, not read without bound.
+  const buf = Buffer.allocUnsafe(size + 1);
+  let at = 0;
+  for (;;) {
+    if (options.signal) throwIfStopped(options.signal);
+    const { bytesRead } = await fh.read(buf, at, Math.min(READ_CHUNK, buf.length - at), null);
+    if (bytesRead === 0) return buf.subarray(0, at);
+    at += bytesRead;
+    if (at > size) throw refuse(file, `grew while being read (more than the ${size} bytes it had)`);
+  }
+}
+
+/**
+ * Reads a whole file that must be a regular file of at most `maxBytes`. Looks before it reads:
+ * stat first (a FIFO, device, socket or directory is refused without opening it), then open with
+ * O_NONBLOCK and fstat of the opened descriptor (the path may have changed in between), then reads
+ * in chunks, checking `signal` between them. Memory is bounded by `maxBytes`. Refusals are
+ * FileRefusedError (an InputError) naming the file; system failures are IoError.
+ */
+export async function readRegularFile(file: string, options: BoundedReadOptions): Promise<Buffer> {
+  let fh: FileHandle | undefined;
+  try {
+    const st = await fsp.stat(file);
+    if (!st.isFile()) throw refuse(file, `not a regular file: ${fileKind(st)}`);
+    fh = await fsp.open(file, OPEN_FLAGS);
+    return await readChunks(fh, file, await checkedSize(fh, file, options), options);
+  } catch (err) {
+    if (err instanceof DlthError) throw err;
+    throw ioError(err, file, 'read');
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * `mkdir -p` that always ends. Node's own `mkdir(…, { recursive: true })` loops forever where
+ * mkdir answers ENOENT for a path whose parent exists (under /proc, /sys): here a path whose
+ * parent was just made (or exists) and still fails is an IoError naming it.
+ */
+export async function mkdirp(dir: string, fs: Pick<Fs, 'mkdir' | 'stat'> = nodeFs, depth = 0): Promise<void> {
+  try {
+    await fs.mkdir(dir);
+    return;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EEXIST') {
+      const st = await fs.stat(dir).catch(() => null);
+      if (st?.isDirectory()) return;
+      throw ioError(err, dir, 'create directory (a file of that name exists)');
+    }
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir || depth > 255) throw ioError(err, dir, 'create directory');
+  }
+  await mkdirp(dirname(dir), fs, depth + 1);
+  try {
+    await fs.mkdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST' && (await fs.stat(dir).catch(() => null))?.isDirectory()) return;
+    throw ioError(err, dir, 'create directory');
+  }
 }
