@@ -1,8 +1,9 @@
-/** `dlth inspect <dir> [--json]`: a summary of a dataset (manifest and label histogram). */
+/** `dlth inspect <dir|url> [--json]`: a summary of a dataset (manifest and label histogram). */
 import type { Command } from 'commander';
 import { labelAt } from '../shards/decode/columns.js';
 import { openDataset, scoreBatches, ticketBatches, type Dataset } from '../shards/reader.js';
 import { DatasetKind } from '../shards/types.js';
+import { openStore } from '../loader/store/index.js';
 import { formatBytes } from './verify.js';
 
 export interface DatasetSummary {
@@ -27,7 +28,7 @@ export interface DatasetSummary {
 }
 
 export async function summarize(dir: string): Promise<DatasetSummary> {
-  const ds = await openDataset(dir);
+  const ds = await openDataset(openStore(dir));
   const { meta, manifest } = ds;
   const labels: Record<string, number> = {};
   const batches = manifest.kind === DatasetKind.Tickets ? ticketBatches(ds) : scoreBatches(ds);
@@ -67,7 +68,7 @@ export function registerInspect(program: Command): void {
   program
     .command('inspect')
     .description('summarise a dataset: rows, shards, bytes, k, grid, policy, labels, selector, source')
-    .argument('<dir>', 'dataset directory')
+    .argument('<dir>', 'dataset directory or http(s) URL')
     .option('--json', 'print JSON')
     .action(async (dir: string, flags: { json?: boolean }) => {
       const s = await summarize(dir);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { PREVIEW_DEFAULTS, writePreview } from '../preview/index.js';
 import { InputError, show } from '../util/errors.js';
+import { isHttpUrl, openStore } from '../loader/store/index.js';
 
 interface PreviewFlags {
   n: string;
@@ -21,13 +22,13 @@ export function registerPreview(program: Command): void {
   program
     .command('preview')
     .description('write a contact sheet of a ticket dataset: kept patches shown, dropped ones hatched, a label per image')
-    .argument('<dataset>', 'ticket dataset directory')
+    .argument('<dataset>', 'ticket dataset directory or http(s) URL')
     .option('-n, --n <count>', 'images (the first n rows)', String(PREVIEW_DEFAULTS.n))
     .option('-o, --out <file>', 'output PNG', 'preview.png')
     .option('--columns <n>', 'tiles per row (default: near-square grid)')
     .option('--tile-size <px>', 'approximate tile size; small images are upscaled by an integer factor', String(PREVIEW_DEFAULTS.tileSize))
     .action(async (dataset: string, flags: PreviewFlags) => {
-      const r = await writePreview(resolve(dataset), {
+      const r = await writePreview(openStore(isHttpUrl(dataset) ? dataset : resolve(dataset)), {
         n: int('n', flags.n),
         out: resolve(flags.out),
         tileSize: int('tile-size', flags.tileSize),

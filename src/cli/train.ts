@@ -5,6 +5,7 @@ import { parseBackendName } from '../backend/options.js';
 import type { ViTConfigInput } from '../model/configs.js';
 import { train, TRAIN_DEFAULTS, type EvalSet, type StopRule, type TrainOptions } from '../trainer/index.js';
 import { InputError, show } from '../util/errors.js';
+import { isHttpUrl } from '../loader/store/index.js';
 
 interface TrainFlags {
   train: string[];
@@ -43,12 +44,17 @@ function num(flag: string, text: string | undefined): number | undefined {
   return v;
 }
 
-/** `name=dir` → an evaluation set; a bare `dir` is named after its last path component. */
+/** A dataset location: an http(s) URL as given, a directory resolved to an absolute path. */
+export function datasetLocation(text: string): string {
+  return isHttpUrl(text) ? text : resolve(text);
+}
+
+/** `name=dir` → an evaluation set; a bare `dir` (or URL) is named after its last path component. */
 export function parseEvalFlag(text: string): EvalSet {
   const eq = text.indexOf('=');
-  if (eq > 0) return { name: text.slice(0, eq), dir: resolve(text.slice(eq + 1)) };
-  const dir = resolve(text);
-  return { name: dir.split(/[\\/]/).filter(Boolean).pop() ?? 'eval', dir };
+  if (eq > 0 && !isHttpUrl(text)) return { name: text.slice(0, eq), dir: datasetLocation(text.slice(eq + 1)) };
+  const dir = datasetLocation(text);
+  return { name: dir.replace(/[?#].*$/, '').split(/[\\/]/).filter(Boolean).pop() ?? 'eval', dir };
 }
 
 /** `key=value` model overrides; values are JSON (numbers, booleans, arrays) or plain strings. */
@@ -80,7 +86,7 @@ export function parseStopFlag(text: string): StopRule {
 export function optionsFromFlags(f: TrainFlags): TrainOptions {
   if (f.train.length === 0) throw new InputError('--train <dir> is required');
   return {
-    train: f.train.map((t) => resolve(t)),
+    train: f.train.map(datasetLocation),
     eval: f.eval.map(parseEvalFlag),
     model: f.model,
     modelOverrides: parseSetFlags(f.set),

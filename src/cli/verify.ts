@@ -1,6 +1,7 @@
-/** `dlth verify <dir>`: full verification; one summary line on success, a typed error otherwise. */
+/** `dlth verify <dir|url>`: full verification; one summary line on success, a typed error otherwise. */
 import type { Command } from 'commander';
 import { verifyDataset } from '../shards/verify.js';
+import { openStore } from '../loader/store/index.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -17,9 +18,9 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('verify a dataset: manifest, sizes, sha256, Arrow schema, values (exit 0 when valid)')
-    .argument('<dir>', 'dataset directory')
+    .argument('<dir>', 'dataset directory or http(s) URL')
     .action(async (dir: string) => {
-      const r = await verifyDataset(dir);
+      const r = await verifyDataset(openStore(dir));
       process.stdout.write(`ok: ${r.dir}: ${r.kind}, ${r.rows} rows in ${r.shards} shards, ${formatBytes(r.bytes)}, ${r.fingerprint}\n`);
     });
 }

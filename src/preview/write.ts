@@ -2,11 +2,12 @@
  * `writePreview`: a PNG contact sheet of the first n rows of a ticket dataset: kept patches shown,
  * dropped ones hatched grey, a label caption per tile and a title line (policy, k, selector).
  */
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { openDataset } from '../shards/reader.js';
+import type { DatasetStore } from '../shards/store.js';
 import { ticketRows } from '../shards/rows.js';
 import { DatasetKind, type DatasetMeta, type TicketRow } from '../shards/types.js';
 import { captionSvg, labelText, titleText } from './caption.js';
@@ -59,11 +60,12 @@ export async function encodeSheet(image: RgbImage, svg: string): Promise<Uint8Ar
     .toBuffer();
 }
 
-/** Reads the first n rows of the ticket dataset in `datasetDir` and writes the sheet to `options.out`. */
-export async function writePreview(datasetDir: string, options: PreviewOptions): Promise<PreviewResult> {
+/** Reads the first n rows of the ticket dataset (a directory or a store) and writes the sheet to `options.out`. */
+export async function writePreview(dataset: string | DatasetStore, options: PreviewOptions): Promise<PreviewResult> {
   const n = options.n ?? PREVIEW_DEFAULTS.n;
   if (!Number.isInteger(n) || n < 1 || n > MAX_TILES) throw new InputError(`preview: n must be an integer in 1..${MAX_TILES}, got ${n}`);
-  const ds = await openDataset(datasetDir);
+  const ds = await openDataset(dataset);
+  const datasetDir = ds.store.location;
   if (ds.manifest.kind !== DatasetKind.Tickets) {
     throw new InputError(`preview needs a ticket dataset (patches); this is a ${ds.manifest.kind} dataset`, { file: datasetDir });
   }
@@ -73,7 +75,7 @@ export async function writePreview(datasetDir: string, options: PreviewOptions):
     if (rows.length >= n) break;
   }
   if (rows.length === 0) throw new InputError('preview: the dataset has no rows', { file: datasetDir });
-  const name = options.name ?? basename(resolve(datasetDir));
+  const name = options.name ?? basename(datasetDir);
   const { image, svg } = renderSheet(rows, ds.meta, { ...options, name });
   await writeFileAtomic(options.out, await encodeSheet(image, svg));
   return { file: options.out, width: image.width, height: image.height, tiles: rows.length };
