@@ -7,7 +7,7 @@
  * The rule holds when every check at every kept fraction holds. With fewer than 2 seeds per cell
  * there is no pooled sd and the rule cannot hold.
  */
-import type { Cell } from './report.js';
+import { formatFraction, type Cell } from './report.js';
 import type { ReportRule } from './types.js';
 
 export const RULE_DEFAULTS = { sdMultiplier: 2, positionGap: 0.05 } as const;
@@ -86,7 +86,7 @@ export function ruleOutcomeMarkdown(rule: ReportRule, outcome: RuleOutcome): str
   if (rule.positionOnly !== undefined) head[0] += ' position-only | needed gap | pass |';
   head.push(`|${'---|'.repeat(rule.positionOnly !== undefined ? 10 : 7)}`);
   const rows = outcome.checks.map((c) => {
-    const cells = [String(c.keep), pct(c.ticket), c.control ? `${c.control.path}: ${pct(c.control.mean)}` : '–', pct(c.pooledSd), pct(c.margin),
+    const cells = [formatFraction(c.keep), pct(c.ticket), c.control ? `${c.control.path}: ${pct(c.control.mean)}` : '–', pct(c.pooledSd), pct(c.margin),
       c.control ? pct(c.ticket - c.control.mean) : '–', c.controlsPass ? 'yes' : 'no'];
     if (c.positionOnly) cells.push(pct(c.positionOnly.mean), pct(c.positionOnly.threshold), c.positionOnly.pass ? 'yes' : 'no');
     return `| ${cells.join(' | ')} |`;

@@ -54,6 +54,9 @@ export function aggregate(results: RunResult[]): Cell[] {
 
 const pct = (v: number): string => (100 * v).toFixed(2);
 
+/** A kept fraction for display: 37/49 → 0.755. */
+export const formatFraction = (keep: number): string => String(Number(keep.toPrecision(3)));
+
 /** Markdown table: one row per kept fraction, one column per path. */
 export function markdownTable(cells: Cell[], paths: string[]): string {
   const keeps = [...new Set(cells.map((c) => c.keep))].sort((a, b) => b - a);
@@ -64,7 +67,7 @@ export function markdownTable(cells: Cell[], paths: string[]): string {
       return c ? `${pct(c.mean)} ± ${pct(c.std)} (n=${c.n})` : '–';
     });
     const k = cells.find((c) => c.keep === keep)?.k;
-    lines.push(`| ${keep} (k=${k ?? '?'}) | ${row.join(' | ')} |`);
+    lines.push(`| ${formatFraction(keep)} (k=${k ?? '?'}) | ${row.join(' | ')} |`);
   }
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@ import type { ReportStage, TrainStage } from '../types.js';
 import type { StageContext } from '../context.js';
 import type { StageResult } from '../state.js';
 import type { TrainSummary } from '../../trainer/outputs.js';
-import { aggregate, accuracyChart, markdownTable, type RunResult } from '../report.js';
+import { aggregate, accuracyChart, formatFraction, markdownTable, type RunResult } from '../report.js';
 import { writeSvgAsPng } from '../../render/raster.js';
 import { writeFileAtomic } from '../../util/fsx.js';
 import { InputError } from '../../util/errors.js';
@@ -45,7 +45,7 @@ export async function runReport(ctx: StageContext, stage: ReportStage): Promise<
   await mkdir(dir, { recursive: true });
   const results = await collect(ctx, stage);
   const cells = aggregate(results);
-  const labels = stage.paths.map((p) => p.label);
+  const labels = [...new Set(stage.paths.map((p) => p.label))]; // one label may gather several train stages (one per keep or seed)
   const title = stage.title ?? ctx.loaded.pipeline.name;
   const outcome = stage.rule ? evaluateRule(stage.rule, cells) : null;
   await writeSvgAsPng(accuracyChart(title, cells, labels), join(dir, 'accuracy.png'));
@@ -67,7 +67,7 @@ export async function runReport(ctx: StageContext, stage: ReportStage): Promise<
     '',
     '| path | keep | k | seed | accuracy (%) |',
     '|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.path} | ${r.keep} | ${r.k} | ${r.seed} | ${(100 * r.accuracy).toFixed(2)} |`),
+    ...results.map((r) => `| ${r.path} | ${formatFraction(r.keep)} | ${r.k} | ${r.seed} | ${(100 * r.accuracy).toFixed(2)} |`),
     '',
     '## Ticket previews',
     '',
