@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../util/errors.js';
 import { attempt, CANDIDATES } from './candidates.js';
+import { sayFallback } from './fallback.js';
 import { resolveBackendOptions, type ResolvedBackendOptions } from './options.js';
 import type { BackendInfo, BackendName, BackendOptions, Candidate, Unavailable } from './types.js';
 
@@ -69,6 +70,7 @@ async function select(opts: ResolvedBackendOptions): Promise<Selection> {
         requestedBy: opts.requestedBy,
         tfjsVersion: tf.version_core,
       };
+      sayFallback(info, failed);
       return { info, failed };
     }
     failed.push({ candidate, reason: res.reason });
