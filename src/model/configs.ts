@@ -15,14 +15,21 @@ export interface ViTConfig {
   heads: number;
   /** MLP hidden width = round(dim · mlpRatio). */
   mlpRatio: number;
+  /** Classes of the head; 0: no head (HF ViTModel / DeiTModel, timm num_classes=0), forwardHead returns the CLS features. */
   numClasses: number;
   /** LayerNorm epsilon: 1e-6 for timm/DeiT, HF ViT's config says 1e-12. */
   layerNormEps: number;
   qkvBias: boolean;
   /** A CLS token is prepended (the head reads it). */
   classToken: boolean;
-  /** DeiT distillation: a second prefix token and a second head; logits = (head(cls) + headDist(dist)) / 2. */
+  /** DeiT: a second prefix token (the distillation token) after CLS. */
   distilled: boolean;
+  /**
+   * A second head reading the distillation token; logits = (head(cls) + headDist(dist)) / 2
+   * (timm's distilled DeiT, HF DeiTForImageClassificationWithTeacher). Default: `distilled`. HF
+   * DeiTForImageClassification has the distillation token but one head reading CLS only.
+   */
+  distillHead: boolean;
   /** Per-channel normalisation applied to the uint8 pixels: x = (u / 255 − mean) / std. */
   mean: number[];
   std: number[];
@@ -46,6 +53,7 @@ export const defaultViTConfig: ViTConfig = {
   qkvBias: true,
   classToken: true,
   distilled: false,
+  distillHead: false,
   mean: IMAGENET_MEAN,
   std: IMAGENET_STD,
 };
@@ -100,11 +108,15 @@ const posInt = (v: number): boolean => Number.isInteger(v) && v > 0;
 export function resolveConfig(input: ViTConfigInput = {}): ViTConfig {
   const c: ViTConfig = { ...defaultViTConfig, ...input };
   c.imageSize = [c.imageSize[0], c.imageSize[1]];
+  c.distillHead = input.distillHead ?? c.distilled;
   c.mean = [...(input.mean ?? (c.channels === 3 ? IMAGENET_MEAN : Array(c.channels).fill(0.5)))];
   c.std = [...(input.std ?? (c.channels === 3 ? IMAGENET_STD : Array(c.channels).fill(0.5)))];
-  for (const f of ['patchSize', 'channels', 'dim', 'depth', 'heads', 'numClasses'] as const) {
+  for (const f of ['patchSize', 'channels', 'dim', 'depth', 'heads'] as const) {
     check(posInt(c[f]), f, c[f], 'a positive integer');
   }
+  check(Number.isInteger(c.numClasses) && c.numClasses >= 0, 'numClasses', c.numClasses, 'an integer ≥ 0 (0: no head)');
+  check(c.distilled || !c.distillHead, 'distillHead', c.distillHead, 'false when distilled is false');
+  check(c.numClasses > 0 || !c.distillHead, 'distillHead', c.distillHead, 'false without a head (numClasses 0)');
   check(c.imageSize.length === 2 && c.imageSize.every(posInt), 'imageSize', c.imageSize, '[h, w] positive integers');
   check(c.imageSize.every((s) => s % c.patchSize === 0), 'imageSize', c.imageSize, `multiples of patchSize ${c.patchSize}`);
   check(c.dim % c.heads === 0, 'heads', c.heads, `a divisor of dim ${c.dim}`);

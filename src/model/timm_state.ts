@@ -37,8 +37,8 @@ export function timmShapes(c: ViTConfig): Map<string, number[]> {
     lin(`blocks.${i}.mlp.fc2`, g.mlpDim, d);
   }
   ln('norm');
-  lin('head', d, c.numClasses);
-  if (c.distilled) lin('head_dist', d, c.numClasses);
+  if (c.numClasses > 0) lin('head', d, c.numClasses);
+  if (c.distillHead) lin('head_dist', d, c.numClasses);
   return s;
 }
 
@@ -78,8 +78,8 @@ export function fromTimmStateDict(c: ViTConfig, sd: StateDict, file: string): Vi
       mlp: { fc1: dense(`blocks.${i}.mlp.fc1`), fc2: dense(`blocks.${i}.mlp.fc2`) },
     })),
     norm: norm('norm'),
-    head: dense('head'),
-    headDist: c.distilled ? dense('head_dist') : null,
+    head: c.numClasses > 0 ? dense('head') : null,
+    headDist: c.distillHead ? dense('head_dist') : null,
   };
 }
 

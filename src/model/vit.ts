@@ -110,11 +110,16 @@ export class ViT {
     return { x: x as tf.Tensor3D, clsAttention: opts.returnAttention ? (attn as tf.Tensor2D[]) : null };
   }
 
-  /** Phase head: logits from the CLS token; DeiT-distilled averages head(cls) and headDist(dist). */
+  /**
+   * Phase head: logits from the CLS token; a distillation head averages head(cls) and
+   * headDist(dist). Without a head (numClasses 0) the CLS features [B, D] (timm's num_classes=0).
+   */
   forwardHead(x: tf.Tensor3D): tf.Tensor2D {
     return tf.tidy(() => {
       const [b, , d] = x.shape;
-      const cls = dense(tf.reshape(tf.slice(x, [0, 0, 0], [b, 1, d]), [b, d]), this.params.head);
+      const features = tf.reshape(tf.slice(x, [0, 0, 0], [b, 1, d]), [b, d]);
+      if (!this.params.head) return features as tf.Tensor2D;
+      const cls = dense(features, this.params.head);
       if (!this.params.headDist) return cls as tf.Tensor2D;
       const dist = dense(tf.reshape(tf.slice(x, [0, 1, 0], [b, 1, d]), [b, d]), this.params.headDist);
       return tf.div(tf.add(cls, dist), 2) as tf.Tensor2D;

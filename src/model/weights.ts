@@ -18,7 +18,8 @@ export interface ViTParams {
   posEmbed: tf.Variable;
   blocks: BlockParams[];
   norm: NormParams;
-  head: DenseParams;
+  /** null when numClasses is 0 (no head). */
+  head: DenseParams | null;
   headDist: DenseParams | null;
 }
 
@@ -68,8 +69,8 @@ export function initWeights(config: ViTConfig, seed: number): ViTParams {
     posEmbed: v(truncNormal((g.prefix + g.numPatches) * d, 0.02, rand), [1, g.prefix + g.numPatches, d]),
     blocks,
     norm: normInit(d),
-    head: denseInit(d, config.numClasses, true, rand),
-    headDist: config.distilled ? denseInit(d, config.numClasses, true, rand) : null,
+    head: config.numClasses > 0 ? denseInit(d, config.numClasses, true, rand) : null,
+    headDist: config.distillHead ? denseInit(d, config.numClasses, true, rand) : null,
   };
 }
 
@@ -96,7 +97,7 @@ export function namedVariables(p: ViTParams): [string, tf.Variable][] {
     addDense(`blocks.${i}.mlp.fc2`, b.mlp.fc2);
   });
   addDense('norm', p.norm);
-  addDense('head', p.head);
+  if (p.head) addDense('head', p.head);
   if (p.headDist) addDense('head_dist', p.headDist);
   return out;
 }
