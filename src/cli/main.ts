@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor, ExitCode } from './exit.js';
 import { requestStop } from '../util/abort.js';
+import { smallImagesWarning } from '../patchify/small.js';
 
 type Register = (program: Command) => void;
 
@@ -61,6 +62,8 @@ try {
     process.exitCode = exitCodeFor(err);
   }
 }
+const small = smallImagesWarning();
+if (small) process.stderr.write(`dlth: warning: ${small}\n`);
 // Exit as soon as the command is done: a signal arriving during a slow teardown would otherwise
 // meet the default disposition once Node has closed its signal handles.
 process.exit(process.exitCode ?? ExitCode.Ok);

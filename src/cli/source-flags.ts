@@ -22,6 +22,7 @@ export interface SourceFlags {
   patchSize: string;
   channels: string;
   resize?: string;
+  smallImages?: string;
 }
 
 /** A finite number from a flag's text (undefined stays undefined). */
@@ -44,7 +45,8 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--image-size <px>', 'image side (or HxW)', '224')
     .option('--patch-size <px>', 'patch side', '16')
     .option('--channels <n>', '1 or 3', '3')
-    .option('--resize <mode>', 'deit | shorter | none');
+    .option('--resize <mode>', 'deit | shorter | none')
+    .option('--small-images <mode>', 'images smaller than --image-size: warn (upscale, warn) | skip (record in errors.jsonl) | upscale');
 }
 
 /** --max-file-bytes: a positive integer, or absent. */
@@ -89,5 +91,6 @@ export function patchifyConfig(flags: SourceFlags): PatchifyConfig {
     patchSize: num('patch-size', flags.patchSize) as number,
     channels,
     ...(resize ? { resize } : {}),
+    ...(flags.smallImages !== undefined ? { smallImages: flags.smallImages as PatchifyConfig['smallImages'] } : {}),
   });
 }

@@ -3,7 +3,7 @@
  * defaults and throws InputError (naming the field and value) on anything out of range.
  */
 import { InputError, show } from '../util/errors.js';
-import { Interpolation, ResizeMode, type PatchifyConfig } from './types.js';
+import { Interpolation, ResizeMode, SmallImages, type PatchifyConfig } from './types.js';
 
 /** What callers may pass: the image and patch size are required, everything else has a default. */
 export type PatchifyConfigInput = Partial<Omit<PatchifyConfig, 'imageSize'>> & {
@@ -85,6 +85,10 @@ export function resolvePatchifyConfig(input: PatchifyConfigInput): PatchifyConfi
   if (!Object.values<string>(Interpolation).includes(interpolation)) {
     throw bad('interpolation', interpolation, `one of ${Object.values(Interpolation).join(', ')}`);
   }
+  const smallImages = input.smallImages;
+  if (smallImages !== undefined && !Object.values<string>(SmallImages).includes(smallImages)) {
+    throw bad('smallImages', smallImages, `one of ${Object.values(SmallImages).join(', ')}`);
+  }
   const rgb = channels === 3;
   return {
     imageSize,
@@ -97,5 +101,7 @@ export function resolvePatchifyConfig(input: PatchifyConfigInput): PatchifyConfi
     mean: resolveStats('mean', input.mean, channels, rgb ? IMAGENET_MEAN : FASHION_MNIST_MEAN),
     std: resolveStats('std', input.std, channels, rgb ? IMAGENET_STD : FASHION_MNIST_STD),
     interpolation,
+    // Only when given: configs (and the fingerprints made from them) without it stay as they were.
+    ...(smallImages !== undefined ? { smallImages } : {}),
   };
 }

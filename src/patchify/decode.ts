@@ -17,11 +17,12 @@ import { ImageError, InputError } from '../util/errors.js';
 import type { ImagePayload, RawImage } from '../sources/types.js';
 import { cropRaw, planTransform, type TransformPlan } from './transform.js';
 import { readJpegHeader } from './jpeg_header.js';
+import { checkImageSize } from './small.js';
 import type { PatchifyConfig } from './types.js';
 
 export type DecodeConfig = Pick<
   PatchifyConfig,
-  'imageSize' | 'resize' | 'cropPct' | 'channels' | 'background' | 'limitInputPixels' | 'interpolation'
+  'imageSize' | 'resize' | 'cropPct' | 'channels' | 'background' | 'limitInputPixels' | 'interpolation' | 'smallImages'
 >;
 
 let configured = false;
@@ -50,6 +51,7 @@ function imageError(err: unknown, file: string): ImageError {
 }
 
 function plan(width: number, height: number, config: DecodeConfig, file: string): TransformPlan {
+  if (config.resize !== 'none') checkImageSize(width, height, config, file);
   try {
     return planTransform(width, height, config, file);
   } catch (err) {

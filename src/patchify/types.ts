@@ -23,6 +23,17 @@ export const Interpolation = {
 } as const;
 export type Interpolation = (typeof Interpolation)[keyof typeof Interpolation];
 
+/** What to do with an image smaller than the target size (either side), which a resize would upscale. */
+export const SmallImages = {
+  /** Upscale it, count it, and warn once at the end of the command (the default). */
+  Warn: 'warn',
+  /** Refuse it: the sample fails (SmallImageError), is recorded in errors.jsonl, counts against maxFailures. */
+  Skip: 'skip',
+  /** Upscale it silently (on purpose, e.g. CIFAR-10 at 224 px). */
+  Upscale: 'upscale',
+} as const;
+export type SmallImages = (typeof SmallImages)[keyof typeof SmallImages];
+
 export interface PatchifyConfig {
   /** Target image height and width after resize and crop. */
   imageSize: [number, number];
@@ -40,6 +51,8 @@ export interface PatchifyConfig {
   std: number[];
   /** Resize kernel; resolvePatchifyConfig fills 'cubic' (timm's DeiT eval uses bicubic). */
   interpolation?: Interpolation;
+  /** Images smaller than imageSize: 'warn' (default when absent), 'skip' or 'upscale'. */
+  smallImages?: SmallImages;
 }
 
 export interface PatchGrid {

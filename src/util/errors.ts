@@ -64,6 +64,14 @@ export class ImageError extends DlthError {
   }
 }
 
+/** An image smaller than the target size, refused (patchify.smallImages "skip") rather than upscaled. */
+export class SmallImageError extends ImageError {
+  constructor(message: string, options: DlthErrorOptions = {}) {
+    super(message, options);
+    this.name = 'SmallImageError';
+  }
+}
+
 /** A pipeline file is malformed; `path` is the JSON path of the offending value. */
 export class PipelineError extends DlthError {
   readonly path: string;
