@@ -84,9 +84,8 @@ test('workers i of N write slices whose rows, concatenated, are the single-proce
   await materialize(options(whole));
   const parts = [];
   for (let index = 0; index < 3; index++) {
-    const dir = await tempDir();
-    await materialize(options(dir, { worker: { index, count: 3 } }));
-    parts.push(...(await readTickets(dir)));
+    const r = await materialize(options(await tempDir(), { worker: { index, count: 3 }, batchSize: 2 }));
+    parts.push(...(await readTickets(r.dir)));
   }
   assert.deepEqual(parts, await readTickets(whole));
 });
