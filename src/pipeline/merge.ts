@@ -5,6 +5,7 @@
  * consolidates the pipeline's worker markers (src/pipeline/state.ts) so `dlth run` reuses the
  * merged outputs. Nothing is written unless every part of every dataset verifies.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { inspectParts, placeParts, type InspectedParts, type PartsProblem } from '../engine/merge.js';
@@ -95,7 +96,7 @@ export async function mergeRun(options: MergeOptions): Promise<MergeResult> {
 export async function findWorkerDatasets(out: string, depth = 8): Promise<string[]> {
   const found: string[] = [];
   const walk = async (dir: string, left: number): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {

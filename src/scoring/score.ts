@@ -21,6 +21,7 @@ import type { Fs } from '../util/fsx.js';
 import { checkGeometry, scoreMeta } from './meta.js';
 import { prepareMode, type ModeOptions, type PreparedMode } from './modes/index.js';
 import { loadSelector, type LoadedSelector, type SelectorSpec } from './selector.js';
+import type { Selection } from './select.js';
 
 export { ERRORS_FILE };
 export const SCORE_DEFAULTS = { mode: 'evit', batchSize: 32, concurrency: 4 } as const;
@@ -93,7 +94,7 @@ function batchTensor(items: readonly Decoded<Item>[], n: number, patchDim: numbe
 
 async function scoreBatch(mode: PreparedMode, batch: readonly Decoded<Item>[], writer: ShardWriter<ScoreRow, ScoreEncoder>, n: number, patchDim: number): Promise<SampleFailure[]> {
   const x = batchTensor(batch, n, patchDim);
-  let sels;
+  let sels: Selection[];
   try {
     sels = await mode.score(x);
   } finally {
