@@ -23,6 +23,8 @@ interface StreamFlags {
   resume?: string;
   verify: string;
   timeout: string;
+  minRate: string;
+  deadline?: string;
   quiet?: boolean;
 }
 
@@ -49,7 +51,11 @@ function loaderOptions(f: StreamFlags): LoaderOptions {
     flip: f.flip ?? false,
     limit: f.limit === undefined ? undefined : integer('limit', f.limit),
     verify: choice('verify', f.verify, ['always', 'first'] as const),
-    http: { timeoutMs: integer('timeout', f.timeout, 1) * 1000 },
+    http: {
+      timeoutMs: integer('timeout', f.timeout, 1) * 1000,
+      minBytesPerSec: integer('min-rate', f.minRate),
+      ...(f.deadline === undefined ? {} : { deadlineMs: integer('deadline', f.deadline, 1) * 1000 }),
+    },
   };
 }
 
@@ -86,6 +92,8 @@ export function registerStream(program: Command): void {
     .option('--resume <state.json>', 'continue from a saved loader state (a batch state; see the loader docs)')
     .option('--verify <when>', 'sha256 of shards: always | first (local shards hashed once)', 'always')
     .option('--timeout <sec>', 'HTTP timeout for headers and between body chunks', '30')
+    .option('--min-rate <bytes/s>', 'HTTP: slowest average transfer accepted once a body has run for --timeout (0: any)', '1024')
+    .option('--deadline <sec>', 'HTTP: overall deadline of one request (default: none)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (datasets: string[], flags: StreamFlags) => {
       const epoch = integer('epoch', flags.epoch);

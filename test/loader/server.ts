@@ -2,8 +2,9 @@
  * A static file server for tests, on 127.0.0.1 only, with misbehaving modes chosen by the first
  * path segment: /ok/<file>, /stall/<file> (headers never sent), /slow/<file> (body stops halfway),
  * /redirect/<file> (302), /gzip/<file> (claims content-encoding), /big/<file> (sends more bytes
- * than a Content-Length would allow: chunked, no length on GET, correct length on HEAD). /slow/
- * and /big/ misbehave for shards only; the manifest is served normally.
+ * than a Content-Length would allow: chunked, no length on GET, correct length on HEAD),
+ * /trickle/<file> (one byte every 50 ms, for ever), /auth/<file> (401 without basic authorization
+ * `user:s3cret`). /slow/, /big/ and /trickle/ misbehave for shards only; the manifest is served normally.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -32,6 +33,18 @@ export async function serveDir(root: string): Promise<TestServer> {
     const head = req.method === 'HEAD';
     const shard = (name ?? '').endsWith('.arrow');
     if (mode === 'stall') return void stalled.push(res);
+    if (mode === 'auth' && req.headers.authorization !== `Basic ${Buffer.from('user:s3cret').toString('base64')}`) {
+      return void res.writeHead(401, 'Unauthorized').end();
+    }
+    if (mode === 'trickle' && shard && !head) {
+      res.writeHead(200, { 'content-length': data.length });
+      stalled.push(res);
+      let at = 0;
+      const timer = setInterval(() => (at < data.length - 1 && !res.destroyed ? res.write(data.subarray(at, ++at)) : clearInterval(timer)), 50);
+      timer.unref();
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     if (mode === 'redirect') return void res.writeHead(302, { location: 'http://example.invalid/elsewhere' }).end();
     if (mode === 'gzip') return void res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': data.length }).end(head ? undefined : data);
     if (mode === 'big' && shard) {

@@ -1,22 +1,59 @@
 /**
  * A DatasetStore over HTTP(S): the base URL of a served dataset directory (manifest.json and the
  * shards beside it) reads like a local path. Uses Node's global fetch. Every request has a
- * deadline for the response headers and an idle timeout between body chunks; bodies are capped
- * (the manifest at the reader's limit, a shard at the size it announced); redirects are refused
- * unless allowed (a redirect could point anywhere); every failure names the URL and the reason.
+ * deadline for the response headers, an idle timeout between body chunks, a minimum average
+ * transfer rate (so a server trickling a byte a second cannot hold a reader for ever) and an
+ * optional overall deadline; a stop request (SIGINT/SIGTERM through `stopSignal`) ends any wait at
+ * once with InterruptedError. Bodies are capped (the manifest at the reader's limit, a shard at the
+ * size it announced); redirects are refused unless allowed; credentials in the URL (`user:pass@`)
+ * are sent as HTTP basic authorization and never appear in a message; every failure names the URL.
  */
-import { IoError, ManifestError, ShardError, show } from '../../util/errors.js';
+import { InputError, IoError, ManifestError, ShardError, show } from '../../util/errors.js';
+import { stopSignal } from '../../util/abort.js';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, SHARD_FILE_PATTERN } from '../../shards/manifest.js';
 import type { DatasetStore, ShardSource } from '../../shards/store.js';
-import { BodyReader } from './body.js';
+import { BodyReader, interruptedBy, type BodyLimits } from './body.js';
 
 export interface HttpStoreOptions {
   /** Milliseconds to wait for response headers, and between two body chunks. Default 30 000. */
   timeoutMs?: number;
+  /**
+   * Minimum average body rate in bytes per second, checked once a body has been read for
+   * `timeoutMs`: a slower transfer is an IoError. Default 1024; 0 turns the check off.
+   */
+  minBytesPerSec?: number;
+  /** Overall deadline of one request (headers and body), in milliseconds. Default: none. */
+  deadlineMs?: number;
   /** Follow 3xx redirects (default false: a redirect is an error naming its target). */
   followRedirects?: boolean;
   /** Extra request headers (e.g. authorization). */
   headers?: Record<string, string>;
+  /** Stops every wait with InterruptedError when aborted. Default: the CLI's stopSignal. */
+  signal?: AbortSignal;
+}
+
+export const HTTP_DEFAULTS = { timeoutMs: 30_000, minBytesPerSec: 1024 } as const;
+
+/** Validates the options that bound a request (positive integers; minBytesPerSec may be 0). */
+export function resolveLimits(options: HttpStoreOptions): BodyLimits {
+  const timeoutMs = options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs;
+  const minBytesPerSec = options.minBytesPerSec ?? HTTP_DEFAULTS.minBytesPerSec;
+  const deadlineMs = options.deadlineMs ?? null;
+  const ok = (v: number, min: number): boolean => Number.isFinite(v) && v >= min;
+  if (!ok(timeoutMs, 1)) throw new InputError(`HTTP timeout ${show(timeoutMs)} ms must be at least 1`);
+  if (!ok(minBytesPerSec, 0)) throw new InputError(`HTTP minimum rate ${show(minBytesPerSec)} bytes/s must be ≥ 0`);
+  if (deadlineMs !== null && !ok(deadlineMs, 1)) throw new InputError(`HTTP deadline ${show(deadlineMs)} ms must be at least 1`);
+  return { timeoutMs, minBytesPerSec, deadlineMs, signal: options.signal ?? stopSignal };
+}
+
+/** Moves `user:pass@` out of a URL into a basic authorization header (fetch refuses such URLs). */
+function takeCredentials(url: URL): Record<string, string> {
+  if (!url.username && !url.password) return {};
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  url.username = '';
+  url.password = '';
+  return { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
 }
 
 export function isHttpUrl(location: string): boolean {
@@ -28,7 +65,8 @@ type Kind = 'manifest' | 'shard';
 export class HttpStore implements DatasetStore {
   readonly location: string;
   private readonly base: URL;
-  private readonly timeoutMs: number;
+  private readonly limits: BodyLimits;
+  private readonly auth: Record<string, string>;
 
   constructor(baseUrl: string, private readonly options: HttpStoreOptions = {}) {
     let url: URL;
@@ -40,9 +78,10 @@ export class HttpStore implements DatasetStore {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ManifestError(`unsupported URL scheme ${show(url.protocol)}`, { file: baseUrl });
     url.search = '';
     url.hash = '';
+    this.auth = takeCredentials(url);
     this.base = url;
     this.location = url.href;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.limits = resolveLimits(options);
   }
 
   describe(name: string): string {
@@ -80,18 +119,21 @@ export class HttpStore implements DatasetStore {
       throw new ManifestError(`shard file name ${show(name)} is not a plain file name in the dataset directory`, { file: this.location });
     }
     const url = this.describe(name);
+    const { timeoutMs, deadlineMs, signal } = this.limits;
+    const started = Date.now();
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const timer = setTimeout(() => controller.abort(), Math.min(timeoutMs, deadlineMs ?? Infinity));
     let response: Response;
     try {
       response = await fetch(url, {
         method,
-        headers: { 'accept-encoding': 'identity', ...this.options.headers },
+        headers: { 'accept-encoding': 'identity', ...this.auth, ...this.options.headers },
         redirect: this.options.followRedirects ? 'follow' : 'manual',
-        signal: controller.signal,
+        signal: AbortSignal.any([controller.signal, signal]),
       });
     } catch (err) {
-      const reason = controller.signal.aborted ? `no response within ${this.timeoutMs} ms` : describeFetchError(err);
+      if (signal.aborted) throw interruptedBy(signal, url);
+      const reason = controller.signal.aborted ? `no response within ${Math.min(timeoutMs, deadlineMs ?? Infinity)} ms` : describeFetchError(err);
       throw new IoError(`${method} ${kind} failed: ${reason}`, { file: url, cause: err });
     } finally {
       clearTimeout(timer);
@@ -107,7 +149,7 @@ export class HttpStore implements DatasetStore {
       await response.body?.cancel().catch(() => undefined);
       throw new Err(`content-encoding ${show(response.headers.get('content-encoding'))} is not supported (serve the files as they are)`, { file: url });
     }
-    return new BodyReader(response, url, this.timeoutMs);
+    return new BodyReader(response, url, this.limits, started);
   }
 }
 
