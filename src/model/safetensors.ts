@@ -1,13 +1,15 @@
 /**
  * safetensors read/write (https://github.com/huggingface/safetensors): u64 little-endian header
  * length, JSON header {name: {dtype, shape, data_offsets}, __metadata__: {str: str}}, raw data.
- * Reading converts F32, F16, BF16 (and F64) to Float32Array; files are untrusted, so every offset,
- * size and dtype is checked and errors name the file and the tensor.
+ * Reading converts F32, F16, BF16 (and F64) to Float32Array; files are untrusted, so the header's
+ * length and nesting are bounded before JSON.parse, every offset, size and dtype is checked, and
+ * errors name the file and the tensor.
  */
 import { readFile } from 'node:fs/promises';
 import { CheckpointError, ioError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './float16.js';
+import { parseBoundedJson } from './json_file.js';
 
 /** A tensor on the host, row-major. */
 export interface HostTensor {
@@ -23,7 +25,10 @@ export interface SafetensorsContent {
 
 export type StoreDtype = 'F32' | 'F16' | 'BF16';
 const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+/** safetensors' own limit on the header length. */
 const MAX_HEADER = 100 * 1024 * 1024;
+/** {name: {shape: [..]}} and __metadata__ nest 3 levels; anything deeper is refused before JSON.parse. */
+const MAX_HEADER_DEPTH = 4;
 
 interface Entry {
   dtype: string;
@@ -63,12 +68,13 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER || 8 + headerLen > bytes.length) fail(`not a safetensors file: header length ${headerLen} exceeds the file`);
-  let header: unknown;
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
   } catch (err) {
-    throw new CheckpointError(`not a safetensors file: bad JSON header (${(err as Error).message})`, { file, cause: err });
+    throw new CheckpointError(`not a safetensors file: header is not UTF-8 (${(err as Error).message})`, { file, cause: err });
   }
+  const header = parseBoundedJson(text, file, 'safetensors header', MAX_HEADER_DEPTH);
   if (typeof header !== 'object' || header === null || Array.isArray(header)) return fail('not a safetensors file: header is not an object');
   const data = bytes.subarray(8 + headerLen);
   const tensors: StateDict = new Map();
