@@ -60,6 +60,27 @@ function resolveStats(field: 'mean' | 'std', value: unknown, channels: number, f
   return [...v];
 }
 
+/** resizeTo ('fixed'), shortestEdge ('shorter') and cropRounding, present only when set. */
+function resolveResizeExtras(input: PatchifyConfigInput, imageSize: [number, number], resize: string): Pick<PatchifyConfig, 'resizeTo' | 'shortestEdge' | 'cropRounding'> {
+  const out: Pick<PatchifyConfig, 'resizeTo' | 'shortestEdge' | 'cropRounding'> = {};
+  if (input.resizeTo !== undefined) {
+    const r = input.resizeTo;
+    const ok = Array.isArray(r) && r.length === 2 && r.every((v) => isInt(v, 1, MAX_IMAGE_SIDE)) && r[0] >= imageSize[0] && r[1] >= imageSize[1];
+    if (!ok || resize !== 'fixed') throw bad('resizeTo', r, `[height, width] ≥ the image size ${imageSize.join('×')}, with resize 'fixed'`);
+    out.resizeTo = [r[0], r[1]];
+  }
+  if (input.shortestEdge !== undefined) {
+    const e = input.shortestEdge;
+    if (!isInt(e, Math.max(...imageSize), MAX_IMAGE_SIDE) || resize !== 'shorter') throw bad('shortestEdge', e, `an integer ≥ ${Math.max(...imageSize)}, with resize 'shorter'`);
+    out.shortestEdge = e;
+  }
+  if (input.cropRounding !== undefined) {
+    if (input.cropRounding !== 'round' && input.cropRounding !== 'floor') throw bad('cropRounding', input.cropRounding, "'round' or 'floor'");
+    out.cropRounding = input.cropRounding;
+  }
+  return out;
+}
+
 export function resolvePatchifyConfig(input: PatchifyConfigInput): PatchifyConfig {
   const imageSize = resolveSize(input.imageSize);
   const { patchSize } = input;
@@ -90,7 +111,9 @@ export function resolvePatchifyConfig(input: PatchifyConfigInput): PatchifyConfi
     throw bad('smallImages', smallImages, `one of ${Object.values(SmallImages).join(', ')}`);
   }
   const rgb = channels === 3;
+  const extra = resolveResizeExtras(input, imageSize, resize);
   return {
+    ...extra,
     imageSize,
     patchSize,
     channels,

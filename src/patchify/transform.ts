@@ -8,6 +8,10 @@
  * `CenterCrop(size)` with torchvision's offsets `int(round((h - th) / 2.0))` (Python's round: half
  * to even). For a non-square target [H, W] the image is scaled, keeping its aspect ratio, until it
  * covers [floor(H / crop_pct), floor(W / crop_pct)] (timm would stretch to that size instead).
+ *
+ * Hugging Face image processors: 'fixed' resizes to exactly `resizeTo` (ViTImageProcessor's
+ * size {height, width}; DeiT's 256×256 before its 224 crop), 'shorter' with `shortestEdge` is
+ * size {shortest_edge}; their centre crop offsets are `(d) // 2` (`cropRounding: 'floor'`).
  */
 import { InputError } from '../util/errors.js';
 import type { RawImage } from '../sources/types.js';
@@ -30,7 +34,7 @@ export interface TransformPlan {
   crop: Region | null;
 }
 
-type Geometry = Pick<PatchifyConfig, 'imageSize' | 'resize' | 'cropPct'>;
+type Geometry = Pick<PatchifyConfig, 'imageSize' | 'resize' | 'cropPct' | 'resizeTo' | 'shortestEdge' | 'cropRounding'>;
 
 /** Python's round(): halves go to the nearest even integer. */
 export function roundHalfEven(x: number): number {
@@ -49,9 +53,25 @@ export function resizedSize(srcW: number, srcH: number, coverW: number, coverH: 
   return [coverW, Math.max(coverH, Math.floor((coverW * srcH) / srcW))];
 }
 
-/** torchvision CenterCrop offsets of a [th, tw] crop from a [h, w] image. */
-export function centreCrop(w: number, h: number, tw: number, th: number): Region {
-  return { left: roundHalfEven((w - tw) / 2), top: roundHalfEven((h - th) / 2), width: tw, height: th };
+/**
+ * Centre-crop offsets of a [th, tw] crop from a [h, w] image: torchvision's CenterCrop
+ * `int(round(d / 2))` ('round', the default) or Hugging Face's `center_crop` `d // 2` ('floor').
+ */
+export function centreCrop(w: number, h: number, tw: number, th: number, rounding: 'round' | 'floor' = 'round'): Region {
+  const half = rounding === 'floor' ? (d: number) => Math.floor(d / 2) : (d: number) => roundHalfEven(d / 2);
+  return { left: half(w - tw), top: half(h - th), width: tw, height: th };
+}
+
+/** The size the resize step produces (before the crop), per resize mode. */
+function resizeTarget(srcWidth: number, srcHeight: number, g: Geometry): [number, number] {
+  const [th, tw] = g.imageSize;
+  if (g.resize === 'fixed') {
+    const [rh, rw] = g.resizeTo ?? g.imageSize;
+    return [rw, rh];
+  }
+  if (g.resize === 'shorter' && g.shortestEdge !== undefined) return resizedSize(srcWidth, srcHeight, g.shortestEdge, g.shortestEdge);
+  const pct = g.resize === 'deit' ? g.cropPct : 1;
+  return resizedSize(srcWidth, srcHeight, Math.floor(tw / pct), Math.floor(th / pct));
 }
 
 /** Plans the transform of a srcWidth × srcHeight image; throws InputError for mode 'none' misfits. */
@@ -65,10 +85,12 @@ export function planTransform(srcWidth: number, srcHeight: number, geometry: Geo
       { file },
     );
   }
-  const pct = geometry.resize === 'deit' ? geometry.cropPct : 1;
-  const [rw, rh] = resizedSize(srcWidth, srcHeight, Math.floor(tw / pct), Math.floor(th / pct));
+  const [rw, rh] = resizeTarget(srcWidth, srcHeight, geometry);
+  if (rw < tw || rh < th) {
+    throw new InputError(`resize to ${rw}×${rh} is smaller than the ${tw}×${th} crop (width×height)`, { file });
+  }
   if (rw !== srcWidth || rh !== srcHeight) plan.resize = { width: rw, height: rh };
-  if (rw !== tw || rh !== th) plan.crop = centreCrop(rw, rh, tw, th);
+  if (rw !== tw || rh !== th) plan.crop = centreCrop(rw, rh, tw, th, geometry.cropRounding);
   return plan;
 }
 

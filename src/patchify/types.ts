@@ -7,10 +7,12 @@
 export const ResizeMode = {
   /** DeiT evaluation transform: shorter side to size / cropPct, then centre crop to size. */
   Deit: 'deit',
-  /** Shorter side to size, then centre crop. */
+  /** Shorter side to `shortestEdge` (default: to cover the target size), then centre crop. */
   Shorter: 'shorter',
   /** No resize: the source must already have the target size (else an error). */
   None: 'none',
+  /** Resize to exactly `resizeTo` (default the target size), aspect ratio not kept, then centre crop (HF ViT/DeiT processors). */
+  Fixed: 'fixed',
 } as const;
 export type ResizeMode = (typeof ResizeMode)[keyof typeof ResizeMode];
 
@@ -42,6 +44,12 @@ export interface PatchifyConfig {
   resize: ResizeMode;
   /** Crop fraction of the DeiT transform (0.875 → shorter side to size/0.875). */
   cropPct: number;
+  /** 'fixed' mode: the [height, width] resized to before the centre crop (default imageSize). */
+  resizeTo?: [number, number];
+  /** 'shorter' mode: the length of the shorter side after the resize (default: cover imageSize). */
+  shortestEdge?: number;
+  /** Centre-crop offset rounding: 'round' = torchvision/timm int(round(d / 2)), 'floor' = HF d // 2. Default 'round'. */
+  cropRounding?: 'round' | 'floor';
   /** Background (0–255 RGB) that alpha is flattened onto. */
   background: [number, number, number];
   /** Decompression-bomb guard: sharp's limitInputPixels. */
