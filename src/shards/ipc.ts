@@ -99,3 +99,14 @@ export function decodeMessage(flatbuffer: Uint8Array, file?: string): DecodedMes
 }
 
 export { MessageHeader, BatchHeader };
+
+/** A record batch framed for an IPC stream: its header, then each body buffer padded to 8 bytes. */
+export function frameBatch(batch: BatchLayout): Uint8Array[] {
+  const parts: Uint8Array[] = [encodeBatchHeader(batch)];
+  for (const b of batch.buffers) {
+    if (b.byteLength > 0) parts.push(b);
+    const pad = align8(b.byteLength) - b.byteLength;
+    if (pad > 0) parts.push(ZEROS.subarray(0, pad));
+  }
+  return parts;
+}

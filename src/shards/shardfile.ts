@@ -9,7 +9,7 @@ import type { Hash } from 'node:crypto';
 import { ioError } from '../util/errors.js';
 import { newSha256 } from '../util/hash.js';
 import { syncDir, tempName, type Fs } from '../util/fsx.js';
-import { align8, encodeBatchHeader, EOS, ZEROS, type BatchLayout } from './ipc.js';
+import { EOS, frameBatch, type BatchLayout } from './ipc.js';
 import type { ManifestShard } from './types.js';
 
 export class ShardFile {
@@ -65,13 +65,7 @@ export class ShardFile {
 
   /** Writes one record batch: header, then each body buffer padded to 8 bytes. */
   async writeBatch(batch: BatchLayout): Promise<void> {
-    const parts: Uint8Array[] = [encodeBatchHeader(batch)];
-    for (const b of batch.buffers) {
-      parts.push(b);
-      const pad = align8(b.byteLength) - b.byteLength;
-      if (pad > 0) parts.push(ZEROS.subarray(0, pad));
-    }
-    await this.write(parts);
+    await this.write(frameBatch(batch));
     this.rows += batch.numRows;
   }
 

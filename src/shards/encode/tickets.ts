@@ -76,21 +76,31 @@ export class TicketEncoder implements BatchEncoder<TicketRow> {
   }
 
   layout(): BatchLayout {
-    const n = this.length;
-    const kn = n * this.k;
-    return {
-      numRows: n,
-      nodes: [...this.cols.nodes(), [n, 0], [kn, 0], [kn * this.patch, 0], [n, 0], [kn, 0], [n, 0], [kn, 0]],
-      buffers: [
-        ...this.cols.buffers(),
-        EMPTY, EMPTY, EMPTY, this.patches.subarray(0, kn * this.patch),
-        EMPTY, EMPTY, bytes(this.positions.subarray(0, kn)),
-        EMPTY, EMPTY, bytes(this.scores.subarray(0, kn)),
-      ],
-    };
+    const kn = this.length * this.k;
+    return ticketLayout(this.cols, this.k, this.patches.subarray(0, kn * this.patch), this.positions.subarray(0, kn), this.scores.subarray(0, kn));
   }
 
   reset(): void {
     this.cols.reset();
   }
+}
+
+/**
+ * The one layout of a ticket record batch (id, label, patches, positions, scores): field nodes and
+ * body buffers, from the id/label columns and the rows' flat arrays. The shard writer and
+ * `dlth stream` (src/loader/arrow-out.ts) both encode through it.
+ */
+export function ticketLayout(cols: IdLabelColumns, k: number, patches: Uint8Array, positions: Uint16Array, scores: Float32Array): BatchLayout {
+  const n = cols.length;
+  const kn = n * k;
+  return {
+    numRows: n,
+    nodes: [...cols.nodes(), [n, 0], [kn, 0], [patches.byteLength, 0], [n, 0], [kn, 0], [n, 0], [kn, 0]],
+    buffers: [
+      ...cols.buffers(),
+      EMPTY, EMPTY, EMPTY, patches,
+      EMPTY, EMPTY, bytes(positions),
+      EMPTY, EMPTY, bytes(scores),
+    ],
+  };
 }
