@@ -10,7 +10,7 @@ from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .errors import InputError, ManifestError
-from .manifest import MANIFEST_FILE, Manifest, ShardEntry, parse_manifest
+from .manifest import MANIFEST_FILE, Manifest, ShardEntry, canonical_json, parse_manifest
 from .shard import Columns, Shard
 from .shuffle import shard_offsets
 from .store import HttpStore, LocalStore, open_store
@@ -55,6 +55,7 @@ class TicketReader:
         if self.rows > 2**32 - 1:
             raise InputError(f"{self.rows} rows in total exceed the loader's 2^32 − 1")
         self.fingerprints = [m.fingerprint for m in self.manifests]
+        self._meta_json = [canonical_json(m.meta) for m in self.manifests]
         self.max_open = max(1, max_open_shards)
         self._open: "OrderedDict[int, Shard]" = OrderedDict()
 
@@ -71,7 +72,7 @@ class TicketReader:
         d, entry = self.shards[s]
         store = self.stores[d]
         path, known_good = store.shard_file(entry)
-        sh = Shard(path, entry, self.manifests[d].meta, store.describe(entry.file), known_good)
+        sh = Shard(path, entry, self.manifests[d].meta, store.describe(entry.file), known_good, self._meta_json[d])
         self._open[s] = sh
         while len(self._open) > self.max_open:
             self._open.popitem(last=False)[1].close()
@@ -95,6 +96,12 @@ class TicketReader:
         """Every record batch in stored order (shards of dataset 0 first)."""
         for s in range(len(self.shards)):
             yield from self.shard(s).batches
+
+    def close(self) -> None:
+        """Drops the open shards (they are reopened, without hashing again, when next used)."""
+        for sh in self._open.values():
+            sh.close()
+        self._open.clear()
 
     def __getstate__(self) -> Dict[str, Any]:
         state = self.__dict__.copy()

@@ -6,20 +6,21 @@ the mapped file (no copy). Positions are checked (ascending, inside the grid) an
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 import pyarrow as pa
 
 from .errors import ShardError
-from .manifest import ShardEntry
+from .manifest import ShardEntry, canonical_json
 
 NO_LABEL = -1
-_VERIFIED: Set[Tuple[str, int, int, str]] = set()
+_VERIFIED: Set[Tuple[str, int, int, int, str]] = set()
 
 
 def expected_schema(meta: Dict[str, Any]) -> pa.Schema:
@@ -45,14 +46,15 @@ def sha256_file(path: str) -> str:
 
 
 def verify_once(path: str, entry: ShardEntry, where: str, known_good: bool = False) -> None:
-    """Checks the size always and the sha256 once per process (per file, size and mtime)."""
+    """Checks the size always and the sha256 once per process (per path, inode, size and mtime;
+    ``path`` is the real path the store resolved)."""
     try:
         st = os.stat(path)
     except OSError as err:
         raise ShardError(f"cannot stat the shard ({err.strerror})", where) from None
     if st.st_size != entry.bytes:
         raise ShardError(f"size is {st.st_size} bytes, the manifest says {entry.bytes} (truncated or replaced?)", where)
-    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, entry.sha256)
+    key = (path, st.st_ino, st.st_size, st.st_mtime_ns, entry.sha256)
     if key in _VERIFIED:
         return
     if not known_good:
@@ -80,8 +82,21 @@ def _values(column: pa.Array, depth: int) -> np.ndarray:
     return column.to_numpy(zero_copy_only=True)
 
 
-def _check_schema(schema: pa.Schema, meta: Dict[str, Any], where: str) -> None:
-    want = expected_schema(meta)
+@functools.lru_cache(maxsize=64)
+def _expected(meta_json: str) -> Tuple[pa.Schema, bytes]:
+    """The expected schema and canonical metadata bytes, once per distinct meta."""
+    return expected_schema(json.loads(meta_json)), meta_json.encode("utf-8")
+
+
+def _labels(column: pa.Array) -> np.ndarray:
+    """int32 labels, −1 where null (a view when there are no nulls)."""
+    if column.null_count == 0:
+        return column.to_numpy(zero_copy_only=False)
+    return column.fill_null(NO_LABEL).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+
+
+def _check_schema(schema: pa.Schema, meta: Dict[str, Any], where: str, meta_json: Optional[str] = None) -> None:
+    want, canonical = _expected(meta_json or canonical_json(meta))
     if len(schema) != len(want):
         raise ShardError(f"schema has {len(schema)} fields ({', '.join(schema.names)}), expected {', '.join(want.names)}", where)
     for i, (got, exp) in enumerate(zip(schema, want)):
@@ -90,6 +105,8 @@ def _check_schema(schema: pa.Schema, meta: Dict[str, Any], where: str) -> None:
     raw = (schema.metadata or {}).get(b"dlth")
     if raw is None:
         raise ShardError('schema metadata has no "dlth" key', where)
+    if raw == canonical:  # the usual case: the writer's canonical JSON, byte for byte
+        return
     try:
         if json.loads(raw.decode("utf-8")) != meta:
             raise ShardError('the "dlth" schema metadata differs from the manifest\'s meta', where)
@@ -100,14 +117,14 @@ def _check_schema(schema: pa.Schema, meta: Dict[str, Any], where: str) -> None:
 class Shard:
     """An opened, verified shard: ``batches`` (Columns per record batch) and a row index."""
 
-    def __init__(self, path: str, entry: ShardEntry, meta: Dict[str, Any], where: str, known_good: bool = False):
+    def __init__(self, path: str, entry: ShardEntry, meta: Dict[str, Any], where: str, known_good: bool = False, meta_json: Optional[str] = None):
         self.where, self.entry = where, entry
         verify_once(path, entry, where, known_good)
         k, p, c = meta["k"], meta["patchSize"], meta["channels"]
         try:
             self._map = pa.memory_map(path, "r")
             reader = pa.ipc.open_stream(self._map)
-            _check_schema(reader.schema, meta, where)
+            _check_schema(reader.schema, meta, where, meta_json)
             record_batches = list(reader)
         except pa.ArrowException as err:
             raise ShardError(f"not a valid Arrow IPC stream ({err})", where) from None
@@ -121,7 +138,7 @@ class Shard:
                 patches=_values(rb.column(2), 2).reshape(n, k, p, p, c),
                 positions=_values(rb.column(3), 1).reshape(n, k),
                 scores=_values(rb.column(4), 1).reshape(n, k),
-                labels=rb.column(1).fill_null(NO_LABEL).to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
+                labels=_labels(rb.column(1)),
                 ids=rb.column(0).to_pylist(),
             ))
             rows += n
@@ -131,18 +148,20 @@ class Shard:
         self._check_values(meta)
 
     def _check_values(self, meta: Dict[str, Any]) -> None:
+        """Positions strictly ascending inside the grid, labels inside numClasses: once per shard
+        (on all its batches at once: a few numpy calls, whatever the number of batches)."""
+        if self.rows == 0:
+            return
+        pos = np.concatenate([b.positions for b in self.batches]) if len(self.batches) > 1 else self.batches[0].positions
+        labels = np.concatenate([b.labels for b in self.batches]) if len(self.batches) > 1 else self.batches[0].labels
         n_grid = meta["grid"][0] * meta["grid"][1]
+        if pos.shape[1] > 1 and not (pos[:, 1:] > pos[:, :-1]).all():
+            raise ShardError("positions are not strictly ascending in some row", self.where)
+        if int(pos[:, -1].max()) >= n_grid:
+            raise ShardError(f"a position is outside the grid of {n_grid} patches", self.where)
         classes = meta.get("numClasses")
-        for b in self.batches:
-            if len(b.ids) == 0:
-                continue
-            pos = b.positions
-            if pos.shape[1] > 1 and not bool(np.all(pos[:, 1:] > pos[:, :-1])):
-                raise ShardError("positions are not strictly ascending in some row", self.where)
-            if int(pos[:, -1].max()) >= n_grid:
-                raise ShardError(f"a position is outside the grid of {n_grid} patches", self.where)
-            if classes is not None and (int(b.labels.max()) >= classes or int(b.labels.min()) < NO_LABEL):
-                raise ShardError(f"a label is outside [0, {classes})", self.where)
+        if classes is not None and (int(labels.max()) >= classes or int(labels.min()) < NO_LABEL):
+            raise ShardError(f"a label is outside [0, {classes})", self.where)
 
     def locate(self, row: int) -> Tuple[Columns, int]:
         """The record batch holding ``row`` and the row's index within it."""

@@ -28,6 +28,7 @@ class LocalStore:
 
     def __init__(self, directory: Union[str, os.PathLike]):
         self.location = os.path.abspath(os.fspath(directory))
+        self._root: Optional[str] = None
 
     def describe(self, name: str) -> str:
         return os.path.join(self.location, name)
@@ -36,7 +37,9 @@ class LocalStore:
         path = self.describe(name)
         if name != MANIFEST_FILE and not SHARD_FILE.match(name):
             raise ManifestError(f"shard file name {name!r} is not a plain file name in the dataset directory", path)
-        root = os.path.realpath(self.location)
+        if self._root is None:
+            self._root = os.path.realpath(self.location)
+        root = self._root
         real = os.path.realpath(path)
         if not real.startswith(root + os.sep):
             raise ManifestError(f"file resolves outside the dataset directory ({real})", path)

@@ -6,7 +6,8 @@ to a dict of numpy arrays, ready for ``torch.utils.data.default_collate``.
 - ``naflex``: ``patches`` uint8 [L, p·p·C], ``coords`` int64 [L, 2] (grid row, column), ``mask``
   bool [L] (True = a real patch); L = ``max_patches`` (≥ k, zero padding) or k;
 - ``zero``: ``image`` float32 [C, H, W]: kept patches normalised with the dataset's mean/std
-  (``(x/255 − mean[c]) / std[c]``), dropped patches 0 — the paper's input for Swin and ResNet;
+  (``(x/255 − mean[c]) / std[c]`` in float32, bit for bit what torchvision's ToTensor + Normalize
+  give), dropped patches 0 — the paper's input for Swin and ResNet;
 - ``packed``: ``image`` float32 [C, s·p, s·p] with s = √k: the kept patches, normalised, in raster
   order on an s×s grid (k must be a perfect square).
 
@@ -24,10 +25,21 @@ Sample = Dict[str, Any]
 View = Callable[[Sample], Dict[str, Any]]
 
 
+def normalise(patches_chw: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """uint8 [C, …] → float32 ``(x/255 − mean[c]) / std[c]``, each step in float32 (as torchvision)."""
+    x = np.empty(patches_chw.shape, dtype=np.float32)
+    x[...] = patches_chw
+    x /= np.float32(255)
+    shape = (-1,) + (1,) * (x.ndim - 1)
+    x -= mean.reshape(shape)
+    x /= std.reshape(shape)
+    return x
+
+
 def normalise_table(meta: Dict[str, Any]) -> np.ndarray:
-    """float32 [C, 256]: the normalised value of every byte per channel (computed in float64)."""
-    v = np.arange(256, dtype=np.float64) / 255.0
-    return np.stack([((v - m) / s).astype(np.float32) for m, s in zip(meta["mean"], meta["std"])])
+    """float32 [C, 256]: the normalised value of every byte value per channel (same arithmetic)."""
+    values = np.broadcast_to(np.arange(256, dtype=np.uint8), (meta["channels"], 256))
+    return normalise(values, np.asarray(meta["mean"], np.float32), np.asarray(meta["std"], np.float32))
 
 
 def _common(sample: Sample) -> Dict[str, Any]:
@@ -66,20 +78,21 @@ class NaFlexView:
 
 class ZeroView:
     def __init__(self, meta: Dict[str, Any]):
-        self.table = normalise_table(meta)
+        self.mean = np.asarray(meta["mean"], np.float32)
+        self.std = np.asarray(meta["std"], np.float32)
         self.p, self.c = meta["patchSize"], meta["channels"]
         self.gh, self.gw = meta["grid"]
 
     def normalise(self, patches: np.ndarray) -> np.ndarray:
         """[k, p, p, C] uint8 → [C, k, p, p] float32."""
-        return np.stack([self.table[ch][patches[..., ch]] for ch in range(self.c)])
+        return normalise(patches.transpose(3, 0, 1, 2), self.mean, self.std)
 
     def __call__(self, sample: Sample) -> Dict[str, Any]:
         p, c = self.p, self.c
-        canvas = np.zeros((c, self.gh * self.gw, p, p), dtype=np.float32)
-        canvas[:, sample["positions"].astype(np.intp)] = self.normalise(sample["patches"])
-        image = canvas.reshape(c, self.gh, self.gw, p, p).transpose(0, 1, 3, 2, 4).reshape(c, self.gh * p, self.gw * p)
-        return {"image": image, **_common(sample)}
+        canvas = np.zeros((c, self.gh, p, self.gw, p), dtype=np.float32)
+        rows, cols = np.divmod(sample["positions"].astype(np.intp), self.gw)
+        canvas[:, rows, :, cols, :] = self.normalise(sample["patches"]).transpose(1, 0, 2, 3)  # [k, C, p, p]
+        return {"image": canvas.reshape(c, self.gh * p, self.gw * p), **_common(sample)}
 
 
 class PackedView(ZeroView):
@@ -93,8 +106,8 @@ class PackedView(ZeroView):
 
     def __call__(self, sample: Sample) -> Dict[str, Any]:
         s, p, c = self.side, self.p, self.c
-        image = self.normalise(sample["patches"]).reshape(c, s, s, p, p).transpose(0, 1, 3, 2, 4).reshape(c, s * p, s * p)
-        return {"image": image, **_common(sample)}
+        image = np.ascontiguousarray(self.normalise(sample["patches"]).reshape(c, s, s, p, p).transpose(0, 1, 3, 2, 4))
+        return {"image": image.reshape(c, s * p, s * p), **_common(sample)}
 
 
 VIEWS = {"sparse": SparseView, "naflex": NaFlexView, "zero": ZeroView, "packed": PackedView}

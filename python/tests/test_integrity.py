@@ -93,3 +93,23 @@ def test_rows_are_zero_copy_views_of_the_mapped_shard(dataset):
     cols, i = reader.row(3)
     assert not cols.patches.flags.owndata and not cols.patches.flags.writeable
     assert cols.patches.base is not None and np.shares_memory(cols.patches, cols.patches[i])
+
+
+@pytest.mark.parametrize("case", ["descending", "outside", "label"])
+def test_values_a_hostile_writer_hashed_correctly_are_still_checked(tmp_path, case):
+    """sha256 only proves the shard is the one the manifest names; the values are checked too."""
+    from support.writer import make_meta, write_dataset
+
+    meta = make_meta(16, 4, 3, 4)
+    positions = np.tile(np.array([1, 2, 3, 4], dtype=np.uint16), (6, 1))
+    labels = [0] * 6
+    if case == "descending":
+        positions[4] = [1, 3, 2, 4]
+    elif case == "outside":
+        positions[5, 3] = 16
+    else:
+        labels[2] = 10
+    d = write_dataset(tmp_path / case, meta, [f"x{i}" for i in range(6)], labels, np.zeros((6, 4, 48), np.uint8), positions, batch_rows=2)
+    want = {"descending": "not strictly ascending", "outside": "outside the grid of 16", "label": r"label is outside \[0, 10\)"}[case]
+    with pytest.raises(ShardError, match=rf"shard-00000\.arrow: .*{want}"):
+        TicketDataset(str(d))[0]

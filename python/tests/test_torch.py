@@ -33,3 +33,17 @@ def test_a_small_cnn_trains_on_zero_views(tmp_path):
             losses.append(loss.item())
     assert len(losses) == 10 and all(torch.isfinite(torch.tensor(losses)))
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters())), "the weights moved"
+
+
+def test_zero_view_equals_torchvision_style_normalisation_bit_for_bit(tmp_path):
+    """ToTensor (x.float() / 255) then Normalize ((x − mean) / std), in torch float32, on kept pixels."""
+    from dlth import TicketDataset
+
+    d, meta, images, positions = image_dataset(tmp_path / "ds", n=6, image=16, patch=4, channels=3, k=9)
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(255)
+    x = x.sub(torch.tensor(meta["mean"]).view(1, 3, 1, 1)).div(torch.tensor(meta["std"]).view(1, 3, 1, 1))
+    ds = TicketDataset(str(d), "zero")
+    for i in range(len(ds)):
+        got = torch.from_numpy(ds[i]["image"])
+        kept = got != 0
+        assert torch.equal(got[kept], x[i][kept]) and int(kept.sum()) >= 9 * 16 * 3 - 3

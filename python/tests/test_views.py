@@ -10,10 +10,10 @@ from support.writer import cut_patches, image_dataset, make_meta, write_dataset
 
 
 def normalised(images: np.ndarray, meta) -> np.ndarray:
-    """[n, H, W, C] uint8 → [n, C, H, W] float32, (x/255 − mean)/std computed in float64."""
-    x = images.astype(np.float64) / 255.0
-    x = (x - np.array(meta["mean"])) / np.array(meta["std"])
-    return x.astype(np.float32).transpose(0, 3, 1, 2)
+    """[n, H, W, C] uint8 → [n, C, H, W] float32: torchvision's ToTensor then Normalize, in float32."""
+    x = images.astype(np.float32) / np.float32(255)
+    x = (x - np.array(meta["mean"], np.float32)) / np.array(meta["std"], np.float32)
+    return x.transpose(0, 3, 1, 2)
 
 
 def kept_mask(positions: np.ndarray, meta) -> np.ndarray:
