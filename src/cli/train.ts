@@ -27,6 +27,7 @@ interface TrainFlags {
   subset?: string;
   positionsOnly?: boolean;
   stopWhen?: string;
+  evalEvery?: string;
   seed?: string;
   out: string;
   resume: boolean;
@@ -105,6 +106,7 @@ export function optionsFromFlags(f: TrainFlags): TrainOptions {
     subset: num('subset', f.subset),
     content: f.positionsOnly ? 'mean' : 'pixels',
     stopWhen: f.stopWhen === undefined ? undefined : parseStopFlag(f.stopWhen),
+    evalEvery: num('eval-every', f.evalEvery),
     seed: num('seed', f.seed),
     out: resolve(f.out),
     resume: f.resume,
@@ -138,6 +140,7 @@ export function registerTrain(program: Command): void {
     .option('--subset <k>', 'train on a random k-subset of each row\'s patches, redrawn every epoch (over a full dataset: the per-step random baseline)')
     .option('--positions-only', 'replace every patch (training and evaluation) by the dataset mean colour: only positions remain')
     .option('--stop-when <eval:patience>', 'stop once evaluation set <eval> has not improved for <patience> epochs')
+    .option('--eval-every <n>', 'evaluate every n epochs and after the last (default 1)')
     .option('--seed <n>', `seed of weights, order and flips (default ${d.seed})`)
     .requiredOption('-o, --out <dir>', 'output directory')
     .option('--no-resume', 'start over even if the output directory holds a saved state')

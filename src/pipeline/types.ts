@@ -66,6 +66,8 @@ export interface TrainStage {
   positionsOnly?: boolean;
   /** Stop once evaluation reference `eval` has not improved for `patience` epochs. */
   stopWhen?: { eval: string; patience: number };
+  /** Evaluate every this many epochs and after the last (default 1). */
+  evalEvery?: number;
 }
 
 export interface ReportPath {

@@ -53,6 +53,8 @@ export interface TrainOptions {
    * epochs (the schedule stays the one of `epochs`). Default: run every epoch.
    */
   stopWhen?: StopRule;
+  /** Evaluate every this many epochs, and always after the last one (default 1; `stopWhen` needs 1). */
+  evalEvery?: number;
   /** Seed of the initial weights, the data order and the augmentation. */
   seed?: number;
   /** Output directory. */
@@ -109,6 +111,7 @@ export interface TrainConfig {
   subset: number | null;
   content: Content;
   stopWhen: StopRule | null;
+  evalEvery: number;
   seed: number;
   out: string;
   resume: boolean;
@@ -131,6 +134,7 @@ export const TRAIN_DEFAULTS = {
   clipNorm: 1,
   flip: false,
   content: Content.Pixels,
+  evalEvery: 1,
   seed: 0,
   resume: true,
   checkpointEvery: 0,
@@ -170,6 +174,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
     subset: o.subset ?? null,
     content: o.content ?? d.content,
     stopWhen: o.stopWhen ? { eval: o.stopWhen.eval, patience: o.stopWhen.patience } : null,
+    evalEvery: o.evalEvery ?? d.evalEvery,
     seed: o.seed ?? d.seed,
     out: o.out,
     resume: o.resume ?? d.resume,
@@ -196,6 +201,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   need(Object.values(Content).includes(c.content), 'content', c.content, `one of ${Object.values(Content).join(', ')}`);
   need(c.stopWhen === null || names.includes(c.stopWhen.eval), 'stopWhen.eval', c.stopWhen?.eval, `the name of an evaluation set (${names.join(', ') || 'none given'})`);
   need(c.stopWhen === null || posInt(c.stopWhen.patience), 'stopWhen.patience', c.stopWhen?.patience, 'a positive integer (epochs)');
+  need(posInt(c.evalEvery) && (c.stopWhen === null || c.evalEvery === 1), 'evalEvery', c.evalEvery, c.stopWhen === null ? 'a positive integer (epochs)' : '1 (stopWhen evaluates every epoch)');
   need(Number.isSafeInteger(c.checkpointEvery) && c.checkpointEvery >= 0, 'checkpointEvery', c.checkpointEvery, 'a non-negative integer');
   return c;
 }

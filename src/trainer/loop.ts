@@ -32,6 +32,8 @@ export interface LoopContext {
   epochs: number;
   /** Stop early on a plateau of one evaluation set's accuracy (stop.ts). */
   stopWhen: StopRule | null;
+  /** Evaluate after every this many epochs and after the last. */
+  evalEvery: number;
   checkpointEvery: number;
   progress: Progress;
   signal?: AbortSignal;
@@ -50,7 +52,8 @@ export async function runLoop(ctx: LoopContext, st: StateInfo): Promise<void> {
     try {
       await trainEpoch(ctx, st, save);
       trainSec = (performance.now() - t0) / 1000;
-      for (const e of ctx.evals) {
+      const last = st.epoch + 1 === ctx.epochs || st.step >= ctx.schedule.totalSteps;
+      for (const e of (st.epoch + 1) % ctx.evalEvery === 0 || last ? ctx.evals : []) {
         ctx.progress.tick(0, `epoch ${st.epoch + 1}: evaluating ${e.name}`);
         evals[e.name] = await evaluate(ctx.model, e.loader, ctx.signal);
       }

@@ -84,7 +84,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         {
           out: c.out, title: c.model, model, opt, train: data.train, evals: data.evals, schedule,
           step: { labelSmoothing: c.labelSmoothing, clipNorm: c.clipNorm },
-          epochs, stopWhen: c.stopWhen, checkpointEvery: c.checkpointEvery, progress, signal: options.signal, onStep: options.onStep,
+          epochs, stopWhen: c.stopWhen, evalEvery: c.evalEvery, checkpointEvery: c.checkpointEvery, progress, signal: options.signal, onStep: options.onStep,
         },
         st,
       );

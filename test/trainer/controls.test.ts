@@ -102,3 +102,13 @@ test('stopWhen: a run whose accuracy cannot improve stops after patience epochs,
   assert.equal(again.epochs, 3);
   await assert.rejects(train({ ...opts, stopWhen: { eval: 'nope', patience: 1 } }), /stopWhen.eval = "nope" is invalid/);
 });
+
+test('evalEvery: evaluation after every n epochs and after the last; refused together with stopWhen', async (t) => {
+  const root = tmp(t);
+  const data = await makeFashionDataset(join(root, 'd'), { split: 'train', rows: 32, k: 25 });
+  const s = await train({ ...tiny, train: data, eval: [{ name: 'self', dir: data }], epochs: 3, evalEvery: 2, out: join(root, 'out') });
+  const lines = readFileSync(join(root, 'out', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochRecord);
+  assert.deepEqual(lines.map((l) => Object.keys(l.eval)), [[], ['self'], ['self']]);
+  assert.equal(s.eval.self.final.acc, lines[2].eval.self.acc);
+  await assert.rejects(train({ ...tiny, train: data, eval: [{ name: 'self', dir: data }], epochs: 3, evalEvery: 2, stopWhen: { eval: 'self', patience: 1 }, out: join(root, 'x') }), /evalEvery = 2 is invalid/);
+});
