@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor, ExitCode } from './exit.js';
 import { requestStop } from '../util/abort.js';
 import { smallImagesWarning } from '../patchify/small.js';
+import { needsFilter, runFiltered, verboseRequested, watchParent } from './quiet.js';
 
 type Register = (program: Command) => void;
 
@@ -29,11 +30,17 @@ function invokedCommand(argv: string[]): string | null {
   return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : null;
 }
 
+// Commands that load TensorFlow run behind a filter of its start-up log lines (see quiet.ts).
+if (needsFilter(invokedCommand(process.argv), process.argv)) process.exit(await runFiltered());
+watchParent();
+if (!verboseRequested(process.argv)) process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+
 const program = new Command();
 program
   .name('dlth')
   .description('Data-level lottery tickets for vision transformers: patchify, score, materialize Arrow ticket shards, stream, train.')
   .version('0.1.0')
+  .option('--verbose', 'show TensorFlow/absl log lines (also DLTH_VERBOSE=1)')
   .showHelpAfterError()
   .exitOverride();
 

@@ -5,7 +5,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { ioError, ManifestError, ShardError, show } from '../util/errors.js';
+import { errnoCode, InputError, ioError, ManifestError, ShardError, show } from '../util/errors.js';
 import { nodeFs, type Fs } from '../util/fsx.js';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, SHARD_FILE_PATTERN } from './manifest.js';
 
@@ -88,6 +88,9 @@ export class LocalStore implements DatasetStore {
     try {
       this.root ??= await this.fs.realpath(this.location);
     } catch (err) {
+      // A path the user named that is not there is bad input (exit 3), not bad data.
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError(`no such dataset directory (${code})`, { file: this.location, cause: err });
       throw new Err(`dataset directory is not readable (${String(err)})`, { file: this.location, cause: err });
     }
     let real: string;

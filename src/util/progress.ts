@@ -39,7 +39,8 @@ export function formatDuration(sec: number): string {
 export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
   const quiet = options.quiet ?? process.env.DLTH_QUIET === '1';
-  const tty = Boolean(stream.isTTY);
+  // DLTH_STDERR_TTY: set by the CLI's quiet filter (cli/quiet.ts) for a child whose stderr is a pipe to a terminal.
+  const tty = Boolean(stream.isTTY) || (stream === process.stderr && process.env.DLTH_STDERR_TTY === '1');
   const unit = options.unit ?? 'it';
   const intervalMs = (options.intervalSec ?? 5) * 1000;
   const start = performance.now();
