@@ -102,11 +102,11 @@ async function forward(): Promise<void> {
       const perIterMs = (performance.now() - t1) / iters;
       x.dispose();
       rows.push({ model: variant(model), batch, warmupMs, iters, perIterMs, imagesPerSec: (batch * 1000) / perIterMs });
+      write(flag('out'), { backend: info, rate: RATE, rows }); // kept if a later row times out
       process.stderr.write(`forward ${variant(model)} batch ${batch}: ${((batch * 1000) / perIterMs).toFixed(1)} img/s (warm-up ${warmupMs.toFixed(0)} ms)\n`);
     }
     vit.dispose();
   }
-  write(flag('out'), { backend: info, rate: RATE, blocks: 'quarter points (3,6,9 of 12)', rows });
 }
 
 /** N smooth synthetic 320×280 JPEGs (quality 90) in two class folders, written concurrently. */

@@ -121,9 +121,9 @@ def main() -> None:
                    "perIterMs": per, "imagesPerSec": batch * 1000 / per}
             print(f"torch {row['model']} batch {batch}: {row['imagesPerSec']:.1f} img/s (warm-up {warmup:.0f} ms)", flush=True)
             rows.append(row)
-    device = torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu"
-    with open(args.out, "w") as f:
-        json.dump({"torch": torch.__version__, "device": device, "dtype": "float32 (TF32 off)", "rows": rows}, f, indent=2)
+            device = torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu"
+            with open(args.out, "w") as f:  # after every row: kept if a later one times out
+                json.dump({"torch": torch.__version__, "device": device, "dtype": "float32 (TF32 off)", "rows": rows}, f, indent=2)
 
 
 if __name__ == "__main__":
