@@ -122,7 +122,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a ViT from scratch on a ticket, random or full dataset; evaluate each epoch; write metrics, curves, checkpoint and resumable state')
     .option('--train <dir>', 'training dataset directory or URL (repeat to concatenate)', collect, [])
-    .option('--eval <name=dir>', 'evaluation dataset, e.g. full-test=out/full-test (repeatable)', collect, [])
+    .option('--eval <name=dir>', 'evaluation dataset directory or URL, e.g. full-test=out/full-test (repeatable)', collect, [])
     .requiredOption('--model <variant>', 'model variant, e.g. vit-micro-p4-28, vit-mini-p4-28, deit-tiny-patch16-224')
     .option('--set <key=value>', 'override a model config field, e.g. depth=2 (repeatable)', collect, [])
     .option('--epochs <n>', `epochs (default ${d.epochs}; or --steps)`)
