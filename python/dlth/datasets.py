@@ -119,8 +119,20 @@ class TicketIterable(_Base, IterBase):
         return seq
 
     def __len__(self) -> int:
-        """Samples this rank yields per epoch (the same every epoch)."""
-        return len(self.sequence(0))
+        """Samples this rank yields per epoch (the same every epoch; computed without the order)."""
+        s = partition(self.partition, self.reader.rows, self.world, self.rank)
+        n = s.end - s.start + s.pad
+        if self.limit is not None:
+            n = min(n, self.limit)
+        return n - n % self.batch_size if self.drop_last_batch else n
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch of the order, flips and subsets. Computes the epoch's order here (about 1.4 µs
+        per sample, 1.8 s for ImageNet-1k), so DataLoader workers forked afterwards inherit it.
+        Workers must be forked per epoch (``persistent_workers=False``, the default): a persistent
+        worker never sees a later ``set_epoch``."""
+        super().set_epoch(epoch)
+        self.sequence(epoch)
 
     @property
     def start(self) -> int:

@@ -102,3 +102,11 @@ def test_per_epoch_subsets_equal_the_typescript_loaders(ts_datasets):
         assert [r["positions"].tolist() for r in rows] == want["positions"]
         sums = [int((r["patches"].reshape(-1).astype(np.int64) * np.arange(1, r["patches"].size + 1)).sum() % 1_000_000_007) for r in rows]
         assert sums == want["patchSums"]
+
+
+@pytest.mark.parametrize("opts", [dict(partition="pad", world=3, rank=2), dict(partition="drop", world=7, rank=6), dict(partition="exact", world=4, rank=3),
+                                  dict(world=2, rank=1, limit=11), dict(world=3, rank=0, batch_size=16, drop_last_batch=True)])
+def test_len_is_the_number_of_samples_yielded(ts_datasets, opts):
+    ds = TicketIterable([ts_datasets["multi"], ts_datasets["one"]], seed=1, **opts)
+    ds.set_epoch(2)
+    assert len(ds) == len(list(ds)) == len(ds.sequence(5))
