@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
 
 from .errors import IoError, ManifestError, ShardError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 from .manifest import MANIFEST_FILE, MAX_MANIFEST_BYTES, SHARD_FILE, ShardEntry
 
 DEFAULT_CACHE_LIMIT = 16 * 1024**3
@@ -118,15 +123,27 @@ class HttpStore:
         if not SHARD_FILE.match(entry.file):
             raise ManifestError(f"shard file name {entry.file!r} is not a plain file name", self.location)
         path = self.cache_dir / f"{entry.sha256}.arrow"
-        if path.is_file() and path.stat().st_size == entry.bytes:
-            os.utime(path)
+        if self._cached(path, entry):
             return str(path), False
         if entry.bytes > self.cache_limit:
             raise IoError(f"the shard's {entry.bytes} bytes exceed the cache limit of {self.cache_limit} bytes", self.describe(entry.file))
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        self._evict(entry.bytes)
-        self._download(entry, path)
+        with _Lock(self.cache_dir / f".{entry.sha256}.lock"):  # one download per shard across processes (DataLoader workers)
+            if self._cached(path, entry):
+                return str(path), False
+            self._evict(entry.bytes)
+            self._download(entry, path)
         return str(path), True
+
+    @staticmethod
+    def _cached(path: Path, entry: ShardEntry) -> bool:
+        try:
+            if path.stat().st_size != entry.bytes:
+                return False
+            os.utime(path)  # least recently used goes first
+            return True
+        except FileNotFoundError:
+            return False
 
     def _download(self, entry: ShardEntry, path: Path) -> None:
         url = self.describe(entry.file)
@@ -164,6 +181,24 @@ class HttpStore:
                 break
             p.unlink(missing_ok=True)
             total -= size
+
+
+class _Lock:
+    """An exclusive advisory lock on a file (POSIX flock; no locking where fcntl is missing)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> "_Lock":
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if fcntl is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
 
 
 def _read(resp, limit: int, url: str) -> bytes:

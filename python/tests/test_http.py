@@ -83,3 +83,15 @@ def test_http_errors_name_the_url(served, tmp_path):
         TicketDataset(server.url + "/redirect/", cache_dir=tmp_path)
     with pytest.raises(IoError, match=r"127\.0\.0\.1:1/manifest\.json: GET failed"):
         TicketDataset("http://127.0.0.1:1/", cache_dir=tmp_path, timeout=2)
+
+
+def test_dataloader_workers_download_each_shard_once(served, tmp_path):
+    pytest.importorskip("torch", reason="torch is not installed (pip install torch)")
+    from torch.utils.data import DataLoader
+
+    root, server = served
+    ds = TicketIterable(server.url + "/ok/", seed=1, batch_size=4, cache_dir=tmp_path / "c")
+    ids = [i for b in DataLoader(ds, batch_size=4, num_workers=2, collate_fn=lambda xs: [x["id"] for x in xs]) for i in b]
+    assert ids == [r["id"] for r in TicketIterable(str(root), seed=1)]
+    starts = [path for path, rng in server.shard_requests() if rng.startswith("bytes=0-")]
+    assert sorted(starts) == sorted(set(starts)) and len(starts) == 8, "every shard downloaded once, by one of the workers"
