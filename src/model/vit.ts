@@ -42,8 +42,8 @@ export interface FeaturesResult {
 export class ViT {
   readonly blocks: Block[];
   readonly grid: ReturnType<typeof gridOf>;
-  private readonly scale: tf.Tensor1D;
-  private readonly offset: tf.Tensor1D;
+  private scale: tf.Tensor1D;
+  private offset: tf.Tensor1D;
 
   constructor(
     readonly config: ViTConfig,
@@ -55,6 +55,17 @@ export class ViT {
     const { scale, offset } = normalisationVectors(this.grid.patchDim, config.mean, config.std);
     this.scale = tf.tensor1d(scale);
     this.offset = tf.tensor1d(offset);
+  }
+
+  /** Replaces the input normalisation x = (u / 255 − mean) / std (the selector's preprocessing). */
+  setNormalisation(mean: number[], std: number[]): void {
+    const { scale, offset } = normalisationVectors(this.grid.patchDim, mean, std);
+    this.scale.dispose();
+    this.offset.dispose();
+    this.scale = tf.tensor1d(scale);
+    this.offset = tf.tensor1d(offset);
+    this.config.mean = [...mean];
+    this.config.std = [...std];
   }
 
   /** A randomly initialised model (timm-style init, deterministic by seed). */

@@ -1,21 +1,29 @@
 /**
- * Loading the frozen selector ViT: our checkpoints (config in the file), HF or timm safetensors
- * (config from a named variant, or from an HF `config.json` beside the weights). The classifier
- * head plays no part in scoring, so its class count is read from the file instead of demanded.
- * The selector's fingerprint is the sha256 of the checkpoint file.
+ * Loading the frozen selector ViT and its preprocessing, from a checkpoint as users have it (see
+ * model/checkpoint_dir.ts): our checkpoints (config in the file), HF model directories or files
+ * with a config.json (every ViT/DeiT class), timm checkpoints with their pretrained config, or an
+ * HF/timm safetensors file with a named variant. The head plays no part in scoring, so its
+ * structure is read from the weights. The preprocessing comes from the checkpoint's processor or
+ * pretrained config (`preprocessing`); `applyPreprocessing` turns it, with explicit overrides,
+ * into the PatchifyConfig used to score and sets the model's normalisation to match.
+ * Fingerprint: sha256 of the checkpoint file, or of every file the selector depends on.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { configFromMetadata, modelFromSafetensors } from '../model/checkpoint.js';
-import { variantConfig, type ViTConfig } from '../model/configs.js';
-import { configFromHf, type HfVitConfigJson } from '../model/hf_config.js';
-import { readSafetensors, type SafetensorsContent } from '../model/safetensors.js';
+import { fingerprintFiles, locateCheckpoint, readCheckpointTensors, type CheckpointFiles } from '../model/checkpoint_dir.js';
+import { resolveConfig, variantConfig, type ViTConfig } from '../model/configs.js';
+import { configFromHf, headFromTensors, type HfVitConfigJson } from '../model/hf_config.js';
+import type { SafetensorsContent } from '../model/safetensors.js';
+import { configFromTimm, isTimmConfig, type TimmConfigJson } from '../model/timm_config.js';
 import { ViT } from '../model/vit.js';
+import type { PatchifyConfig } from '../patchify/types.js';
 import { hashFile } from '../shards/hashfile.js';
+import { newSha256 } from '../util/hash.js';
 import { CheckpointError, InputError, show } from '../util/errors.js';
+import { patchifyConfigFor, type Preprocessing, type PreprocessingOverrides } from './preprocessing.js';
+import { defaultPreprocessing, fromHfProcessor, fromTimmCfg } from './preprocessing-read.js';
 
 export interface SelectorSpec {
-  /** A safetensors checkpoint (ours, HF or timm); omitted: random weights (benchmarks only). */
+  /** A checkpoint: a safetensors file, an HF/timm model directory, or a sharded index; omitted: random weights (benchmarks only). */
   checkpoint?: string;
   /** A named variant (`deit-small-patch16-224`, …); needed for HF/timm files without config.json. */
   model?: string;
@@ -25,70 +33,92 @@ export interface SelectorSpec {
 
 export interface LoadedSelector {
   vit: ViT;
-  /** `sha256:<hex>` of the checkpoint file, or `random:<model>:<seed>`. */
+  /** `sha256:<hex>` of the checkpoint file (or of all its files), or `random:<model>:<seed>`. */
   fingerprint: string;
   /** The variant name, or a description of the config's shape. */
   model: string;
+  /** The checkpoint's own preprocessing (before any override); loadSelector always sets it. */
+  preprocessing?: Preprocessing;
 }
-
-const HEAD_KEYS = ['head.weight', 'classifier.weight', 'cls_classifier.weight', 'module.head.weight'];
 
 /** The class count of the checkpoint's head ([classes, dim] in PyTorch layout), if it has one. */
 export function headClasses(content: SafetensorsContent): number | undefined {
-  for (const key of HEAD_KEYS) {
-    const t = content.tensors.get(key);
-    if (t && t.shape.length === 2) return t.shape[0];
-  }
-  return undefined;
+  const n = headFromTensors(content.tensors).numClasses;
+  return n > 0 ? n : undefined;
 }
 
 export function describeConfig(c: ViTConfig): string {
   return `vit-d${c.dim}-L${c.depth}-h${c.heads}-p${c.patchSize}-${c.imageSize[0]}x${c.imageSize[1]}${c.distilled ? '-distilled' : ''}`;
 }
 
-async function hfConfigBeside(checkpoint: string): Promise<ViTConfig | undefined> {
-  const file = join(dirname(checkpoint), 'config.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return configFromHf(JSON.parse(text) as HfVitConfigJson, {}, file);
-  } catch (err) {
-    if (err instanceof CheckpointError) throw err;
-    throw new CheckpointError(`not a valid HF config: ${String(err)}`, { file, cause: err });
-  }
+interface Resolved {
+  config: ViTConfig;
+  name: string;
+  preprocessing: Preprocessing;
 }
 
-/** Resolves the selector's config: our metadata, else the variant (head size from the file), else config.json. */
-async function selectorConfig(spec: SelectorSpec, content: SafetensorsContent, file: string): Promise<{ config: ViTConfig; name: string }> {
+/** Config and preprocessing: a named variant, our metadata, an HF config.json, a timm config.json. */
+function resolveSelector(spec: SelectorSpec, files: CheckpointFiles, content: SafetensorsContent, file: string): Resolved {
+  const head = headFromTensors(content.tensors);
+  const withPre = (config: ViTConfig, name: string, pre?: Preprocessing): Resolved => {
+    const preprocessing = pre ?? (files.preprocessor ? fromHfProcessor(files.preprocessor.json, files.preprocessor.file, config) : defaultPreprocessing(config));
+    return { config: resolveConfig({ ...config, mean: preprocessing.mean, std: preprocessing.std }), name, preprocessing };
+  };
   if (spec.model !== undefined) {
-    const classes = headClasses(content);
-    return { config: variantConfig(spec.model, classes !== undefined ? { numClasses: classes } : {}), name: spec.model };
+    const config = variantConfig(spec.model, { numClasses: head.numClasses, distillHead: head.distillHead });
+    return withPre(config, spec.model);
   }
   const own = configFromMetadata(content.metadata, file);
-  if (own) return { config: own, name: describeConfig(own) };
-  const hf = await hfConfigBeside(file);
-  if (hf) return { config: hf, name: describeConfig(hf) };
+  if (own) return withPre(own, describeConfig(own));
+  const cfg = files.config;
+  if (cfg && isTimmConfig(cfg.json)) {
+    const timm = cfg.json as TimmConfigJson;
+    const config = configFromTimm(timm, content.tensors, cfg.file);
+    const pre = files.preprocessor ? undefined : fromTimmCfg(timm.pretrained_cfg ?? {}, cfg.file, config);
+    return withPre(config, timm.architecture ?? describeConfig(config), pre);
+  }
+  if (cfg) {
+    const config = configFromHf(cfg.json as HfVitConfigJson, {}, cfg.file, head);
+    return withPre(config, describeConfig(config));
+  }
   throw new CheckpointError('the checkpoint has no dlth config and no config.json beside it: name its variant (--model)', { file });
+}
+
+async function fingerprint(files: CheckpointFiles): Promise<string> {
+  const list = fingerprintFiles(files);
+  if (list.length === 1) return `sha256:${(await hashFile(list[0])).sha256}`;
+  const h = newSha256();
+  for (const f of list) h.update(`${f.split('/').pop()} ${(await hashFile(f)).sha256}\n`);
+  return `sha256:${h.digest('hex')}`;
 }
 
 export async function loadSelector(spec: SelectorSpec): Promise<LoadedSelector> {
   if (spec.checkpoint === undefined) {
     if (spec.model === undefined) throw new InputError('a selector needs a checkpoint or, for random weights, a model variant');
     const seed = spec.seed ?? 0;
-    return { vit: ViT.init(variantConfig(spec.model), seed), fingerprint: `random:${spec.model}:${seed}`, model: spec.model };
+    const vit = ViT.init(variantConfig(spec.model), seed);
+    return { vit, fingerprint: `random:${spec.model}:${seed}`, model: spec.model, preprocessing: defaultPreprocessing(vit.config) };
   }
   const file = spec.checkpoint;
-  const [content, digest] = await Promise.all([readSafetensors(file), hashFile(file)]);
-  const { config, name } = await selectorConfig(spec, content, file);
+  const files = await locateCheckpoint(file);
+  const [content, digest] = await Promise.all([readCheckpointTensors(files), fingerprint(files)]);
+  const { config, name, preprocessing } = resolveSelector(spec, files, content, files.weights[0]);
   try {
-    const { vit } = modelFromSafetensors(content, file, { config });
-    return { vit, fingerprint: `sha256:${digest.sha256}`, model: name };
+    const { vit } = modelFromSafetensors(content, files.weights[0], { config });
+    return { vit, fingerprint: digest, model: name, preprocessing };
   } catch (err) {
     if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(`cannot build ${show(name)} from this checkpoint: ${String(err)}`, { file, cause: err });
   }
+}
+
+/**
+ * The PatchifyConfig to score with (the selector's preprocessing, then `overrides`, then `base`'s
+ * non-geometric fields such as background and limitInputPixels), and the selector's model set to
+ * normalise exactly as it says.
+ */
+export function applyPreprocessing(sel: LoadedSelector, overrides: PreprocessingOverrides = {}, base: Partial<PatchifyConfig> = {}): PatchifyConfig {
+  const cfg = patchifyConfigFor(sel.preprocessing ?? defaultPreprocessing(sel.vit.config), sel.vit.config, overrides, base);
+  sel.vit.setNormalisation(cfg.mean, cfg.std);
+  return cfg;
 }
