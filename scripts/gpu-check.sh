@@ -15,7 +15,7 @@
 #   forward   EViT scoring of a ready tensor: deit-small and deit-base at batch 64 and 256,
 #             warm-up timed apart
 #   score     `dlth score` end to end on JPEGs made on the spot, same models and batches; a run
-#             of one batch first gives the warm-up, which is subtracted
+#             of one batch first gives the warm-up, which is subtracted; UV_THREADPOOL_SIZE=nproc
 #   torch     PyTorch's forward of the same EViT scorer on the same GPU (scripts/gpu-check/torch_evit.py)
 #   summary   OUTDIR/summary.json: every step's result, GPU utilisation per step (nvidia-smi
 #             sampled every 250 ms in the background), and the goals
@@ -151,7 +151,8 @@ forward() {
 score_once() { # score_once MODEL BATCH ROOT OUT
   local t0 t1
   t0=$(date +%s.%N)
-  dlth score --source imagefolder --root "$3" --model "$1-patch16-224" --mode evit --rate 0.7 \
+  # sharp decodes on libuv's pool, 4 threads unless told: one per core, or decoding caps the rate.
+  UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-$(nproc)}" dlth score --source imagefolder --root "$3" --model "$1-patch16-224" --mode evit --rate 0.7 \
     --batch-size "$2" --backend "$GPU_BACKEND" --concurrency "$(($(nproc) * 2))" -o "$4" -q >&2 || return 1
   t1=$(date +%s.%N)
   awk "BEGIN { print $t1 - $t0 }"
