@@ -15,6 +15,7 @@ interface Flags {
   size: string;
   contrast: string;
   opaqueAt: string;
+  align: string;
   preview?: string;
 }
 
@@ -39,6 +40,7 @@ export function registerMakeCluttered(program: Command): void {
     .option('--size <px>', 'output side in pixels', String(COMPOSE_DEFAULTS.size))
     .option('--contrast <x>', "scale of the texture's contrast", String(COMPOSE_DEFAULTS.contrast))
     .option('--opaque-at <v>', 'item intensity from which the item is opaque', String(COMPOSE_DEFAULTS.opaqueAt))
+    .option('--align <px>', 'item offsets are multiples of this (e.g. the patch size: items on the patch grid)', String(COMPOSE_DEFAULTS.align))
     .option('--preview <png>', 'also write a contact sheet of the first 32 training images')
     .action(async (flags: Flags) => {
       const out = resolve(flags.out);
@@ -53,6 +55,7 @@ export function registerMakeCluttered(program: Command): void {
         size,
         contrast: num('contrast', flags.contrast, false),
         opaqueAt: num('opaque-at', flags.opaqueAt, false),
+        align: num('align', flags.align, true),
       });
       for (const s of r.splits) process.stdout.write(`dlth make-cluttered: ${s.split}: ${s.count} images of ${size}×${size} → ${out}\n`);
       if (flags.preview !== undefined) {

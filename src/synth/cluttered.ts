@@ -48,10 +48,12 @@ function checkCount(name: string, v: number | undefined, max: number): number {
 }
 
 function resolveCompose(o: ClutteredOptions): ComposeConfig {
-  const c = { size: o.size ?? COMPOSE_DEFAULTS.size, contrast: o.contrast ?? COMPOSE_DEFAULTS.contrast, opaqueAt: o.opaqueAt ?? COMPOSE_DEFAULTS.opaqueAt };
+  const d = COMPOSE_DEFAULTS;
+  const c = { size: o.size ?? d.size, contrast: o.contrast ?? d.contrast, opaqueAt: o.opaqueAt ?? d.opaqueAt, align: o.align ?? d.align };
   if (!Number.isSafeInteger(c.size) || c.size < 28 || c.size > 1024) throw new InputError(`size = ${show(c.size)} is outside 28..1024`);
   if (!(c.contrast >= 0 && c.contrast <= 4)) throw new InputError(`contrast = ${show(c.contrast)} is outside [0, 4]`);
   if (!(c.opaqueAt >= 1 && c.opaqueAt <= 255)) throw new InputError(`opaqueAt = ${show(c.opaqueAt)} is outside [1, 255]`);
+  if (!Number.isSafeInteger(c.align) || c.align < 1 || c.align > c.size) throw new InputError(`align = ${show(c.align)} is outside 1..${c.size}`);
   return c;
 }
 
@@ -60,7 +62,7 @@ export function composeSplit(items: Uint8Array, side: number, count: number, tex
   const px = c.size * c.size;
   const out = new Uint8Array(count * px);
   for (let i = 0; i < count; i++) {
-    const p = placement(seed, salt, i, textures, c.size, side);
+    const p = placement(seed, salt, i, textures, c.size, side, c.align);
     compose(items.subarray(i * side * side, (i + 1) * side * side), side, textures[p.texture], p, c, out.subarray(i * px, (i + 1) * px));
   }
   return out;

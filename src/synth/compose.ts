@@ -4,7 +4,9 @@
  *
  * For sample (seed, split, index), a generator keyed by hashInts(seed, split salt, index) draws,
  * in this order: the texture t (uniform over the textures), the crop's top-left corner (uniform
- * over all crops of size S inside the photo), the item's top-left corner (uniform over [0, S − 28]²).
+ * over all crops of size S inside the photo), the item's top-left corner (uniform over the multiples of
+ * `align` in [0, S − 28], per axis; align 1: every position; align = the patch size: the item sits on
+ * the patch grid, so its patches look the same wherever it is).
  * Each output pixel is then
  *   bg    = 128 + contrast · (texture − mean(texture photo))
  *   alpha = min(1, v / opaqueAt)          (v: the item's pixel, 0 = Fashion-MNIST's black background)
@@ -28,9 +30,11 @@ export interface ComposeConfig {
   contrast: number;
   /** Item intensity from which the item is fully opaque. */
   opaqueAt: number;
+  /** Item offsets are multiples of this (1: any position). */
+  align: number;
 }
 
-export const COMPOSE_DEFAULTS: ComposeConfig = { size: 56, contrast: 0.75, opaqueAt: 64 };
+export const COMPOSE_DEFAULTS: ComposeConfig = { size: 56, contrast: 0.75, opaqueAt: 64, align: 1 };
 
 export interface Placement {
   texture: number;
@@ -47,7 +51,7 @@ export function textureOf(image: GrayImage, name: string): Texture {
 }
 
 /** The random draws of one sample (split salt 1 = train, 2 = test). */
-export function placement(seed: number, splitSalt: number, index: number, textures: readonly Texture[], size: number, item: number): Placement {
+export function placement(seed: number, splitSalt: number, index: number, textures: readonly Texture[], size: number, item: number, align = 1): Placement {
   const rng = new Rng(hashInts(seed, splitSalt, index));
   const texture = rng.below(textures.length);
   const t = textures[texture];
@@ -55,8 +59,8 @@ export function placement(seed: number, splitSalt: number, index: number, textur
     texture,
     cropX: rng.below(t.width - size + 1),
     cropY: rng.below(t.height - size + 1),
-    itemX: rng.below(size - item + 1),
-    itemY: rng.below(size - item + 1),
+    itemX: align * rng.below(Math.floor((size - item) / align) + 1),
+    itemY: align * rng.below(Math.floor((size - item) / align) + 1),
   };
 }
 

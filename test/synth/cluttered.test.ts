@@ -92,3 +92,17 @@ test('bad inputs: one error naming the file or the value', async () => {
   await assert.rejects(makeCluttered({ fashion: MINI, out: tmp(), count: 4001 }), /count = 4001 is outside 1..4000/);
   await assert.rejects(makeCluttered({ fashion: tmp(), out: tmp(), count: 1 }), (e: unknown) => e instanceof InputError && /cannot read IDX file/.test(e.message));
 });
+
+test('align: item offsets on the patch grid (multiples of 8 within [0, 28]), every such offset used', async () => {
+  const textures = await loadTextures(defaultTextureDir(), 56);
+  const seen = new Set<number>();
+  for (let i = 0; i < 200; i++) {
+    const p = placement(1, 2, i, textures, 56, 28, 8);
+    for (const v of [p.itemX, p.itemY]) {
+      assert.ok(v % 8 === 0 && v <= 24, `offset ${v}`);
+      seen.add(v);
+    }
+  }
+  assert.deepEqual([...seen].sort((a, b) => a - b), [0, 8, 16, 24]);
+  await assert.rejects(makeCluttered({ fashion: MINI, out: tmp(), count: 1, testCount: 1, align: 0 }), /align = 0 is outside 1..56/);
+});
