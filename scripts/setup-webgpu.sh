@@ -8,7 +8,7 @@
 # Why backports: Debian 12's own lavapipe (mesa 22.3.6) lacks shaderUniform*ArrayDynamicIndexing,
 # which Dawn requires ("Warning: Vulkan shaderUniform*ArrayDynamicIndexing required", no adapter);
 # mesa 25.0.7 from bookworm-backports has it. Only the Vulkan loader (libvulkan1) comes from the
-# system: `apt-get install -y libvulkan1` (Debian/Ubuntu).
+# system: installed here when running as root, else `sudo apt-get install -y libvulkan1`.
 #
 # Result: .cache/vulkan/lvp_icd.json, an ICD file naming the unpacked libvulkan_lvp.so. The webgpu
 # backend never picks it by itself: set VK_ICD_FILENAMES to it (the tests do, when it exists).
@@ -29,8 +29,16 @@ give_up() { say "software Vulkan unavailable: $*"; say "the webgpu backend then 
 if [[ -f "$ICD" && -f "$LIB" ]]; then say "nothing to do: $ICD"; exit 0; fi
 command -v apt-get >/dev/null || give_up "apt-get not found (Debian/Ubuntu only)"
 command -v dpkg-deb >/dev/null || give_up "dpkg-deb not found"
-ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 ' ||
-  say "warning: the Vulkan loader libvulkan.so.1 is missing: apt-get install -y libvulkan1"
+if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+  if [[ "$(id -u)" == 0 ]]; then
+    say "installing the Vulkan loader (apt-get install libvulkan1)"
+    timeout 300 apt-get install -y -q --no-install-recommends libvulkan1 >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && timeout 300 apt-get install -y -q --no-install-recommends libvulkan1 >/dev/null 2>&1; } ||
+      say "warning: could not install libvulkan1"
+  else
+    say "warning: the Vulkan loader libvulkan.so.1 is missing: sudo apt-get install -y libvulkan1"
+  fi
+fi
 
 # A private apt state: its own sources list, lists and archives under $DIR/apt.
 APT="$DIR/apt"
