@@ -89,7 +89,7 @@ runtime() {
   if [[ $DRY == 1 ]]; then
     export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-$REPO/.cache/vulkan/lvp_icd.json}"
   else
-    if ! ldconfig -p | grep -q 'libvulkan.so.1 '; then
+    if ! ldconfig -p | grep 'libvulkan.so.1 ' >/dev/null; then # no -q: pipefail + SIGPIPE
       for deb in "$PACK"/*.deb; do dpkg -x "$deb" "$WORK/vk"; done
       export LD_LIBRARY_PATH="$WORK/vk/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
       echo "Vulkan loader: carried ($(ls "$WORK/vk/usr/lib/x86_64-linux-gnu" | tr '\n' ' '))"

@@ -52,7 +52,7 @@ cd "$REPO" || exit 1
 
 gpu_wanted() {
   case "${DLTH_GPU:-}" in 1) return 0 ;; 0) return 1 ;; esac
-  command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU '
+  command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep '^GPU ' >/dev/null
 }
 if gpu_wanted; then
   say "GPU wanted (DLTH_GPU=${DLTH_GPU:-unset}, nvidia-smi: $(command -v nvidia-smi || echo absent)): the CUDA route first"

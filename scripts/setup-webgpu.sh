@@ -26,7 +26,8 @@ say() { printf '[setup-webgpu %3ds] %s\n' "$((SECONDS - START))" "$*"; }
 give_up() { say "software Vulkan unavailable: $*"; say "the webgpu backend then needs a GPU's Vulkan driver"; exit 0; }
 
 [[ "$(uname -s)-$(uname -m)" == Linux-x86_64 ]] || give_up "only linux x86_64 is handled here"
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+# (grep without -q: with pipefail, grep -q quitting early makes ldconfig's SIGPIPE the status)
+if ! ldconfig -p 2>/dev/null | grep 'libvulkan.so.1 ' >/dev/null; then
   if [[ "$(id -u)" == 0 ]]; then
     say "installing the Vulkan loader (apt-get install libvulkan1)"
     timeout 300 apt-get install -y -q --no-install-recommends libvulkan1 >/dev/null 2>&1 ||
@@ -35,10 +36,10 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
   else
     say "warning: the Vulkan loader libvulkan.so.1 is missing: sudo apt-get install -y libvulkan1"
   fi
+fi
 if [[ -f "$ICD" && -f "$LIB" ]]; then say "nothing to do: $ICD"; exit 0; fi
 command -v apt-get >/dev/null || give_up "apt-get not found (Debian/Ubuntu only)"
 command -v dpkg-deb >/dev/null || give_up "dpkg-deb not found"
-fi
 
 # A private apt state: its own sources list, lists and archives under $DIR/apt.
 APT="$DIR/apt"
