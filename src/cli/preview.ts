@@ -10,12 +10,20 @@ interface PreviewFlags {
   out: string;
   columns?: string;
   tileSize: string;
+  sample: string;
+  seed: string;
 }
 
-function int(flag: string, text: string): number {
+function int(flag: string, text: string, min = 1): number {
   const v = Number(text);
-  if (!Number.isInteger(v) || v < 1) throw new InputError(`--${flag} is ${show(text)}, expected a positive integer`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) {
+    throw new InputError(`--${flag} is ${show(text)}, expected ${min === 1 ? 'a positive' : 'a non-negative'} integer`);
+  }
   return v;
+}
+
+function badSample(text: string): never {
+  throw new InputError(`--sample is ${show(text)}, expected spread or first`);
 }
 
 export function registerPreview(program: Command): void {
@@ -23,7 +31,9 @@ export function registerPreview(program: Command): void {
     .command('preview')
     .description('write a contact sheet of a ticket dataset: kept patches shown, dropped ones hatched, a label per image')
     .argument('<dataset>', 'ticket dataset directory or http(s) URL')
-    .option('-n, --n <count>', 'images (the first n rows)', String(PREVIEW_DEFAULTS.n))
+    .option('-n, --n <count>', 'images', String(PREVIEW_DEFAULTS.n))
+    .option('--sample <how>', 'spread (a seeded sample across classes) | first (the first n rows)', 'spread')
+    .option('--seed <n>', 'seed of the spread sample', '0')
     .option('-o, --out <file>', 'output PNG', 'preview.png')
     .option('--columns <n>', 'tiles per row (default: near-square grid)')
     .option('--tile-size <px>', 'approximate tile size; small images are upscaled by an integer factor', String(PREVIEW_DEFAULTS.tileSize))
@@ -32,6 +42,8 @@ export function registerPreview(program: Command): void {
         n: int('n', flags.n),
         out: resolve(flags.out),
         tileSize: int('tile-size', flags.tileSize),
+        sample: flags.sample === 'first' || flags.sample === 'spread' ? flags.sample : badSample(flags.sample),
+        seed: int('seed', flags.seed, 0),
         ...(flags.columns !== undefined ? { columns: int('columns', flags.columns) } : {}),
       });
       process.stdout.write(`dlth preview: ${r.tiles} images, ${r.width}×${r.height} px → ${r.file}\n`);

@@ -36,8 +36,11 @@ export function titleText(meta: DatasetMeta, name: string): [string, string] {
   return [first.join(' · '), second];
 }
 
+/** A tile's caption: its label, and optionally the sample id on a second, smaller line. */
+export type Caption = string | readonly [label: string, id: string];
+
 /** SVG overlay with the two title lines and one caption per tile (centred under it). */
-export function captionSvg(l: SheetLayout, title: readonly [string, string], captions: readonly string[]): string {
+export function captionSvg(l: SheetLayout, title: readonly [string, string], captions: readonly Caption[]): string {
   const font = `font-family="DejaVu Sans, Helvetica, Arial, sans-serif"`;
   const maxChars = Math.max(4, Math.floor(l.tileWidth / 6.5));
   const lines = [
@@ -48,8 +51,14 @@ export function captionSvg(l: SheetLayout, title: readonly [string, string], cap
   captions.forEach((c, i) => {
     const { x, y } = tileOrigin(l, i);
     const cx = x + l.tileWidth / 2;
-    const cy = y + l.tileHeight + l.captionHeight - 5;
-    lines.push(`<text x="${cx}" y="${cy}" ${font} font-size="11" fill="#333" text-anchor="middle">${escapeXml(clip(c, maxChars))}</text>`);
+    const [label, id] = typeof c === 'string' ? [c, null] : c;
+    const cy = y + l.tileHeight + 13;
+    lines.push(`<text x="${cx}" y="${cy}" ${font} font-size="11" fill="#333" text-anchor="middle">${escapeXml(clip(label, maxChars))}</text>`);
+    // Ids keep their end (the file name), where they differ most.
+    if (id !== null) {
+      const shown = id.length > maxChars + 2 ? `…${id.slice(id.length - maxChars - 1)}` : id;
+      lines.push(`<text x="${cx}" y="${cy + 12}" ${font} font-size="9" fill="#777" text-anchor="middle">${escapeXml(shown)}</text>`);
+    }
   });
   lines.push('</svg>');
   return lines.join('\n');

@@ -3,3 +3,4 @@ export { writePreview, renderSheet, encodeSheet, tileGeometry, PREVIEW_DEFAULTS,
 export { renderTile, tileScale, DROPPED_BASE, DROPPED_HATCH, type RgbImage, type TileGeometry } from './tile.js';
 export { sheetLayout, tileOrigin, composeSheet, type SheetLayout } from './sheet.js';
 export { captionSvg, labelText, titleText } from './caption.js';
+export { PreviewSample, sampleRows, type SampleOptions } from './sample.js';

@@ -23,7 +23,7 @@ export function sheetLayout(count: number, tileWidth: number, tileHeight: number
   const cols = Math.max(1, Math.min(count, columns ?? Math.ceil(Math.sqrt(count))));
   const rows = Math.max(1, Math.ceil(count / cols));
   const pad = 8;
-  const captionHeight = 18;
+  const captionHeight = 30; // two lines: label, sample id
   const headerHeight = 36;
   return {
     columns: cols,

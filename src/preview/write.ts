@@ -1,6 +1,7 @@
 /**
- * `writePreview`: a PNG contact sheet of the first n rows of a ticket dataset: kept patches shown,
- * dropped ones hatched grey, a label caption per tile and a title line (policy, k, selector).
+ * `writePreview`: a PNG contact sheet of n rows of a ticket dataset (the first n, or a seeded
+ * sample across classes: sample.ts): kept patches shown, dropped ones hatched grey, a caption per
+ * tile (label and sample id) and a title line (policy, k, selector).
  */
 import { basename } from 'node:path';
 import sharp from 'sharp';
@@ -13,12 +14,17 @@ import { DatasetKind, type DatasetMeta, type TicketRow } from '../shards/types.j
 import { captionSvg, labelText, titleText } from './caption.js';
 import { composeSheet, sheetLayout } from './sheet.js';
 import { renderTile, tileScale, type RgbImage, type TileGeometry } from './tile.js';
+import { PreviewSample, sampleRows } from './sample.js';
 
 export interface PreviewOptions {
   /** Output PNG file. */
   out: string;
-  /** Tiles (the first n rows; fewer if the dataset is smaller). Default 16. */
+  /** Tiles (fewer if the dataset is smaller). Default 16. */
   n?: number;
+  /** 'first' (default: the first n rows) or 'spread' (a seeded sample across classes). */
+  sample?: PreviewSample;
+  /** Seed of the 'spread' sample. Default 0. */
+  seed?: number;
   /** Columns of the grid; default near-square. */
   columns?: number;
   /** Approximate tile size in pixels (small images are upscaled by an integer factor). Default 112. */
@@ -48,7 +54,7 @@ export function renderSheet(rows: readonly TicketRow[], meta: DatasetMeta, optio
   const tiles = rows.map((r) => renderTile(r.patches, r.positions, g, scale));
   const layout = sheetLayout(Math.max(1, rows.length), g.width * scale, g.height * scale, options.columns);
   const classes = meta.source.classes;
-  const svg = captionSvg(layout, titleText(meta, options.name), rows.map((r) => labelText(r.label, classes)));
+  const svg = captionSvg(layout, titleText(meta, options.name), rows.map((r) => [labelText(r.label, classes), r.id] as const));
   return { image: composeSheet(tiles, layout), svg };
 }
 
@@ -60,7 +66,7 @@ export async function encodeSheet(image: RgbImage, svg: string): Promise<Uint8Ar
     .toBuffer();
 }
 
-/** Reads the first n rows of the ticket dataset (a directory or a store) and writes the sheet to `options.out`. */
+/** Reads n rows of the ticket dataset (a directory or a store) and writes the sheet to `options.out`. */
 export async function writePreview(dataset: string | DatasetStore, options: PreviewOptions): Promise<PreviewResult> {
   const n = options.n ?? PREVIEW_DEFAULTS.n;
   if (!Number.isInteger(n) || n < 1 || n > MAX_TILES) throw new InputError(`preview: n must be an integer in 1..${MAX_TILES}, got ${n}`);
@@ -69,11 +75,12 @@ export async function writePreview(dataset: string | DatasetStore, options: Prev
   if (ds.manifest.kind !== DatasetKind.Tickets) {
     throw new InputError(`preview needs a ticket dataset (patches); this is a ${ds.manifest.kind} dataset`, { file: datasetDir });
   }
-  const rows: TicketRow[] = [];
-  for await (const row of ticketRows(ds)) {
-    rows.push(row);
-    if (rows.length >= n) break;
-  }
+  const sample = options.sample ?? PreviewSample.First;
+  const seed = options.seed ?? 0;
+  if (sample !== PreviewSample.First && sample !== PreviewSample.Spread) throw new InputError(`preview: sample must be first or spread, got ${String(sample)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`preview: seed must be a non-negative integer, got ${seed}`);
+  const numClasses = ds.meta.numClasses ?? ds.meta.source.classes?.length ?? null;
+  const rows: TicketRow[] = await sampleRows(ticketRows(ds), { n, sample, seed, numClasses });
   if (rows.length === 0) throw new InputError('preview: the dataset has no rows', { file: datasetDir });
   const name = options.name ?? basename(datasetDir);
   const { image, svg } = renderSheet(rows, ds.meta, { ...options, name });

@@ -41,7 +41,7 @@ test('sheet layout, title and captions (escaped, class names)', () => {
   const l = sheetLayout(16, 112, 112);
   assert.equal(l.columns, 4);
   assert.equal(l.rows, 4);
-  assert.deepEqual(tileOrigin(l, 5), { x: l.pad + 120, y: l.headerHeight + l.pad + 138 });
+  assert.deepEqual(tileOrigin(l, 5), { x: l.pad + 120, y: l.headerHeight + l.pad + 150 });
   const svg = captionSvg(l, titleText(meta(25), 'ticket@0.5'), ['T-shirt/top', 'a<b&c']);
   assert.match(svg, /T-shirt\/top/);
   assert.match(svg, /a&lt;b&amp;c/);
