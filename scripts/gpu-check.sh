@@ -76,14 +76,17 @@ survey() {
   cat "$PARTS/survey.txt"
 }
 
+# xz -dc, or Python's lzma where xz is not installed.
+unxz_to_stdout() { xz -dc "$1" 2>/dev/null || "$PY" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1"; }
+
 runtime() {
   local major
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
   local NODE
   if [[ $major -ge 20 ]]; then NODE=$(command -v node); else
-    xz -dc "$PACK/node.xz" >"$WORK/node" && chmod +x "$WORK/node" && NODE="$WORK/node" || return 1
+    unxz_to_stdout "$PACK/node.xz" >"$WORK/node" && chmod +x "$WORK/node" && NODE="$WORK/node" || return 1
   fi
-  mkdir -p "$WORK/rt" && xz -dc "$PACK/node_modules.tar.xz" | tar -C "$WORK/rt" -xf - || return 1
+  mkdir -p "$WORK/rt" && unxz_to_stdout "$PACK/node_modules.tar.xz" | tar -C "$WORK/rt" -xf - || return 1
   cp "$PACK/dlth.mjs" "$PACK/measure.mjs" "$WORK/rt/" || return 1
   echo "node: $NODE $("$NODE" -v)"
   if [[ $DRY == 1 ]]; then
@@ -192,7 +195,7 @@ start_sampler() {
 }
 
 export REPO OUTDIR DRY PACK WORK PARTS LOG MODELS_PARITY MODELS BATCHES SECONDS_EACH N_JPEGS TORCH_DEVICE PY
-export -f survey runtime dlth measure doctor parity forward score_once score torch_forward
+export -f unxz_to_stdout survey runtime dlth measure doctor parity forward score_once score torch_forward
 echo "export GPU_BACKEND=none" >"$WORK/env.sh"
 SAMPLER=""
 log "gpu-check: out $OUTDIR, pack $PACK, dry run $DRY"
