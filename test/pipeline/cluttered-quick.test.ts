@@ -53,7 +53,7 @@ test('the quick cluttered experiment runs end to end: every path, both evaluatio
     }
     for (const path of ['a', 'bp', 'h', 'p', 'u']) {
       const s = summary(`${path}-${t}/seed-1`);
-      assert.equal(s.steps, 2, `${path}-${t}: the same optimizer steps on every path`);
+      assert.equal(s.steps, 4, `${path}-${t}: the same optimizer steps on every path`);
       assert.equal(s.datasets.train.k, k);
       assert.equal(Object.keys(s.eval).length, path === 'p' ? 1 : 2, `${path}-${t}: evaluated on its tickets and on all patches`);
     }
@@ -62,7 +62,7 @@ test('the quick cluttered experiment runs end to end: every path, both evaluatio
     assert.equal(summary(`b-${t}-s1/seed-1`).datasets.train.policy, 'random');
   }
   assert.deepEqual(summary('selector/seed-0').config.stopWhen, { eval: 'full/test', patience: 1 });
-  assert.equal(summary('dense/seed-1').steps, 2);
+  assert.equal(summary('dense/seed-1').steps, 4);
 
   const dir = join(out, 'reports', 'report');
   const md = readFileSync(join(dir, 'report.md'), 'utf8');
