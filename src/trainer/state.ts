@@ -5,14 +5,14 @@
  * written first and `state.json` last, both atomically, so a crash at any point leaves the previous
  * complete state; older tensor files are removed after the switch.
  */
-import { readdir, readFile, rm, mkdir } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LoaderState } from '../loader/index.js';
 import { parseState } from '../loader/index.js';
 import { parseSafetensors, serializeSafetensors, type StateDict } from '../model/safetensors.js';
 import { CheckpointError, errnoCode, ioError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fsx.js';
+import { mkdirp, writeFileAtomic } from '../util/fsx.js';
 import { sha256Hex } from '../util/hash.js';
 import type { AdamW, NamedVariable } from './adamw.js';
 import type { EpochRecord, TimingRecord } from './history.js';
@@ -50,7 +50,7 @@ export type StateInfo = Omit<TrainState, 'version' | 'tensors'>;
 /** Saves parameters, moments and `info` under `dir/state/`. */
 export async function saveState(dir: string, params: readonly NamedVariable[], opt: AdamW, info: StateInfo): Promise<void> {
   const stateDir = join(dir, STATE_DIR);
-  await mkdir(stateDir, { recursive: true });
+  await mkdirp(stateDir);
   const dict: StateDict = new Map();
   for (const p of params) dict.set(p.name, { shape: [...p.variable.shape], data: (await p.variable.data()) as Float32Array });
   const os = await opt.getState();

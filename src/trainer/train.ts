@@ -6,7 +6,7 @@
  * uninterrupted run (bitwise, on the same backend). The number of optimizer steps depends only on
  * the training rows, batch size and epochs (or `steps`), never on k.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdirp } from '../util/fsx.js';
 import { initBackend } from '../backend/index.js';
 import { InputError } from '../util/errors.js';
 import { fingerprint } from '../util/hash.js';
@@ -57,7 +57,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     warmupStartLr: c.warmupLr,
   };
   const fp = runFingerprint(c, data);
-  await mkdir(c.out, { recursive: true });
+  await mkdirp(c.out); // an IoError naming the directory; never loops (under /proc)
   const { vit, model } = buildModel(data.model, c.seed);
   const opt = new AdamW(model.params, { beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay });
   try {
