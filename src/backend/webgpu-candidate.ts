@@ -6,9 +6,12 @@ import { adapterLine, loadWebGpu, WEBGPU_PACKAGE, type AdapterFacts } from './we
 
 const DRI = '/dev/dri';
 
-/** Whether the kernel shows any GPU at all: an NVIDIA one, or a DRM render node (AMD, Intel, …). */
+/**
+ * Whether the kernel shows any GPU at all: an NVIDIA one (/proc/driver/nvidia/gpus, or its device
+ * node where /proc is not the host's, as in some sandboxes), or a DRM render node (AMD, Intel, …).
+ */
 export function gpuVisible(dri = DRI): boolean {
-  if (cudaGpus().length > 0) return true;
+  if (cudaGpus().length > 0 || existsSync('/dev/nvidiactl')) return true;
   try {
     return existsSync(dri) && readdirSync(dri).some((n) => n.startsWith('renderD'));
   } catch {
@@ -23,7 +26,7 @@ export function gpuVisible(dri = DRI): boolean {
  */
 export async function tryWebGpu(explicit: boolean): Promise<Attempt> {
   if (!explicit && !gpuVisible()) {
-    return { ok: false, reason: 'no GPU visible (no NVIDIA driver, no /dev/dri render node); ask for it with --backend webgpu' };
+    return { ok: false, reason: 'no GPU visible (no NVIDIA driver or /dev/nvidiactl, no /dev/dri render node); ask for it with --backend webgpu' };
   }
   const load = await loadWebGpu();
   if (!load.ok) return load;

@@ -73,7 +73,9 @@ const dryRun = process.env.DLTH_TEST_GPU_CHECK === '1' && existsSync('.cache/gpu
 test('gpu-check.sh --cpu-dry-run runs every step', { skip: dryRun ? false : 'set DLTH_TEST_GPU_CHECK=1 after scripts/gpu-check/pack.sh (about 3 minutes)' }, () => {
   const out = mkdtempSync(join(tmpdir(), 'dlth-gpu-check-out-'));
   try {
-    execFileSync('bash', ['scripts/gpu-check.sh', out, '--cpu-dry-run'], { stdio: 'ignore', timeout: 480_000 });
+    const env = { ...process.env, DLTH_GPU_CHECK_NODE: 'carried' }; // the pack's node binary, as on the device
+    execFileSync('bash', ['scripts/gpu-check.sh', out, '--cpu-dry-run'], { stdio: 'ignore', timeout: 480_000, env });
+    assert.match(readFileSync(join(out, 'gpu-check.log'), 'utf8'), /node: \/tmp\/dlth-gpu-check\.\w+\/node v20/);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
     assert.equal(s.allStepsRan, true);
     assert.equal(s.parity.pass, true);
