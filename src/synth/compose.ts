@@ -34,7 +34,7 @@ export interface ComposeConfig {
   align: number;
 }
 
-export const COMPOSE_DEFAULTS: ComposeConfig = { size: 56, contrast: 0.75, opaqueAt: 64, align: 1 };
+export const COMPOSE_DEFAULTS: ComposeConfig = { size: 56, contrast: 0.5, opaqueAt: 64, align: 1 };
 
 export interface Placement {
   texture: number;
