@@ -1,5 +1,6 @@
 // Writes pipelines/cluttered-lth.json and pipelines/cluttered-lth-quick.json (the experiment of
-// issue 17 and its CI smoke variant) from one description, so the two cannot drift:
+// issue 17 and its CI smoke variant), and pipelines/fashion-mnist-controls.json (the same paths on
+// plain Fashion-MNIST, 28×28, patch 4) from one description, so they cannot drift:
 //   node scripts/cluttered-pipelines.mjs
 // Paths, per EViT rate r (one chain each) and its ticket size k, same model/schedule/steps:
 //   (a) tickets → tickets; (b) fixed random subsets (one draw per seed) → tickets;
@@ -9,7 +10,6 @@
 import { writeFileSync } from 'node:fs';
 
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-const MODEL = 'vit-micro-p8-56';
 const N = 49;
 const BLOCKS = [1, 2, 3];
 const RATES = [0.9, 0.8, 0.7];
@@ -24,6 +24,7 @@ function survivors(rate) {
 const tag = (r) => `r${Math.round(r * 100)}`;
 
 function pipeline(v) {
+  const MODEL = v.model;
   // Students evaluate once, after their last epoch (evalEvery = epochs); the selector every epoch (stopWhen).
   const sched = { model: MODEL, epochs: v.epochs, batchSize: v.batchSize, lr: v.lr, warmupEpochs: v.warmupEpochs, flip: true, evalEvery: v.epochs };
   const source = (split, limit) => ({ kind: 'idx', dir: v.dataDir, split, classes: CLASSES, limit });
@@ -79,12 +80,12 @@ function pipeline(v) {
     concurrency: 2,
     shardBytes: v.shardBytes,
     sources: { train: source('train', v.trainLimit), test: source('test', v.testLimit) },
-    patchify: { imageSize: 56, patchSize: 8, channels: 1, resize: 'none' },
+    patchify: v.patchify,
     stages,
   };
 }
 
-const common = { batchSize: 64, lr: 0.002, warmupEpochs: 0.5 };
+const common = { batchSize: 64, lr: 0.002, warmupEpochs: 0.5, model: 'vit-micro-p8-56', patchify: { imageSize: 56, patchSize: 8, channels: 1, resize: 'none' } };
 const full = pipeline({
   ...common, name: 'cluttered-lth', dataDir: '../.cache/cluttered-fashion-mnist', trainLimit: 8000, testLimit: 2000,
   epochs: 4, selectorEpochs: 15, patience: 3, seeds: [0, 1, 2], shardBytes: 16777216,
@@ -97,5 +98,12 @@ const quick = pipeline({
   title: 'Data-level lottery tickets on cluttered Fashion-MNIST (cluttered-lth-quick)',
   description: 'Smoke-test variant of cluttered-lth (same stages and paths, 2 seeds, 1 epoch, 256 / 128 images: make them with dlth make-cluttered --fashion data/fashion-mnist-mini --out .cache/cluttered-quick --count 256 --test-count 128): checks that the experiment runs and writes well-formed outputs, not accuracy.',
 });
-for (const p of [full, quick]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
+const plain = pipeline({
+  ...common, model: 'vit-micro-p4-28', patchify: { imageSize: 28, patchSize: 4, channels: 1, resize: 'none' },
+  name: 'fashion-mnist-controls', dataDir: '/usr/share/datasets/fashion-mnist', trainLimit: 8000, testLimit: 2000,
+  epochs: 4, selectorEpochs: 15, patience: 3, seeds: [0, 1, 2], shardBytes: 16777216,
+  title: 'The same controls on plain Fashion-MNIST (fashion-mnist-controls)',
+  description: "Issue 17's paths and pass rule on plain Fashion-MNIST (black background, where saliency is nearly free): 28×28, patch 4, the first 8,000 / 2,000 images of Debian's dataset-fashion-mnist, the schedule of cluttered-lth, to set beside it.",
+});
+for (const p of [full, quick, plain]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
 console.log(`stages: ${full.stages.length} (full), ${quick.stages.length} (quick); k per rate: ${RATES.map((r) => `${r} → ${survivors(r)}`).join(', ')}`);
