@@ -4,7 +4,8 @@
  */
 import { ManifestError, show } from '../util/errors.js';
 import { canonicalJson, sha256Hex } from '../util/hash.js';
-import { arr, int, obj, oneOf, str, type Fail } from './check.js';
+import { schemaError } from '../util/schemas.js';
+import type { Fail } from './check.js';
 import { jsonTooDeep } from './json-depth.js';
 import { checkMeta } from './meta.js';
 import { DatasetKind, FORMAT_NAME, FORMAT_VERSION, type DatasetMeta, type Manifest, type ManifestShard } from './types.js';
@@ -53,16 +54,6 @@ export function serializeManifest(manifest: Manifest): string {
   return `${JSON.stringify(JSON.parse(canonicalJson(manifest)), null, 2)}\n`;
 }
 
-function shard(v: unknown, path: string, fail: Fail): ManifestShard {
-  const s = obj(v, path, fail, { required: ['file', 'rows', 'bytes', 'sha256'] });
-  return {
-    file: str(s.file, `${path}.file`, fail, SHARD_FILE_PATTERN),
-    rows: int(s.rows, `${path}.rows`, fail, 0, MAX_ROWS),
-    bytes: int(s.bytes, `${path}.bytes`, fail, 8, MAX_SHARD_BYTES),
-    sha256: str(s.sha256, `${path}.sha256`, fail, SHA256_PATTERN),
-  };
-}
-
 /** Parses and validates manifest bytes. Throws a ManifestError naming `file` and the JSON path. */
 export function parseManifest(data: Uint8Array, file: string): Manifest {
   const fail: Fail = (message) => {
@@ -80,22 +71,22 @@ export function parseManifest(data: Uint8Array, file: string): Manifest {
     if (err instanceof ManifestError) throw err;
     fail(`not valid UTF-8 JSON (${err instanceof Error ? err.message.slice(0, 120) : 'parse error'})`);
   }
-  const keys = { required: ['format', 'version', 'kind', 'fingerprint', 'rows', 'meta', 'shards'], optional: ['rowsPerShard'] };
-  const m = obj(json, '$', fail, keys);
-  if (m.format !== FORMAT_NAME) fail(`$.format: expected ${show(FORMAT_NAME)}, got ${show(m.format)}`);
-  if (m.version !== FORMAT_VERSION) fail(`$.version: unknown format version ${show(m.version)} (this reader knows ${FORMAT_VERSION})`);
-  const kind = oneOf(m.kind, '$.kind', fail, Object.values(DatasetKind));
-  str(m.fingerprint, '$.fingerprint', fail, FINGERPRINT_PATTERN);
-  const rows = int(m.rows, '$.rows', fail, 0, Number.MAX_SAFE_INTEGER);
-  if (m.rowsPerShard !== undefined) int(m.rowsPerShard, '$.rowsPerShard', fail, 1, MAX_ROWS);
+  const head = json as Partial<Manifest> | null;
+  if (head !== null && typeof head === 'object' && !Array.isArray(head)) {
+    if (head.format !== FORMAT_NAME) fail(`$.format: expected ${show(FORMAT_NAME)}, got ${show(head.format)}`);
+    if (head.version !== FORMAT_VERSION) fail(`$.version: unknown format version ${show(head.version)} (this reader knows ${FORMAT_VERSION})`);
+  }
+  const error = schemaError('manifest.schema.json', json);
+  if (error) fail(`${error.path}: ${error.message}`);
+  const m = json as Manifest;
   const meta = checkMeta(m.meta, '$.meta', fail);
-  if (meta.kind !== kind) fail(`$.meta.kind: ${show(meta.kind)} differs from $.kind ${show(kind)}`);
-  const shards = arr(m.shards, '$.shards', fail, 0, MAX_SHARDS).map((s, i) => shard(s, `$.shards[${i}]`, fail));
+  if (meta.kind !== m.kind) fail(`$.meta.kind: ${show(meta.kind)} differs from $.kind ${show(m.kind)}`);
+  const { shards, rows } = m;
   const names = new Set(shards.map((s) => s.file));
   if (names.size !== shards.length) fail('$.shards: duplicate file names');
   const total = shards.reduce((n, s) => n + s.rows, 0);
   if (total !== rows) fail(`$.rows: ${rows} differs from the sum of shard rows ${total}`);
   const expected = datasetFingerprint(meta, shards);
   if (m.fingerprint !== expected) fail(`$.fingerprint: ${show(m.fingerprint)} does not match the content (${expected})`);
-  return m as unknown as Manifest;
+  return m;
 }

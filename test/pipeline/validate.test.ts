@@ -46,9 +46,9 @@ test('unknown keys are named with their path', () => {
 });
 
 test('wrong types and values name the path and what was expected', () => {
-  rejects((p) => (stages(p)[1].batchSize = 'big'), '$.stages[1].batchSize', /expected integer/);
-  rejects((p) => (stages(p)[4].keep = 1.5), '$.stages[4].keep', /must be <= 1/);
-  rejects((p) => (stages(p)[4].keep = 0), '$.stages[4].keep', /must be > 0/);
+  rejects((p) => (stages(p)[1].batchSize = 'big'), '$.stages[1].batchSize', /expected an integer, got "big"/);
+  rejects((p) => (stages(p)[4].keep = 1.5), '$.stages[4].keep', /expected a number <= 1, got 1.5/);
+  rejects((p) => (stages(p)[4].keep = 0), '$.stages[4].keep', /expected a number > 0, got 0/);
   rejects((p) => (stages(p)[0].policy = 'best'), '$.stages[0].policy', /expected one of/);
   rejects((p) => ((p.patchify as Record<string, unknown>).channels = 2), '$.patchify.channels', /expected one of/);
   rejects((p) => delete (p as { name?: string }).name, '$', /missing required key "name"/);
