@@ -15,6 +15,8 @@ export interface PatchifySpec {
   limitInputPixels?: number;
   mean?: number[];
   std?: number[];
+  /** Images smaller than imageSize: warn (default), skip (recorded failure), upscale (silently). */
+  smallImages?: 'warn' | 'skip' | 'upscale';
 }
 
 export interface MaterializeStage {
