@@ -107,12 +107,14 @@ function datasetOutputs(records: readonly StageRecord[]): string[] {
 
 /**
  * A stage that starts records its fingerprint first. Finding a different one means the last
- * attempt ran another configuration: its partial outputs are discarded rather than resumed.
+ * attempt ran another configuration: its partial outputs are discarded rather than resumed (train
+ * and report outputs; datasets are replaced by the engine, never removed before the new one is done).
  */
 async function discardIfConfigChanged(ctx: StageContext, stage: Stage, fp: string, log: (m: string) => void): Promise<void> {
   const started = await readStarted(ctx.out, stage.name, ctx.worker);
-  if (started !== null && started !== fp) {
-    // A worker discards only its own part of each dataset; the other workers' parts are theirs.
+  // Datasets are never removed here: the engine replaces a finished one by building the new one
+  // beside it and swapping it in when complete, and never resumes another configuration's shards.
+  if (started !== null && started !== fp && !PARTITIONED_KINDS.has(stage.kind)) {
     for (const dir of stageOutputDirs(ctx, stage)) await rm(workerDatasetDir(dir, ctx.worker), { recursive: true, force: true });
     log(`[${stage.name}] configuration changed since the last attempt: discarded its previous outputs`);
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mergeRun, MergeRefusedError } from '../../src/pipeline/merge.js';
 import { verifyDataset } from '../../src/shards/verify.js';
@@ -126,4 +126,22 @@ test('merge: stage markers: all N agree → the stage marker; a missing worker m
     name: 'full', kind: 'materialize', fingerprint: 'sha256:aaaa', outputs: ['full/train', 'full/test'], summary: { 'full/train': { rows: 33, shards: 6, k: 49 }, policy: 'full', workers: 3 },
   });
   await rm(out, { recursive: true, force: true });
+});
+
+test('merge: refuses a worker part that is a symbolic link (it could point outside the run directory), and a workers/ link', async () => {
+  const out = await tempDir('symlink');
+  const elsewhere = await tempDir('elsewhere');
+  const dataset = join(out, 'full', 'train');
+  await writeAllWorkers(dataset, N_ROWS, 2);
+  await writeWorker(join(elsewhere, 'x'), N_ROWS, { index: 1, count: 2 });
+  await rm(join(dataset, 'workers', '1-of-2'), { recursive: true });
+  await symlink(join(elsewhere, 'x', 'workers', '1-of-2'), join(dataset, 'workers', '1-of-2'));
+  await assert.rejects(mergeRun({ out }), /broken worker 1 of 2: .*is a symbolic link/);
+  assert.ok(!(await readdir(dataset)).includes('manifest.json'));
+  const other = join(out, 'random', 'train');
+  await mkdir(other, { recursive: true });
+  await symlink(join(elsewhere, 'x', 'workers'), join(other, 'workers'));
+  await assert.rejects(mergeRun({ out }), /workers is a symbolic link/);
+  await rm(out, { recursive: true, force: true });
+  await rm(elsewhere, { recursive: true, force: true });
 });
