@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { cudaGpus, nativeThreads, noGpuReason } from './devices.js';
 import { loadNative, NATIVE_GPU_PACKAGE, NATIVE_PACKAGE, nativeBackendFacts } from './native.js';
-import type { BackendInfo, Candidate } from './types.js';
+import { activate, firstLine, type Attempt, type Facts } from './activate.js';
+import type { Candidate } from './types.js';
 import { prepareWasm, WASM_PACKAGE, wasmFacts } from './wasm.js';
 import { tryWebGpu } from './webgpu-candidate.js';
 
-/** What a successful attempt knows; the caller adds the request fields. */
-export type Facts = Omit<BackendInfo, 'requested' | 'requestedBy' | 'tfjsVersion'>;
-export type Attempt = { ok: true; facts: Facts } | { ok: false; reason: string };
+export type { Attempt, Facts } from './activate.js';
 
 /** Fastest first. */
 export const CANDIDATES: readonly Candidate[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -76,29 +75,4 @@ async function tryCpu(quiet: boolean): Promise<Attempt> {
   if (quiet) (tf.backend() as { firstUse?: boolean }).firstUse = false;
   const notes = ['pure JavaScript, one thread'];
   return { ok: true, facts: { backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, threads: 1, notes } };
-}
-
-/** Switches tfjs-core to `name` and runs a tiny op; tfjs logs init errors, so they are captured. */
-export async function activate(name: string): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const warnings: string[] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
-  try {
-    if (!(await tf.setBackend(name))) {
-      const why = warnings.map((w) => w.split('\n')[0]).join('; ') || 'no error message';
-      return { ok: false, reason: `backend "${name}" failed to initialise: ${why}` };
-    }
-    const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0]);
-    if (sum !== 3) return { ok: false, reason: `backend "${name}" computed 1+2=${sum}` };
-    return { ok: true };
-  } catch (err) {
-    return { ok: false, reason: `backend "${name}" failed: ${firstLine(err)}` };
-  } finally {
-    console.warn = warn;
-  }
-}
-
-export function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n')[0] ?? message;
 }

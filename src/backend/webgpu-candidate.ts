@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { activate, type Attempt } from './candidates.js';
+import { activate, type Attempt } from './activate.js';
 import { cudaGpus } from './devices.js';
 import { adapterLine, loadWebGpu, WEBGPU_PACKAGE, type AdapterFacts } from './webgpu.js';
 
