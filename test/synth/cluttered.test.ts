@@ -106,3 +106,11 @@ test('align: item offsets on the patch grid (multiples of 8 within [0, 28]), eve
   assert.deepEqual([...seen].sort((a, b) => a - b), [0, 8, 16, 24]);
   await assert.rejects(makeCluttered({ fashion: MINI, out: tmp(), count: 1, testCount: 1, align: 0 }), /align = 0 is outside 1..56/);
 });
+
+test('the first n images do not depend on --count (a pipeline may read a prefix of a larger generation)', async () => {
+  const [a, b] = [tmp(), tmp()];
+  await makeCluttered({ fashion: MINI, out: a, seed: 5, count: 40, testCount: 10 });
+  await makeCluttered({ fashion: MINI, out: b, seed: 5, count: 15, testCount: 10 });
+  const [x, y] = [await readIdx(join(a, FILES[0]), 3), await readIdx(join(b, FILES[0]), 3)];
+  assert.deepEqual(x.data.subarray(0, 15 * 56 * 56), y.data);
+});
