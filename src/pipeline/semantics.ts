@@ -20,7 +20,7 @@ export function checkSemantics(p: Pipeline, file: string): void {
     else {
       stage.paths.forEach((rp, j) => {
         const t = seen.get(rp.train);
-        if (!t || t.kind !== 'train') fail(`${at}.paths[${j}].train`, `no earlier train stage named ${show(rp.train)}`);
+        if (t?.kind !== 'train') fail(`${at}.paths[${j}].train`, `no earlier train stage named ${show(rp.train)}`);
         else if (!(t.eval ?? []).includes(rp.eval)) fail(`${at}.paths[${j}].eval`, `${show(rp.eval)} is not one of stage ${show(t.name)}'s eval datasets ${show(t.eval ?? [])}`);
       });
     }
@@ -61,7 +61,7 @@ function checkMaterialize(p: Pipeline, s: MaterializeStage, at: string, seen: Ma
   if (hasK && (s.k as number) > n) fail(`${at}.k`, `k = ${s.k} exceeds the ${n} patches of the grid`);
   if (s.policy === 'ticket') {
     const sc = s.scores === undefined ? undefined : seen.get(s.scores);
-    if (!sc || sc.kind !== 'score') fail(`${at}.scores`, `policy "ticket" needs "scores": the name of an earlier score stage`);
+    if (sc?.kind !== 'score') fail(`${at}.scores`, `policy "ticket" needs "scores": the name of an earlier score stage`);
     const missing = s.sources.filter((src) => !(sc as ScoreStage).sources.includes(src));
     if (missing.length > 0) fail(`${at}.sources`, `score stage ${show(sc.name)} does not score ${show(missing)}`);
     if (s.keepFrom === 'evit-rate' && (sc as ScoreStage).mode !== undefined && (sc as ScoreStage).mode !== 'evit') {
@@ -77,7 +77,7 @@ function checkScore(p: Pipeline, s: ScoreStage, at: string, seen: Map<string, St
   checkSources(p, s.sources, at, fail);
   if (typeof s.selector === 'string') {
     const t = seen.get(s.selector);
-    if (!t || t.kind !== 'train') fail(`${at}.selector`, `no earlier train stage named ${show(s.selector)} (or give {"checkpoint": …})`);
+    if (t?.kind !== 'train') fail(`${at}.selector`, `no earlier train stage named ${show(s.selector)} (or give {"checkpoint": …})`);
     if (t.keep) fail(`${at}.selector`, `selector stage ${show(t.name)} has a keep list: a selector is one model (the stage's first seed)`);
   }
   const mode = s.mode ?? 'evit';
@@ -94,7 +94,7 @@ function checkTrain(s: TrainStage, at: string, seen: Map<string, Stage>, fail: F
       const ref = parseDatasetRef(substituteKeep(text, keep));
       if (!ref) fail(path, `${show(text)} is not a dataset reference <materialize stage>[@<keep>]/<source>`);
       const m = seen.get(ref.stage);
-      if (!m || m.kind !== 'materialize') fail(path, `no earlier materialize stage named ${show(ref.stage)}`);
+      if (m?.kind !== 'materialize') fail(path, `no earlier materialize stage named ${show(ref.stage)}`);
       if (!m.sources.includes(ref.source)) fail(path, `materialize stage ${show(m.name)} has no source ${show(ref.source)}`);
       const list = Array.isArray(m.keep);
       if (list && ref.keep === null) fail(path, `stage ${show(m.name)} has several keep values: write ${m.name}@<keep>/${ref.source}`);

@@ -8,7 +8,7 @@ import { schemaError } from '../util/schemas.js';
 import type { Fail } from './check.js';
 import { jsonTooDeep } from './json-depth.js';
 import { checkMeta } from './meta.js';
-import { DatasetKind, FORMAT_NAME, FORMAT_VERSION, type DatasetMeta, type Manifest, type ManifestShard } from './types.js';
+import { FORMAT_NAME, FORMAT_VERSION, type DatasetMeta, type Manifest, type ManifestShard } from './types.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 /** Largest manifest a reader accepts (≈ 100k shards). */

@@ -75,7 +75,7 @@ export function resolveTicketK(spec: TicketKSpec, scoreMeta: DatasetMeta): Ticke
     [k, kDerivation] = [kFromFraction(spec.keep, n), KDerivation.Fraction];
   } else {
     const sel = scoreMeta.selector;
-    if (!sel || sel.mode !== 'evit') {
+    if (sel?.mode !== 'evit') {
       throw new InputError(`keepFrom "evit-rate" needs scores from mode evit, got ${show(sel?.mode ?? null)}`);
     }
     const rate = sel.params.rate;
