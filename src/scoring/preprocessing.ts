@@ -23,8 +23,12 @@ export const SHARP_KERNEL: Record<Resample, Interpolation | null> = {
 };
 
 export interface Preprocessing {
-  /** Where it was read: HF processor, timm pretrained_cfg, or dlth's defaults (no such file). */
-  from: 'hf-processor' | 'timm-pretrained-cfg' | 'default';
+  /**
+   * Where it was read: HF processor, timm pretrained_cfg (geometry and normalisation bind); a dlth
+   * checkpoint's own config (normalisation binds, geometry is the caller's); or nothing (random
+   * weights, a named variant without a processor file: the caller's patchify config throughout).
+   */
+  from: 'hf-processor' | 'timm-pretrained-cfg' | 'model-config' | 'default';
   /** The model's input [height, width] after resize and crop. */
   imageSize: [number, number];
   /** How the image is resized before the centre crop. */
@@ -60,6 +64,35 @@ export function sharpKernel(name: string, where = 'interpolation'): Interpolatio
 
 function stats(field: 'mean' | 'std', v: number[], channels: number): number[] {
   return channels === 1 && v.length === 3 ? [v.reduce((a, b) => a + b, 0) / 3] : v;
+}
+
+/** Whether the checkpoint fixes the geometry (resize, crop, interpolation) and not just mean/std. */
+export function bindsGeometry(pre: Preprocessing): boolean {
+  return pre.from === 'hf-processor' || pre.from === 'timm-pretrained-cfg';
+}
+
+/**
+ * The PatchifyConfig to score with, from the caller's `requested` config (pipeline or CLI): a
+ * checkpoint that fixes its geometry supplies it (patchifyConfigFor); a dlth checkpoint supplies
+ * its mean/std; explicit overrides win over both.
+ */
+export function scoringPatchifyConfig(pre: Preprocessing, model: { patchSize: number; channels: number }, requested: PatchifyConfig, o: PreprocessingOverrides = {}): PatchifyConfig {
+  if (bindsGeometry(pre)) return patchifyConfigFor(pre, model, o, requested);
+  const norm = pre.from === 'model-config' ? { mean: pre.mean, std: pre.std } : {};
+  const rounding = requested.cropRounding ?? 'round';
+  let resize: Partial<PatchifyConfig> = {};
+  if (o.resize !== undefined) resize = { resizeTo: undefined, shortestEdge: undefined, ...overrideResize(o.resize, { cropRounding: rounding } as Preprocessing) };
+  if (o.cropPct !== undefined) resize = { resize: 'deit', cropPct: o.cropPct, resizeTo: undefined, shortestEdge: undefined };
+  const defined = <T extends object>(x: T): Partial<T> => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return resolvePatchifyConfig({
+    ...defined({ ...requested, ...resize }),
+    imageSize: requested.imageSize,
+    patchSize: requested.patchSize,
+    ...norm,
+    ...(o.interpolation !== undefined ? { interpolation: sharpKernel(o.interpolation) } : {}),
+    ...(o.mean !== undefined ? { mean: o.mean } : {}),
+    ...(o.std !== undefined ? { std: o.std } : {}),
+  });
 }
 
 /** The PatchifyConfig used for scoring: the checkpoint's preprocessing, then the overrides. */

@@ -18,9 +18,11 @@ import { createScoreWriter, type ShardWriter } from '../shards/writer.js';
 import type { ScoreEncoder } from '../shards/encode/scores.js';
 import type { ImagePayload, Source } from '../sources/types.js';
 import type { Fs } from '../util/fsx.js';
-import { checkGeometry, scoreMeta } from './meta.js';
+import { contentHash } from './content.js';
+import { appliedPreprocessing, checkGeometry, scoreMeta } from './meta.js';
 import { prepareMode, type ModeOptions, type PreparedMode } from './modes/index.js';
-import { loadSelector, type LoadedSelector, type SelectorSpec } from './selector.js';
+import type { PreprocessingOverrides } from './preprocessing.js';
+import { loadSelector, scoringPatchify, type LoadedSelector, type SelectorSpec } from './selector.js';
 import type { Selection } from './select.js';
 
 export { ERRORS_FILE };
@@ -28,7 +30,10 @@ export const SCORE_DEFAULTS = { mode: 'evit', batchSize: 32, concurrency: 4 } as
 
 export interface ScoreOptions {
   source: Source;
+  /** The caller's patch geometry; a checkpoint with its own preprocessing supplies resize, crop, interpolation and mean/std (see scoringPatchify). */
   patchify: PatchifyConfig;
+  /** Explicit preprocessing overrides (flags, pipeline fields): they win over the checkpoint's. */
+  preprocessing?: PreprocessingOverrides;
   /** A checkpoint to load, or a selector already loaded (not disposed here). */
   selector: SelectorSpec | LoadedSelector;
   /** evit (default), cls-attn, rollout. */
@@ -69,6 +74,8 @@ interface Item {
   id: string;
   label: number | null;
   grid: PatchGrid;
+  /** sha256 of the patch grid: what another lab checks its copy of the image against. */
+  content: Uint8Array;
 }
 
 function isLoaded(s: SelectorSpec | LoadedSelector): s is LoadedSelector {
@@ -101,17 +108,19 @@ async function scoreBatch(mode: PreparedMode, batch: readonly Decoded<Item>[], w
     x.dispose();
   }
   for (let i = 0; i < batch.length; i++) {
-    const { id, label } = batch[i].value;
-    await writer.write({ id, label, scores: sels[i].scores, rank: sels[i].rank });
+    const { id, label, content } = batch[i].value;
+    await writer.write({ id, label, scores: sels[i].scores, rank: sels[i].rank, content });
   }
   return [];
 }
 
 async function run(options: ScoreOptions, sel: LoadedSelector): Promise<ScoreResult> {
-  const { source, patchify: cfg } = options;
-  checkGeometry(sel.vit.config, cfg, sel.model);
+  const { source } = options;
+  checkGeometry(sel.vit.config, options.patchify, sel.model);
+  const cfg = scoringPatchify(sel, options.patchify, options.preprocessing);
   const mode = prepareMode(options.mode ?? SCORE_DEFAULTS.mode, sel.vit, options.params ?? {});
-  const selector: SelectorInfo = { fingerprint: sel.fingerprint, model: sel.model, mode: mode.name, params: mode.params };
+  const preprocessing = appliedPreprocessing(cfg, sel.preprocessing?.from ?? 'default');
+  const selector: SelectorInfo = { fingerprint: sel.fingerprint, model: sel.model, mode: mode.name, params: mode.params, preprocessing };
   const { numPatches: n, patchDim } = sel.vit.grid;
   const decode = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
   const result = await runSharded({
@@ -121,7 +130,8 @@ async function run(options: ScoreOptions, sel: LoadedSelector): Promise<ScoreRes
     createWriter: createScoreWriter,
     load: async (index) => {
       const ref = source.ref(index);
-      return { id: ref.id, label: ref.label, grid: await decode(await source.load(index), cfg) };
+      const grid = await decode(await source.load(index), cfg);
+      return { id: ref.id, label: ref.label, grid, content: contentHash(grid.patches) };
     },
     process: (batch, writer) => scoreBatch(mode, batch, writer, n, patchDim),
   }, {

@@ -19,7 +19,7 @@ import type { PatchifyConfig } from '../patchify/types.js';
 import { hashFile } from '../shards/hashfile.js';
 import { newSha256 } from '../util/hash.js';
 import { CheckpointError, InputError, show } from '../util/errors.js';
-import { patchifyConfigFor, type Preprocessing, type PreprocessingOverrides } from './preprocessing.js';
+import { patchifyConfigFor, scoringPatchifyConfig, type Preprocessing, type PreprocessingOverrides } from './preprocessing.js';
 import { defaultPreprocessing, fromHfProcessor, fromTimmCfg } from './preprocessing-read.js';
 
 export interface SelectorSpec {
@@ -69,7 +69,7 @@ function resolveSelector(spec: SelectorSpec, files: CheckpointFiles, content: Sa
     return withPre(config, spec.model);
   }
   const own = configFromMetadata(content.metadata, file);
-  if (own) return withPre(own, describeConfig(own));
+  if (own) return withPre(own, describeConfig(own), files.preprocessor ? undefined : { ...defaultPreprocessing(own), from: 'model-config' });
   const cfg = files.config;
   if (cfg && isTimmConfig(cfg.json)) {
     const timm = cfg.json as TimmConfigJson;
@@ -110,6 +110,16 @@ export async function loadSelector(spec: SelectorSpec): Promise<LoadedSelector> 
     if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(`cannot build ${show(name)} from this checkpoint: ${String(err)}`, { file, cause: err });
   }
+}
+
+/**
+ * The PatchifyConfig a scoring run uses, from the caller's config and explicit overrides (see
+ * scoringPatchifyConfig), with the selector's model set to normalise exactly as it says.
+ */
+export function scoringPatchify(sel: LoadedSelector, requested: PatchifyConfig, overrides: PreprocessingOverrides = {}): PatchifyConfig {
+  const cfg = scoringPatchifyConfig(sel.preprocessing ?? defaultPreprocessing(sel.vit.config), sel.vit.config, requested, overrides);
+  sel.vit.setNormalisation(cfg.mean, cfg.std);
+  return cfg;
 }
 
 /**

@@ -26,6 +26,18 @@ export interface SelectorInfo {
   /** Scoring mode (evit, cls-attn, …) and its parameters. */
   mode: string;
   params: Record<string, number | string | number[] | boolean>;
+  /** How the scored images were resized, cropped and resampled (mean/std: the meta's); absent in older datasets. */
+  preprocessing?: AppliedPreprocessing;
+}
+
+export interface AppliedPreprocessing {
+  from: 'hf-processor' | 'timm-pretrained-cfg' | 'model-config' | 'default';
+  resize: 'deit' | 'shorter' | 'none' | 'fixed';
+  resizeTo?: [number, number];
+  shortestEdge?: number;
+  cropPct: number;
+  cropRounding?: 'round' | 'floor';
+  interpolation: string;
 }
 
 export interface SourceInfo {
@@ -57,6 +69,12 @@ export interface DatasetMeta {
   selector: SelectorInfo | null;
   source: SourceInfo;
   numClasses: number | null;
+  /**
+   * Score datasets: `sha256` when every row carries `content`, the sha256 of the pixels the selector
+   * saw (the patch grid after decode, resize and crop), so a lab can rebuild tickets from its own
+   * copy of the images and check each one. Absent in older datasets (no content column).
+   */
+  contentHash?: 'sha256';
 }
 
 /** One row of a ticket dataset, as typed arrays. */
@@ -79,6 +97,8 @@ export interface ScoreRow {
   scores: Float32Array;
   /** N raster indices: the order in which patches would be kept (best first). */
   rank: Uint16Array;
+  /** 32 bytes: sha256 of the scored patch grid (datasets with meta.contentHash). */
+  content?: Uint8Array;
 }
 
 export interface ManifestShard {

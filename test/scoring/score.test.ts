@@ -82,7 +82,8 @@ test('scoreSource: score dataset with metadata, identical bytes across batch siz
     const res = await scoreSource({ source: source(), patchify, selector, mode: 'evit', params: { rate: 0.7 }, batchSize, out, progress: false });
     assert.equal(tf.memory().numTensors, before);
     assert.equal(res.rows, 11);
-    assert.deepEqual(res.selector, { fingerprint: 'sha256:fixed', model: 'vit-micro-p4-28', mode: 'evit', params: { rate: 0.7, blocks: [1, 2, 3] } });
+    assert.deepEqual(res.selector, { fingerprint: 'sha256:fixed', model: 'vit-micro-p4-28', mode: 'evit', params: { rate: 0.7, blocks: [1, 2, 3] },
+      preprocessing: { from: 'default', resize: 'none', cropPct: 0.875, interpolation: 'cubic' } });
     fps.push(res.manifest.fingerprint);
   }
   assert.equal(new Set(fps).size, 1);
