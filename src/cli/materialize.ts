@@ -22,6 +22,7 @@ interface MaterializeFlags extends SourceFlags {
   quiet?: boolean;
   worker?: string;
   force?: boolean;
+  foreignScores?: boolean;
 }
 
 
@@ -33,6 +34,7 @@ export function registerMaterialize(program: Command): void {
     .option('--k <n>', 'explicit number of kept patches')
     .option('--seed <n>', 'seed of random tickets', '0')
     .option('--scores <dir>', 'score dataset (policies that need scores)')
+    .option('--foreign-scores', 'accept scores made from another copy of the source (another lab\'s): every image is checked against its recorded content hash; mismatches go to errors.jsonl')
     .requiredOption('-o, --out <dir>', 'output dataset directory')
     .option('--shard-mb <MiB>', 'target shard size', '256')
     .option('--concurrency <n>', 'decode concurrency', '2')
@@ -48,7 +50,7 @@ export function registerMaterialize(program: Command): void {
         source, patchify, policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
         seed: num('seed', flags.seed), out: resolve(flags.out), shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024),
         concurrency: num('concurrency', flags.concurrency), maxFailures: num('max-failures', flags.maxFailures),
-        scores: flags.scores, progress: !flags.quiet, worker: flags.worker ? parseWorker(flags.worker) : null, force: flags.force ?? false, split: config.kind === 'idx' ? config.split : undefined,
+        scores: flags.scores, progress: !flags.quiet, worker: flags.worker ? parseWorker(flags.worker) : null, force: flags.force ?? false, allowForeignScores: flags.foreignScores ?? false, split: config.kind === 'idx' ? config.split : undefined,
       });
       if (r.upToDate) {
         process.stdout.write(`dlth materialize: ${r.dir} is up to date (same configuration, shards verified): ${r.rows} rows in ${r.shards} shards reused, nothing recomputed\n`);

@@ -31,5 +31,6 @@ export function checkMeta(v: unknown, path: string, fail: Fail): DatasetMeta {
   if (m.k > n) fail(`${path}.k: ${m.k} is more than the grid's ${n} patches`);
   if (m.kind === DatasetKind.Scores && m.k !== n) fail(`${path}.k: a scores dataset has k = N = ${n}, got ${m.k}`);
   if (m.kind === DatasetKind.Tickets && m.policy === null) fail(`${path}.policy: a tickets dataset needs a policy`);
+  if (m.contentHash !== undefined && m.kind !== DatasetKind.Scores) fail(`${path}.contentHash: only score datasets record content hashes`);
   return m;
 }

@@ -3,6 +3,7 @@
  * `view: true` rows are zero-copy views, valid only until the iterator moves past their batch.
  */
 import { labelAt } from './decode/columns.js';
+import { CONTENT_BYTES } from './schema.js';
 import type { ScoreBatch } from './decode/scores.js';
 import type { TicketBatch } from './decode/tickets.js';
 import { scoreBatches, ticketBatches, type Dataset, type ReadOptions } from './reader.js';
@@ -25,7 +26,12 @@ export function ticketRowAt(b: TicketBatch, i: number, view = false): TicketRow 
 export function scoreRowAt(b: ScoreBatch, i: number, view = false): ScoreRow {
   const scores = b.scores.subarray(i * b.n, (i + 1) * b.n);
   const rank = b.rank.subarray(i * b.n, (i + 1) * b.n);
-  return { id: b.ids[i], label: labelAt(b, i), scores: view ? scores : scores.slice(), rank: view ? rank : rank.slice() };
+  const row: ScoreRow = { id: b.ids[i], label: labelAt(b, i), scores: view ? scores : scores.slice(), rank: view ? rank : rank.slice() };
+  if (b.content) {
+    const c = b.content.subarray(i * CONTENT_BYTES, (i + 1) * CONTENT_BYTES);
+    row.content = view ? c : c.slice();
+  }
+  return row;
 }
 
 export async function* ticketRows(ds: Dataset, options: RowOptions = {}): AsyncGenerator<TicketRow> {

@@ -21,14 +21,18 @@ function list(type: DataType, size: number): FixedSizeList {
   return new FixedSizeList(size, new Field('item', type, false));
 }
 
+/** Bytes of a score row's content hash (sha256). */
+export const CONTENT_BYTES = 32;
+
 /** The Arrow schema (fields and `dlth` metadata) of a dataset with this metadata. */
 export function arrowSchema(meta: DatasetMeta): Schema {
   const metadata = new Map([[METADATA_KEY, canonicalJson(meta)]]);
   const head = [new Field('id', new Utf8(), false), new Field('label', new Int32(), true)];
   if (meta.kind === DatasetKind.Scores) {
     const n = gridSize(meta);
+    const content = meta.contentHash === 'sha256' ? [new Field('content', list(new Uint8(), CONTENT_BYTES), false)] : [];
     return new Schema(
-      [...head, new Field('scores', list(new Float32(), n), false), new Field('rank', list(new Uint16(), n), false)],
+      [...head, new Field('scores', list(new Float32(), n), false), new Field('rank', list(new Uint16(), n), false), ...content],
       metadata,
     );
   }

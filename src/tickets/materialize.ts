@@ -18,6 +18,7 @@ import type { Fs } from '../util/fsx.js';
 import { resolveK, ticketMeta } from './meta.js';
 import { getPolicy, resolveTicketK, type PolicySpec } from './policies/index.js';
 import { ScoreCursor } from './scorecursor.js';
+import { contentHash } from '../scoring/content.js';
 import { sampleSelection } from './select.js';
 
 export { ERRORS_FILE };
@@ -41,6 +42,11 @@ export interface MaterializeOptions {
   batchSize?: number;
   /** Score dataset directory (policies that need scores): a whole dataset, or the worker's part of one. */
   scores?: string;
+  /**
+   * Accept a score dataset made from another copy of the source (another listing fingerprint):
+   * every sample is then checked against the content hash the scoring lab recorded.
+   */
+  allowForeignScores?: boolean;
   /** Failed samples tolerated (default 0). */
   maxFailures?: number;
   progress?: boolean;
@@ -60,6 +66,8 @@ export interface MaterializeOptions {
 export type MaterializeResult = EngineResult;
 
 interface Work {
+  /** Check each image against the score row's content hash. */
+  checkContent: boolean;
   spec: PolicySpec;
   meta: DatasetMeta;
   cursor: ScoreCursor | null;
@@ -74,6 +82,7 @@ async function selectBatch(w: Work, batch: readonly Decoded<PatchGrid>[], writer
     const ref = w.source.ref(index);
     try {
       const scoreRow = w.cursor ? await w.cursor.get(ref.id) : undefined;
+      if (w.checkContent && scoreRow?.content) checkContent(scoreRow.content, grid.patches);
       const sel = sampleSelection(w.spec, { id: ref.id, n: w.n, k: w.meta.k, seed: w.seed, scoreRow }, grid, w.meta);
       await writer.writeVia((enc) => enc.appendFromGrid(ref.id, ref.label, grid.patches, sel.positions, sel.scores));
     } catch (err) {
@@ -95,7 +104,8 @@ export async function materialize(options: MaterializeOptions): Promise<Material
     const seed = spec.seeded ? (options.seed ?? 0) : null;
     const meta = ticketMeta({ patchify: cfg, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
       selector: cursor?.dataset.meta.selector ?? null });
-    const work: Work = { spec, meta, cursor, source, n, seed: seed ?? 0 };
+    const checkContent = cursor ? checkScores(cursor, options, source) : false;
+    const work: Work = { checkContent, spec, meta, cursor, source, n, seed: seed ?? 0 };
     const decode = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
     return await runSharded({
       label: 'materialize', source, meta, createWriter: createTicketWriter,
@@ -110,6 +120,45 @@ export async function materialize(options: MaterializeOptions): Promise<Material
   } finally {
     await cursor?.close();
   }
+}
+
+/** A sample whose pixels are not those the scoring lab scored. */
+export class ContentMismatchError extends InputError {
+  constructor(expected: Uint8Array, actual: Uint8Array) {
+    super(`its pixels differ from the image that was scored (content sha256 ${hex(actual).slice(0, 16)}…, the score dataset's ${hex(expected).slice(0, 16)}…): another file, or another decode`);
+    this.name = 'ContentMismatchError';
+  }
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+function checkContent(expected: Uint8Array, patches: Uint8Array): void {
+  const actual = contentHash(patches);
+  if (!Buffer.from(actual).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))) throw new ContentMismatchError(expected, actual);
+}
+
+/**
+ * Before any image is decoded: the score dataset must have this grid, and come from this source
+ * (same listing fingerprint) unless foreign scores are allowed, which then needs content hashes.
+ * Returns whether each sample's content is to be checked (whenever the scores record it).
+ */
+function checkScores(cursor: ScoreCursor, options: MaterializeOptions, source: Source): boolean {
+  const m = cursor.dataset.meta;
+  const file = cursor.dataset.store.location;
+  const cfg = options.patchify;
+  if (m.imageSize[0] !== cfg.imageSize[0] || m.imageSize[1] !== cfg.imageSize[1] || m.patchSize !== cfg.patchSize || m.channels !== cfg.channels) {
+    throw new InputError(`scores of ${m.imageSize.join('×')} images, patch ${m.patchSize}, ${m.channels} channel(s); this run makes ${cfg.imageSize.join('×')}, patch ${cfg.patchSize}, ${cfg.channels} channel(s)`, { file });
+  }
+  const hashed = m.contentHash === 'sha256';
+  if (m.source.fingerprint !== source.fingerprint) {
+    if (!options.allowForeignScores) {
+      throw new InputError(`scored another source (listing ${m.source.fingerprint}; this one is ${source.fingerprint}): to rebuild tickets from your own copy of the images, pass --foreign-scores, and each image is checked against the content hash the scoring lab recorded`, { file });
+    }
+    if (!hashed) throw new InputError('records no content hashes (made by an older dlth), so images of another copy of the source cannot be checked: rescore, or use the scoring lab\'s ticket datasets', { file });
+  }
+  return hashed;
 }
 
 function requireScores(options: MaterializeOptions): string {

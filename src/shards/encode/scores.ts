@@ -1,7 +1,7 @@
 /** Encodes score rows into record batches: id, label, scores [N], rank [N]. */
 import { InputError, show } from '../../util/errors.js';
 import type { BatchLayout } from '../ipc.js';
-import { gridSize } from '../schema.js';
+import { CONTENT_BYTES, gridSize } from '../schema.js';
 import type { DatasetMeta, ScoreRow } from '../types.js';
 import { bytes, EMPTY, IdLabelColumns } from './columns.js';
 import type { BatchEncoder } from './encoder.js';
@@ -23,6 +23,8 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
   private readonly rank: Uint16Array;
   private readonly seen: Uint8Array;
   private readonly n: number;
+  /** Content hashes, when the dataset records them (meta.contentHash). */
+  private readonly content: Uint8Array | null;
 
   constructor(meta: DatasetMeta, readonly capacity: number) {
     this.n = gridSize(meta);
@@ -30,6 +32,7 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
     this.scores = new Float32Array(capacity * this.n);
     this.rank = new Uint16Array(capacity * this.n);
     this.seen = new Uint8Array(this.n);
+    this.content = meta.contentHash === 'sha256' ? new Uint8Array(capacity * CONTENT_BYTES) : null;
   }
 
   get length(): number {
@@ -42,6 +45,12 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
     }
     checkRank(row.id, row.rank, this.n, this.seen);
     const i = this.length;
+    if (this.content) {
+      if (row.content === undefined || row.content.length !== CONTENT_BYTES) throw new InputError(`row ${show(row.id)}: needs a ${CONTENT_BYTES}-byte content hash (the dataset records them)`);
+      this.content.set(row.content, i * CONTENT_BYTES);
+    } else if (row.content !== undefined) {
+      throw new InputError(`row ${show(row.id)}: has a content hash, but the dataset does not record them (meta.contentHash)`);
+    }
     this.scores.set(row.scores, i * this.n);
     this.rank.set(row.rank, i * this.n);
     this.cols.append(row.id, row.label);
@@ -50,13 +59,17 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
   layout(): BatchLayout {
     const n = this.length;
     const total = n * this.n;
+    const content: { nodes: [number, number][]; buffers: Uint8Array[] } = this.content
+      ? { nodes: [[n, 0], [n * CONTENT_BYTES, 0]], buffers: [EMPTY, EMPTY, this.content.subarray(0, n * CONTENT_BYTES)] }
+      : { nodes: [], buffers: [] };
     return {
       numRows: n,
-      nodes: [...this.cols.nodes(), [n, 0], [total, 0], [n, 0], [total, 0]],
+      nodes: [...this.cols.nodes(), [n, 0], [total, 0], [n, 0], [total, 0], ...content.nodes],
       buffers: [
         ...this.cols.buffers(),
         EMPTY, EMPTY, bytes(this.scores.subarray(0, total)),
         EMPTY, EMPTY, bytes(this.rank.subarray(0, total)),
+        ...content.buffers,
       ],
     };
   }
