@@ -8,8 +8,12 @@ import type { Policy } from '../shards/types.js';
 import { formatBytes } from './verify.js';
 import { parseWorker } from '../pipeline/worker.js';
 import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
+import { addPreprocessOptions, preprocessOverrides, type PreprocessFlags } from './preprocess-flags.js';
+import { openDataset } from '../shards/reader.js';
+import { patchifyFromScores } from '../scoring/meta.js';
+import { patchifyOverridden } from '../scoring/preprocessing.js';
 
-interface MaterializeFlags extends SourceFlags {
+interface MaterializeFlags extends SourceFlags, PreprocessFlags {
   policy: string;
   keep?: string;
   k?: string;
@@ -27,7 +31,7 @@ interface MaterializeFlags extends SourceFlags {
 
 
 export function registerMaterialize(program: Command): void {
-  addSourceOptions(program.command('materialize'))
+  addPreprocessOptions(addSourceOptions(program.command('materialize')))
     .description('materialize a ticket dataset (Arrow shards + manifest) from an image source')
     .requiredOption('--policy <name>', `ticket policy: ${policyNames().join(' | ')}`)
     .option('--keep <fraction>', 'kept fraction in (0, 1]: k = ceil(keep · N)')
@@ -43,7 +47,10 @@ export function registerMaterialize(program: Command): void {
     .option('--force', 'replace a finished dataset of another configuration in --out (built beside it, swapped in when complete)')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: MaterializeFlags) => {
-      const patchify = patchifyConfig(flags);
+      // With scores, decode exactly as the selector saw the images (the score dataset's recorded preprocessing).
+      const requested = patchifyConfig(flags);
+      const overrides = preprocessOverrides(flags);
+      const patchify = flags.scores ? patchifyFromScores((await openDataset(resolve(flags.scores))).meta, requested, overrides) : patchifyOverridden(requested, overrides);
       const config = sourceConfig(flags);
       const source = await openSource(config);
       const r = await materialize({

@@ -9,8 +9,9 @@ import { formatRate } from '../util/progress.js';
 import { parseWorker } from '../pipeline/worker.js';
 import { formatBytes } from './verify.js';
 import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
+import { addPreprocessOptions, preprocessOverrides, type PreprocessFlags } from './preprocess-flags.js';
 
-interface ScoreFlags extends SourceFlags {
+interface ScoreFlags extends SourceFlags, PreprocessFlags {
   checkpoint?: string;
   model?: string;
   mode: string;
@@ -41,9 +42,9 @@ function modeOptions(flags: ScoreFlags): ModeOptions {
 }
 
 export function registerScore(program: Command): void {
-  addSourceOptions(program.command('score'))
+  addPreprocessOptions(addSourceOptions(program.command('score')))
     .description('score every patch of every image with a selector ViT (EViT by default) into a score dataset')
-    .option('--checkpoint <file>', 'selector weights: ours, HF or timm safetensors (omit for random weights: benchmarks only)')
+    .option('--checkpoint <path>', 'selector: a safetensors file (ours, HF or timm), an HF/timm model directory or a sharded index (omit for random weights: benchmarks only)')
     .option('--model <variant>', 'model variant (needed for HF/timm files without config.json), e.g. deit-small-patch16-224')
     .option('--mode <name>', `scoring mode: ${modeNames().join(' | ')}`, SCORE_DEFAULTS.mode)
     .option('--rate <r>', 'evit: keep rate per pruning block, in (0, 1] (default 0.7)')
@@ -64,7 +65,7 @@ export function registerScore(program: Command): void {
       const config = sourceConfig(flags);
       const source = await openSource(config);
       const r = await scoreSource({
-        source, patchify, out: resolve(flags.out),
+        source, patchify, preprocessing: preprocessOverrides(flags), out: resolve(flags.out),
         selector: { checkpoint: flags.checkpoint ? resolve(flags.checkpoint) : undefined, model: flags.model },
         mode: flags.mode, params: modeOptions(flags), batchSize: num('batch-size', flags.batchSize), concurrency: num('concurrency', flags.concurrency), force: flags.force ?? false,
         worker: flags.worker ? parseWorker(flags.worker) : null, maxFailures: num('max-failures', flags.maxFailures),

@@ -9,6 +9,7 @@ import { resolvePatchifyConfig } from '../patchify/index.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { SourceConfig } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
+import { parseResize } from './preprocess-flags.js';
 
 export interface SourceFlags {
   source: string;
@@ -45,7 +46,7 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--image-size <px>', 'image side (or HxW)', '224')
     .option('--patch-size <px>', 'patch side', '16')
     .option('--channels <n>', '1 or 3', '3')
-    .option('--resize <mode>', 'deit | shorter | none')
+    .option('--resize <mode>', 'deit | shorter | none | fixed, a shorter-edge length (256) or a fixed HxW (256x256)')
     .option('--small-images <mode>', 'images smaller than --image-size: warn (upscale, warn) | skip (record in errors.jsonl) | upscale');
 }
 
@@ -78,19 +79,23 @@ export function sourceConfig(flags: SourceFlags): SourceConfig {
   }
 }
 
+/** --resize as patchify fields: a mode, a shorter-edge length or a fixed HxW (see parseResize). */
+function resizeFields(r: ReturnType<typeof parseResize>): Partial<PatchifyConfig> {
+  if (typeof r === 'number') return { resize: 'shorter', shortestEdge: r };
+  if (Array.isArray(r)) return { resize: 'fixed', resizeTo: r };
+  return { resize: r };
+}
+
 export function patchifyConfig(flags: SourceFlags): PatchifyConfig {
   const [h, w] = flags.imageSize.split(/[x×]/).map((t) => num('image-size', t) as number);
-  const resize = flags.resize;
-  if (resize !== undefined && resize !== 'deit' && resize !== 'shorter' && resize !== 'none') {
-    throw new InputError(`--resize must be deit, shorter or none, got ${show(resize)}`);
-  }
+  const resize = flags.resize === undefined ? {} : resizeFields(parseResize(flags.resize));
   const channels = num('channels', flags.channels);
   if (channels !== 1 && channels !== 3) throw new InputError(`--channels must be 1 or 3, got ${show(flags.channels)}`);
   return resolvePatchifyConfig({
     imageSize: w === undefined ? h : [h, w],
     patchSize: num('patch-size', flags.patchSize) as number,
     channels,
-    ...(resize ? { resize } : {}),
+    ...resize,
     ...(flags.smallImages !== undefined ? { smallImages: flags.smallImages as PatchifyConfig['smallImages'] } : {}),
   });
 }

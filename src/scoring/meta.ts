@@ -4,7 +4,9 @@ import type { PatchifyConfig } from '../patchify/types.js';
 import { DatasetKind, type AppliedPreprocessing, type DatasetMeta, type SelectorInfo } from '../shards/types.js';
 import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
+import { resolvePatchifyConfig } from '../patchify/config.js';
 import { InputError } from '../util/errors.js';
+import { patchifyOverridden, sharpKernel, type PreprocessingOverrides } from './preprocessing.js';
 
 export interface ScoreMetaInput {
   patchify: PatchifyConfig;
@@ -29,6 +31,21 @@ export function appliedPreprocessing(cfg: PatchifyConfig, from: AppliedPreproces
     ...(cfg.cropRounding ? { cropRounding: cfg.cropRounding } : {}),
     interpolation: cfg.interpolation ?? 'cubic',
   };
+}
+
+/**
+ * The PatchifyConfig that reproduces a score dataset's pixels: its geometry, recorded
+ * preprocessing and mean/std over `requested` (background, limits), then explicit overrides.
+ */
+export function patchifyFromScores(meta: DatasetMeta, requested: PatchifyConfig, overrides: PreprocessingOverrides = {}): PatchifyConfig {
+  const pre = meta.selector?.preprocessing;
+  if (!pre) return patchifyOverridden(requested, overrides);
+  const { from: _from, ...geometry } = pre;
+  const base = resolvePatchifyConfig({
+    ...requested, ...geometry, interpolation: sharpKernel(pre.interpolation), imageSize: meta.imageSize, patchSize: meta.patchSize,
+    channels: meta.channels === 1 ? 1 : 3, mean: meta.mean, std: meta.std,
+  });
+  return patchifyOverridden(base, overrides);
 }
 
 /** The selector must see images exactly as patchify makes them: same size, patch size, channels. */

@@ -79,6 +79,11 @@ export function bindsGeometry(pre: Preprocessing): boolean {
 export function scoringPatchifyConfig(pre: Preprocessing, model: { patchSize: number; channels: number }, requested: PatchifyConfig, o: PreprocessingOverrides = {}): PatchifyConfig {
   if (bindsGeometry(pre)) return patchifyConfigFor(pre, model, o, requested);
   const norm = pre.from === 'model-config' ? { mean: pre.mean, std: pre.std } : {};
+  return patchifyOverridden({ ...requested, ...norm }, o);
+}
+
+/** `requested` with explicit overrides applied (resize, crop, interpolation, mean, std). */
+export function patchifyOverridden(requested: PatchifyConfig, o: PreprocessingOverrides): PatchifyConfig {
   const rounding = requested.cropRounding ?? 'round';
   let resize: Partial<PatchifyConfig> = {};
   if (o.resize !== undefined) resize = { resizeTo: undefined, shortestEdge: undefined, ...overrideResize(o.resize, { cropRounding: rounding } as Preprocessing) };
@@ -88,7 +93,6 @@ export function scoringPatchifyConfig(pre: Preprocessing, model: { patchSize: nu
     ...defined({ ...requested, ...resize }),
     imageSize: requested.imageSize,
     patchSize: requested.patchSize,
-    ...norm,
     ...(o.interpolation !== undefined ? { interpolation: sharpKernel(o.interpolation) } : {}),
     ...(o.mean !== undefined ? { mean: o.mean } : {}),
     ...(o.std !== undefined ? { std: o.std } : {}),
