@@ -31,7 +31,7 @@ function pipeline(v) {
   const stages = [
     { kind: 'materialize', name: 'full', policy: 'full', sources: ['train', 'test'] },
     { kind: 'train', name: 'selector', train: 'full/train', eval: ['full/test'], seeds: [0], ...sched, epochs: v.selectorEpochs, evalEvery: 1,
-      stopWhen: { eval: 'full/test', patience: v.patience } },
+      stopWhen: { eval: 'full/test', patience: v.patience }, evitEval: { rates: RATES, blocks: BLOCKS } },
     { kind: 'train', name: 'dense', train: 'full/train', eval: ['full/test'], seeds: v.seeds, ...sched },
   ];
   const paths = [{ label: '(c) all → all', train: 'dense', eval: 'full/test' }, { label: '(s) selector, dense → all', train: 'selector', eval: 'full/test' }];

@@ -70,6 +70,8 @@ export interface TrainStage {
   stopWhen?: { eval: string; patience: number };
   /** Evaluate every this many epochs and after the last (default 1). */
   evalEvery?: number;
+  /** After training, the accuracy of the model run as EViT (one chain per rate) on full-grid eval sets. */
+  evitEval?: { rates: number[]; blocks: number[] };
 }
 
 export interface ReportPath {

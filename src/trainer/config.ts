@@ -6,6 +6,7 @@ import type { BackendName } from '../backend/index.js';
 import type { ViTConfigInput } from '../model/configs.js';
 import { InputError, show } from '../util/errors.js';
 import { Content } from '../loader/augment/content.js';
+import type { EvitEvalSpec } from './evit-eval.js';
 
 export interface EvalSet {
   /** Name in metrics and summary (e.g. `ticket-test`, `full-test`). */
@@ -55,6 +56,11 @@ export interface TrainOptions {
   stopWhen?: StopRule;
   /** Evaluate every this many epochs, and always after the last one (default 1; `stopWhen` needs 1). */
   evalEvery?: number;
+  /**
+   * After training, also evaluate the model run as EViT (pruning at `blocks`, one chain per rate) on
+   * every full-grid evaluation set: a selector's accuracy with pruning (evit-eval.ts).
+   */
+  evitEval?: EvitEvalSpec;
   /** Seed of the initial weights, the data order and the augmentation. */
   seed?: number;
   /** Output directory. */
@@ -112,6 +118,7 @@ export interface TrainConfig {
   content: Content;
   stopWhen: StopRule | null;
   evalEvery: number;
+  evitEval: EvitEvalSpec | null;
   seed: number;
   out: string;
   resume: boolean;
@@ -175,6 +182,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
     content: o.content ?? d.content,
     stopWhen: o.stopWhen ? { eval: o.stopWhen.eval, patience: o.stopWhen.patience } : null,
     evalEvery: o.evalEvery ?? d.evalEvery,
+    evitEval: o.evitEval ? { rates: [...o.evitEval.rates], blocks: [...o.evitEval.blocks] } : null,
     seed: o.seed ?? d.seed,
     out: o.out,
     resume: o.resume ?? d.resume,
@@ -201,6 +209,9 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   need(Object.values(Content).includes(c.content), 'content', c.content, `one of ${Object.values(Content).join(', ')}`);
   need(c.stopWhen === null || names.includes(c.stopWhen.eval), 'stopWhen.eval', c.stopWhen?.eval, `the name of an evaluation set (${names.join(', ') || 'none given'})`);
   need(c.stopWhen === null || posInt(c.stopWhen.patience), 'stopWhen.patience', c.stopWhen?.patience, 'a positive integer (epochs)');
+  const ev = c.evitEval;
+  need(ev === null || (ev.rates.length > 0 && ev.rates.every((r) => r > 0 && r <= 1)), 'evitEval.rates', ev?.rates, 'one or more rates in (0, 1]');
+  need(ev === null || (ev.blocks.length > 0 && ev.blocks.every((b, i) => Number.isSafeInteger(b) && b >= 0 && (i === 0 || b > ev.blocks[i - 1]))), 'evitEval.blocks', ev?.blocks, 'ascending block indices');
   need(posInt(c.evalEvery) && (c.stopWhen === null || c.evalEvery === 1), 'evalEvery', c.evalEvery, c.stopWhen === null ? 'a positive integer (epochs)' : '1 (stopWhen evaluates every epoch)');
   need(Number.isSafeInteger(c.checkpointEvery) && c.checkpointEvery >= 0, 'checkpointEvery', c.checkpointEvery, 'a non-negative integer');
   return c;

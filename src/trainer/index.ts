@@ -2,6 +2,7 @@
 export { train } from './train.js';
 export { resolveTrainConfig, TRAIN_DEFAULTS, type EvalSet, type StepInfo, type StopRule, type TrainConfig, type TrainOptions } from './config.js';
 export { plateaued } from './stop.js';
+export { evitAccuracy, evitLogits, type EvitEvalSpec } from './evit-eval.js';
 export { OUTPUT_FILES, type DatasetRef, type TrainSummary } from './outputs.js';
 export { AdamW, ADAMW_DEFAULTS, type AdamWConfig, type AdamWState, type NamedVariable } from './adamw.js';
 export { decays, NO_WEIGHT_DECAY_NAMES } from './decay.js';

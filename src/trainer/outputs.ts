@@ -43,6 +43,8 @@ export interface TrainSummary {
   backend: string;
   /** True when the run ended on a plateau of `config.stopWhen` before its last epoch. */
   stoppedEarly: boolean;
+  /** With `config.evitEval`: final accuracy of the model run as EViT, by evaluation set, then rate. */
+  evit?: Record<string, Record<string, number>>;
 }
 
 export async function writeEpochOutputs(out: string, history: readonly EpochRecord[], timing: readonly TimingRecord[], title: string): Promise<void> {

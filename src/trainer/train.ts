@@ -17,6 +17,8 @@ import { openData, type OpenedData } from './datasets.js';
 import { ensureGradients } from './gradients.js';
 import { runLoop } from './loop.js';
 import { plateaued } from './stop.js';
+import { evitAccuracy, type EvitEvalSpec } from './evit-eval.js';
+import type { ViT } from '../model/index.js';
 import { emptyMeter } from './metrics.js';
 import { buildModel } from './model.js';
 import { buildSummary, writeEpochOutputs, writeFinalOutputs, type DatasetRef, type TrainSummary } from './outputs.js';
@@ -106,6 +108,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       },
       st.history,
     );
+    if (c.evitEval) summary.evit = await evitAccuracies(vit, data, c.evitEval, options.signal);
     await writeFinalOutputs(c.out, vit, summary);
     progress.done(`${st.step} steps`);
     return summary;
@@ -113,4 +116,14 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     opt.dispose();
     vit.dispose();
   }
+}
+
+/** EViT accuracy per full-grid evaluation set and rate (sets with fewer patches are skipped). */
+async function evitAccuracies(vit: ViT, data: OpenedData, spec: EvitEvalSpec, signal?: AbortSignal): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const e of data.evals.filter((x) => x.loader.k === vit.grid.numPatches)) {
+    out[e.name] = {};
+    for (const r of spec.rates) out[e.name][String(r)] = await evitAccuracy(vit, e.loader, r, spec.blocks, signal);
+  }
+  return out;
 }

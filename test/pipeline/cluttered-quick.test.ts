@@ -36,6 +36,7 @@ interface Summary {
   eval: Record<string, { final: { acc: number } }>;
   datasets: { train: { k: number; policy: string } };
   config: { subset: number | null; content: string; stopWhen: unknown };
+  evit?: Record<string, Record<string, number>>;
 }
 const summary = (run: string): Summary => JSON.parse(readFileSync(join(out, 'models', run, 'summary.json'), 'utf8')) as Summary;
 
@@ -62,6 +63,7 @@ test('the quick cluttered experiment runs end to end: every path, both evaluatio
     assert.equal(summary(`b-${t}-s1/seed-1`).datasets.train.policy, 'random');
   }
   assert.deepEqual(summary('selector/seed-0').config.stopWhen, { eval: 'full/test', patience: 1 });
+  assert.deepEqual(Object.keys(summary('selector/seed-0').evit?.['full/test'] ?? {}), ['0.9', '0.8', '0.7']);
   assert.equal(summary('dense/seed-1').steps, 4);
 
   const dir = join(out, 'reports', 'report');
@@ -69,6 +71,7 @@ test('the quick cluttered experiment runs end to end: every path, both evaluatio
   const [rule, table, outcome] = ['## Pass rule (fixed before the runs)', '| kept fraction (k) |', '## Pass rule: outcome'].map((s) => md.indexOf(s));
   assert.ok(rule > 0 && rule < table && table < outcome, 'the rule is stated before the numbers, the outcome after');
   assert.match(md, /\*\*The rule (held|did not hold)\.\*\*/);
+  assert.match(md, /## Selector: dense and with EViT pruning[\s\S]*\| selector \| 0 \| full\/test \| \d+ \| (yes|no) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
   for (const row of ['| 1 (k=49) |', '| 0.755 (k=37) |', '| 0.531 (k=26) |', '| 0.367 (k=18) |']) assert.ok(md.includes(row), row);
   const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { results: unknown[]; rule: { held: boolean; checks: { keep: number }[] } };
   // per rate: 2 seeds × (a, b, b', h, p, u on tickets; a, b, b', h, u on all patches); plus (c) × 2 and the selector

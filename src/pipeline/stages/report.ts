@@ -11,6 +11,7 @@ import { InputError } from '../../util/errors.js';
 import { parseDatasetRef, substituteKeep, formatKeep } from '../refs.js';
 import { trainRuns } from './train.js';
 import { evaluateRule, ruleOutcomeMarkdown, ruleStatement } from '../report-rule.js';
+import { selectorSection } from '../report-selector.js';
 
 /** The kept fraction of a train run's training data: the materialize stage's keep, 1 for full. */
 function trainKeep(ctx: StageContext, stage: TrainStage, keep: number | null): number {
@@ -61,6 +62,7 @@ export async function runReport(ctx: StageContext, stage: ReportStage): Promise<
     markdownTable(cells, labels),
     '',
     ...(outcome && stage.rule ? ruleOutcomeMarkdown(stage.rule, outcome) : []),
+    ...(await selectorSection(ctx, stage)),
     '![accuracy vs kept fraction](accuracy.png)',
     '',
     '## Runs',

@@ -42,6 +42,7 @@ export async function runTrain(ctx: StageContext, stage: TrainStage): Promise<St
       ...(stage.subset !== undefined ? { subset: stage.subset } : {}),
       ...(stage.positionsOnly ? { content: 'mean' as const } : {}),
       ...(stage.evalEvery !== undefined ? { evalEvery: stage.evalEvery } : {}),
+      ...(stage.evitEval !== undefined ? { evitEval: stage.evitEval } : {}),
       ...(stage.stopWhen !== undefined ? { stopWhen: { eval: substituteKeep(stage.stopWhen.eval, keep), patience: stage.stopWhen.patience } } : {}),
       seed,
       out,
