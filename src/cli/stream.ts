@@ -4,6 +4,7 @@ import { InputError, show } from '../util/errors.js';
 import { stopSignal, throwIfStopped } from '../util/abort.js';
 import { createProgress } from '../util/progress.js';
 import { ArrowStreamEncoder } from '../loader/arrow-out.js';
+import { VIEW_NAMES, type ViewName } from '../loader/views.js';
 import { PipeSink } from '../loader/sink.js';
 import { parseState, TicketLoader, type LoaderOptions, type LoaderState } from '../loader/index.js';
 import { PARTITION_NAMES, type PartitionName } from '../loader/partition.js';
@@ -26,6 +27,8 @@ interface StreamFlags {
   minRate: string;
   deadline?: string;
   quiet?: boolean;
+  view: string;
+  maxPatches?: string;
 }
 
 function integer(name: string, raw: string, min = 0): number {
@@ -94,12 +97,15 @@ export function registerStream(program: Command): void {
     .option('--timeout <sec>', 'HTTP timeout for headers and between body chunks', '30')
     .option('--min-rate <bytes/s>', 'HTTP: slowest average transfer accepted once a body has run for --timeout (0: any)', '1024')
     .option('--deadline <sec>', 'HTTP: overall deadline of one request (default: none)')
+    .option('--view <name>', `what each row holds: ${VIEW_NAMES.join(' | ')} (sparse: the shard columns; naflex: padded patches, coords, mask; zero: the normalised image with dropped patches 0, for Swin/CNNs; packed: the kept patches on a √k×√k grid)`, 'sparse')
+    .option('--max-patches <n>', 'naflex: patches per row after zero padding (≥ k; default k)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (datasets: string[], flags: StreamFlags) => {
       const epoch = integer('epoch', flags.epoch);
       const loader = await TicketLoader.open(datasets, loaderOptions(flags));
       const resume = flags.resume === undefined ? undefined : await readResume(flags.resume);
-      const encoder = new ArrowStreamEncoder(loader.meta);
+      const view = { name: choice<ViewName>('view', flags.view, VIEW_NAMES), ...(flags.maxPatches === undefined ? {} : { maxPatches: integer('max-patches', flags.maxPatches, 1) }) };
+      const encoder = new ArrowStreamEncoder(loader.meta, view, loader.k);
       const sink = new PipeSink(process.stdout);
       const progress = createProgress({ label: 'dlth stream', unit: 'samples', total: loader.samplesPerEpoch() - (resume?.consumed ?? 0), quiet: flags.quiet ?? false });
       if (!(await sink.write([encoder.schemaMessage()]))) return;

@@ -1,24 +1,71 @@
 /**
- * Loader batches as an Arrow IPC stream: the shard schema (same columns, types and `dlth` schema
- * metadata as the shards), then one record batch per loader batch, laid out and framed by the
- * shard encoder itself (ticketLayout, frameBatch), so `dlth stream` cannot drift from the shards.
- * Labels of −1 become nulls again.
+ * Loader batches as an Arrow IPC stream, in one of the views (views.ts). The sparse view is the
+ * shard schema itself (same columns, types and `dlth` metadata), laid out and framed by the shard
+ * encoder (ticketLayout, frameBatch), so `dlth stream` cannot drift from the shards; the other views
+ * replace the patch columns by `patches`/`coords`/`mask` (naflex) or one `image` column (zero,
+ * packed) and name the view under the schema-metadata key `dlth.view`. Labels of −1 become nulls.
  */
-import { IdLabelColumns } from '../shards/encode/columns.js';
+import { Field, FixedSizeList, Float32, Int32, Schema, Uint16, Uint8, Utf8, type DataType } from 'apache-arrow';
+import { bytes, EMPTY, IdLabelColumns } from '../shards/encode/columns.js';
 import { ticketLayout } from '../shards/encode/tickets.js';
-import { encodeSchemaMessage, EOS, frameBatch } from '../shards/ipc.js';
+import { encodeSchemaMessage, EOS, frameBatch, type BatchLayout } from '../shards/ipc.js';
 import { arrowSchema } from '../shards/schema.js';
-import type { DatasetMeta } from '../shards/types.js';
+import { METADATA_KEY, type DatasetMeta } from '../shards/types.js';
+import { canonicalJson } from '../util/hash.js';
 import type { Batch } from './batch.js';
 import { NO_LABEL } from './resident.js';
+import { naflexRows, normaliseTable, packedImages, packedSide, viewGeometry, zeroImages, type ViewGeometry, type ViewName } from './views.js';
+
+export const VIEW_METADATA_KEY = 'dlth.view';
+
+export interface StreamView {
+  name: ViewName;
+  /** naflex: patches per row after padding (default k). */
+  maxPatches?: number;
+}
+
+const list = (type: DataType, size: number): FixedSizeList => new FixedSizeList(size, new Field('item', type, false));
 
 export class ArrowStreamEncoder {
   private cols = new IdLabelColumns(0);
+  private readonly g: ViewGeometry;
+  private readonly table: Float32Array;
+  private floats = new Float32Array(0);
+  private naflex = { patches: new Uint8Array(0), coords: new Uint16Array(0), mask: new Uint8Array(0) };
 
-  constructor(readonly meta: DatasetMeta) {}
+  /** `k`: patches per row of the batches (the dataset's k, or the loader's subset size). */
+  constructor(readonly meta: DatasetMeta, readonly view: StreamView = { name: 'sparse' }, k = meta.k) {
+    this.g = viewGeometry(meta, k);
+    this.table = normaliseTable(meta);
+    if (view.name === 'packed') packedSide(k);
+    if (view.name === 'naflex') naflexRows(0, EMPTY, new Uint16Array(0), this.g, this.length(), this.naflex);
+  }
+
+  private length(): number {
+    return this.view.maxPatches ?? this.g.k;
+  }
+
+  /** Values per row of the `image` column (zero, packed). */
+  private imageSize(): number {
+    const { p, c, gh, gw, k } = this.g;
+    return this.view.name === 'zero' ? c * gh * p * gw * p : c * k * p * p;
+  }
+
+  schema(): Schema {
+    if (this.view.name === 'sparse') return arrowSchema(this.meta);
+    const metadata = new Map([[METADATA_KEY, canonicalJson(this.meta)], [VIEW_METADATA_KEY, canonicalJson(this.view)]]);
+    const head = [new Field('id', new Utf8(), false), new Field('label', new Int32(), true)];
+    if (this.view.name === 'naflex') {
+      const L = this.length();
+      const pb = this.g.p * this.g.p * this.g.c;
+      return new Schema([...head, new Field('patches', list(list(new Uint8(), pb), L), false), new Field('coords', list(new Uint16(), 2 * L), false),
+        new Field('mask', list(new Uint8(), L), false)], metadata);
+    }
+    return new Schema([...head, new Field('image', list(new Float32(), this.imageSize()), false)], metadata);
+  }
 
   schemaMessage(): Uint8Array {
-    return encodeSchemaMessage(arrowSchema(this.meta));
+    return encodeSchemaMessage(this.schema());
   }
 
   endOfStream(): Uint8Array {
@@ -30,6 +77,47 @@ export class ArrowStreamEncoder {
     if (this.cols.capacity < batch.size) this.cols = new IdLabelColumns(batch.size);
     this.cols.reset();
     for (let i = 0; i < batch.size; i++) this.cols.append(batch.ids[i] as string, batch.labels[i] === NO_LABEL ? null : (batch.labels[i] as number));
-    return frameBatch(ticketLayout(this.cols, this.meta.k, batch.patches, batch.positions, batch.scores));
+    return frameBatch(this.layout(batch));
+  }
+
+  private layout(batch: Batch): BatchLayout {
+    const n = batch.size;
+    switch (this.view.name) {
+      case 'sparse':
+        return ticketLayout(this.cols, this.g.k, batch.patches, batch.positions, batch.scores);
+      case 'naflex':
+        return this.naflexLayout(batch);
+      case 'zero':
+      case 'packed': {
+        const d = this.imageSize();
+        if (this.floats.length < n * d) this.floats = new Float32Array(n * d);
+        if (this.view.name === 'zero') zeroImages(n, batch.patches, batch.positions, this.g, this.table, this.floats);
+        else packedImages(n, batch.patches, this.g, this.table, this.floats);
+        return {
+          numRows: n,
+          nodes: [...this.cols.nodes(), [n, 0], [n * d, 0]],
+          buffers: [...this.cols.buffers(), EMPTY, EMPTY, bytes(this.floats.subarray(0, n * d))],
+        };
+      }
+    }
+  }
+
+  private naflexLayout(batch: Batch): BatchLayout {
+    const n = batch.size;
+    const L = this.length();
+    const pb = this.g.p * this.g.p * this.g.c;
+    if (this.naflex.mask.length < n * L) this.naflex = { patches: new Uint8Array(n * L * pb), coords: new Uint16Array(n * L * 2), mask: new Uint8Array(n * L) };
+    naflexRows(n, batch.patches, batch.positions, this.g, L, this.naflex);
+    const { patches, coords, mask } = this.naflex;
+    return {
+      numRows: n,
+      nodes: [...this.cols.nodes(), [n, 0], [n * L, 0], [n * L * pb, 0], [n, 0], [n * 2 * L, 0], [n, 0], [n * L, 0]],
+      buffers: [
+        ...this.cols.buffers(),
+        EMPTY, EMPTY, EMPTY, patches.subarray(0, n * L * pb),
+        EMPTY, EMPTY, bytes(coords.subarray(0, n * 2 * L)),
+        EMPTY, EMPTY, mask.subarray(0, n * L),
+      ],
+    };
   }
 }
