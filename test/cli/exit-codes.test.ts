@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePhoto } from '../patchify/images.js';
-import { canMeasureMemory, runCli, type CliResult } from './run-cli.js';
+import { canMeasureMemory, ROOT, runCli, type CliResult } from './run-cli.js';
 
 let dir = '';
 const GEOMETRY = ['--image-size', '32', '--patch-size', '8', '--policy', 'full', '-q'];
@@ -126,5 +126,16 @@ test('ENOSPC on a 256 KiB tmpfs → exit 5, one line naming the file and ENOSPC'
     assertFailure(r, 5, /ENOSPC/);
   } finally {
     execFileSync('umount', [mnt]);
+  }
+});
+
+test('quiet by default: TensorFlow start-up lines only with DLTH_VERBOSE=1 / --verbose', async (t) => {
+  const args = ['run', 'pipelines/fashion-mnist.json', '--out', join(dir, 'afile')];
+  const quiet = await runCli(args);
+  assert.deepEqual(quiet.lines.filter((l) => !l.startsWith('dlth: ')), [], quiet.stderr);
+  if (!existsSync(join(ROOT, 'node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'))) return void t.skip('native TensorFlow not built: nothing to filter');
+  for (const r of [await runCli(args, { env: { DLTH_VERBOSE: '1' } }), await runCli([...args, '--verbose'])]) {
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /oneDNN|absl|tensorflow/i);
   }
 });
