@@ -98,3 +98,25 @@ test('other architectures are refused in one line naming what was found and what
   writeFileSync(join(dir, 'pytorch_model.bin'), 'x');
   await assert.rejects(loadSelector({ checkpoint: dir }), /found only pytorch_model\.bin \(PyTorch pickle\); supported: model\.safetensors or model\.safetensors\.index\.json/);
 });
+
+test('dlth score takes an HF directory, a sharded index and a bare file (with --model refused for a mismatch) on the CLI', { skip }, async () => {
+  const sharp = (await import('sharp')).default;
+  writeFileSync(join(root, 'bare', 'config.json'), readFileSync(join(root, 'deit-teacher', 'config.json')));
+  const images = join(root, 'images', 'cls');
+  spawnSync('mkdir', ['-p', images]);
+  for (let i = 0; i < 3; i++) {
+    const raw = Buffer.from(Array.from({ length: 50 * 40 * 3 }, (_, j) => (j * (7 + i)) % 256));
+    await sharp(raw, { raw: { width: 50, height: 40, channels: 3 } }).png().toFile(join(images, `${i}.png`));
+  }
+  const score = (checkpoint: string, out: string, extra: string[] = []) => spawnSync('node', ['--import', 'tsx', 'src/cli/main.ts', 'score', '--source', 'imagefolder', '--root', join(root, 'images'),
+    '--checkpoint', checkpoint, '--image-size', '32', '--patch-size', '8', '-o', join(root, out), '-q', ...extra], { encoding: 'utf8' });
+  for (const [ckpt, out] of [[join(root, 'deit-cls'), 'scores-dir'], [join(root, 'deit-teacher-sharded', 'model.safetensors.index.json'), 'scores-index'], [data.bare, 'scores-bare']]) {
+    const r = score(ckpt, out);
+    assert.equal(r.status, 0, `${ckpt}: ${r.stderr}`);
+    const meta = (JSON.parse(readFileSync(join(root, out, 'manifest.json'), 'utf8')) as { meta: { mean: number[]; selector: { preprocessing: { from: string } } } }).meta;
+    assert.equal(meta.selector.preprocessing.from, ckpt === data.bare ? 'default' : 'hf-processor', ckpt);
+  }
+  const bad = score(join(root, 'vit-cls-half'), 'scores-bad', ['--image-size', '224', '--patch-size', '16']);
+  assert.equal(bad.status, 3, bad.stderr);
+  assert.match(bad.stderr, /takes 32×32 images, patch 8/);
+});
