@@ -46,7 +46,7 @@ function runPytest() {
     return 1;
   }
   console.log(`\nrun-tests: pytest ${pyFiles.length === walk(join('python', 'tests'), (n) => n.startsWith('test_') && n.endsWith('.py')).length ? 'python/tests' : pyFiles.join(' ')}`);
-  const res = spawnSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', ...pyFiles], { stdio: 'inherit', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const res = spawnSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', ...pyFiles], { stdio: 'inherit', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', NODE: process.execPath } });
   if (res.status === 5) console.error('run-tests: pytest collected no tests: a failure');
   return res.status ?? 1;
 }

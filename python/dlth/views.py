@@ -67,12 +67,13 @@ class NaFlexView:
         pos = sample["positions"].astype(np.int64)
         k = pos.shape[0]
         length = self.max_patches or k
-        patches = np.zeros((length, self.patch_bytes), dtype=np.uint8)
-        patches[:k] = sample["patches"].reshape(k, self.patch_bytes)
-        coords = np.zeros((length, 2), dtype=np.int64)
-        coords[:k, 0], coords[:k, 1] = pos // self.grid_width, pos % self.grid_width
-        mask = np.zeros(length, dtype=bool)
-        mask[:k] = True
+        patches = sample["patches"].reshape(k, self.patch_bytes)
+        coords = np.stack(np.divmod(pos, self.grid_width), axis=1)
+        mask = np.ones(length, dtype=bool)
+        if length > k:  # zero padding up to max_patches
+            patches = np.concatenate([patches, np.zeros((length - k, self.patch_bytes), dtype=np.uint8)])
+            coords = np.concatenate([coords, np.zeros((length - k, 2), dtype=np.int64)])
+            mask[k:] = False
         return {"patches": patches, "coords": coords, "mask": mask, **_common(sample)}
 
 
