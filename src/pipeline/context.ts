@@ -5,6 +5,7 @@ import type { Source } from '../sources/types.js';
 import type { WorkerSlot } from '../engine/partition.js';
 import { openSource } from '../sources/index.js';
 import { resolvePatchifyConfig } from '../patchify/index.js';
+import { sharpKernel } from '../scoring/preprocessing.js';
 import { InputError, show } from '../util/errors.js';
 import { datasetDirName, formatKeep, parseDatasetRef } from './refs.js';
 
@@ -48,6 +49,7 @@ export function createContext(loaded: LoadedPipeline, options: ContextOptions): 
   const patchify = resolvePatchifyConfig({
     ...p.patchify,
     imageSize: typeof size === 'number' ? [size, size] : size,
+    interpolation: p.patchify.interpolation === undefined ? undefined : sharpKernel(p.patchify.interpolation, 'patchify.interpolation'),
   });
   return {
     loaded,

@@ -9,8 +9,11 @@ export interface PatchifySpec {
   imageSize: number | [number, number];
   patchSize: number;
   channels?: 1 | 3;
+  /** Set, these override the selector checkpoint's own preprocessing when scoring. */
   resize?: ResizeMode;
   cropPct?: number;
+  /** Resize kernel: bicubic | bilinear | nearest | lanczos (or sharp's cubic | linear | lanczos3). */
+  interpolation?: string;
   background?: [number, number, number];
   limitInputPixels?: number;
   mean?: number[];
