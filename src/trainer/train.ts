@@ -104,7 +104,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
           train: datasetRef(c.train, data.train),
           eval: Object.fromEntries(data.evals.map((e, i) => [e.name, datasetRef(c.eval[i].dirs, e.loader)])),
         },
-        config, backend: backend.backend, stoppedEarly: plateaued(st.history, c.stopWhen),
+        config, backend: backend.backend, stoppedEarly: st.step < totalSteps && plateaued(st.history, c.stopWhen),
       },
       st.history,
     );

@@ -101,6 +101,8 @@ test('stopWhen: a run whose accuracy cannot improve stops after patience epochs,
   const again = await train(opts); // resuming a stopped run trains nothing more
   assert.equal(again.epochs, 3);
   await assert.rejects(train({ ...opts, stopWhen: { eval: 'nope', patience: 1 } }), /stopWhen.eval = "nope" is invalid/);
+  const full = await train({ ...opts, epochs: 3, out: join(root, 'out3') }); // plateaued exactly at its last epoch: not an early stop
+  assert.deepEqual([full.epochs, full.stoppedEarly], [3, false]);
 });
 
 test('evalEvery: evaluation after every n epochs and after the last; refused together with stopWhen', async (t) => {
