@@ -3,8 +3,13 @@
 // when it is there and newer than every source file; else the TypeScript source through tsx, which
 // compiles at every start (seconds instead of a fraction of one). DLTH_SOURCE=1 forces the source.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+
+// Images are decoded on libuv's thread pool (sharp), 4 threads by default: size it to the machine
+// before anything uses it, so a 16-core GPU host decodes on 16 (an explicit setting wins).
+if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.min(128, Math.max(4, availableParallelism())));
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = join(root, 'dist', 'src', 'cli', 'main.js');

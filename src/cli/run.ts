@@ -27,7 +27,7 @@ export function registerRun(program: Command): void {
     .option('--max-failures <n>', 'undecodable images tolerated before the run fails (default: the pipeline, else 0)')
     .option('--concurrency <n>', 'decode concurrency (default: the pipeline, else 2)')
     .option('--only <stages>', 'comma-separated stage names to run')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: DLTH_BACKEND, else auto)')
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (default: DLTH_BACKEND, else auto)')
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, flags: RunFlags) => {
       const loaded = await loadPipeline(file);

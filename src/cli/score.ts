@@ -52,7 +52,7 @@ export function registerScore(program: Command): void {
     .option('--layer <i>', 'cls-attn: layer whose CLS attention scores patches (default: last; negative counts from the end)')
     .option('--batch-size <n>', 'images per forward pass', String(SCORE_DEFAULTS.batchSize))
     .requiredOption('-o, --out <dir>', 'output score dataset directory')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: DLTH_BACKEND or auto)')
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (default: DLTH_BACKEND or auto)')
     .option('--worker <i/N>', 'job array: score only worker i of N\'s rows of the sorted source, into <out>/workers/<i>-of-<N> (then `dlth merge <out>`)')
     .option('--concurrency <n>', 'images decoded at once', String(SCORE_DEFAULTS.concurrency))
     .option('--force', 'replace a finished dataset of another configuration in --out (built beside it, swapped in when complete)')

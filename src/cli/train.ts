@@ -145,7 +145,7 @@ export function registerTrain(program: Command): void {
     .requiredOption('-o, --out <dir>', 'output directory')
     .option('--no-resume', 'start over even if the output directory holds a saved state')
     .option('--checkpoint-every <n>', 'also save the resumable state every n steps (default: each epoch)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu (default: DLTH_BACKEND or auto)')
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (default: DLTH_BACKEND or auto)')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: TrainFlags) => {
       const s = await train(optionsFromFlags(flags));
