@@ -6,19 +6,16 @@
  * cuts it, its pieces' rows re-encoded in order by the shard writer. The manifest goes last,
  * atomically. A rerun finds finished shards in place and only rewrites what is missing.
  */
-import { copyFile, link, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashFile } from '../shards/hashfile.js';
-import { removeJournal } from '../shards/journal.js';
 import { shardFileName } from '../shards/layout.js';
 import { buildManifest, MANIFEST_FILE, serializeManifest } from '../shards/manifest.js';
 import { openDataset, type Dataset } from '../shards/reader.js';
-import { scoreRows, ticketRows } from '../shards/rows.js';
-import { DatasetKind, type DatasetMeta, type Manifest, type ManifestShard } from '../shards/types.js';
-import { createScoreWriter, createTicketWriter } from '../shards/writer.js';
-import { errnoCode, InputError, ioError, show } from '../util/errors.js';
+import type { DatasetMeta, Manifest, ManifestShard } from '../shards/types.js';
+import { ioError, show } from '../util/errors.js';
 import { canonicalJson } from '../util/hash.js';
-import { nodeFs, removeStaleTemps, syncDir, tempName, writeFileAtomic, type Fs } from '../util/fsx.js';
+import { nodeFs, removeStaleTemps, syncDir, writeFileAtomic, type Fs } from '../util/fsx.js';
+import { linkShard, reencodeShard, removeStrayShards } from './place-shard.js';
 import { ERRORS_FILE, readFailures, serializeFailures } from './failures.js';
 import { shardsIntact } from './output.js';
 import { parseWorkerDirName, readPart, WORKERS_DIR, type PartInfo } from './part.js';
@@ -176,55 +173,6 @@ async function placeShard(dir: string, j: number, refs: readonly PieceRef[], met
     await linkShard(join(only.part.dir, entry.file), dest, entry);
     return { ...entry, file: shardFileName(j) };
   }
-  return reencode(dir, j, refs, meta, fs);
-}
-
-/** Writes shard j from its pieces' rows, in order, through the kind's encoder. */
-async function reencode(dir: string, j: number, refs: readonly PieceRef[], meta: DatasetMeta, fs: Fs): Promise<ManifestShard> {
   const { shardBytes, batchBytes } = (refs[0] as PieceRef).part.info;
-  const options = { dir, meta, fs, resume: false, shardBytes, batchBytes };
-  if (meta.kind === DatasetKind.Tickets) {
-    const w = await createTicketWriter(options);
-    await w.beginShard(j);
-    for (const r of refs) for await (const row of ticketRows(r.part.dataset, { shards: [r.at], view: true })) await w.write(row);
-    const e = await w.endShard();
-    await removeJournal(dir, fs);
-    return e;
-  }
-  const w = await createScoreWriter(options);
-  await w.beginShard(j);
-  for (const r of refs) for await (const row of scoreRows(r.part.dataset, { shards: [r.at], view: true })) await w.write(row);
-  const e = await w.endShard();
-  await removeJournal(dir, fs);
-  return e;
-}
-
-/** Errors on which a hard link is impossible but a copy works (cross-device, no link support). */
-const NO_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
-
-/** Links (or copies and re-hashes) `src` to a temporary name, then renames it over `dest`. */
-async function linkShard(src: string, dest: string, expected: ManifestShard): Promise<void> {
-  const d = await stat(dest).catch(() => null);
-  const s = await stat(src);
-  if (d && d.ino === s.ino && d.dev === s.dev) return;
-  const tmp = tempName(dest);
-  await rm(tmp, { force: true });
-  try {
-    await link(src, tmp);
-  } catch (err) {
-    if (!NO_LINK.has(errnoCode(err) ?? '')) throw ioError(err, dest, `link ${src}`);
-    await copyFile(src, tmp).catch((e: unknown) => Promise.reject(ioError(e, dest, `copy ${src}`)));
-    if ((await hashFile(tmp)).sha256 !== expected.sha256) {
-      await rm(tmp, { force: true });
-      throw new InputError(`the copy of ${src} does not match its sha256 (changed while merging?)`, { file: dest });
-    }
-  }
-  await rename(tmp, dest).catch((e: unknown) => Promise.reject(ioError(e, dest, 'rename')));
-}
-
-/** Removes `shard-*.arrow` files of an earlier layout that the new manifest does not list. */
-async function removeStrayShards(dir: string, keep: ReadonlySet<string>): Promise<void> {
-  for (const name of await readdir(dir)) {
-    if (/^shard-\d+\.arrow$/.test(name) && !keep.has(name)) await rm(join(dir, name), { force: true });
-  }
+  return reencodeShard(dir, j, refs.map((r) => ({ dataset: r.part.dataset, at: r.at })), meta, { shardBytes, batchBytes }, fs);
 }

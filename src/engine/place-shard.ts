@@ -1,0 +1,70 @@
+/**
+ * Placing one merged shard: a hard link to the worker piece that holds all of it (a copy, re-hashed,
+ * where links are refused), or its pieces' rows re-encoded in order by the shard writer, which
+ * gives the bytes a single run writes. Each file goes to a temporary name and is renamed into place.
+ */
+import { copyFile, link, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hashFile } from '../shards/hashfile.js';
+import { removeJournal } from '../shards/journal.js';
+import type { Dataset } from '../shards/reader.js';
+import { scoreRows, ticketRows } from '../shards/rows.js';
+import { DatasetKind, type DatasetMeta, type ManifestShard } from '../shards/types.js';
+import { createScoreWriter, createTicketWriter } from '../shards/writer.js';
+import { errnoCode, InputError, ioError } from '../util/errors.js';
+import { tempName, type Fs } from '../util/fsx.js';
+
+/** One worker piece of a shard: its dataset and its index in that dataset's manifest. */
+export interface PieceSource {
+  dataset: Dataset;
+  at: number;
+}
+
+/** Writes shard `j` of `dir` from its pieces' rows, in order, with the workers' byte targets. */
+export async function reencodeShard(dir: string, j: number, pieces: readonly PieceSource[], meta: DatasetMeta, sizes: { shardBytes: number; batchBytes: number }, fs: Fs): Promise<ManifestShard> {
+  const options = { dir, meta, fs, resume: false, ...sizes };
+  if (meta.kind === DatasetKind.Tickets) {
+    const w = await createTicketWriter(options);
+    await w.beginShard(j);
+    for (const r of pieces) for await (const row of ticketRows(r.dataset, { shards: [r.at], view: true })) await w.write(row);
+    const e = await w.endShard();
+    await removeJournal(dir, fs);
+    return e;
+  }
+  const w = await createScoreWriter(options);
+  await w.beginShard(j);
+  for (const r of pieces) for await (const row of scoreRows(r.dataset, { shards: [r.at], view: true })) await w.write(row);
+  const e = await w.endShard();
+  await removeJournal(dir, fs);
+  return e;
+}
+
+/** Errors on which a hard link is impossible but a copy works (cross-device, no link support). */
+const NO_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
+
+/** Links (or copies and re-hashes) `src` to a temporary name, then renames it over `dest`. */
+export async function linkShard(src: string, dest: string, expected: ManifestShard): Promise<void> {
+  const d = await stat(dest).catch(() => null);
+  const s = await stat(src);
+  if (d && d.ino === s.ino && d.dev === s.dev) return;
+  const tmp = tempName(dest);
+  await rm(tmp, { force: true });
+  try {
+    await link(src, tmp);
+  } catch (err) {
+    if (!NO_LINK.has(errnoCode(err) ?? '')) throw ioError(err, dest, `link ${src}`);
+    await copyFile(src, tmp).catch((e: unknown) => Promise.reject(ioError(e, dest, `copy ${src}`)));
+    if ((await hashFile(tmp)).sha256 !== expected.sha256) {
+      await rm(tmp, { force: true });
+      throw new InputError(`the copy of ${src} does not match its sha256 (changed while merging?)`, { file: dest });
+    }
+  }
+  await rename(tmp, dest).catch((e: unknown) => Promise.reject(ioError(e, dest, 'rename')));
+}
+
+/** Removes `shard-*.arrow` files of an earlier layout that the new manifest does not list. */
+export async function removeStrayShards(dir: string, keep: ReadonlySet<string>): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (/^shard-\d+\.arrow$/.test(name) && !keep.has(name)) await rm(join(dir, name), { force: true });
+  }
+}
