@@ -94,9 +94,11 @@ test('policy ticket keeps the top-k of a score dataset, with its scores', async 
   const { createScoreWriter } = await import('../../src/shards/writer.js');
   const { makeMeta } = await import('../shards/helpers.js');
   const scoresDir = await tempDir();
-  const meta = { ...makeMeta({ kind: 'scores' }), numClasses: 3 };
-  const w = await createScoreWriter({ dir: scoresDir, meta });
   const source = syntheticSource(23);
+  const base = makeMeta({ kind: 'scores' });
+  // Scores of this very source (materialize refuses another source's scores unless told otherwise).
+  const meta = { ...base, numClasses: 3, source: { ...base.source, fingerprint: source.fingerprint } };
+  const w = await createScoreWriter({ dir: scoresDir, meta });
   for (let i = 0; i < source.size; i++) {
     const scores = Float32Array.from({ length: 16 }, (_, j) => ((j * 7 + i) % 16) / 16);
     const rank = Uint16Array.from([...Array(16).keys()].sort((a, b) => scores[b] - scores[a]));
