@@ -20,7 +20,7 @@ interface Row {
 function parseArgs(argv: string[]): { budgetMs: number; backends: ConcreteBackend[] } {
   const i = argv.indexOf('--budget-ms');
   const budgetMs = i >= 0 ? Number(argv[i + 1]) : 4000;
-  const rest = argv.filter((a, j) => j !== i && j !== i + 1 || i < 0);
+  const rest = argv.filter((_a, j) => j !== i && j !== i + 1 || i < 0);
   const named = rest.filter((a): a is ConcreteBackend => a === 'tensorflow' || a === 'wasm' || a === 'cpu');
   return { budgetMs, backends: named.length > 0 ? named : ['tensorflow', 'wasm', 'cpu'] };
 }

@@ -7,7 +7,7 @@
 // Photos: real pictures from scikit-image (`skimage.data`, CC0/public domain) in .venv, cropped and
 // resized to 500×375 with sharp, cached in $TMPDIR/dlth-bench-patchify. Files are read into memory
 // first, so disk speed is not measured.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -17,7 +17,7 @@ let prepared: Promise<WasmModule> | undefined;
 
 /** Directory of the .wasm binaries in node_modules, with a trailing separator (a path prefix). */
 export function wasmDir(): string {
-  return join(dirname(require.resolve(`${WASM_PACKAGE}/package.json`)), 'dist') + '/';
+  return `${join(dirname(require.resolve(`${WASM_PACKAGE}/package.json`)), 'dist')}/`;
 }
 
 /**

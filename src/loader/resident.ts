@@ -5,7 +5,7 @@
  * and the sha256 against the manifest — so no sample of a tampered shard ever reaches a batch.
  */
 import { ShardError } from '../util/errors.js';
-import { ReadBuffers } from '../shards/decode/stream.js';
+import type { ReadBuffers } from '../shards/decode/stream.js';
 import { decodeTicketBatch } from '../shards/decode/tickets.js';
 import { labelAt } from '../shards/decode/columns.js';
 import { shardBatches } from '../shards/reader.js';

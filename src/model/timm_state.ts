@@ -2,7 +2,7 @@
  * timm-named, PyTorch-layout state dicts ⇄ our parameters. Strict: every expected key must be
  * present with the expected shape and no key may be left over.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { gridOf, type ViTConfig } from './configs.js';
 import type { DenseParams, NormParams } from './layers/params.js';
 import { convToPatchMatrix, patchMatrixToConv, transpose2d } from './layout.js';

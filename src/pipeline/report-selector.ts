@@ -17,7 +17,7 @@ export async function selectorSection(ctx: StageContext, report: ReportStage): P
   type Evaluated = TrainStage & { evitEval: NonNullable<TrainStage['evitEval']> };
   const stages = names.map((n) => ctx.stage(n)).filter((s): s is Evaluated => s.kind === 'train' && s.evitEval !== undefined);
   if (stages.length === 0) return [];
-  const lines = ['## Selector: dense and with EViT pruning', '', '| stage | seed | eval set | epochs | early stop | dense | ' + stages[0].evitEval.rates.map((r) => `EViT r=${r}`).join(' | ') + ' |'];
+  const lines = ['## Selector: dense and with EViT pruning', '', `| stage | seed | eval set | epochs | early stop | dense | ${stages[0].evitEval.rates.map((r) => `EViT r=${r}`).join(' | ')} |`];
   lines.push(`|${'---|'.repeat(6 + stages[0].evitEval.rates.length)}`);
   for (const stage of stages) {
     for (const run of trainRuns(ctx, stage)) {

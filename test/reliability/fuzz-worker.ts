@@ -55,7 +55,10 @@ export async function loadAll(dir: string): Promise<string> {
 
 export async function consume(dir: string): Promise<Outcomes> {
   return {
-    verify: await attempt(async () => (await verifyDataset(dir), undefined)),
+    verify: await attempt(async () => {
+      await verifyDataset(dir);
+      return undefined;
+    }),
     reader: await attempt(() => readAll(dir)),
     loader: await attempt(() => loadAll(dir)),
   };

@@ -237,7 +237,7 @@ class Consumers {
 /** The reason a rejection is not acceptable, or null. */
 function badRejection(e: NonNullable<Outcome['error']>, dir: string): string | null {
   if (!e.typed) return `untyped error: ${e.name}: ${e.stack ?? e.message}`;
-  if (!e.file || !e.file.startsWith(dir)) return `typed error not naming a file of the dataset: ${e.name}: ${e.message}`;
+  if (!e.file?.startsWith(dir)) return `typed error not naming a file of the dataset: ${e.name}: ${e.message}`;
   if (!e.message.includes(e.file)) return `message does not name the file: ${e.message}`;
   return null;
 }

@@ -10,7 +10,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, listTree, scratch, pool, runDlth } from './helpers.js';
 
-type P = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// A pipeline as a mutable JSON tree: cases reach into it at any depth.
+// biome-ignore lint/suspicious/noExplicitAny: the cases edit arbitrary JSON paths of a pipeline file
+type P = Record<string, any>;
 
 const base = (): P => {
   const p = JSON.parse(readFileSync(join(FIXTURES, 'fmnist-crash.json'), 'utf8')) as P;

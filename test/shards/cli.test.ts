@@ -14,7 +14,10 @@ async function run(args: string[]): Promise<string> {
   registerInspect(program);
   let out = '';
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
   try {
     await program.parseAsync(['node', 'dlth', ...args]);
   } finally {

@@ -1,5 +1,5 @@
 /** Helpers shared by the modes: option checks and reading a small tensor back to the host. */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { InputError, show } from '../../util/errors.js';
 import type { ModeOptions } from './types.js';
 
