@@ -11,8 +11,6 @@ import { InputError, show } from '../util/errors.js';
 
 /** PIL/timm resampling names. */
 export type Resample = 'nearest' | 'bilinear' | 'bicubic' | 'lanczos' | 'box' | 'hamming';
-/** PIL.Image.Resampling values, as HF stores `resample`. */
-const PIL_RESAMPLE: Record<number, Resample> = { 0: 'nearest', 1: 'lanczos', 2: 'bilinear', 3: 'bicubic', 4: 'box', 5: 'hamming' };
 /**
  * The sharp kernel closest to each PIL filter (measured on 24 scikit-image photos, see
  * test/scoring/preprocessing-photos.test.ts): PIL's filters are separable convolutions scaled by
@@ -62,7 +60,8 @@ export function sharpKernel(name: string, where = 'interpolation'): Interpolatio
   return k;
 }
 
-function stats(field: 'mean' | 'std', v: number[], channels: number): number[] {
+/** A 3-channel statistic for a 1-channel model: the mean of the three (a grey image is R = G = B). */
+function stats(v: number[], channels: number): number[] {
   return channels === 1 && v.length === 3 ? [v.reduce((a, b) => a + b, 0) / 3] : v;
 }
 
@@ -112,8 +111,8 @@ export function patchifyConfigFor(pre: Preprocessing, model: { patchSize: number
     patchSize: model.patchSize,
     channels,
     interpolation: sharpKernel(o.interpolation ?? pre.interpolation),
-    mean: o.mean ?? stats('mean', pre.mean, channels),
-    std: o.std ?? stats('std', pre.std, channels),
+    mean: o.mean ?? stats(pre.mean, channels),
+    std: o.std ?? stats(pre.std, channels),
   });
 }
 

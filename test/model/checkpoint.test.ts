@@ -75,7 +75,7 @@ describe('checkpoints', () => {
   it('f16 and bf16 encode/decode round trips (exact on representable values) and through safetensors', () => {
     const vals = Float32Array.from([0, -0, 1, -2.5, 65504, 6.103515625e-5, 5.960464477539063e-8, 0.333251953125, Infinity, -Infinity]);
     assert.deepEqual(Array.from(f16ToF32(f32ToF16(vals))), Array.from(vals));
-    const b = Float32Array.from([0, 1, -3.140625, 2 ** -130, 3.3895313892515355e38]);
+    const b = Float32Array.from([0, 1, -3.140625, 2 ** -130, 3.3895313892515355e+38]);
     assert.deepEqual(Array.from(bf16ToF32(f32ToBf16(b))), Array.from(b));
     assert.equal(f16ToF32(f32ToF16(Float32Array.from([1 + 2 ** -11])))[0], 1); // ties to even
     const sd: StateDict = new Map([['w', { shape: [2, 2], data: Float32Array.from([1, -0.5, 0.25, 2]) }]]);
