@@ -73,7 +73,7 @@ describe('checkpoints', () => {
   });
 
   it('f16 and bf16 encode/decode round trips (exact on representable values) and through safetensors', () => {
-    const vals = Float32Array.from([0, -0, 1, -2.5, 65504, 6.103515625e-5, 5.960464477539063e-8, 0.333251953125, Infinity, -Infinity]);
+    const vals = Float32Array.from([0, -0, 1, -2.5, 65504, 6.103515625e-5, 2 ** -24, 0.333251953125, Infinity, -Infinity]);
     assert.deepEqual(Array.from(f16ToF32(f32ToF16(vals))), Array.from(vals));
     const b = Float32Array.from([0, 1, -3.140625, 2 ** -130, 3.3895313892515355e+38]);
     assert.deepEqual(Array.from(bf16ToF32(f32ToBf16(b))), Array.from(b));
