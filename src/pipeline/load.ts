@@ -28,7 +28,23 @@ export async function loadPipeline(file: string): Promise<LoadedPipeline> {
   }
   const pipeline = validatePipeline(value, file);
   const dir = dirname(abs);
-  return { file: abs, dir, pipeline: resolvePaths(pipeline, dir) };
+  const resolved = resolvePaths(pipeline, dir);
+  await checkSelectors(resolved, abs);
+  return { file: abs, dir, pipeline: resolved };
+}
+
+/** Every score stage's checkpoint takes the pipeline's geometry: read from its configs and headers, before any work. */
+async function checkSelectors(p: Pipeline, file: string): Promise<void> {
+  const stages = p.stages.filter((s) => s.kind === 'score' && typeof s.selector !== 'string' && 'checkpoint' in s.selector);
+  if (stages.length === 0) return;
+  const { checkSelectorGeometry } = await import('../scoring/meta.js'); // loads TensorFlow.js: only when needed
+  const { resolvePatchifyConfig } = await import('../patchify/config.js');
+  const size = p.patchify.imageSize;
+  const patchify = resolvePatchifyConfig({ imageSize: typeof size === 'number' ? [size, size] : size, patchSize: p.patchify.patchSize, channels: p.patchify.channels });
+  for (const s of stages) {
+    if (s.kind !== 'score' || typeof s.selector === 'string' || !('checkpoint' in s.selector)) continue;
+    await checkSelectorGeometry({ ...s.selector }, patchify, `${file}: stage ${JSON.stringify(s.name)}`);
+  }
 }
 
 function resolvePaths(p: Pipeline, dir: string): Pipeline {

@@ -7,6 +7,7 @@ import type { Source } from '../sources/types.js';
 import { resolvePatchifyConfig } from '../patchify/config.js';
 import { InputError } from '../util/errors.js';
 import { patchifyOverridden, sharpKernel, type PreprocessingOverrides } from './preprocessing.js';
+import { inspectSelector, type SelectorSpec } from './selector.js';
 
 export interface ScoreMetaInput {
   patchify: PatchifyConfig;
@@ -57,5 +58,20 @@ export function checkGeometry(model: ViTConfig, cfg: PatchifyConfig, modelName: 
       `selector ${modelName} takes ${model.imageSize.join('×')} images, patch ${model.patchSize}, ${model.channels} channel(s); `
         + `patchify makes ${cfg.imageSize.join('×')}, patch ${cfg.patchSize}, ${cfg.channels} channel(s)`,
     );
+  }
+}
+
+/**
+ * Validation before any work: the selector `spec` names (configs and safetensors headers only, no
+ * weights) must take the images `patchify` makes. Throws InputError naming `where` (a pipeline
+ * file and stage) on a contradiction.
+ */
+export async function checkSelectorGeometry(spec: SelectorSpec & { checkpoint: string }, patchify: PatchifyConfig, where: string): Promise<void> {
+  const d = await inspectSelector(spec);
+  try {
+    checkGeometry(d.config, patchify, d.name);
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(`${where}: ${err.message}`, { file: spec.checkpoint, cause: err });
+    throw err;
   }
 }

@@ -13,6 +13,7 @@ import { fingerprintFiles, locateCheckpoint, readCheckpointTensors, type Checkpo
 import { resolveConfig, variantConfig, type ViTConfig } from '../model/configs.js';
 import { configFromHf, headFromTensors, type HfVitConfigJson } from '../model/hf_config.js';
 import type { SafetensorsContent } from '../model/safetensors.js';
+import { readSafetensorsHeader, type SafetensorsHeader } from '../model/safetensors_header.js';
 import { configFromTimm, isTimmConfig, type TimmConfigJson } from '../model/timm_config.js';
 import { ViT } from '../model/vit.js';
 import type { PatchifyConfig } from '../patchify/types.js';
@@ -51,16 +52,16 @@ export function describeConfig(c: ViTConfig): string {
   return `vit-d${c.dim}-L${c.depth}-h${c.heads}-p${c.patchSize}-${c.imageSize[0]}x${c.imageSize[1]}${c.distilled ? '-distilled' : ''}`;
 }
 
-interface Resolved {
+export interface SelectorDescription {
   config: ViTConfig;
   name: string;
   preprocessing: Preprocessing;
 }
 
 /** Config and preprocessing: a named variant, our metadata, an HF config.json, a timm config.json. */
-function resolveSelector(spec: SelectorSpec, files: CheckpointFiles, content: SafetensorsContent, file: string): Resolved {
+function resolveSelector(spec: SelectorSpec, files: CheckpointFiles, content: Pick<SafetensorsHeader, 'metadata'> & { tensors: SafetensorsHeader['shapes'] }, file: string): SelectorDescription {
   const head = headFromTensors(content.tensors);
-  const withPre = (config: ViTConfig, name: string, pre?: Preprocessing): Resolved => {
+  const withPre = (config: ViTConfig, name: string, pre?: Preprocessing): SelectorDescription => {
     const preprocessing = pre ?? (files.preprocessor ? fromHfProcessor(files.preprocessor.json, files.preprocessor.file, config) : defaultPreprocessing(config));
     return { config: resolveConfig({ ...config, mean: preprocessing.mean, std: preprocessing.std }), name, preprocessing };
   };
@@ -90,6 +91,19 @@ async function fingerprint(files: CheckpointFiles): Promise<string> {
   const h = newSha256();
   for (const f of list) h.update(`${f.split('/').pop()} ${(await hashFile(f)).sha256}\n`);
   return `sha256:${h.digest('hex')}`;
+}
+
+/** The selector's config, preprocessing and name from its configs and safetensors headers alone (no weights read): for validation. */
+export async function inspectSelector(spec: SelectorSpec & { checkpoint: string }): Promise<SelectorDescription> {
+  const files = await locateCheckpoint(spec.checkpoint);
+  const shapes: SafetensorsHeader['shapes'] = new Map();
+  let metadata: Record<string, string> = {};
+  for (const w of files.weights) {
+    const h = await readSafetensorsHeader(w);
+    h.shapes.forEach((v, k) => shapes.set(k, v));
+    metadata = { ...metadata, ...h.metadata };
+  }
+  return resolveSelector(spec, files, { tensors: shapes, metadata }, files.weights[0]);
 }
 
 export async function loadSelector(spec: SelectorSpec): Promise<LoadedSelector> {
