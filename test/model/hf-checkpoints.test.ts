@@ -120,3 +120,16 @@ test('dlth score takes an HF directory, a sharded index and a bare file (with --
   assert.equal(bad.status, 3, bad.stderr);
   assert.match(bad.stderr, /takes 32×32 images, patch 8/);
 });
+
+test('a pipeline naming an HF directory as its selector is checked against its geometry when loaded', { skip }, async () => {
+  const { loadPipeline } = await import('../../src/pipeline/load.js');
+  const file = join(root, 'pipeline.json');
+  const write = (imageSize: number, patchSize: number) => writeFileSync(file, JSON.stringify({
+    name: 'hf-selector', sources: { photos: { kind: 'imagefolder', root: join(root, 'images') } },
+    patchify: { imageSize, patchSize }, stages: [{ kind: 'score', name: 'evit', selector: { checkpoint: join(root, 'deit-teacher') }, sources: ['photos'] }],
+  }));
+  write(32, 8);
+  assert.equal((await loadPipeline(file)).pipeline.stages.length, 1);
+  write(224, 16);
+  await assert.rejects(loadPipeline(file), /stage "evit": selector vit-d48-L4-h3-p8-32x32-distilled takes 32×32 images, patch 8/);
+});
