@@ -99,7 +99,7 @@ test('other architectures are refused in one line naming what was found and what
   await assert.rejects(loadSelector({ checkpoint: dir }), /found only pytorch_model\.bin \(PyTorch pickle\); supported: model\.safetensors or model\.safetensors\.index\.json/);
 });
 
-test('dlth score takes an HF directory, a sharded index and a bare file (with --model refused for a mismatch) on the CLI', { skip }, async () => {
+test('dlth score takes an HF directory, a sharded index and a bare file on the CLI; a contradicting geometry exits 3', { skip }, async () => {
   const sharp = (await import('sharp')).default;
   writeFileSync(join(root, 'bare', 'config.json'), readFileSync(join(root, 'deit-teacher', 'config.json')));
   const images = join(root, 'images', 'cls');
