@@ -60,9 +60,9 @@ function resolveStats(field: 'mean' | 'std', value: unknown, channels: number, f
   return [...v];
 }
 
-/** resizeTo ('fixed'), shortestEdge ('shorter') and cropRounding, present only when set. */
-function resolveResizeExtras(input: PatchifyConfigInput, imageSize: [number, number], resize: string): Pick<PatchifyConfig, 'resizeTo' | 'shortestEdge' | 'cropRounding'> {
-  const out: Pick<PatchifyConfig, 'resizeTo' | 'shortestEdge' | 'cropRounding'> = {};
+/** resizeTo ('fixed'), shortestEdge ('shorter'), cropRounding and pilParity, present only when set. */
+function resolveResizeExtras(input: PatchifyConfigInput, imageSize: [number, number], resize: string): Pick<PatchifyConfig, 'resizeTo' | 'shortestEdge' | 'cropRounding' | 'pilParity'> {
+  const out: Pick<PatchifyConfig, 'resizeTo' | 'shortestEdge' | 'cropRounding' | 'pilParity'> = {};
   if (input.resizeTo !== undefined) {
     const r = input.resizeTo;
     const ok = Array.isArray(r) && r.length === 2 && r.every((v) => isInt(v, 1, MAX_IMAGE_SIDE)) && r[0] >= imageSize[0] && r[1] >= imageSize[1];
@@ -73,6 +73,10 @@ function resolveResizeExtras(input: PatchifyConfigInput, imageSize: [number, num
     const e = input.shortestEdge;
     if (!isInt(e, Math.max(...imageSize), MAX_IMAGE_SIDE) || resize !== 'shorter') throw bad('shortestEdge', e, `an integer ≥ ${Math.max(...imageSize)}, with resize 'shorter'`);
     out.shortestEdge = e;
+  }
+  if (input.pilParity !== undefined) {
+    if (typeof input.pilParity !== 'boolean') throw bad('pilParity', input.pilParity, 'true or false');
+    if (input.pilParity) out.pilParity = true;
   }
   if (input.cropRounding !== undefined) {
     if (input.cropRounding !== 'round' && input.cropRounding !== 'floor') throw bad('cropRounding', input.cropRounding, "'round' or 'floor'");

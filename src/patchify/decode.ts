@@ -22,7 +22,7 @@ import type { PatchifyConfig } from './types.js';
 
 export type DecodeConfig = Pick<
   PatchifyConfig,
-  'imageSize' | 'resize' | 'cropPct' | 'channels' | 'background' | 'limitInputPixels' | 'interpolation' | 'smallImages'
+  'imageSize' | 'resize' | 'cropPct' | 'resizeTo' | 'shortestEdge' | 'cropRounding' | 'pilParity' | 'channels' | 'background' | 'limitInputPixels' | 'interpolation' | 'smallImages'
 >;
 
 let configured = false;
@@ -62,7 +62,7 @@ function plan(width: number, height: number, config: DecodeConfig, file: string)
 
 /** The shared tail of both pipelines: resize, crop, flatten, colour, raw. */
 async function run(pipe: Sharp, p: TransformPlan, config: DecodeConfig, hasAlpha: boolean): Promise<RawImage> {
-  if (p.resize) pipe = pipe.resize(p.resize.width, p.resize.height, { fit: 'fill', kernel: config.interpolation ?? 'cubic' });
+  if (p.resize) pipe = pipe.resize(p.resize.width, p.resize.height, { fit: 'fill', kernel: config.interpolation ?? 'cubic', fastShrinkOnLoad: config.pilParity !== true });
   if (p.crop) pipe = pipe.extract(p.crop);
   if (hasAlpha) {
     const [r, g, b] = config.background;
@@ -113,7 +113,7 @@ async function readHeader(file: string, bytes: Uint8Array, input: SharpOptions, 
 
 async function decodeEncoded(file: string, bytes: Uint8Array, config: DecodeConfig, markers = true): Promise<RawImage> {
   if (bytes.length === 0) throw new ImageError('empty file (0 bytes)', { file });
-  const input: SharpOptions = { limitInputPixels: config.limitInputPixels, failOn: 'error', autoOrient: true };
+  const input: SharpOptions = { limitInputPixels: config.limitInputPixels, failOn: 'error', autoOrient: true, ...(config.pilParity ? { ignoreIcc: true } : {}) };
   const { width, height, hasAlpha, fromMarkers } = await readHeader(file, bytes, input, markers);
   if (width * height > config.limitInputPixels) {
     throw new ImageError(`over the pixel limit: ${width}×${height} > ${config.limitInputPixels} pixels`, { file });

@@ -48,6 +48,11 @@ export interface PatchifyConfig {
   resizeTo?: [number, number];
   /** 'shorter' mode: the length of the shorter side after the resize (default: cover imageSize). */
   shortestEdge?: number;
+  /**
+   * Decode as PIL does (what HF image processors and timm feed their models): embedded ICC
+   * profiles ignored (libvips converts to sRGB with them) and no JPEG shrink-on-load. Default false.
+   */
+  pilParity?: boolean;
   /** Centre-crop offset rounding: 'round' = torchvision/timm int(round(d / 2)), 'floor' = HF d // 2. Default 'round'. */
   cropRounding?: 'round' | 'floor';
   /** Background (0–255 RGB) that alpha is flattened onto. */

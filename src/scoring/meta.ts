@@ -30,6 +30,7 @@ export function appliedPreprocessing(cfg: PatchifyConfig, from: AppliedPreproces
     ...(cfg.shortestEdge !== undefined ? { shortestEdge: cfg.shortestEdge } : {}),
     cropPct: cfg.cropPct,
     ...(cfg.cropRounding ? { cropRounding: cfg.cropRounding } : {}),
+    ...(cfg.pilParity ? { pilParity: true } : {}),
     interpolation: cfg.interpolation ?? 'cubic',
   };
 }

@@ -107,6 +107,7 @@ export function patchifyConfigFor(pre: Preprocessing, model: { patchSize: number
   return resolvePatchifyConfig({
     ...base,
     ...resize,
+    pilParity: true, // HF processors and timm decode with PIL
     imageSize: pre.imageSize,
     patchSize: model.patchSize,
     channels,

@@ -37,6 +37,8 @@ export interface AppliedPreprocessing {
   shortestEdge?: number;
   cropPct: number;
   cropRounding?: 'round' | 'floor';
+  /** Decoded as PIL does: embedded ICC profiles ignored, no JPEG shrink-on-load. */
+  pilParity?: boolean;
   interpolation: string;
 }
 

@@ -5,7 +5,9 @@
  * flattens it onto the background). Three processors: ViT (fixed 224 bilinear), DeiT (fixed 256
  * bicubic + 224 crop), ConvNext-style (shortest edge 256 = 224/0.875, crop). For each, every sharp
  * kernel is measured (max and mean |Δ| after normalisation) and the kernel dlth maps the
- * processor's PIL filter to must be the closest.
+ * processor's PIL filter to must be the closest. dlth decodes these like PIL (pilParity: ICC
+ * profiles ignored, no JPEG shrink-on-load): with libvips' colour management, color.png and
+ * rocket.jpg (which embed ICC profiles) were off by 15.7 and 5.6 grey levels on average.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,6 +88,6 @@ test('dlth pixels vs AutoImageProcessor on 24 scikit-image photos: the mapped sh
     const best = rows.reduce((a, b) => (b[1].mean < a[1].mean ? b : a));
     console.log(`${name} (PIL ${pre.interpolation} → sharp ${mapped}): ${rows.map(([k, d]) => `${k} max ${d.max.toFixed(3)} mean ${d.mean.toFixed(4)}`).join('; ')}`);
     assert.equal(best[0], mapped, `${name}: closest kernel ${best[0]}, mapped ${mapped}`);
-    assert.ok(best[1].mean < 0.025, `${name}: mean |Δ| ${best[1].mean} after normalisation`);
+    assert.ok(best[1].mean < 0.015, `${name}: mean |Δ| ${best[1].mean} after normalisation`);
   }
 });
