@@ -1,15 +1,16 @@
 /**
  * Output locks: a process that writes a dataset (or a pipeline run directory) holds
  * `<parent>/.<name>.lock`, created with O_EXCL, holding its pid, host and start time. A second
- * process is refused at once with a LockedError naming the holder. A lock whose holder is dead
- * (same host, pid gone) is taken over; a lock from another host is never guessed stale.
+ * process is refused (after a 3-second grace for a holder on this host that is exiting) with a
+ * LockedError naming the holder. A lock whose holder is dead (same host, pid gone) is taken over; a
+ * lock from another host is never guessed stale.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, ioError, IoError } from '../util/errors.js';
-import { pidAlive } from '../util/fsx.js';
+import { mkdirp, pidAlive } from '../util/fsx.js';
 
 export interface LockHolder {
   pid: number;
@@ -80,17 +81,33 @@ async function takeOver(file: string, seen: string): Promise<void> {
   await rm(aside, { force: true });
 }
 
+/** How long a live holder on this host is given to exit before a second process is refused. */
+const EXIT_GRACE_MS = 3000;
+
+/** Whether process `pid` exits within `ms`. */
+async function exits(pid: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (pid === process.pid) return false;
+    if (!pidAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !pidAlive(pid);
+}
+
 /** Takes the lock of `target` or throws LockedError. */
 export async function acquireLock(target: string): Promise<Lock> {
   const file = lockFileOf(target);
-  await mkdir(dirname(file), { recursive: true }).catch((err: unknown) => Promise.reject(ioError(err, dirname(file), 'create directory')));
+  await mkdirp(dirname(file));
   const body = `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() })}\n`;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await tryCreate(file, body)) return heldLock(file, body);
     const seen = await readFile(file, 'utf8').catch(() => null);
     if (seen === null) continue; // released meanwhile
     const holder = parseHolder(seen);
-    if (!isDead(holder)) throw new LockedError(target, file, holder);
+    // A holder on this host may be a process whose parent was just killed and that is exiting
+    // (the CLI's filtered child dies with its parent): give it a moment before refusing.
+    if (!isDead(holder) && !(holder && holder.host === hostname() && (await exits(holder.pid, EXIT_GRACE_MS)))) throw new LockedError(target, file, holder);
     await takeOver(file, seen);
   }
   throw new LockedError(target, file, parseHolder(await readFile(file, 'utf8').catch(() => '')));

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { InputError, PipelineError, ioError } from '../util/errors.js';
+import { errnoCode, InputError, PipelineError, ioError } from '../util/errors.js';
 import type { LoadedPipeline, Pipeline } from './types.js';
 import type { SourceConfig } from '../sources/types.js';
 import { validatePipeline } from './validate.js';
@@ -18,6 +18,7 @@ export async function loadPipeline(file: string): Promise<LoadedPipeline> {
     text = await readFile(abs, 'utf8');
   } catch (err) {
     if (err instanceof InputError) throw err;
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw new InputError('no such pipeline file', { file });
     throw ioError(err, file, 'reading the pipeline file');
   }
   let value: unknown;

@@ -4,10 +4,10 @@
  * (`….started.json`), their names, reading, writing, and the consolidation of N worker markers
  * into one stage marker after a merge. Nothing else knows these file names.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ioError, show } from '../util/errors.js';
-import { removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
+import { show } from '../util/errors.js';
+import { mkdirp, removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
 import type { WorkerSlot } from '../engine/partition.js';
 import type { Stage } from './types.js';
 
@@ -42,7 +42,7 @@ function startedPath(out: string, stage: string, worker: WorkerSlot | null): str
 
 /** Creates the state directory; a whole run (not a worker) also sweeps dead processes' temp files. */
 export async function openState(out: string, worker: WorkerSlot | null): Promise<void> {
-  await mkdir(stagesDir(out), { recursive: true }).catch((err: unknown) => Promise.reject(ioError(err, stagesDir(out), 'create directory')));
+  await mkdirp(stagesDir(out));
   if (!worker) await removeStaleTemps(stagesDir(out));
 }
 

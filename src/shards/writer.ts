@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { InputError, ShardError } from '../util/errors.js';
 import { fingerprint } from '../util/hash.js';
-import { nodeFs, removeStaleTemps, writeFileAtomic, type Fs } from '../util/fsx.js';
+import { mkdirp, nodeFs, removeStaleTemps, writeFileAtomic, type Fs } from '../util/fsx.js';
 import type { BatchEncoder } from './encode/encoder.js';
 import { ScoreEncoder } from './encode/scores.js';
 import { TicketEncoder } from './encode/tickets.js';
@@ -66,11 +66,7 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     const fs = options.fs ?? nodeFs;
     const layout = shardLayout(options.meta, options);
     const key = fingerprint({ meta: options.meta, layout, runKey: options.runKey ?? null });
-    try {
-      await fs.mkdir(options.dir, { recursive: true });
-    } catch (err) {
-      throw new InputError(`cannot create the output directory: ${String(err)}`, { file: options.dir, cause: err });
-    }
+    await mkdirp(options.dir, fs);
     await removeStaleTemps(options.dir, fs);
     const journal = options.resume === false ? { key, shards: {} } : await readJournal(options.dir, key, fs);
     const reused = await verifyJournal(options.dir, journal, fs);
