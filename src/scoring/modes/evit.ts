@@ -68,48 +68,92 @@ function pruneStage(scores: Float32Array, alive: Uint16Array[], stages: PruneSte
 
 /**
  * Gathers rows of the flattened tokens (a plain axis-0 gather: the wasm backend's batched gather,
- * `batchDims = 1`, reads out of bounds) and disposes the input.
+ * `batchDims = 1`, reads out of bounds). The input is not disposed.
  */
-function keepRows(x: tf.Tensor3D, rows: Int32Array, shape: [number, number]): tf.Tensor3D {
+function gatherRows(x: tf.Tensor3D, rows: Int32Array, shape: [number, number]): tf.Tensor3D {
   const d = x.shape[2];
-  const out = tf.tidy(() => tf.reshape(tf.gather(tf.reshape(x, [-1, d]), tf.tensor1d(rows, 'int32'), 0), [...shape, d]) as tf.Tensor3D);
-  x.dispose();
-  return out;
+  return tf.tidy(() => tf.reshape(tf.gather(tf.reshape(x, [-1, d]), tf.tensor1d(rows, 'int32'), 0), [...shape, d]) as tf.Tensor3D);
+}
+
+/** Tokens after the first pruning block's attention, and that block's CLS rows: shared by every rate. */
+async function sharedPrefix(model: ViT, patches: tf.Tensor3D, first: number): Promise<{ x: tf.Tensor3D; scores: Float32Array }> {
+  let x = model.embed(patches);
+  try {
+    for (let i = 0; i < first; i++) {
+      const y = model.blocks[i].forward(x);
+      x.dispose();
+      x = y.x;
+    }
+    const a = model.blocks[first].forwardAttention(x, { returnClsAttention: true });
+    x.dispose();
+    x = a.x;
+    if (!a.clsAttention) throw new InputError('evit: the model returned no CLS attention');
+    return { x, scores: await takeFloats(a.clsAttention) };
+  } catch (err) {
+    x.dispose();
+    throw err;
+  }
+}
+
+/** One chain at `rate` from the shared prefix (not disposed): prune, then the remaining blocks. */
+async function chain(model: ViT, shared: { x: tf.Tensor3D; scores: Float32Array }, rate: number, p: EvitParams): Promise<Selection[]> {
+  const { prefix, numPatches } = model.grid;
+  const batch = shared.x.shape[0];
+  const prunes = new Set(p.blocks);
+  const [first, last] = [p.blocks[0], p.blocks[p.blocks.length - 1]];
+  const alive = Array.from({ length: batch }, () => Uint16Array.from({ length: numPatches }, (_, i) => i));
+  const stages: PruneStep[][] = Array.from({ length: batch }, () => []);
+  let keep = evitKeepCount(numPatches, rate);
+  let x = gatherRows(shared.x, pruneStage(shared.scores, alive, stages, keep, prefix), [batch, prefix + keep]);
+  try {
+    for (let i = first; i <= last; i++) {
+      if (i > first) {
+        const a = model.blocks[i].forwardAttention(x, { returnClsAttention: prunes.has(i) });
+        x.dispose();
+        x = a.x;
+        if (a.clsAttention) {
+          keep = evitKeepCount(alive[0].length, rate);
+          const idx = pruneStage(await takeFloats(a.clsAttention), alive, stages, keep, prefix);
+          const kept = gatherRows(x, idx, [batch, prefix + keep]);
+          x.dispose();
+          x = kept;
+        }
+      }
+      if (i === last) break;
+      const y = model.blocks[i].forwardMlp(x);
+      x.dispose();
+      x = y;
+    }
+  } finally {
+    x.dispose();
+  }
+  return stages.map((st) => combineStages(st, numPatches));
+}
+
+/**
+ * True EViT tickets at several rates in one pass: one chain per rate on the same batch, sharing
+ * the embedding, the blocks before the first pruning block and its attention (the chains diverge
+ * only after the first prune). Returns [rate][image]; each chain equals the single-rate mode's.
+ */
+export async function evitChains(model: ViT, patches: tf.Tensor3D, rates: readonly number[], blocks?: number[]): Promise<Selection[][]> {
+  const ps = rates.map((rate) => resolveEvit(model.config.depth, { rate, blocks }));
+  const shared = await sharedPrefix(model, patches, ps[0].blocks[0]);
+  try {
+    const out: Selection[][] = [];
+    for (const p of ps) out.push(await chain(model, shared, p.rate, p));
+    return out;
+  } finally {
+    shared.x.dispose();
+  }
 }
 
 export const evitMode: ModeFactory = (model: ViT, options: ModeOptions) => {
   const p = resolveEvit(model.config.depth, options);
-  const prunes = new Set(p.blocks);
-  const last = p.blocks[p.blocks.length - 1];
-  const { prefix, numPatches } = model.grid;
   return {
     name: ModeName.Evit,
     params: { rate: p.rate, blocks: p.blocks },
     async score(patches: tf.Tensor3D): Promise<Selection[]> {
-      const batch = patches.shape[0];
-      const alive = Array.from({ length: batch }, () => Uint16Array.from({ length: numPatches }, (_, i) => i));
-      const stages: PruneStep[][] = Array.from({ length: batch }, () => []);
-      let x = model.embed(patches);
-      try {
-        for (let i = 0; i <= last; i++) {
-          const a = model.blocks[i].forwardAttention(x, { returnClsAttention: prunes.has(i) });
-          x.dispose();
-          x = a.x;
-          if (a.clsAttention) {
-            const n = alive[0].length;
-            const keep = evitKeepCount(n, p.rate);
-            const idx = pruneStage(await takeFloats(a.clsAttention), alive, stages, keep, prefix);
-            x = keepRows(x, idx, [batch, prefix + keep]);
-          }
-          if (i === last) break;
-          const y = model.blocks[i].forwardMlp(x);
-          x.dispose();
-          x = y;
-        }
-      } finally {
-        x.dispose();
-      }
-      return stages.map((s) => combineStages(s, numPatches));
+      return (await evitChains(model, patches, [p.rate], p.blocks))[0];
     },
   };
 };
