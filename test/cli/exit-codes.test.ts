@@ -81,16 +81,13 @@ const rows: { name: string; args: () => string[]; code: number; message: RegExp;
   { name: 'run --out an existing regular file', args: () => ['run', 'pipelines/fashion-mnist.json', '--out', join(dir, 'afile')], code: 5, message: /afile.*(ENOTDIR|EEXIST|not a directory)/ },
   { name: 'small image refused (--small-images skip)', args: () => materialize(jsonlSource('small.jsonl'), join(dir, 'o-small'), '--small-images', 'skip'), code: 6, message: /1 samples failed/ },
   {
-    name: 'materialize -o an existing regular file', args: () => materialize(jsonlSource('good.jsonl'), join(dir, 'afile')), code: 5, message: /afile/,
-    todo: 'src/shards/writer.ts (lead) throws InputError "cannot create the output directory" (exit 3) for a failed mkdir',
+    name: 'materialize -o an existing regular file', args: () => materialize(jsonlSource('good.jsonl'), join(dir, 'afile')), code: 5, message: /afile/
   },
   {
-    name: 'run: missing pipeline file', args: () => ['run', join(dir, 'none.json'), '--out', join(dir, 'o-none')], code: 3, message: /none\.json/,
-    todo: 'src/pipeline/load.ts (lead) reports a missing pipeline file as an IoError (exit 5); README: 3 for a bad pipeline file',
+    name: 'run: missing pipeline file', args: () => ['run', join(dir, 'none.json'), '--out', join(dir, 'o-none')], code: 3, message: /none\.json/
   },
   {
-    name: 'run --out under a missing /proc directory ends', args: () => ['run', 'pipelines/fashion-mnist.json', '--out', '/proc/dlth-none/x'], code: 5, message: /dlth-none/, timeoutMs: 15_000,
-    todo: "src/engine/lock.ts and src/pipeline/state.ts (lead) use Node's mkdir({ recursive: true }), which loops for ever under /proc; util/fsx.ts mkdirp ends",
+    name: 'run --out under a missing /proc directory ends', args: () => ['run', 'pipelines/fashion-mnist.json', '--out', '/proc/dlth-none/x'], code: 5, message: /dlth-none/, timeoutMs: 15_000
   },
 ];
 
