@@ -10,7 +10,8 @@ import { removeJournal } from '../shards/journal.js';
 import type { Dataset } from '../shards/reader.js';
 import { scoreRows, ticketRows } from '../shards/rows.js';
 import { DatasetKind, type DatasetMeta, type ManifestShard } from '../shards/types.js';
-import { createScoreWriter, createTicketWriter } from '../shards/writer.js';
+import { createScoreWriter, createTicketWriter, type ShardWriter } from '../shards/writer.js';
+import type { BatchEncoder } from '../shards/encode/encoder.js';
 import { errnoCode, InputError, ioError } from '../util/errors.js';
 import { tempName, type Fs } from '../util/fsx.js';
 
@@ -23,20 +24,17 @@ export interface PieceSource {
 /** Writes shard `j` of `dir` from its pieces' rows, in order, with the workers' byte targets. */
 export async function reencodeShard(dir: string, j: number, pieces: readonly PieceSource[], meta: DatasetMeta, sizes: { shardBytes: number; batchBytes: number }, fs: Fs): Promise<ManifestShard> {
   const options = { dir, meta, fs, resume: false, ...sizes };
-  if (meta.kind === DatasetKind.Tickets) {
-    const w = await createTicketWriter(options);
-    await w.beginShard(j);
-    for (const r of pieces) for await (const row of ticketRows(r.dataset, { shards: [r.at], view: true })) await w.write(row);
-    const e = await w.endShard();
-    await removeJournal(dir, fs);
-    return e;
-  }
-  const w = await createScoreWriter(options);
-  await w.beginShard(j);
-  for (const r of pieces) for await (const row of scoreRows(r.dataset, { shards: [r.at], view: true })) await w.write(row);
-  const e = await w.endShard();
+  const entry = meta.kind === DatasetKind.Tickets
+    ? await writeShard(await createTicketWriter(options), j, pieces, (p) => ticketRows(p.dataset, { shards: [p.at], view: true }))
+    : await writeShard(await createScoreWriter(options), j, pieces, (p) => scoreRows(p.dataset, { shards: [p.at], view: true }));
   await removeJournal(dir, fs);
-  return e;
+  return entry;
+}
+
+async function writeShard<Row, E extends BatchEncoder<Row>>(w: ShardWriter<Row, E>, j: number, pieces: readonly PieceSource[], rows: (p: PieceSource) => AsyncIterable<Row>): Promise<ManifestShard> {
+  await w.beginShard(j);
+  for (const p of pieces) for await (const row of rows(p)) await w.write(row);
+  return w.endShard();
 }
 
 /** Errors on which a hard link is impossible but a copy works (cross-device, no link support). */
