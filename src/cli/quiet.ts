@@ -19,11 +19,17 @@ const TF_COMMANDS: ReadonlySet<string> = new Set(['run', 'score', 'train', 'doct
 
 const CHILD_ENV = 'DLTH_QUIET_CHILD';
 
-/** absl/TensorFlow log lines we drop: INFO and WARNING (errors stay), and the pre-init banner. */
+/** absl/TensorFlow log lines we drop (INFO and WARNING; errors stay, and the pre-init banner), and Dawn's adapter probe noise. */
 const NOISE: readonly RegExp[] = [
   /^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$/,
   /^[IW]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] /,
   /^To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.$/,
+  // Dawn (the webgpu backend's probe) on a machine without a usable Vulkan device; `dlth doctor`
+  // reports the adapter itself in one line.
+  /^error: XDG_RUNTIME_DIR is invalid or not set in the environment\.$/,
+  /^Warning: Vulkan \S+ required\.$/,
+  /^ - While initializing adapter \(backend=BackendType::\w+\)$/,
+  /^\s+at \w+ \(\S*\/third_party\/dawn\/\S+:\d+\)$/,
 ];
 
 export function isNoise(line: string): boolean {
