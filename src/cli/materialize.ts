@@ -9,9 +9,6 @@ import { formatBytes } from './verify.js';
 import { parseWorker } from '../pipeline/worker.js';
 import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
 import { addPreprocessOptions, preprocessOverrides, type PreprocessFlags } from './preprocess-flags.js';
-import { openDataset } from '../shards/reader.js';
-import { patchifyFromScores } from '../scoring/meta.js';
-import { patchifyOverridden } from '../scoring/preprocessing.js';
 
 interface MaterializeFlags extends SourceFlags, PreprocessFlags {
   policy: string;
@@ -47,14 +44,13 @@ export function registerMaterialize(program: Command): void {
     .option('--force', 'replace a finished dataset of another configuration in --out (built beside it, swapped in when complete)')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: MaterializeFlags) => {
-      // With scores, decode exactly as the selector saw the images (the score dataset's recorded preprocessing).
-      const requested = patchifyConfig(flags);
-      const overrides = preprocessOverrides(flags);
-      const patchify = flags.scores ? patchifyFromScores((await openDataset(resolve(flags.scores))).meta, requested, overrides) : patchifyOverridden(requested, overrides);
+      // With scores, materialize decodes exactly as the selector saw the images (the score dataset's recorded preprocessing).
+      const patchify = patchifyConfig(flags);
+      const preprocessing = preprocessOverrides(flags);
       const config = sourceConfig(flags);
       const source = await openSource(config);
       const r = await materialize({
-        source, patchify, policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
+        source, patchify, preprocessing, policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
         seed: num('seed', flags.seed), out: resolve(flags.out), shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024),
         concurrency: num('concurrency', flags.concurrency), maxFailures: num('max-failures', flags.maxFailures),
         scores: flags.scores, progress: !flags.quiet, worker: flags.worker ? parseWorker(flags.worker) : null, force: flags.force ?? false, allowForeignScores: flags.foreignScores ?? false, split: config.kind === 'idx' ? config.split : undefined,

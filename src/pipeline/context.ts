@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import type { LoadedPipeline, Stage } from './types.js';
+import type { LoadedPipeline, PatchifySpec, Stage } from './types.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { Source } from '../sources/types.js';
 import type { WorkerSlot } from '../engine/partition.js';
 import { openSource } from '../sources/index.js';
 import { resolvePatchifyConfig } from '../patchify/index.js';
-import { sharpKernel } from '../scoring/preprocessing.js';
+import { sharpKernel, type PreprocessingOverrides } from '../scoring/preprocessing.js';
 import { InputError, show } from '../util/errors.js';
 import { datasetDirName, formatKeep, parseDatasetRef } from './refs.js';
 
@@ -16,6 +16,8 @@ export interface StageContext {
   loaded: LoadedPipeline;
   out: string;
   patchify: PatchifyConfig;
+  /** The preprocessing fields the pipeline sets explicitly: they override a selector checkpoint's and a score dataset's. */
+  preprocessing: PreprocessingOverrides;
   seed: number;
   concurrency: number;
   maxFailures: number;
@@ -55,6 +57,7 @@ export function createContext(loaded: LoadedPipeline, options: ContextOptions): 
     loaded,
     out: options.out,
     patchify,
+    preprocessing: pipelineOverrides(p.patchify),
     seed: p.seed ?? 0,
     concurrency: options.concurrency ?? p.concurrency ?? 2,
     maxFailures: options.maxFailures ?? p.maxFailures ?? 0,
@@ -96,4 +99,10 @@ function gcd(a: number, b: number): number {
 export function partitionAlign(stages: readonly Stage[]): number {
   const sizes = stages.map((s) => (s.kind === 'score' ? (s.batchSize ?? 32) : 32));
   return sizes.reduce((a, b) => (a * b) / gcd(a, b), 32);
+}
+
+/** The preprocessing fields a pipeline sets explicitly (mean, std, resize, cropPct, interpolation). */
+export function pipelineOverrides(p: PatchifySpec): PreprocessingOverrides {
+  const { mean, std, resize, cropPct, interpolation } = p;
+  return Object.fromEntries(Object.entries({ mean, std, resize, cropPct, interpolation }).filter(([, v]) => v !== undefined)) as PreprocessingOverrides;
 }

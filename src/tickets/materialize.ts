@@ -19,6 +19,8 @@ import { resolveK, ticketMeta } from './meta.js';
 import { getPolicy, resolveTicketK, type PolicySpec } from './policies/index.js';
 import { ScoreCursor } from './scorecursor.js';
 import { contentHash } from '../scoring/content.js';
+import { patchifyFromScores } from '../scoring/meta.js';
+import { patchifyOverridden, type PreprocessingOverrides } from '../scoring/preprocessing.js';
 import { sampleSelection } from './select.js';
 
 export { ERRORS_FILE };
@@ -26,7 +28,13 @@ export const MATERIALIZE_DEFAULTS = { batchSize: 32, concurrency: 2 } as const;
 
 export interface MaterializeOptions {
   source: Source;
+  /**
+   * The caller's patch geometry. With a score dataset, images are decoded as the selector saw them:
+   * its recorded geometry, preprocessing and mean/std win (src/scoring/meta.ts patchifyFromScores).
+   */
   patchify: PatchifyConfig;
+  /** Explicit preprocessing overrides (flags, pipeline fields): they win over everything. */
+  preprocessing?: PreprocessingOverrides;
   policy: Policy;
   k?: number;
   keep?: number;
@@ -93,18 +101,19 @@ async function selectBatch(w: Work, batch: readonly Decoded<PatchGrid>[], writer
 }
 
 export async function materialize(options: MaterializeOptions): Promise<MaterializeResult> {
-  const { patchify: cfg, source } = options;
+  const { source } = options;
   const spec = getPolicy(options.policy);
-  const n = (cfg.imageSize[0] / cfg.patchSize) * (cfg.imageSize[1] / cfg.patchSize);
   const cursor = spec.needsScores ? await ScoreCursor.open(requireScores(options)) : null;
   try {
+    const cfg = cursor ? patchifyFromScores(cursor.dataset.meta, options.patchify, options.preprocessing) : patchifyOverridden(options.patchify, options.preprocessing ?? {});
+    const n = (cfg.imageSize[0] / cfg.patchSize) * (cfg.imageSize[1] / cfg.patchSize);
     const { k, keep, kDerivation } = options.keepFrom !== undefined && cursor
       ? resolveTicketK({ keepFrom: options.keepFrom }, cursor.dataset.meta)
       : resolveK(options.policy, n, options);
     const seed = spec.seeded ? (options.seed ?? 0) : null;
     const meta = ticketMeta({ patchify: cfg, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
       selector: cursor?.dataset.meta.selector ?? null });
-    const checkContent = cursor ? checkScores(cursor, options, source) : false;
+    const checkContent = cursor ? checkScores(cursor, { ...options, patchify: cfg }, source) : false;
     const work: Work = { checkContent, spec, meta, cursor, source, n, seed: seed ?? 0 };
     const decode = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
     return await runSharded({

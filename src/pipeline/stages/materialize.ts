@@ -22,6 +22,7 @@ export async function runMaterialize(ctx: StageContext, stage: MaterializeStage)
       const result = await materialize({
         source: await ctx.source(name),
         patchify: ctx.patchify,
+        preprocessing: ctx.preprocessing,
         policy: stage.policy,
         ...(stage.k !== undefined ? { k: stage.k } : {}),
         ...(keep !== undefined ? { keep } : {}),

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { PatchifySpec, ScoreStage } from '../types.js';
-import type { PreprocessingOverrides } from '../../scoring/preprocessing.js';
+import type { ScoreStage } from '../types.js';
 import type { StageContext } from '../context.js';
 import type { StageResult } from '../state.js';
 import { loadSelector, scoreSource, type SelectorSpec } from '../../scoring/index.js';
@@ -16,12 +15,6 @@ export function selectorSpec(ctx: StageContext, stage: ScoreStage): SelectorSpec
   return { checkpoint: join(trainRuns(ctx, t)[0].out, 'model.safetensors'), model: t.model };
 }
 
-/** The preprocessing fields a pipeline sets explicitly: they override the selector checkpoint's. */
-function pipelineOverrides(p: PatchifySpec): PreprocessingOverrides {
-  const { mean, std, resize, cropPct, interpolation } = p;
-  return Object.fromEntries(Object.entries({ mean, std, resize, cropPct, interpolation }).filter(([, v]) => v !== undefined)) as PreprocessingOverrides;
-}
-
 /** Scores every source with one loaded selector; writes one score dataset per source. */
 export async function runScore(ctx: StageContext, stage: ScoreStage): Promise<StageResult> {
   const selector = await loadSelector(selectorSpec(ctx, stage));
@@ -35,7 +28,7 @@ export async function runScore(ctx: StageContext, stage: ScoreStage): Promise<St
       const result = await scoreSource({
         source: await ctx.source(name),
         patchify: ctx.patchify,
-        preprocessing: pipelineOverrides(ctx.loaded.pipeline.patchify),
+        preprocessing: ctx.preprocessing,
         selector,
         mode: stage.mode ?? 'evit',
         params: { rate: stage.rate, blocks: stage.blocks, layer: stage.layer },
