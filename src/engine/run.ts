@@ -13,7 +13,8 @@ import type { BatchEncoder } from '../shards/encode/encoder.js';
 import type { Source } from '../sources/types.js';
 import { stopSignal, throwIfStopped } from '../util/abort.js';
 import { InputError, show } from '../util/errors.js';
-import { nodeFs, type Fs } from '../util/fsx.js';
+import { nodeFs, removeStaleTemps, type Fs } from '../util/fsx.js';
+import { removeJournal } from '../shards/journal.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { decodeBatches } from './decode.js';
 import { commitFailures, failureRecord, readFailures, type FailureRecord } from './failures.js';
@@ -99,7 +100,12 @@ export async function runSharded<T, Row, E extends BatchEncoder<Row>>(stage: Sha
   const lock = await acquireLock(target);
   try {
     const plan = await planOutput(target, { meta: stage.meta, rowsPerShard: worker ? undefined : layout.rowsPerShard }, options.force ?? false, fs);
-    if (plan.kind === 'reuse') return reusedResult(plan.manifest, target, (await readFailures(target, fs)).length);
+    if (plan.kind === 'reuse') {
+      // A process killed between the manifest and the clean-up leaves the writer's scratch behind.
+      await removeJournal(target, fs);
+      await removeStaleTemps(target, fs);
+      return reusedResult(plan.manifest, target, (await readFailures(target, fs)).length);
+    }
     try {
       const result = await writeAll(stage, options, plan.dir, fs);
       await plan.commit();

@@ -88,3 +88,18 @@ test('overwrite: another configuration into a finished dataset keeps the old one
   assert.equal(again.upToDate, true, 'the moved-aside dataset was restored and reused');
   await rm(root, { recursive: true, force: true });
 });
+
+test('reuse: a dataset whose writer was killed after its manifest (journal and temp left) is reused and cleaned', { timeout: 60_000 }, async () => {
+  const root = await tempDir('scratch');
+  const out = join(root, 'ds');
+  const source = await openSource({ kind: 'idx', dir: MINI, split: 'train', limit: 50 });
+  const patchify = resolvePatchifyConfig({ imageSize: [28, 28], patchSize: 4, channels: 1, resize: 'none' });
+  await materialize({ source, patchify, policy: 'full', out, progress: false });
+  await writeFile(join(out, '.dlth-journal.json'), '{"key":"x","shards":{}}');
+  await writeFile(join(out, '.shard-00000.arrow.tmp-999999999'), 'partial');
+  const again = await materialize({ source, patchify, policy: 'full', out, progress: false });
+  assert.equal(again.upToDate, true);
+  const { readdir } = await import('node:fs/promises');
+  assert.deepEqual((await readdir(out)).sort(), ['errors.jsonl', 'manifest.json', 'shard-00000.arrow']);
+  await rm(root, { recursive: true, force: true });
+});
