@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layerNorm } from '../model/layers/norm.js';
+import { batchGather } from '../model/layers/keep_tokens.js';
 import type { ViT } from '../model/vit.js';
 import { toModelInput } from '../model/input.js';
 import { evitKeepCount } from '../scoring/select.js';
@@ -25,11 +26,9 @@ export interface EvitEvalSpec {
 /** Keeps, per sample, the prefix tokens and the `keep` patch tokens of highest CLS attention (in rank order). */
 function prune(x: tf.Tensor3D, cls: tf.Tensor2D, keep: number, prefix: number): tf.Tensor3D {
   return tf.tidy(() => {
-    const [b, t, d] = x.shape;
-    const top = tf.add(tf.topk(cls, keep).indices, tf.scalar(prefix, 'int32')) as tf.Tensor2D;
-    const pre = tf.tile(tf.reshape(tf.range(0, prefix, 1, 'int32'), [1, prefix]), [b, 1]);
-    const rows = tf.add(tf.concat([pre, top], 1), tf.reshape(tf.range(0, b * t, t, 'int32'), [b, 1]));
-    return tf.reshape(tf.gather(tf.reshape(x, [b * t, d]), tf.reshape(rows, [-1]), 0), [b, prefix + keep, d]) as tf.Tensor3D;
+    const top = tf.add(tf.topk(cls, keep).indices, tf.scalar(prefix, 'int32'));
+    const pre = tf.tile(tf.reshape(tf.range(0, prefix, 1, 'int32'), [1, prefix]), [x.shape[0], 1]);
+    return batchGather(x, tf.concat([pre, top], 1) as tf.Tensor2D) as tf.Tensor3D;
   });
 }
 
