@@ -12,6 +12,7 @@
  * dies (even by SIGKILL) the child's IPC channel closes and it kills itself at once.
  */
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 
 /** Commands that may load native TensorFlow. */
@@ -93,11 +94,11 @@ export function runFiltered(): Promise<number> {
       process.stderr.write(`dlth: error: cannot start the command: ${err.message}\n`);
       resolve(1);
     });
-    child.on('close', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+    child.on('close', (code, signal) => resolve(exitStatus(code, signal)));
   });
 }
 
-function signalNumber(signal: NodeJS.Signals | null): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return (signal && numbers[signal]) ?? 1;
+/** The child's status as a shell reports it: its exit code, or 128 + the number of the signal that killed it (SIGABRT from a native crash: 134). */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + ((signal && constants.signals[signal]) || 1);
 }

@@ -1,7 +1,7 @@
 /** The quiet filter drops exactly TensorFlow's start-up INFO/WARNING lines and Dawn's probe noise. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isNoise } from '../../src/cli/quiet.js';
+import { exitStatus, isNoise } from '../../src/cli/quiet.js';
 
 test('quiet: library start-up noise is dropped, our messages and native errors are kept', () => {
   for (const line of [
@@ -19,4 +19,13 @@ test('quiet: library start-up noise is dropped, our messages and native errors a
     'Warning: something else entirely',
     'error: something that is ours',
   ]) assert.equal(isNoise(line), false, line);
+});
+
+test('quiet: the parent exits with the child status, 128 + signal number when a signal killed it', () => {
+  assert.equal(exitStatus(0, null), 0);
+  assert.equal(exitStatus(5, null), 5);
+  assert.equal(exitStatus(null, 'SIGINT'), 130);
+  assert.equal(exitStatus(null, 'SIGTERM'), 143);
+  assert.equal(exitStatus(null, 'SIGABRT'), 134);
+  assert.equal(exitStatus(null, 'SIGSEGV'), 139);
 });
