@@ -1,26 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSource } from '../../src/sources/index.js';
 import { ImageError, InputError } from '../../src/util/errors.js';
 import { encodePhoto } from '../patchify/images.js';
-
-function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dlth-jsonl-'));
-    try {
-      await fn(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { withDir } from './helpers.js';
 
 const lines = (...objs: unknown[]): string => objs.map((o) => JSON.stringify(o)).join('\n') + '\n';
 
-test('jsonl: relative paths resolve against the file, string labels map to sorted names, ids sorted', withDir(async (dir) => {
+test('jsonl: relative paths resolve against the file, string labels map to sorted names, ids sorted', withDir('dlth-jsonl-', async (dir) => {
   mkdirSync(join(dir, 'meta'));
   mkdirSync(join(dir, 'img'));
   writeFileSync(join(dir, 'img', 'b.png'), await encodePhoto('png', 16, 16));
@@ -46,7 +35,7 @@ test('jsonl: relative paths resolve against the file, string labels map to sorte
   await assert.rejects(intSrc.load(1), (e: unknown) => e instanceof ImageError && /file not found \(ENOENT\)/.test(e.message));
 }));
 
-test('jsonl: malformed lines are InputErrors naming file:line', withDir(async (dir) => {
+test('jsonl: malformed lines are InputErrors naming file:line', withDir('dlth-jsonl-', async (dir) => {
   const cases: [string, RegExp][] = [
     ['{"path": "a.png", "label": 1}\n{"path": "b.png", "label": 1\n', /:2: invalid JSON/],
     ['[1, 2]\n', /:1: expected an object/],

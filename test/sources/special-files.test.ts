@@ -6,25 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSource } from '../../src/sources/index.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../../src/sources/common.js';
 import { ImageError, InputError } from '../../src/util/errors.js';
 import { encodePhoto } from '../patchify/images.js';
-
-function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dlth-special-'));
-    try {
-      await fn(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { withDir } from './helpers.js';
 
 async function loadError(source: Awaited<ReturnType<typeof openSource>>, index: number): Promise<ImageError> {
   try {
@@ -36,7 +25,7 @@ async function loadError(source: Awaited<ReturnType<typeof openSource>>, index: 
   assert.fail(`sample ${index} loaded`);
 }
 
-test('jsonl: a FIFO, /dev/zero, a directory and a socket are refused unread, each naming its kind', withDir(async (dir) => {
+test('jsonl: a FIFO, /dev/zero, a directory and a socket are refused unread, each naming its kind', withDir('dlth-special-', async (dir) => {
   execFileSync('mkfifo', [join(dir, 'pipe.png')]);
   const server = createServer();
   await new Promise<void>((ok) => server.listen(join(dir, 'sock.png'), ok));
@@ -62,7 +51,7 @@ test('jsonl: a FIFO, /dev/zero, a directory and a socket are refused unread, eac
   }
 }));
 
-test('maxFileBytes: a file over the cap is refused before it is read; the default is 64 MiB; bad values are InputErrors', withDir(async (dir) => {
+test('maxFileBytes: a file over the cap is refused before it is read; the default is 64 MiB; bad values are InputErrors', withDir('dlth-special-', async (dir) => {
   mkdirSync(join(dir, 'a'));
   writeFileSync(join(dir, 'a', 'big.png'), await encodePhoto('png', 64, 64));
   writeFileSync(join(dir, 'a', 'small.png'), await encodePhoto('png', 4, 4));
@@ -77,7 +66,7 @@ test('maxFileBytes: a file over the cap is refused before it is read; the defaul
   }
 }));
 
-test('jsonl and idx: a listing or IDX file that is a FIFO or a device is an InputError, never read', withDir(async (dir) => {
+test('jsonl and idx: a listing or IDX file that is a FIFO or a device is an InputError, never read', withDir('dlth-special-', async (dir) => {
   execFileSync('mkfifo', [join(dir, 'list.jsonl')]);
   await assert.rejects(openSource({ kind: 'jsonl', file: join(dir, 'list.jsonl') }), (e: unknown) =>
     e instanceof InputError && /list\.jsonl: not a regular file: a FIFO/.test(e.message));
@@ -85,7 +74,7 @@ test('jsonl and idx: a listing or IDX file that is a FIFO or a device is an Inpu
     e instanceof InputError && /\/dev\/zero: not a regular file: a character device/.test(e.message));
 }));
 
-test('imagefolder: an empty class folder is an error naming it, unless allowEmptyClasses', withDir(async (dir) => {
+test('imagefolder: an empty class folder is an error naming it, unless allowEmptyClasses', withDir('dlth-special-', async (dir) => {
   for (const c of ['ant', 'bee', 'cat']) mkdirSync(join(dir, c));
   writeFileSync(join(dir, 'ant', 'x.png'), await encodePhoto('png', 4, 4));
   writeFileSync(join(dir, 'bee', 'notes.txt'), 'no image here');
