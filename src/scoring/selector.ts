@@ -58,17 +58,17 @@ export interface SelectorDescription {
   preprocessing: Preprocessing;
 }
 
-/** Config and preprocessing: a named variant, our metadata, an HF config.json, a timm config.json. */
+/**
+ * Config and preprocessing: our metadata, a timm config.json, an HF config.json, else the named
+ * variant. A checkpoint that describes itself wins over `spec.model` (which then only names it):
+ * the variant knows neither the trained normalisation nor the eps nor any architecture override.
+ */
 function resolveSelector(spec: SelectorSpec, files: CheckpointFiles, content: Pick<SafetensorsHeader, 'metadata'> & { tensors: SafetensorsHeader['shapes'] }, file: string): SelectorDescription {
   const head = headFromTensors(content.tensors);
   const withPre = (config: ViTConfig, name: string, pre?: Preprocessing): SelectorDescription => {
     const preprocessing = pre ?? (files.preprocessor ? fromHfProcessor(files.preprocessor.json, files.preprocessor.file, config) : defaultPreprocessing(config));
-    return { config: resolveConfig({ ...config, mean: preprocessing.mean, std: preprocessing.std }), name, preprocessing };
+    return { config: resolveConfig({ ...config, mean: preprocessing.mean, std: preprocessing.std }), name: spec.model ?? name, preprocessing };
   };
-  if (spec.model !== undefined) {
-    const config = variantConfig(spec.model, { numClasses: head.numClasses, distillHead: head.distillHead });
-    return withPre(config, spec.model);
-  }
   const own = configFromMetadata(content.metadata, file);
   if (own) return withPre(own, describeConfig(own), files.preprocessor ? undefined : { ...defaultPreprocessing(own), from: 'model-config' });
   const cfg = files.config;
@@ -81,6 +81,10 @@ function resolveSelector(spec: SelectorSpec, files: CheckpointFiles, content: Pi
   if (cfg) {
     const config = configFromHf(cfg.json as HfVitConfigJson, {}, cfg.file, head);
     return withPre(config, describeConfig(config));
+  }
+  if (spec.model !== undefined) {
+    const config = variantConfig(spec.model, { numClasses: head.numClasses, distillHead: head.distillHead });
+    return withPre(config, spec.model);
   }
   throw new CheckpointError('the checkpoint has no dlth config and no config.json beside it: name its variant (--model)', { file });
 }
