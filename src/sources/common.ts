@@ -64,7 +64,7 @@ export async function readSampleFile(file: string, maxBytes = DEFAULT_MAX_FILE_B
   try {
     return await readRegularFile(file, { maxBytes, limitName: 'maxFileBytes' });
   } catch (err) {
-    if (err instanceof FileRefusedError) throw new ImageError(err.message.slice(file.length + 2), { file, cause: err });
+    if (err instanceof FileRefusedError) throw new ImageError(err.reason, { file, cause: err });
     const code = err instanceof IoError ? err.syscallCode : errnoCode(err);
     if (code && PER_FILE_CODES.has(code)) {
       throw new ImageError(`cannot read: ${WHY[code] ?? 'unreadable'} (${code})`, { file, cause: err });

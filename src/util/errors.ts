@@ -50,9 +50,12 @@ export class InputError extends DlthError {
  * socket, a directory) or over a size limit.
  */
 export class FileRefusedError extends InputError {
-  constructor(message: string, options: DlthErrorOptions = {}) {
-    super(message, options);
+  /** Why, without the file name that prefixes `message`. */
+  readonly reason: string;
+  constructor(reason: string, options: DlthErrorOptions = {}) {
+    super(reason, options);
     this.name = 'FileRefusedError';
+    this.reason = reason;
   }
 }
 
