@@ -3,7 +3,8 @@
  * typed errors, and a bounded parallel stat.
  */
 import { stat } from 'node:fs/promises';
-import { errnoCode, FileRefusedError, ImageError, InputError, IoError, show } from '../util/errors.js';
+import { DlthError, ErrorCode, errnoCode, FileRefusedError, ImageError, InputError, IoError, show } from '../util/errors.js';
+import { stopSignal } from '../util/abort.js';
 import { readRegularFile } from '../util/fsx.js';
 import { newSha256 } from '../util/hash.js';
 
@@ -70,6 +71,21 @@ export async function readSampleFile(file: string, maxBytes = DEFAULT_MAX_FILE_B
       throw new ImageError(`cannot read: ${WHY[code] ?? 'unreadable'} (${code})`, { file, cause: err });
     }
     throw err;
+  }
+}
+
+/**
+ * Reads a source's own input file (a jsonl listing, an IDX file): a regular file of at most
+ * `maxBytes`, interruptible. A refusal stays as it is; a failed read is an InputError
+ * "cannot read <what> (<errno>)" naming the file.
+ */
+export async function readInputFile(file: string, maxBytes: number, what: string): Promise<Buffer> {
+  try {
+    return await readRegularFile(file, { maxBytes, signal: stopSignal });
+  } catch (err) {
+    if (err instanceof DlthError && err.code !== ErrorCode.Io) throw err;
+    const code = err instanceof IoError ? err.syscallCode : undefined;
+    throw new InputError(`cannot read ${what}${code ? ` (${code})` : ''}`, { file, cause: err });
   }
 }
 

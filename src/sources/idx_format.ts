@@ -5,9 +5,8 @@
  */
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { DlthError, ErrorCode, InputError, IoError } from '../util/errors.js';
-import { readRegularFile } from '../util/fsx.js';
-import { stopSignal } from '../util/abort.js';
+import { InputError } from '../util/errors.js';
+import { readInputFile } from './common.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -25,15 +24,8 @@ export interface IdxArray {
 }
 
 async function readMaybeGzip(file: string): Promise<Uint8Array> {
-  let raw: Buffer;
-  try {
-    // A regular file only (a FIFO or device is refused unread), at most what a Buffer holds.
-    raw = await readRegularFile(file, { maxBytes: MAX_IDX_FILE_BYTES, signal: stopSignal });
-  } catch (err) {
-    if (err instanceof DlthError && err.code !== ErrorCode.Io) throw err;
-    const code = err instanceof IoError ? err.syscallCode : undefined;
-    throw new InputError(`cannot read IDX file${code ? ` (${code})` : ''}`, { file, cause: err });
-  }
+  // A regular file only (a FIFO or device is refused unread), at most what a Buffer holds.
+  const raw = await readInputFile(file, MAX_IDX_FILE_BYTES, 'IDX file');
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
   try {
     return await gunzipAsync(raw, { maxOutputLength: Math.min(MAX_IDX_BYTES, 2 ** 31 - 1) });

@@ -5,11 +5,9 @@
  * written (posix-normalised). Any malformed line is an InputError naming `file:line`.
  */
 import { dirname, posix, resolve } from 'node:path';
-import { DlthError, ErrorCode, InputError, IoError, show } from '../util/errors.js';
-import { readRegularFile } from '../util/fsx.js';
-import { stopSignal } from '../util/abort.js';
+import { InputError, show } from '../util/errors.js';
 import type { JsonlSourceConfig } from './types.js';
-import { compareIds, resolveMaxFileBytes } from './common.js';
+import { compareIds, readInputFile, resolveMaxFileBytes } from './common.js';
 import { FileListSource } from './file-list.js';
 
 interface Line {
@@ -69,22 +67,11 @@ function mapLabels(lines: Line[], file: string, given: readonly string[] | undef
 /** Largest jsonl listing read: V8's longest string is about 512 MiB. */
 export const MAX_JSONL_BYTES = 512 * 1024 * 1024;
 
-/** The listing itself: a regular file (a FIFO or device is refused, never read), bounded, interruptible. */
-async function readListing(file: string): Promise<string> {
-  try {
-    const bytes = await readRegularFile(file, { maxBytes: MAX_JSONL_BYTES, signal: stopSignal });
-    return bytes.toString('utf8');
-  } catch (err) {
-    if (err instanceof DlthError && err.code !== ErrorCode.Io) throw err;
-    const code = err instanceof IoError ? err.syscallCode : undefined;
-    throw new InputError(`cannot read jsonl file${code ? ` (${code})` : ''}`, { file, cause: err });
-  }
-}
-
 export async function openJsonl(config: JsonlSourceConfig): Promise<FileListSource> {
   const file = config.file;
   const maxFileBytes = resolveMaxFileBytes(config.maxFileBytes, file);
-  const text = await readListing(file);
+  // The listing itself: a regular file (a FIFO or device is refused, never read), bounded, interruptible.
+  const text = (await readInputFile(file, MAX_JSONL_BYTES, 'jsonl file')).toString('utf8');
   const lines = readLines(text, file);
   if (lines.length === 0) throw new InputError('no samples (empty jsonl file)', { file });
   const { labels, classes } = mapLabels(lines, file, config.classes);
