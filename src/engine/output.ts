@@ -14,6 +14,7 @@ import type { DatasetMeta, Manifest } from '../shards/types.js';
 import { errnoCode, InputError, ioError } from '../util/errors.js';
 import { canonicalJson } from '../util/hash.js';
 import { pidAlive, type Fs } from '../util/fsx.js';
+import { readPart, type PartInfo } from './part.js';
 
 /** The output holds a finished dataset of another configuration and `force` was not given. */
 export class OutputExistsError extends InputError {
@@ -31,6 +32,8 @@ export type OutputPlan =
 export interface OutputIdentity {
   meta: DatasetMeta;
   rowsPerShard?: number;
+  /** A worker part: where its rows sit must match too (part.json), not only its metadata. */
+  part?: PartInfo;
 }
 
 async function readManifest(dir: string, fs: Fs): Promise<Manifest | null> {
@@ -54,13 +57,15 @@ export async function shardsIntact(dir: string, manifest: Manifest, fs: Fs): Pro
 }
 
 function describe(m: Manifest): string {
-  const meta = m.meta as unknown as Record<string, unknown>;
-  const policy = typeof meta.policy === 'string' ? `policy ${meta.policy}${typeof meta.k === 'number' ? `, k ${meta.k}` : ''}` : `${m.kind}`;
-  return `${policy}, ${m.rows} rows`;
+  const what = m.meta.policy === null ? m.kind : `policy ${m.meta.policy}, k ${m.meta.k}`;
+  return `${what}, ${m.rows} rows`;
 }
 
-function sameConfig(m: Manifest, id: OutputIdentity): boolean {
-  return canonicalJson(m.meta) === canonicalJson(id.meta) && m.rowsPerShard === id.rowsPerShard;
+async function sameConfig(dir: string, m: Manifest, id: OutputIdentity, fs: Fs): Promise<boolean> {
+  if (canonicalJson(m.meta) !== canonicalJson(id.meta) || m.rowsPerShard !== id.rowsPerShard) return false;
+  if (!id.part) return true;
+  const part = await readPart(dir, fs).catch(() => null);
+  return part !== null && canonicalJson(part) === canonicalJson(id.part);
 }
 
 /** Decides how to write `dir` (see the module comment). */
@@ -68,7 +73,7 @@ export async function planOutput(dir: string, id: OutputIdentity, force: boolean
   await recoverSwap(dir);
   const existing = await readManifest(dir, fs).catch((err: unknown) => (force ? null : Promise.reject(err)));
   if (existing === null) return inPlace(dir);
-  const same = sameConfig(existing, id);
+  const same = await sameConfig(dir, existing, id, fs);
   if (same && (await shardsIntact(dir, existing, fs))) return { kind: 'reuse', manifest: existing };
   if (!same && !force) throw new OutputExistsError(dir, describe(existing));
   return beside(dir);

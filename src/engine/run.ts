@@ -20,7 +20,7 @@ import { decodeBatches } from './decode.js';
 import { commitFailures, failureRecord, readFailures, type FailureRecord } from './failures.js';
 import { acquireLock } from './lock.js';
 import { planOutput } from './output.js';
-import { workerDatasetDir, writePart, type PartPiece } from './part.js';
+import { workerDatasetDir, writePart, type PartInfo, type PartPiece } from './part.js';
 import { shardPiece, shardsOf, workerRange, type RowRange, type WorkerSlot } from './partition.js';
 
 export interface Decoded<T> {
@@ -97,9 +97,11 @@ export async function runSharded<T, Row, E extends BatchEncoder<Row>>(stage: Sha
   const worker = options.worker ?? null;
   const target = workerDatasetDir(options.out, worker);
   const layout = shardLayout(stage.meta, options);
+  const part = worker ? partInfo(stage.source.size, worker, layout.rowsPerShard, options) : null;
   const lock = await acquireLock(target);
   try {
-    const plan = await planOutput(target, { meta: stage.meta, rowsPerShard: worker ? undefined : layout.rowsPerShard }, options.force ?? false, fs);
+    const identity = part ? { meta: stage.meta, part } : { meta: stage.meta, rowsPerShard: layout.rowsPerShard };
+    const plan = await planOutput(target, identity, options.force ?? false, fs);
     if (plan.kind === 'reuse') {
       // A process killed between the manifest and the clean-up leaves the writer's scratch behind.
       await removeJournal(target, fs);
@@ -107,7 +109,7 @@ export async function runSharded<T, Row, E extends BatchEncoder<Row>>(stage: Sha
       return reusedResult(plan.manifest, target, (await readFailures(target, fs)).length);
     }
     try {
-      const result = await writeAll(stage, options, plan.dir, fs);
+      const result = await writeAll(stage, options, plan.dir, part, fs);
       await plan.commit();
       return { ...result, dir: target };
     } catch (err) {
@@ -126,15 +128,23 @@ function asFailures(extra: unknown): FailureRecord[] {
     && typeof (r as FailureRecord).id === 'string' && typeof (r as FailureRecord).file === 'string' && typeof (r as FailureRecord).reason === 'string');
 }
 
-async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage<T, Row, E>, options: EngineOptions, dir: string, fs: Fs): Promise<EngineResult> {
-  const worker = options.worker ?? null;
-  const n = stage.source.size;
+/** Where worker `worker`'s rows sit in the whole dataset (its part.json). */
+function partInfo(n: number, worker: WorkerSlot, rowsPerShard: number, options: EngineOptions): PartInfo {
   const align = options.align ?? options.batchSize;
   const range = workerRange(n, worker, align);
+  const pieces = shardsOf(range, rowsPerShard).map((j) => ({ shard: j, ...(shardPiece(j, rowsPerShard, n, range) as RowRange) }));
+  return {
+    worker, slots: n, rowsPerShard, shardBytes: options.shardBytes ?? DEFAULT_SHARD_BYTES, batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES, align, range, pieces,
+  };
+}
+
+async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage<T, Row, E>, options: EngineOptions, dir: string, part: PartInfo | null, fs: Fs): Promise<EngineResult> {
+  const n = stage.source.size;
+  const range = part?.range ?? { start: 0, end: n };
   const writer = await stage.createWriter({ dir, meta: stage.meta, fs, shardBytes: options.shardBytes, batchBytes: options.batchBytes,
-    runKey: `${stage.source.fingerprint}:${n}:${range.start}-${range.end}:${options.batchSize}:${align}:${stage.runKey ?? ''}` });
+    runKey: `${stage.source.fingerprint}:${n}:${range.start}-${range.end}:${options.batchSize}:${options.align ?? options.batchSize}:${stage.runKey ?? ''}` });
   const R = writer.layout.rowsPerShard;
-  const pieces: PartPiece[] = shardsOf(range, R).map((j) => ({ shard: j, ...(shardPiece(j, R, n, range) as RowRange) }));
+  const pieces: PartPiece[] = part?.pieces ?? shardsOf(range, R).map((j) => ({ shard: j, ...(shardPiece(j, R, n, range) as RowRange) }));
   const progress = createProgress({ label: stage.label, total: range.end - range.start, unit: 'img', quiet: options.progress === false });
   const signal = options.signal ?? stopSignal;
   const failures: FailureRecord[] = [];
@@ -154,8 +164,8 @@ async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage
       done += piece.end - piece.start;
     }
     await commitFailures(dir, failures, options.maxFailures ?? 0, fs);
-    const result = await writer.finalize(worker ? pieces.map((p) => p.shard) : Math.ceil(n / R));
-    if (worker) await writePart(dir, { worker, slots: n, rowsPerShard: R, shardBytes: options.shardBytes ?? DEFAULT_SHARD_BYTES, batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES, align, range, pieces }, fs);
+    const result = await writer.finalize(part ? pieces.map((p) => p.shard) : Math.ceil(n / R));
+    if (part) await writePart(dir, part, fs);
     progress.done(`${result.rows} rows in ${result.shards} shards`);
     const seconds = (performance.now() - started) / 1000;
     return { ...result, failures: failures.length, dir, upToDate: false, samplesPerSec: seconds > 0 ? done / seconds : 0 };
@@ -178,9 +188,10 @@ async function writePiece<T, Row, E extends BatchEncoder<Row>>(
     const ok = splitBatch(batch, record);
     const failed = ok.length > 0 ? await stage.process(ok, writer) : [];
     for (const f of failed) record(f.index, f.error);
-    failures.sort((a, b) => a.index - b.index);
     progress.tick(batch.length);
   }
+  // Decode failures come before process failures of the same batch: put them in source order once.
+  failures.sort((a, b) => a.index - b.index);
   await writer.endShard(failures);
   return failures;
 }
