@@ -13,16 +13,20 @@ import { trainRuns } from './train.js';
 import { evaluateRule, ruleOutcomeMarkdown, ruleStatement } from '../report-rule.js';
 import { selectorSection } from '../report-selector.js';
 
-/** The kept fraction of a train run's training data: the materialize stage's keep, 1 for full. */
-function trainKeep(ctx: StageContext, stage: TrainStage, keep: number | null): number {
-  if (stage.subset !== undefined) return stage.subset / (ctx.patchify.imageSize[0] * ctx.patchify.imageSize[1] / ctx.patchify.patchSize ** 2);
+/**
+ * The kept fraction of a train run's training data: the dataset reference's or materialize stage's
+ * keep, else the patches per training sample the run recorded (`k`, a subset's size included) over N.
+ */
+export function trainKeep(ctx: StageContext, stage: TrainStage, keep: number | null, k: number): number {
+  const fraction = k / ((ctx.patchify.imageSize[0] * ctx.patchify.imageSize[1]) / ctx.patchify.patchSize ** 2);
+  if (stage.subset !== undefined) return fraction;
   const ref = parseDatasetRef(substituteKeep(stage.train, keep));
   if (!ref) throw new InputError(`bad dataset reference ${stage.train}`, { file: ctx.loaded.file });
   if (ref.keep !== null) return ref.keep;
   const m = ctx.stage(ref.stage);
   if (m.kind !== 'materialize') throw new InputError(`${ref.stage} is not a materialize stage`, { file: ctx.loaded.file });
   if (m.policy === 'full') return 1;
-  return typeof m.keep === 'number' ? m.keep : (m.k ?? 0) / (ctx.patchify.imageSize[0] * ctx.patchify.imageSize[1] / ctx.patchify.patchSize ** 2);
+  return typeof m.keep === 'number' ? m.keep : fraction; // k, or keepFrom (k derived from the EViT rate)
 }
 
 async function collect(ctx: StageContext, report: ReportStage): Promise<RunResult[]> {
@@ -34,7 +38,8 @@ async function collect(ctx: StageContext, report: ReportStage): Promise<RunResul
       const summary = JSON.parse(await readFile(file, 'utf8')) as TrainSummary;
       const ev = summary.eval[path.eval];
       if (!ev) throw new InputError(`no evaluation ${path.eval} in the summary`, { file });
-      results.push({ path: path.label, keep: trainKeep(ctx, stage, keep), k: summary.datasets.train.k, seed, accuracy: ev.final.acc });
+      const k = summary.datasets.train.k;
+      results.push({ path: path.label, keep: trainKeep(ctx, stage, keep, k), k, seed, accuracy: ev.final.acc });
     }
   }
   return results;
