@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
@@ -13,12 +13,19 @@ import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { patchify as realPatchify } from '../../src/patchify/index.js';
 import { verifyDataset } from '../../src/shards/verify.js';
 import { openSource } from '../../src/sources/index.js';
+import type { Source } from '../../src/sources/types.js';
 import { materialize } from '../../src/tickets/materialize.js';
 import { ImageError } from '../../src/util/errors.js';
 import { REPO } from '../scaleout/cluster.js';
 import { tempDir } from '../scaleout/helpers.js';
 
 const MINI = join(REPO, 'data', 'fashion-mnist-mini');
+const PATCHIFY = resolvePatchifyConfig({ imageSize: [28, 28], patchSize: 4, channels: 1, resize: 'none' });
+
+/** The first `limit` training images of the embedded Fashion-MNIST, 28×28 in patches of 4. */
+async function mini(limit: number): Promise<{ source: Source; patchify: typeof PATCHIFY }> {
+  return { source: await openSource({ kind: 'idx', dir: MINI, split: 'train', limit }), patchify: PATCHIFY };
+}
 
 async function pipelineFile(dir: string, seed: number): Promise<string> {
   const file = join(dir, 'p.json');
@@ -63,8 +70,7 @@ test('runner: a finished stage whose dataset lost its manifest, or had a shard c
 test('overwrite: another configuration into a finished dataset keeps the old one until the new one is complete', { timeout: 120_000 }, async () => {
   const root = await tempDir('overwrite');
   const out = join(root, 'ds');
-  const source = await openSource({ kind: 'idx', dir: MINI, split: 'train', limit: 200 });
-  const patchify = resolvePatchifyConfig({ imageSize: [28, 28], patchSize: 4, channels: 1, resize: 'none' });
+  const { source, patchify } = await mini(200);
   const common = { source, patchify, progress: false, shardBytes: 16384, out };
   await materialize({ ...common, policy: 'random', keep: 0.5, seed: 1 });
   const manifest = await readFile(join(out, 'manifest.json'), 'utf8');
@@ -80,9 +86,8 @@ test('overwrite: another configuration into a finished dataset keeps the old one
   const done = await materialize({ ...common, policy: 'random', keep: 0.5, seed: 2, force: true });
   assert.equal(done.rows, 200);
   assert.notEqual(await readFile(join(out, 'manifest.json'), 'utf8'), manifest);
-  assert.deepEqual((await import('node:fs/promises').then((f) => f.readdir(root))).sort(), ['ds']);
+  assert.deepEqual((await readdir(root)).sort(), ['ds']);
   // Killed between the two renames of the swap: the dataset is back at its name.
-  const { rename } = await import('node:fs/promises');
   await rename(out, join(root, '.ds.old-999999999'));
   const again = await materialize({ ...common, policy: 'random', keep: 0.5, seed: 2 });
   assert.equal(again.upToDate, true, 'the moved-aside dataset was restored and reused');
@@ -92,14 +97,12 @@ test('overwrite: another configuration into a finished dataset keeps the old one
 test('reuse: a dataset whose writer was killed after its manifest (journal and temp left) is reused and cleaned', { timeout: 60_000 }, async () => {
   const root = await tempDir('scratch');
   const out = join(root, 'ds');
-  const source = await openSource({ kind: 'idx', dir: MINI, split: 'train', limit: 50 });
-  const patchify = resolvePatchifyConfig({ imageSize: [28, 28], patchSize: 4, channels: 1, resize: 'none' });
+  const { source, patchify } = await mini(50);
   await materialize({ source, patchify, policy: 'full', out, progress: false });
   await writeFile(join(out, '.dlth-journal.json'), '{"key":"x","shards":{}}');
   await writeFile(join(out, '.shard-00000.arrow.tmp-999999999'), 'partial');
   const again = await materialize({ source, patchify, policy: 'full', out, progress: false });
   assert.equal(again.upToDate, true);
-  const { readdir } = await import('node:fs/promises');
   assert.deepEqual((await readdir(out)).sort(), ['errors.jsonl', 'manifest.json', 'shard-00000.arrow']);
   await rm(root, { recursive: true, force: true });
 });
