@@ -7,7 +7,7 @@
  * The rule holds when every check at every kept fraction holds. With fewer than 2 seeds per cell
  * there is no pooled sd and the rule cannot hold.
  */
-import { formatFraction, type Cell } from './report.js';
+import { formatFraction, formatPct as pct, type Cell } from './report.js';
 import type { ReportRule } from './types.js';
 
 export const RULE_DEFAULTS = { sdMultiplier: 2, positionGap: 0.05 } as const;
@@ -62,8 +62,6 @@ export function evaluateRule(rule: ReportRule, cells: readonly Cell[]): RuleOutc
   const held = checks.length > 0 && checks.every((c) => c.controlsPass && (c.positionOnly === null || c.positionOnly.pass));
   return { held, checks };
 }
-
-const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(2));
 
 /** The rule in words: written in the report before the numbers. */
 export function ruleStatement(rule: ReportRule): string[] {

@@ -9,8 +9,7 @@ import type { StageContext } from './context.js';
 import type { ReportStage, TrainStage } from './types.js';
 import type { TrainSummary } from '../trainer/outputs.js';
 import { trainRuns } from './stages/train.js';
-
-const pct = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(2));
+import { formatPct as pct } from './report.js';
 
 export async function selectorSection(ctx: StageContext, report: ReportStage): Promise<string[]> {
   const names = [...new Set(report.paths.map((p) => p.train))];

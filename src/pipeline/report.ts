@@ -54,6 +54,9 @@ export function aggregate(results: RunResult[]): Cell[] {
 
 const pct = (v: number): string => (100 * v).toFixed(2);
 
+/** An accuracy in percent with 2 decimals; – when missing or not finite. */
+export const formatPct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(2));
+
 /** A kept fraction for display: 37/49 → 0.755. */
 export const formatFraction = (keep: number): string => String(Number(keep.toPrecision(3)));
 
