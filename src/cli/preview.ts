@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { PREVIEW_DEFAULTS, writePreview } from '../preview/index.js';
 import { InputError, show } from '../util/errors.js';
-import { isHttpUrl, openStore } from '../loader/store/index.js';
+import { datasetLocation, openStore } from '../loader/store/index.js';
 
 interface PreviewFlags {
   n: string;
@@ -38,7 +38,7 @@ export function registerPreview(program: Command): void {
     .option('--columns <n>', 'tiles per row (default: near-square grid)')
     .option('--tile-size <px>', 'approximate tile size; small images are upscaled by an integer factor', String(PREVIEW_DEFAULTS.tileSize))
     .action(async (dataset: string, flags: PreviewFlags) => {
-      const r = await writePreview(openStore(isHttpUrl(dataset) ? dataset : resolve(dataset)), {
+      const r = await writePreview(openStore(datasetLocation(dataset)), {
         n: int('n', flags.n),
         out: resolve(flags.out),
         tileSize: int('tile-size', flags.tileSize),

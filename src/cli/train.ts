@@ -5,7 +5,7 @@ import { parseBackendName } from '../backend/options.js';
 import type { ViTConfigInput } from '../model/configs.js';
 import { train, TRAIN_DEFAULTS, type EvalSet, type StopRule, type TrainOptions } from '../trainer/index.js';
 import { InputError, show } from '../util/errors.js';
-import { isHttpUrl } from '../loader/store/index.js';
+import { datasetLocation, isHttpUrl } from '../loader/store/index.js';
 
 interface TrainFlags {
   train: string[];
@@ -45,10 +45,7 @@ function num(flag: string, text: string | undefined): number | undefined {
   return v;
 }
 
-/** A dataset location: an http(s) URL as given, a directory resolved to an absolute path. */
-export function datasetLocation(text: string): string {
-  return isHttpUrl(text) ? text : resolve(text);
-}
+export { datasetLocation };
 
 /** `name=dir` → an evaluation set; a bare `dir` (or URL) is named after its last path component. */
 export function parseEvalFlag(text: string): EvalSet {
