@@ -9,7 +9,7 @@ import type { ViTConfig } from '../model/configs.js';
 import type { TimmPretrainedCfg } from '../model/timm_config.js';
 import { PATCHIFY_DEFAULTS } from '../patchify/config.js';
 import { CheckpointError, show } from '../util/errors.js';
-import type { Preprocessing, Resample } from './preprocessing.js';
+import { SHARP_KERNEL, type Preprocessing, type Resample } from './preprocessing.js';
 
 const PIL_RESAMPLE: Record<number, Resample> = { 0: 'nearest', 1: 'lanczos', 2: 'bilinear', 3: 'bicubic', 4: 'box', 5: 'hamming' };
 const HALF = [0.5, 0.5, 0.5];
@@ -70,7 +70,7 @@ export function fromHfProcessor(j: Json, file: string, model: ViTConfig): Prepro
 export function fromTimmCfg(c: TimmPretrainedCfg, file: string, model: ViTConfig): Preprocessing {
   if (c.crop_mode !== undefined && c.crop_mode !== 'center') throw new CheckpointError(`pretrained_cfg.crop_mode ${show(c.crop_mode)} is not supported ('center')`, { file });
   const interp = c.interpolation ?? 'bicubic';
-  if (!['nearest', 'bilinear', 'bicubic', 'lanczos', 'box', 'hamming'].includes(interp)) throw new CheckpointError(`pretrained_cfg.interpolation ${show(interp)} is not supported`, { file });
+  if (!Object.hasOwn(SHARP_KERNEL, interp)) throw new CheckpointError(`pretrained_cfg.interpolation ${show(interp)} is not supported`, { file });
   return {
     from: 'timm-pretrained-cfg', imageSize: [...model.imageSize], resize: { mode: 'deit', cropPct: c.crop_pct ?? PATCHIFY_DEFAULTS.cropPct },
     cropRounding: 'round', interpolation: interp as Resample, mean: [...(c.mean ?? model.mean)], std: [...(c.std ?? model.std)],
