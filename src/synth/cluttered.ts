@@ -4,11 +4,10 @@
  * split (item i of the output is item i of the split), plus `cluttered.json` recording how they were
  * made. The same inputs and options give the same bytes.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readIdx } from '../sources/idx_format.js';
 import { InputError, show } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fsx.js';
+import { mkdirp, writeFileAtomic } from '../util/fsx.js';
 import { sha256Hex } from '../util/hash.js';
 import { compose, COMPOSE_DEFAULTS, placement, type ComposeConfig, type Texture } from './compose.js';
 import { encodeIdxGz } from './idx-write.js';
@@ -97,7 +96,7 @@ export async function makeCluttered(o: ClutteredOptions): Promise<ClutteredResul
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`seed = ${show(seed)} is not a non-negative integer`);
   const textures = await loadTextures(o.textures ?? defaultTextureDir(), c.size);
-  await mkdir(o.out, { recursive: true });
+  await mkdirp(o.out); // an IoError naming the directory; node's recursive mkdir never ends under /proc
   const splits: SplitResult[] = [];
   for (const s of SPLITS) splits.push(await makeSplit(o, s, textures, c, seed));
   const provenance = {

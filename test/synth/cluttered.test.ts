@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { openSource } from '../../src/sources/index.js';
 import { readIdx } from '../../src/sources/idx_format.js';
 import { compose, COMPOSE_DEFAULTS, defaultTextureDir, loadTextures, makeCluttered, parsePgm, placement } from '../../src/synth/index.js';
-import { InputError } from '../../src/util/errors.js';
+import { InputError, IoError } from '../../src/util/errors.js';
 
 const MINI = 'data/fashion-mnist-mini';
 const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
@@ -91,6 +91,8 @@ test('bad inputs: one error naming the file or the value', async () => {
   assert.throws(() => parsePgm(new TextEncoder().encode('P6\n1 1\n255\nabc'), 'x.pgm'), /not a binary PGM/);
   await assert.rejects(makeCluttered({ fashion: MINI, out: tmp(), count: 4001 }), /count = 4001 is outside 1..4000/);
   await assert.rejects(makeCluttered({ fashion: tmp(), out: tmp(), count: 1 }), (e: unknown) => e instanceof InputError && /cannot read IDX file/.test(e.message));
+  // node's mkdir({ recursive: true }) never returns here
+  await assert.rejects(makeCluttered({ fashion: MINI, out: '/proc/dlth-cluttered/out', count: 1, testCount: 1 }), (e: unknown) => e instanceof IoError && e.message.includes('/proc/dlth-cluttered'));
 });
 
 test('align: item offsets on the patch grid (multiples of 8 within [0, 28]), every such offset used', async () => {
