@@ -14,10 +14,13 @@ const N = 49;
 const BLOCKS = [1, 2, 3];
 const RATES = [0.9, 0.8, 0.7];
 
-/** EViT survivors: ceil(r·n) at each pruning block (tickets/policies/ticket.ts evitSurvivors). */
+/**
+ * EViT survivors: ceil(r·n) at each pruning block, exactly as scoring/select.ts evitKeepCount (no
+ * epsilon: 0.55·100 is 55.00000000000001 in floats and the chain keeps 56), so k is the chain's own.
+ */
 function survivors(rate) {
   let n = N;
-  for (let i = 0; i < BLOCKS.length; i++) n = Math.ceil(rate * n - 1e-9);
+  for (let i = 0; i < BLOCKS.length; i++) n = Math.max(1, Math.min(n, Math.ceil(rate * n)));
   return n;
 }
 
