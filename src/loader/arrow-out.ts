@@ -14,7 +14,7 @@ import { METADATA_KEY, type DatasetMeta } from '../shards/types.js';
 import { canonicalJson } from '../util/hash.js';
 import type { Batch } from './batch.js';
 import { NO_LABEL } from './resident.js';
-import { naflexRows, normaliseTable, packedImages, packedSide, viewGeometry, zeroImages, type ViewGeometry, type ViewName } from './views.js';
+import { checkNaflexLength, naflexRows, normaliseTable, packedImages, packedSide, viewGeometry, zeroImages, type ViewGeometry, type ViewName } from './views.js';
 
 export const VIEW_METADATA_KEY = 'dlth.view';
 
@@ -38,7 +38,7 @@ export class ArrowStreamEncoder {
     this.g = viewGeometry(meta, k);
     this.table = normaliseTable(meta);
     if (view.name === 'packed') packedSide(k);
-    if (view.name === 'naflex') naflexRows(0, EMPTY, new Uint16Array(0), this.g, this.length(), this.naflex);
+    if (view.name === 'naflex') checkNaflexLength(this.length(), k);
   }
 
   private length(): number {

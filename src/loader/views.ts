@@ -90,10 +90,15 @@ export function packedImages(rows: number, patches: Uint8Array, g: ViewGeometry,
   }
 }
 
+/** The naflex row length L must hold the k patches. */
+export function checkNaflexLength(length: number, k: number): void {
+  if (length < k) throw new InputError(`naflex max patches = ${length} is smaller than the dataset's k = ${k}`);
+}
+
 /** naflex view of `rows` rows: patches [rows, L, P], coords [rows, L, 2], mask [rows, L] (buffers of that size). */
 export function naflexRows(rows: number, patches: Uint8Array, positions: Uint16Array, g: ViewGeometry, length: number, out: { patches: Uint8Array; coords: Uint16Array; mask: Uint8Array }): void {
   const { k, gw } = g;
-  if (length < k) throw new InputError(`naflex max patches = ${length} is smaller than the dataset's k = ${k}`);
+  checkNaflexLength(length, k);
   const pb = g.p * g.p * g.c;
   out.patches.fill(0, 0, rows * length * pb);
   out.coords.fill(0, 0, rows * length * 2);
