@@ -1,7 +1,6 @@
 /** `dlth make-cluttered`: Fashion-MNIST items on texture photos, as IDX files the `idx` source reads. */
 import type { Command } from 'commander';
-import { join, resolve } from 'node:path';
-import { readIdx } from '../sources/idx_format.js';
+import { resolve } from 'node:path';
 import { COMPOSE_DEFAULTS, FASHION_MNIST_DIR, makeCluttered, writeGraySheet } from '../synth/index.js';
 import { InputError, show } from '../util/errors.js';
 
@@ -18,6 +17,9 @@ interface Flags {
   align: string;
   preview?: string;
 }
+
+/** Training images on the --preview sheet. */
+const PREVIEW_IMAGES = 32;
 
 function num(flag: string, text: string, integer: boolean): number {
   const v = Number(text);
@@ -56,12 +58,12 @@ export function registerMakeCluttered(program: Command): void {
         contrast: num('contrast', flags.contrast, false),
         opaqueAt: num('opaque-at', flags.opaqueAt, false),
         align: num('align', flags.align, true),
+        preview: flags.preview !== undefined ? PREVIEW_IMAGES : 0,
       });
       for (const s of r.splits) process.stdout.write(`dlth make-cluttered: ${s.split}: ${s.count} images of ${size}×${size} → ${out}\n`);
       if (flags.preview !== undefined) {
-        const images = await readIdx(join(out, 'train-images-idx3-ubyte.gz'), 3);
-        const n = Math.min(32, images.dims[0]);
-        await writeGraySheet(images.data, size, n, resolve(flags.preview));
+        const n = r.preview.length / (size * size); // the images just composed, not read back from the file
+        await writeGraySheet(r.preview, size, n, resolve(flags.preview));
         process.stdout.write(`dlth make-cluttered: preview of ${n} images → ${resolve(flags.preview)}\n`);
       }
     });

@@ -27,6 +27,8 @@ export interface ClutteredOptions extends Partial<ComposeConfig> {
   count?: number;
   /** Test images (the first `testCount` of its 10,000). Default: all. */
   testCount?: number;
+  /** Return the pixels of this many first training images (for a preview sheet). Default 0. */
+  preview?: number;
 }
 
 export interface SplitResult {
@@ -67,7 +69,8 @@ export function composeSplit(items: Uint8Array, side: number, count: number, tex
   return out;
 }
 
-async function makeSplit(o: ClutteredOptions, s: (typeof SPLITS)[number], textures: readonly Texture[], c: ComposeConfig, seed: number): Promise<SplitResult> {
+/** Composes and writes one split; returns what it wrote and the composed pixels. */
+async function makeSplit(o: ClutteredOptions, s: (typeof SPLITS)[number], textures: readonly Texture[], c: ComposeConfig, seed: number): Promise<{ result: SplitResult; pixels: Uint8Array }> {
   const dir = o.fashion ?? FASHION_MNIST_DIR;
   const images = await readIdx(join(dir, `${s.prefix}-images-idx3-ubyte.gz`), 3);
   const labels = await readIdx(join(dir, `${s.prefix}-labels-idx1-ubyte.gz`), 1);
@@ -83,12 +86,14 @@ async function makeSplit(o: ClutteredOptions, s: (typeof SPLITS)[number], textur
   };
   await write(`${s.prefix}-images-idx3-ubyte.gz`, encodeIdxGz([count, c.size, c.size], pixels));
   await write(`${s.prefix}-labels-idx1-ubyte.gz`, encodeIdxGz([count], labels.data.subarray(0, count)));
-  return { split: s.split, count, files };
+  return { result: { split: s.split, count, files }, pixels };
 }
 
 export interface ClutteredResult {
   out: string;
   splits: SplitResult[];
+  /** The first min(`preview`, count) training images, S·S bytes each. */
+  preview: Uint8Array;
 }
 
 export async function makeCluttered(o: ClutteredOptions): Promise<ClutteredResult> {
@@ -98,7 +103,12 @@ export async function makeCluttered(o: ClutteredOptions): Promise<ClutteredResul
   const textures = await loadTextures(o.textures ?? defaultTextureDir(), c.size);
   await mkdirp(o.out); // an IoError naming the directory; node's recursive mkdir never ends under /proc
   const splits: SplitResult[] = [];
-  for (const s of SPLITS) splits.push(await makeSplit(o, s, textures, c, seed));
+  let preview = new Uint8Array(0);
+  for (const s of SPLITS) {
+    const { result, pixels } = await makeSplit(o, s, textures, c, seed);
+    splits.push(result);
+    if (s.split === 'train') preview = pixels.slice(0, Math.min(o.preview ?? 0, result.count) * c.size * c.size);
+  }
   const provenance = {
     generator: 'dlth make-cluttered',
     version: 1,
@@ -109,5 +119,5 @@ export async function makeCluttered(o: ClutteredOptions): Promise<ClutteredResul
     rule: 'see src/synth/compose.ts: bg = 128 + contrast·(texture − mean), alpha = min(1, item/opaqueAt), out = round(alpha·item + (1 − alpha)·bg)',
   };
   await writeFileAtomic(join(o.out, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
-  return { out: o.out, splits };
+  return { out: o.out, splits, preview };
 }

@@ -116,3 +116,15 @@ test('the first n images do not depend on --count (a pipeline may read a prefix 
   const [x, y] = [await readIdx(join(a, FILES[0]), 3), await readIdx(join(b, FILES[0]), 3)];
   assert.deepEqual(x.data.subarray(0, 15 * 56 * 56), y.data);
 });
+
+test('preview: the first training images as written, capped at count; --preview writes a sheet of them', async () => {
+  const out = tmp();
+  const r = await makeCluttered({ fashion: MINI, out, seed: 3, count: 6, testCount: 2, preview: 4 });
+  assert.deepEqual(r.preview, Uint8Array.from((await readIdx(join(out, FILES[0]), 3)).data.subarray(0, 4 * 56 * 56)));
+  assert.equal((await makeCluttered({ fashion: MINI, out: tmp(), count: 3, testCount: 1, preview: 32 })).preview.length, 3 * 56 * 56);
+  assert.equal((await makeCluttered({ fashion: MINI, out: tmp(), count: 3, testCount: 1 })).preview.length, 0);
+  const png = join(tmp(), 'sheet.png');
+  const log = execFileSync(process.execPath, ['bin/dlth.js', 'make-cluttered', '--fashion', MINI, '--out', tmp(), '--count', '5', '--test-count', '1', '--preview', png], { encoding: 'utf8' });
+  assert.match(log, /preview of 5 images/);
+  assert.equal(readFileSync(png).subarray(1, 4).toString('latin1'), 'PNG');
+});
