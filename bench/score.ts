@@ -6,6 +6,9 @@
 // - bare forward: `vit.forward` of deit-small on a ready [batch, 196, 768] tensor (all 12 blocks);
 // - mode compute: the evit mode on a ready tensor (blocks 0–9 with pruning, host selection): the
 //   same compute as e2e without decoding and writing, so e2e / compute is the pipeline's overhead.
+// - rates: `scoreSource` end to end at rate 0.7, at [0.9, 0.7] and at [0.9, 0.8, 0.7] (one chain
+//   per rate on each decoded batch, all stored), against three single-rate runs (what one score
+//   stage per rate costs): the cost of each added rate.
 // Goal: e2e ≥ 85% of the bare forward (decoding fully overlapped with compute).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,11 +80,20 @@ try {
   const source = await openSource({ kind: 'imagefolder', root: join(dir, 'images') });
   const patchify = resolvePatchifyConfig({ imageSize: 224, patchSize: 16, channels: 3, resize: 'deit' });
   const selector = { vit, fingerprint: 'random:deit-small-patch16-224:0', model: 'deit-small-patch16-224' };
-  const run = (i: number) => scoreSource({ source, patchify, selector, mode: 'evit', params: { rate: 0.7 }, batchSize: batch,
-    out: join(dir, `scores-${i}`), progress: false });
-  await run(-1); // warm-up (kernels, decoder)
-  let e2e = 0;
-  for (let i = 0; i < iters; i++) e2e += (await run(i)).imagesPerSec / iters;
+  let n = 0;
+  const run = (rate: number | number[] = 0.7) => scoreSource({ source, patchify, selector, mode: 'evit', params: { rate }, batchSize: batch,
+    out: join(dir, `scores-${n++}`), progress: false });
+  await run(); // warm-up (kernels, decoder)
+  /** Seconds per image of `rate`'s scoring run, averaged over iters. */
+  const secPerImage = async (rate: number | number[]): Promise<number> => {
+    let s = 0;
+    for (let i = 0; i < iters; i++) s += 1 / (await run(rate)).imagesPerSec / iters;
+    return s;
+  };
+  const e2e = 1 / (await secPerImage(0.7));
+  const two = await secPerImage([0.9, 0.7]);
+  const three = await secPerImage([0.9, 0.8, 0.7]);
+  const separate = 1 / e2e + (await secPerImage(0.9)) + (await secPerImage(0.8));
   vit.dispose();
 
   const f = (v: number): string => v.toFixed(1).padStart(8);
@@ -92,6 +104,13 @@ try {
   process.stdout.write(`  dlth score end to end        ${f(e2e)} img/s\n`);
   process.stdout.write(`  end to end / bare forward    ${(e2e / bare).toFixed(2).padStart(8)}   (goal ≥ 0.85)\n`);
   process.stdout.write(`  end to end / evit compute    ${(e2e / compute).toFixed(2).padStart(8)}   (pipeline overhead: decode, write)\n`);
+  const ms = (v: number): string => (v * 1000).toFixed(1).padStart(8);
+  const one = 1 / e2e;
+  process.stdout.write('  EViT rates, end to end (ms per image):\n');
+  process.stdout.write(`    rate 0.7                   ${ms(one)}\n`);
+  process.stdout.write(`    rates 0.9,0.7 (one pass)   ${ms(two)}   +${((two - one) / one * 100).toFixed(0)}% for the added rate\n`);
+  process.stdout.write(`    rates 0.9,0.8,0.7          ${ms(three)}   +${((three - one) / 2 / one * 100).toFixed(0)}% per added rate\n`);
+  process.stdout.write(`    three single-rate runs     ${ms(separate)}   (one pass saves ${((1 - three / separate) * 100).toFixed(0)}%)\n`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

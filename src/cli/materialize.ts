@@ -1,5 +1,5 @@
 /** `dlth materialize`: one source → a ticket dataset (policies full and random; ticket with --scores). */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { openSource } from '../sources/index.js';
 import { materialize } from '../tickets/materialize.js';
@@ -24,7 +24,11 @@ interface MaterializeFlags extends SourceFlags, PreprocessFlags {
   worker?: string;
   force?: boolean;
   foreignScores?: boolean;
+  keepFrom?: 'evit-rate';
+  rate?: string;
+  rankPrefix?: boolean;
 }
+
 
 
 export function registerMaterialize(program: Command): void {
@@ -33,6 +37,9 @@ export function registerMaterialize(program: Command): void {
     .requiredOption('--policy <name>', `ticket policy: ${policyNames().join(' | ')}`)
     .option('--keep <fraction>', 'kept fraction in (0, 1]: k = ceil(keep · N)')
     .option('--k <n>', 'explicit number of kept patches')
+    .addOption(new Option('--keep-from <how>', 'policy ticket: derive k from the scores (evit-rate: the EViT chain\'s survivor count, so the ticket is exactly that chain\'s)').choices(['evit-rate']))
+    .option('--rate <r>', 'policy ticket on EViT scores stored at several rates: the chain to take the ticket from')
+    .option('--rank-prefix', 'policy ticket on EViT scores: allow a k other than the chain\'s survivor count (a prefix of its rank, not an EViT ticket; recorded in the metadata)')
     .option('--seed <n>', 'seed of random tickets', '0')
     .option('--scores <dir>', 'score dataset (policies that need scores)')
     .option('--foreign-scores', 'accept scores made from another copy of the source (another lab\'s): every image is checked against its recorded content hash; mismatches go to errors.jsonl')
@@ -51,6 +58,7 @@ export function registerMaterialize(program: Command): void {
       const source = await openSource(config);
       const r = await materialize({
         source, patchify, preprocessing, policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
+        keepFrom: flags.keepFrom, rate: num('rate', flags.rate), rankPrefix: flags.rankPrefix ?? false,
         seed: num('seed', flags.seed), out: resolve(flags.out), shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024),
         concurrency: num('concurrency', flags.concurrency), maxFailures: num('max-failures', flags.maxFailures),
         scores: flags.scores, progress: !flags.quiet, worker: flags.worker ? parseWorker(flags.worker) : null, force: flags.force ?? false, allowForeignScores: flags.foreignScores ?? false, split: config.kind === 'idx' ? config.split : undefined,

@@ -35,7 +35,10 @@ function list(flag: string, text: string | undefined): number[] | undefined {
 
 function modeOptions(flags: ScoreFlags): ModeOptions {
   const o: ModeOptions = {};
-  if (flags.rate !== undefined) o.rate = num('rate', flags.rate);
+  if (flags.rate !== undefined) {
+    const rates = list('rate', flags.rate) ?? [];
+    o.rate = rates.length === 1 ? rates[0] : rates;
+  }
   if (flags.blocks !== undefined) o.blocks = list('blocks', flags.blocks);
   if (flags.layer !== undefined) o.layer = num('layer', flags.layer);
   return o;
@@ -47,7 +50,7 @@ export function registerScore(program: Command): void {
     .option('--checkpoint <path>', 'selector: a safetensors file (ours, HF or timm), an HF/timm model directory or a sharded index (omit for random weights: benchmarks only)')
     .option('--model <variant>', 'model variant (needed for HF/timm files without config.json), e.g. deit-small-patch16-224')
     .option('--mode <name>', `scoring mode: ${modeNames().join(' | ')}`, SCORE_DEFAULTS.mode)
-    .option('--rate <r>', 'evit: keep rate per pruning block, in (0, 1] (default 0.7)')
+    .option('--rate <r[,r…]>', 'evit: keep rate per pruning block, in (0, 1] (default 0.7); several, e.g. 0.9,0.8,0.7: one chain per rate in one pass, all stored')
     .option('--blocks <list>', 'evit: 0-based pruning blocks, e.g. 3,6,9 (default: quarter points of the depth)')
     .option('--layer <i>', 'cls-attn: layer whose CLS attention scores patches (default: last; negative counts from the end)')
     .option('--batch-size <n>', 'images per forward pass', String(SCORE_DEFAULTS.batchSize))

@@ -1,6 +1,10 @@
 import { PipelineError, show } from '../util/errors.js';
 import type { MaterializeStage, Pipeline, ScoreStage, Stage, TrainStage } from './types.js';
 import { formatKeep, parseDatasetRef, substituteKeep } from './refs.js';
+import { isVariantName, variantConfig } from '../model/configs.js';
+import { defaultEvitBlocks, EVIT_DEFAULT_RATE } from '../scoring/modes/evit.js';
+import { evitSurvivors } from '../tickets/chain.js';
+import { kFromFraction } from '../tickets/policies/ticket.js';
 
 type Fail = (path: string, message: string) => never;
 
@@ -67,9 +71,45 @@ function checkMaterialize(p: Pipeline, s: MaterializeStage, at: string, seen: Ma
     if (s.keepFrom === 'evit-rate' && (sc as ScoreStage).mode !== undefined && (sc as ScoreStage).mode !== 'evit') {
       fail(`${at}.keepFrom`, `"evit-rate" needs an evit score stage; ${show(sc.name)} is ${show((sc as ScoreStage).mode)}`);
     }
+    checkChain(s, sc, at, seen, n, fail);
   } else {
-    if (s.scores !== undefined) fail(`${at}.scores`, `only policy "ticket" takes scores`);
-    if (s.keepFrom !== undefined) fail(`${at}.keepFrom`, `only policy "ticket" takes keepFrom`);
+    for (const key of ['scores', 'keepFrom', 'rate', 'rankPrefix'] as const) {
+      if (s[key] !== undefined) fail(`${at}.${key}`, `only policy "ticket" takes ${key}`);
+    }
+  }
+}
+
+/** Depth of the selector a score stage uses, when the pipeline names it (a train stage or a random init). */
+function selectorDepth(sc: ScoreStage, seen: Map<string, Stage>): number | null {
+  const model = typeof sc.selector === 'string' ? (seen.get(sc.selector) as TrainStage | undefined)?.model : 'init' in sc.selector ? sc.selector.model : undefined;
+  return model !== undefined && isVariantName(model) ? variantConfig(model).depth : null;
+}
+
+/**
+ * A ticket from an evit score stage: the chain (its rate) must be one the stage stores, and each k
+ * must be that chain's survivor count unless rankPrefix asks for a prefix of its rank. The count
+ * needs only the number of pruning blocks: given, or the quarter points of a known selector's depth
+ * (a checkpoint selector without blocks is checked when the stage starts, before any decode).
+ */
+function checkChain(s: MaterializeStage, sc: ScoreStage, at: string, seen: Map<string, Stage>, n: number, fail: Fail): void {
+  if ((sc.mode ?? 'evit') !== 'evit') {
+    if (s.rate !== undefined) fail(`${at}.rate`, `score stage ${show(sc.name)} is mode ${show(sc.mode)}, which has no EViT rate`);
+    return;
+  }
+  const rates = Array.isArray(sc.rate) ? sc.rate : [sc.rate ?? EVIT_DEFAULT_RATE];
+  if (s.rate !== undefined && !rates.includes(s.rate)) fail(`${at}.rate`, `score stage ${show(sc.name)} has no chain at rate ${s.rate} (its rates: ${rates.join(', ')})`);
+  if (s.rate === undefined && rates.length > 1) fail(`${at}.rate`, `score stage ${show(sc.name)} stores chains at rates ${rates.join(', ')}: name the one to take the ticket from`);
+  if (s.rankPrefix || s.keepFrom !== undefined) return;
+  const depth = selectorDepth(sc, seen);
+  const stages = sc.blocks?.length ?? (depth === null ? null : defaultEvitBlocks(depth).length);
+  if (stages === null) return;
+  const rate = s.rate ?? rates[0];
+  const survivors = evitSurvivors(n, rate, stages);
+  const ks = s.k !== undefined ? [s.k] : (Array.isArray(s.keep) ? s.keep : s.keep === undefined ? [] : [s.keep]).map((keep) => kFromFraction(keep, n));
+  const off = ks.find((k) => k !== survivors);
+  if (off !== undefined) {
+    fail(`${at}.${s.k !== undefined ? 'k' : 'keep'}`, `k = ${off} is not an EViT ticket: the rate-${rate} chain of ${show(sc.name)} keeps ${survivors} of ${n} patches. `
+      + 'Use keepFrom "evit-rate", score at the rate whose chain keeps what you want (rate: [0.9, 0.8, 0.7] scores several in one pass), or set rankPrefix: true to take a prefix of this chain\'s rank');
   }
 }
 

@@ -30,6 +30,10 @@ export interface MaterializeStage {
   keep?: number | number[];
   k?: number;
   keepFrom?: 'evit-rate';
+  /** Policy ticket on an evit score stage with several rates: the chain to take the ticket from. */
+  rate?: number;
+  /** Policy ticket on evit scores: allow k ≠ the chain's survivor count (a rank prefix, not an EViT ticket). */
+  rankPrefix?: boolean;
   scores?: string;
   seed?: number;
   preview?: boolean;
@@ -42,7 +46,8 @@ export interface ScoreStage {
   selector: string | { checkpoint: string; model?: string } | { init: 'random'; model: string; seed?: number };
   sources: string[];
   mode?: 'evit' | 'cls-attn' | 'rollout';
-  rate?: number;
+  /** evit: one keep rate, or several (one chain each per batch, all stored). */
+  rate?: number | number[];
   blocks?: number[];
   layer?: number;
   batchSize?: number;

@@ -18,7 +18,9 @@ export interface ScoreMetaInput {
 
 export function scoreMeta(input: ScoreMetaInput): DatasetMeta {
   const base = metaBase(input.patchify, input.source, input.split);
-  return { ...base, kind: DatasetKind.Scores, k: base.grid[0] * base.grid[1], keep: 1, policy: null, seed: null, selector: input.selector, contentHash: 'sha256' };
+  const rate = input.selector.params.rate;
+  const rates = Array.isArray(rate) ? { rates: [...rate] } : {};
+  return { ...base, kind: DatasetKind.Scores, k: base.grid[0] * base.grid[1], keep: 1, policy: null, seed: null, selector: input.selector, contentHash: 'sha256', ...rates };
 }
 
 /** What the score dataset records of the preprocessing a run applied (mean/std are the meta's own fields). */

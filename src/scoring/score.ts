@@ -101,15 +101,18 @@ function batchTensor(items: readonly Decoded<Item>[], n: number, patchDim: numbe
 
 async function scoreBatch(mode: PreparedMode, batch: readonly Decoded<Item>[], writer: ShardWriter<ScoreRow, ScoreEncoder>, n: number, patchDim: number): Promise<SampleFailure[]> {
   const x = batchTensor(batch, n, patchDim);
-  let sels: Selection[];
+  let chains: Selection[][];
   try {
-    sels = await mode.score(x);
+    chains = mode.scoreChains ? await mode.scoreChains(x) : [await mode.score(x)];
   } finally {
     x.dispose();
   }
+  const [sels, ...further] = chains;
   for (let i = 0; i < batch.length; i++) {
     const { id, label, content } = batch[i].value;
-    await writer.write({ id, label, scores: sels[i].scores, rank: sels[i].rank, content });
+    const row: ScoreRow = { id, label, scores: sels[i].scores, rank: sels[i].rank, content };
+    if (further.length > 0) row.chains = further.map((c) => ({ scores: c[i].scores, rank: c[i].rank }));
+    await writer.write(row);
   }
   return [];
 }

@@ -31,7 +31,7 @@ export interface LayoutOptions {
 /** Bytes of one row's fixed-size columns plus the id allowance. */
 export function rowBytes(meta: DatasetMeta): number {
   const fixed = 4 + 4 + ID_ALLOWANCE; // label, id offset, id bytes
-  if (meta.kind === DatasetKind.Scores) return fixed + gridSize(meta) * (4 + 2);
+  if (meta.kind === DatasetKind.Scores) return fixed + (meta.rates?.length ?? 1) * gridSize(meta) * (4 + 2);
   return fixed + meta.k * (patchBytes(meta) + 2 + 4);
 }
 

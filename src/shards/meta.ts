@@ -12,6 +12,17 @@ export const MAX_GRID = 65536;
 export const MAX_PATCH_BYTES = 1 << 20;
 export const MAX_CLASSES = 1_000_000;
 
+/** meta.rates: a score dataset of mode evit, distinct rates, recorded as the selector's `rate` list. */
+function checkRates(m: DatasetMeta, path: string, fail: Fail): void {
+  const rates = m.rates ?? [];
+  if (m.kind !== DatasetKind.Scores || m.selector?.mode !== 'evit') fail(`${path}.rates: only score datasets of mode evit store several chains`);
+  if (new Set(rates).size !== rates.length) fail(`${path}.rates: ${JSON.stringify(rates)} repeats a rate`);
+  const recorded = m.selector?.params.rate;
+  if (!Array.isArray(recorded) || recorded.length !== rates.length || recorded.some((r, i) => r !== rates[i])) {
+    fail(`${path}.rates: ${JSON.stringify(rates)} differs from selector.params.rate ${JSON.stringify(recorded ?? null)}`);
+  }
+}
+
 /** Checks a DatasetMeta value from untrusted JSON: shape by the schema, then consistency. */
 export function checkMeta(v: unknown, path: string, fail: Fail): DatasetMeta {
   const error = schemaError('manifest.schema.json', v, '#/$defs/meta', path);
@@ -32,5 +43,7 @@ export function checkMeta(v: unknown, path: string, fail: Fail): DatasetMeta {
   if (m.kind === DatasetKind.Scores && m.k !== n) fail(`${path}.k: a scores dataset has k = N = ${n}, got ${m.k}`);
   if (m.kind === DatasetKind.Tickets && m.policy === null) fail(`${path}.policy: a tickets dataset needs a policy`);
   if (m.contentHash !== undefined && m.kind !== DatasetKind.Scores) fail(`${path}.contentHash: only score datasets record content hashes`);
+  if (m.rates !== undefined) checkRates(m, path, fail);
+  if (m.evitTicket !== undefined && (m.kind !== DatasetKind.Tickets || m.selector?.mode !== 'evit')) fail(`${path}.evitTicket: only ticket datasets made from EViT scores have one`);
   return m;
 }

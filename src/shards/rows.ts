@@ -31,6 +31,13 @@ export function scoreRowAt(b: ScoreBatch, i: number, view = false): ScoreRow {
     const c = b.content.subarray(i * CONTENT_BYTES, (i + 1) * CONTENT_BYTES);
     row.content = view ? c : c.slice();
   }
+  if (b.chains.length > 0) {
+    row.chains = b.chains.map((ch) => {
+      const s = ch.scores.subarray(i * b.n, (i + 1) * b.n);
+      const r = ch.rank.subarray(i * b.n, (i + 1) * b.n);
+      return view ? { scores: s, rank: r } : { scores: s.slice(), rank: r.slice() };
+    });
+  }
   return row;
 }
 

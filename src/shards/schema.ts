@@ -24,6 +24,21 @@ function list(type: DataType, size: number): FixedSizeList {
 /** Bytes of a score row's content hash (sha256). */
 export const CONTENT_BYTES = 32;
 
+/** The rates of the chains a score dataset stores: meta.rates, or one chain (its params' rate, or null). */
+export function chainRates(meta: DatasetMeta): number[] {
+  if (meta.rates !== undefined) return meta.rates;
+  const r = meta.selector?.params.rate;
+  return [typeof r === 'number' ? r : Number.NaN];
+}
+
+/**
+ * Column names of each further chain of a multi-rate score dataset (meta.rates[1…]), in column
+ * order: the rate written as JavaScript's shortest round-trip decimal (`String(0.8)` = "0.8").
+ */
+export function chainColumns(meta: DatasetMeta): { rate: number; scores: string; rank: string }[] {
+  return (meta.rates ?? []).slice(1).map((rate) => ({ rate, scores: `scores_r${String(rate)}`, rank: `rank_r${String(rate)}` }));
+}
+
 /** The Arrow schema (fields and `dlth` metadata) of a dataset with this metadata. */
 export function arrowSchema(meta: DatasetMeta): Schema {
   const metadata = new Map([[METADATA_KEY, canonicalJson(meta)]]);
@@ -31,8 +46,9 @@ export function arrowSchema(meta: DatasetMeta): Schema {
   if (meta.kind === DatasetKind.Scores) {
     const n = gridSize(meta);
     const content = meta.contentHash === 'sha256' ? [new Field('content', list(new Uint8(), CONTENT_BYTES), false)] : [];
+    const chains = chainColumns(meta).flatMap((c) => [new Field(c.scores, list(new Float32(), n), false), new Field(c.rank, list(new Uint16(), n), false)]);
     return new Schema(
-      [...head, new Field('scores', list(new Float32(), n), false), new Field('rank', list(new Uint16(), n), false), ...content],
+      [...head, new Field('scores', list(new Float32(), n), false), new Field('rank', list(new Uint16(), n), false), ...chains, ...content],
       metadata,
     );
   }

@@ -77,6 +77,25 @@ export interface DatasetMeta {
    * copy of the images and check each one. Absent in older datasets (no content column).
    */
   contentHash?: 'sha256';
+  /**
+   * Score datasets of mode evit run at several keep rates in one pass: the rates of the chains the
+   * dataset stores (at least two, distinct, each in (0, 1]). `scores`/`rank` hold the chain of
+   * `rates[0]`, columns `scores_r<r>`/`rank_r<r>` each further rate's (schema.ts `chainColumns`).
+   * Absent: one chain (`selector.params.rate`).
+   */
+  rates?: number[];
+  /**
+   * Ticket datasets built from EViT scores: the chain the ticket came from, its survivor count, and
+   * whether the ticket is that chain's survivors (k = survivors) or a prefix of its rank, which is
+   * only made when asked for (`rankPrefix`): a prefix is not the ticket an EViT at any rate picks.
+   */
+  evitTicket?: EvitTicket;
+}
+
+export interface EvitTicket {
+  rate: number;
+  survivors: number;
+  taken: 'survivors' | 'rank-prefix';
 }
 
 /** One row of a ticket dataset, as typed arrays. */
@@ -101,6 +120,14 @@ export interface ScoreRow {
   rank: Uint16Array;
   /** 32 bytes: sha256 of the scored patch grid (datasets with meta.contentHash). */
   content?: Uint8Array;
+  /** Multi-rate datasets (meta.rates): the chains of rates[1], rates[2], … (`scores`/`rank` hold rates[0]'s). */
+  chains?: ScoreChain[];
+}
+
+/** One EViT chain's columns of a score row. */
+export interface ScoreChain {
+  scores: Float32Array;
+  rank: Uint16Array;
 }
 
 export interface ManifestShard {

@@ -18,6 +18,7 @@ import type { Fs } from '../util/fsx.js';
 import { resolveK, ticketMeta } from './meta.js';
 import { getPolicy, resolveTicketK, type PolicySpec } from './policies/index.js';
 import { ScoreCursor } from './scorecursor.js';
+import { evitTicketOf } from './chain.js';
 import { contentHash } from '../scoring/content.js';
 import { patchifyFromScores } from '../scoring/meta.js';
 import { patchifyOverridden, type PreprocessingOverrides } from '../scoring/preprocessing.js';
@@ -40,6 +41,13 @@ export interface MaterializeOptions {
   keep?: number;
   /** Policy ticket: derive k from the score dataset (`evit-rate`: the EViT survivor count). */
   keepFrom?: 'evit-rate';
+  /** Policy ticket on EViT scores stored at several rates: the chain to take the ticket from. */
+  rate?: number;
+  /**
+   * Policy ticket on EViT scores: allow a k other than the chain's survivor count, i.e. a prefix
+   * of its rank (not an EViT ticket); recorded as `evitTicket.taken = "rank-prefix"`.
+   */
+  rankPrefix?: boolean;
   seed?: number;
   /** The dataset directory (worker i of N writes `<out>/workers/<i>-of-<N>`). */
   out: string;
@@ -103,16 +111,21 @@ async function selectBatch(w: Work, batch: readonly Decoded<PatchGrid>[], writer
 export async function materialize(options: MaterializeOptions): Promise<MaterializeResult> {
   const { source } = options;
   const spec = getPolicy(options.policy);
-  const cursor = spec.needsScores ? await ScoreCursor.open(requireScores(options)) : null;
+  if (!spec.needsScores) {
+    const given = [options.rate !== undefined && 'rate', options.rankPrefix && 'rankPrefix', options.keepFrom !== undefined && 'keepFrom'].filter(Boolean);
+    if (given.length > 0) throw new InputError(`${given.join(', ')}: only policy ticket (from a score dataset) takes ${given.length > 1 ? 'these' : 'it'}, not ${options.policy}`);
+  }
+  const cursor = spec.needsScores ? await ScoreCursor.open(requireScores(options), options.rate) : null;
   try {
     const cfg = cursor ? patchifyFromScores(cursor.dataset.meta, options.patchify, options.preprocessing) : patchifyOverridden(options.patchify, options.preprocessing ?? {});
     const n = (cfg.imageSize[0] / cfg.patchSize) * (cfg.imageSize[1] / cfg.patchSize);
     const { k, keep, kDerivation } = options.keepFrom !== undefined && cursor
-      ? resolveTicketK({ keepFrom: options.keepFrom }, cursor.dataset.meta)
+      ? resolveTicketK({ keepFrom: options.keepFrom, k: options.k, keep: options.keep }, cursor.dataset.meta, options.rate)
       : resolveK(options.policy, n, options);
+    const evitTicket = cursor ? evitTicketOf(cursor.chain, k, options.rankPrefix ?? false, cursor.dataset.store.location) : undefined;
     const seed = spec.seeded ? (options.seed ?? 0) : null;
     const meta = ticketMeta({ patchify: cfg, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
-      selector: cursor?.dataset.meta.selector ?? null });
+      selector: cursor?.dataset.meta.selector ?? null, evitTicket });
     const checkContent = cursor ? checkScores(cursor, { ...options, patchify: cfg }, source) : false;
     const work: Work = { checkContent, spec, meta, cursor, source, n, seed: seed ?? 0 };
     const decode = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));

@@ -1,6 +1,6 @@
 /** Resolving k and building the dataset metadata of a materialized ticket dataset. */
 import type { PatchifyConfig } from '../patchify/types.js';
-import { DatasetKind, type DatasetMeta, type Policy, type SelectorInfo } from '../shards/types.js';
+import { DatasetKind, type DatasetMeta, type EvitTicket, type Policy, type SelectorInfo } from '../shards/types.js';
 import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
@@ -39,6 +39,8 @@ export interface TicketMetaInput {
   split?: string;
   selector?: SelectorInfo | null;
   numClasses?: number | null;
+  /** Tickets from EViT scores: the chain and whether the ticket is its survivors or a rank prefix. */
+  evitTicket?: EvitTicket;
 }
 
 export function ticketMeta(input: TicketMetaInput): DatasetMeta {
@@ -53,5 +55,6 @@ export function ticketMeta(input: TicketMetaInput): DatasetMeta {
     seed: input.seed,
     selector: input.selector ?? null,
     numClasses: input.numClasses ?? base.numClasses,
+    ...(input.evitTicket ? { evitTicket: input.evitTicket } : {}),
   };
 }

@@ -1,29 +1,33 @@
 /**
  * Forward-only lookup of score rows by id, for policies that need them. The score dataset and the
  * source share the sorted-id order, so the cursor only moves forward; lookups are serialised.
+ * Rows come with the scores and rank of one chain (`chain`; see tickets/chain.ts).
  */
 import { openDataset, type Dataset } from '../shards/reader.js';
 import { scoreRows } from '../shards/rows.js';
 import { DatasetKind, type ScoreRow } from '../shards/types.js';
 import { InputError, show } from '../util/errors.js';
+import { chainRow, chooseChain, type ChainChoice } from './chain.js';
 
 export class ScoreCursor {
-  private chain: Promise<unknown> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly rows: AsyncGenerator<ScoreRow>;
   private pending: ScoreRow | null = null;
 
-  constructor(readonly dataset: Dataset) {
+  constructor(readonly dataset: Dataset, readonly chain: ChainChoice) {
     this.rows = scoreRows(dataset);
   }
 
-  static async open(dir: string): Promise<ScoreCursor> {
-    return new ScoreCursor(await openDataset(dir, { kind: DatasetKind.Scores }));
+  /** Opens a score dataset on its chain at `rate` (undefined: its only chain). */
+  static async open(dir: string, rate?: number): Promise<ScoreCursor> {
+    const dataset = await openDataset(dir, { kind: DatasetKind.Scores });
+    return new ScoreCursor(dataset, chooseChain(dataset.meta, rate, dataset.store.location));
   }
 
   /** The score row of `id`, skipping rows of ids before it. */
   get(id: string): Promise<ScoreRow> {
-    const next = this.chain.then(() => this.advance(id));
-    this.chain = next.catch(() => undefined);
+    const next = this.queue.then(() => this.advance(id));
+    this.queue = next.catch(() => undefined);
     return next;
   }
 
@@ -37,7 +41,7 @@ export class ScoreCursor {
       const row = this.pending;
       if (row.id === id) {
         this.pending = null;
-        return row;
+        return chainRow(row, this.chain);
       }
       if (row.id > id) break; // sorted ids: the score dataset has no row for this id
       this.pending = null;

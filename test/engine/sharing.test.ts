@@ -57,7 +57,7 @@ test('sharing: tickets rebuilt from another lab\'s scores on our own copy equal 
   assert.equal(score.code, 0, score.stderr);
   const theirs = join(root, 'A-tickets');
   const ticket = (source: string, out: string, extra: string[] = []) =>
-    runDlth(['materialize', '--source', 'imagefolder', '--root', source, ...GEOMETRY, '--policy', 'ticket', '--keep', '0.5', '--scores', scores, '--out', out, '-q', ...extra]);
+    runDlth(['materialize', '--source', 'imagefolder', '--root', source, ...GEOMETRY, '--policy', 'ticket', '--keep-from', 'evit-rate', '--scores', scores, '--out', out, '-q', ...extra]);
   assert.equal((await ticket(labA, theirs)).code, 0);
 
   const refused = await ticket(labB, join(root, 'B-refused'));

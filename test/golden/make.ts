@@ -30,14 +30,15 @@ export async function makeGolden(out: string): Promise<void> {
   const common = { source, patchify, progress: false, shardBytes: 3000, batchBytes: 2000 };
   const vit = ViT.init({ ...variantConfig('vit-micro-p4-28'), patchSize: 7 }, 7);
   try {
-    await scoreSource({ ...common, selector: { vit, fingerprint: 'sha256:golden', model: 'vit-micro-p7-28' }, mode: 'evit', params: { rate: 0.7 }, batchSize: 4, out: join(out, 'scores'), shardBytes: 450, batchBytes: 300 });
+    await scoreSource({ ...common, selector: { vit, fingerprint: 'sha256:golden', model: 'vit-micro-p7-28' }, mode: 'evit', params: { rate: [0.7, 0.9] }, batchSize: 4, out: join(out, 'scores'), shardBytes: 450, batchBytes: 300 });
   } finally {
     vit.dispose();
   }
   await materialize({ ...common, policy: 'full', out: join(out, 'full') });
   const half = { shardBytes: 1500, batchBytes: 1000 };
   await materialize({ ...common, ...half, policy: 'random', keep: 0.5, seed: 3, out: join(out, 'random') });
-  await materialize({ ...common, ...half, policy: 'ticket', keep: 0.5, scores: join(out, 'scores'), out: join(out, 'ticket') });
+  // The r = 0.9 chain of the two-rate score dataset: its survivors (16 → 15 → 14 → 13 patches), exactly.
+  await materialize({ ...common, ...half, policy: 'ticket', keepFrom: 'evit-rate', rate: 0.9, scores: join(out, 'scores'), out: join(out, 'ticket') });
 }
 
 if (process.argv.includes('--write')) {

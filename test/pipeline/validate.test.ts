@@ -58,9 +58,9 @@ test('impossible combinations are rejected before any work', () => {
   rejects((p) => ((p.patchify as Record<string, unknown>).patchSize = 5), '$.patchify.patchSize', /does not divide the image size 28×28/);
   rejects((p) => ((p.patchify as Record<string, unknown>).mean = [0.5, 0.5, 0.5]), '$.patchify.mean', /expected 1 values/);
   rejects((p) => (stages(p)[0].keep = 0.5), '$.stages[0].policy', /keeps every patch/);
-  rejects((p) => delete stages(p)[4].keep, '$.stages[4]', /exactly one of keep, k or keepFrom/);
-  rejects((p) => (stages(p)[4].k = 100), '$.stages[4]', /exactly one of/);
-  rejects((p) => { delete stages(p)[4].keep; stages(p)[4].k = 50; }, '$.stages[4].k', /exceeds the 49 patches/);
+  rejects((p) => delete stages(p)[4].k, '$.stages[4]', /exactly one of keep, k or keepFrom/);
+  rejects((p) => (stages(p)[4].keep = 0.5), '$.stages[4]', /exactly one of/);
+  rejects((p) => (stages(p)[4].k = 50), '$.stages[4].k', /exceeds the 49 patches/);
   rejects((p) => (stages(p)[3].scores = 'selector'), '$.stages[3].scores', /earlier score stage/);
   rejects((p) => (stages(p)[2].selector = 'nope'), '$.stages[2].selector', /no earlier train stage/);
   rejects((p) => (stages(p)[5].train = 'ticket/valid'), '$.stages[5].train', /no source "valid"/);
@@ -70,6 +70,26 @@ test('impossible combinations are rejected before any work', () => {
   rejects((p) => (stages(p)[2].layer = 3), '$.stages[2].layer', /cls-attn/);
   rejects((p) => (stages(p)[6].name = 'student-ticket'), '$.stages[6].name', /duplicate stage name/);
   rejects((p) => (stages(p)[7] = { ...stages(p)[7], paths: [{ label: 'x', train: 'student-ticket', eval: 'full/train' }] }), '$.stages[7].paths[0].eval', /not one of/);
+});
+
+test('EViT tickets: a multi-rate score stage needs the materialize stage to name a rate it holds; a k off the chain needs rankPrefix', () => {
+  // Base: score stage 2 "evit" at r = 0.8 on blocks [1, 2, 3] of vit-micro-p4-28 (49 → 40 → 32 → 26), ticket stage 3 keepFrom evit-rate.
+  const multi = (p: Record<string, unknown>) => (stages(p)[2].rate = [0.9, 0.8, 0.7]);
+  rejects(multi, '$.stages[3].rate', /stores chains at rates 0\.9, 0\.8, 0\.7: name the one/);
+  rejects((p) => { multi(p); stages(p)[3].rate = 0.6; }, '$.stages[3].rate', /has no chain at rate 0\.6 \(its rates: 0\.9, 0\.8, 0\.7\)/);
+  rejects((p) => { delete stages(p)[3].keepFrom; stages(p)[3].keep = 0.5; }, '$.stages[3].keep', /k = 25 is not an EViT ticket: the rate-0\.8 chain of "evit" keeps 26 of 49 patches/);
+  rejects((p) => { multi(p); delete stages(p)[3].keepFrom; stages(p)[3].rate = 0.9; stages(p)[3].k = 36; }, '$.stages[3].k', /k = 36 is not an EViT ticket: the rate-0\.9 chain/);
+  rejects((p) => (stages(p)[4].rate = 0.8), '$.stages[4].rate', /only policy "ticket" takes rate/);
+  rejects((p) => { stages(p)[2].mode = 'cls-attn'; delete stages(p)[2].rate; delete stages(p)[3].keepFrom; stages(p)[3].k = 26; stages(p)[3].rate = 0.8; }, '$.stages[3].rate', /mode "cls-attn", which has no EViT rate/);
+  const ok = (mutate: (p: Record<string, unknown>) => void) => {
+    const p = base() as unknown as Record<string, unknown>;
+    mutate(p);
+    assert.doesNotThrow(() => validatePipeline(p, 'x.json'));
+  };
+  ok((p) => { multi(p); stages(p)[3].rate = 0.7; });
+  ok((p) => { multi(p); delete stages(p)[3].keepFrom; stages(p)[3].rate = 0.9; stages(p)[3].k = 37; });
+  ok((p) => { delete stages(p)[3].keepFrom; stages(p)[3].keep = 0.5; stages(p)[3].rankPrefix = true; });
+  ok((p) => { stages(p)[2].selector = { checkpoint: 'any.safetensors' }; delete stages(p)[2].blocks; delete stages(p)[3].keepFrom; stages(p)[3].keep = 0.5; });
 });
 
 test('dataset references parse and substitute keep values', () => {

@@ -27,7 +27,7 @@ test('materialize with scores decodes as the score dataset recorded; explicit ov
     const meta: DatasetMeta = {
       format: 'dlth', version: 1, kind: DatasetKind.Scores, imageSize: [28, 28], patchSize: 4, grid: [7, 7], channels: 1, mean: [0.5], std: [0.5],
       k: 49, keep: 1, policy: null, seed: null, numClasses: null, contentHash: 'sha256',
-      selector: { fingerprint: 'sha256:sel', model: 'vit-micro-p4-28', mode: 'evit', params: { rate: 0.7 }, preprocessing: { from: 'hf-processor', resize: 'none', cropPct: 0.875, interpolation: 'cubic' } },
+      selector: { fingerprint: 'sha256:sel', model: 'vit-micro-p4-28', mode: 'cls-attn', params: { layer: -1 }, preprocessing: { from: 'hf-processor', resize: 'none', cropPct: 0.875, interpolation: 'cubic' } },
       source: { kind: source.kind, fingerprint: source.fingerprint, classes: null },
     };
     const scores = join(root, 'scores');

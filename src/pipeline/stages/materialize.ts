@@ -27,6 +27,8 @@ export async function runMaterialize(ctx: StageContext, stage: MaterializeStage)
         ...(stage.k !== undefined ? { k: stage.k } : {}),
         ...(keep !== undefined ? { keep } : {}),
         ...(stage.keepFrom !== undefined ? { keepFrom: stage.keepFrom } : {}),
+        ...(stage.rate !== undefined ? { rate: stage.rate } : {}),
+        ...(stage.rankPrefix ? { rankPrefix: true } : {}),
         seed: stage.seed ?? ctx.seed,
         out: dir,
         scores: stage.scores === undefined ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),

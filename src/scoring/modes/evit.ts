@@ -33,17 +33,33 @@ interface EvitParams {
   blocks: number[];
 }
 
-function resolveEvit(depth: number, options: ModeOptions): EvitParams {
-  onlyOptions(ModeName.Evit, options, ['rate', 'blocks']);
-  const rate = options.rate ?? EVIT_DEFAULT_RATE;
+/** At most this many chains per pass (each adds its pruned blocks to the batch's compute). */
+export const MAX_EVIT_RATES = 16;
+
+function checkRate(rate: unknown): number {
   if (!(typeof rate === 'number' && rate > 0 && rate <= 1)) throw new InputError(`evit: rate must be in (0, 1], got ${show(rate)}`);
+  return rate;
+}
+
+/** The rates of `options.rate`: one number, or a list of distinct ones (one chain each). */
+export function evitRates(rate: number | number[] | undefined): number[] {
+  if (!Array.isArray(rate)) return [checkRate(rate ?? EVIT_DEFAULT_RATE)];
+  if (rate.length === 0 || rate.length > MAX_EVIT_RATES) throw new InputError(`evit: give 1 to ${MAX_EVIT_RATES} rates, got ${rate.length}`);
+  const rates = rate.map(checkRate);
+  if (new Set(rates).size !== rates.length) throw new InputError(`evit: rates ${show(rates)} repeat a rate (one chain per rate)`);
+  return rates;
+}
+
+function resolveEvit(depth: number, options: ModeOptions): EvitParams[] {
+  onlyOptions(ModeName.Evit, options, ['rate', 'blocks']);
+  const rates = evitRates(options.rate);
   const blocks = options.blocks ?? defaultEvitBlocks(depth);
   if (blocks.length === 0) throw new InputError('evit: blocks must list at least one block');
   blocks.forEach((b, i) => {
     if (!Number.isInteger(b) || b < 0 || b >= depth) throw new InputError(`evit: block ${show(b)} is outside the model's ${depth} blocks`);
     if (i > 0 && b <= blocks[i - 1]) throw new InputError(`evit: blocks must be strictly ascending, got ${show(blocks)}`);
   });
-  return { rate, blocks: [...blocks] };
+  return rates.map((rate) => ({ rate, blocks: [...blocks] }));
 }
 
 /**
@@ -136,7 +152,10 @@ async function chain(model: ViT, shared: { x: tf.Tensor3D; scores: Float32Array 
  * only after the first prune). Returns [rate][image]; each chain equals the single-rate mode's.
  */
 export async function evitChains(model: ViT, patches: tf.Tensor3D, rates: readonly number[], blocks?: number[]): Promise<Selection[][]> {
-  const ps = rates.map((rate) => resolveEvit(model.config.depth, { rate, blocks }));
+  return runChains(model, patches, resolveEvit(model.config.depth, { rate: [...rates], blocks }));
+}
+
+async function runChains(model: ViT, patches: tf.Tensor3D, ps: readonly EvitParams[]): Promise<Selection[][]> {
   const shared = await sharedPrefix(model, patches, ps[0].blocks[0]);
   try {
     const out: Selection[][] = [];
@@ -147,13 +166,19 @@ export async function evitChains(model: ViT, patches: tf.Tensor3D, rates: readon
   }
 }
 
+/**
+ * One rate (a number): params `{rate, blocks}`. Several (a list, even of one): params
+ * `{rate: [...], blocks}` and one chain per rate per batch (`scoreChains`), stored side by side.
+ */
 export const evitMode: ModeFactory = (model: ViT, options: ModeOptions) => {
-  const p = resolveEvit(model.config.depth, options);
+  const ps = resolveEvit(model.config.depth, options);
+  const multi = Array.isArray(options.rate) && ps.length > 1;
   return {
     name: ModeName.Evit,
-    params: { rate: p.rate, blocks: p.blocks },
+    params: { rate: multi ? ps.map((p) => p.rate) : ps[0].rate, blocks: ps[0].blocks },
     async score(patches: tf.Tensor3D): Promise<Selection[]> {
-      return (await evitChains(model, patches, [p.rate], p.blocks))[0];
+      return (await runChains(model, patches, ps.slice(0, 1)))[0];
     },
+    ...(multi ? { scoreChains: (patches: tf.Tensor3D) => runChains(model, patches, ps) } : {}),
   };
 };

@@ -15,8 +15,11 @@ export type ModeName = (typeof ModeName)[keyof typeof ModeName];
 
 /** What a user may set; each mode reads the fields it knows and rejects the others. */
 export interface ModeOptions {
-  /** evit: keep rate r in (0, 1]. */
-  rate?: number;
+  /**
+   * evit: keep rate r in (0, 1], or several distinct rates: one chain per rate on the same batch,
+   * all stored (a dataset with meta.rates), the first in `scores`/`rank`.
+   */
+  rate?: number | number[];
   /** evit: 0-based pruning block indices (ascending). */
   blocks?: number[];
   /** cls-attn: 0-based layer whose CLS attention is the score (negative counts from the end). */
@@ -32,6 +35,11 @@ export interface PreparedMode {
    * raster order. Does not dispose `patches`.
    */
   score(patches: tf.Tensor3D): Promise<Selection[]>;
+  /**
+   * Modes that run several chains per batch (evit at several rates): every chain, [chain][image],
+   * the first equal to `score`'s. Absent: one chain.
+   */
+  scoreChains?(patches: tf.Tensor3D): Promise<Selection[][]>;
 }
 
 export type ModeFactory = (model: ViT, options: ModeOptions) => PreparedMode;

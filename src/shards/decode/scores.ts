@@ -1,7 +1,7 @@
 /** Decodes a score record batch into typed-array views (mirror of encode/scores.ts). */
-import { CONTENT_BYTES, gridSize } from '../schema.js';
+import { chainColumns, CONTENT_BYTES, gridSize } from '../schema.js';
 import type { BatchHeader } from '../ipc.js';
-import type { DatasetMeta } from '../types.js';
+import type { DatasetMeta, ScoreChain } from '../types.js';
 import { BatchCursor, f32, readFixedList, readIdLabel, u16, type IdLabel } from './columns.js';
 
 export interface ScoreBatch extends IdLabel {
@@ -14,25 +14,40 @@ export interface ScoreBatch extends IdLabel {
   rank: Uint16Array;
   /** numRows · 32 bytes of content hashes, or null when the dataset records none. */
   content: Uint8Array | null;
+  /** Multi-rate datasets: numRows · N scores and ranks of each further chain (meta.rates[1…]). */
+  chains: ScoreChain[];
 }
 
-export function decodeScoreBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string): ScoreBatch {
-  const hashed = meta.contentHash === 'sha256';
-  const c = new BatchCursor(header, body, file, hashed ? 8 : 6, hashed ? 14 : 11);
-  const rows = c.numRows;
-  const n = gridSize(meta);
-  const idLabel = readIdLabel(c);
-  const scores = f32(readFixedList(c, 'scores', rows, n, 4));
-  const rank = u16(readFixedList(c, 'rank', rows, n, 2));
-  const content = hashed ? readFixedList(c, 'content', rows, CONTENT_BYTES, 1) : null;
+/** Checks that each row of `rank` (numRows · n) is a permutation of [0, n). */
+function checkRanks(c: BatchCursor, name: string, rank: Uint16Array, rows: number, n: number): void {
   const seen = new Uint8Array(n);
   for (let r = 0; r < rows; r++) {
     seen.fill(0);
     for (let j = r * n, end = j + n; j < end; j++) {
       const v = rank[j];
-      if (v >= n || seen[v] === 1) c.fail(`column rank: row ${r} is not a permutation of [0, ${n})`);
+      if (v >= n || seen[v] === 1) c.fail(`column ${name}: row ${r} is not a permutation of [0, ${n})`);
       seen[v] = 1;
     }
   }
-  return { ...idLabel, numRows: rows, n, scores, rank, content };
+}
+
+export function decodeScoreBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string): ScoreBatch {
+  const hashed = meta.contentHash === 'sha256';
+  const further = chainColumns(meta);
+  // id 1 node / 3 buffers, label 1 / 2, each list column 2 / 3.
+  const lists = 2 + 2 * further.length + (hashed ? 1 : 0);
+  const c = new BatchCursor(header, body, file, 2 + 2 * lists, 5 + 3 * lists);
+  const rows = c.numRows;
+  const n = gridSize(meta);
+  const idLabel = readIdLabel(c);
+  const scores = f32(readFixedList(c, 'scores', rows, n, 4));
+  const rank = u16(readFixedList(c, 'rank', rows, n, 2));
+  checkRanks(c, 'rank', rank, rows, n);
+  const chains = further.map((col) => {
+    const chain = { scores: f32(readFixedList(c, col.scores, rows, n, 4)), rank: u16(readFixedList(c, col.rank, rows, n, 2)) };
+    checkRanks(c, col.rank, chain.rank, rows, n);
+    return chain;
+  });
+  const content = hashed ? readFixedList(c, 'content', rows, CONTENT_BYTES, 1) : null;
+  return { ...idLabel, numRows: rows, n, scores, rank, content, chains };
 }

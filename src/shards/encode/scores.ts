@@ -1,7 +1,7 @@
-/** Encodes score rows into record batches: id, label, scores [N], rank [N]. */
+/** Encodes score rows into record batches: id, label, scores [N], rank [N], further chains, content. */
 import { InputError, show } from '../../util/errors.js';
 import type { BatchLayout } from '../ipc.js';
-import { CONTENT_BYTES, gridSize } from '../schema.js';
+import { chainColumns, CONTENT_BYTES, gridSize } from '../schema.js';
 import type { DatasetMeta, ScoreRow } from '../types.js';
 import { bytes, EMPTY, IdLabelColumns } from './columns.js';
 import type { BatchEncoder } from './encoder.js';
@@ -25,12 +25,15 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
   private readonly n: number;
   /** Content hashes, when the dataset records them (meta.contentHash). */
   private readonly content: Uint8Array | null;
+  /** Further chains of a multi-rate dataset (meta.rates[1…]), in column order. */
+  private readonly chains: { scores: Float32Array; rank: Uint16Array }[];
 
   constructor(meta: DatasetMeta, readonly capacity: number) {
     this.n = gridSize(meta);
     this.cols = new IdLabelColumns(capacity);
     this.scores = new Float32Array(capacity * this.n);
     this.rank = new Uint16Array(capacity * this.n);
+    this.chains = chainColumns(meta).map(() => ({ scores: new Float32Array(capacity * this.n), rank: new Uint16Array(capacity * this.n) }));
     this.seen = new Uint8Array(this.n);
     this.content = meta.contentHash === 'sha256' ? new Uint8Array(capacity * CONTENT_BYTES) : null;
   }
@@ -44,6 +47,14 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
       throw new InputError(`row ${show(row.id)}: ${row.scores.length} scores, expected N = ${this.n}`);
     }
     checkRank(row.id, row.rank, this.n, this.seen);
+    const chains = row.chains ?? [];
+    if (chains.length !== this.chains.length) {
+      throw new InputError(`row ${show(row.id)}: ${chains.length + 1} EViT chain(s), the dataset stores ${this.chains.length + 1} (meta.rates)`);
+    }
+    for (const c of chains) {
+      if (c.scores.length !== this.n) throw new InputError(`row ${show(row.id)}: a chain has ${c.scores.length} scores, expected N = ${this.n}`);
+      checkRank(row.id, c.rank, this.n, this.seen);
+    }
     const i = this.length;
     if (this.content) {
       if (row.content === undefined || row.content.length !== CONTENT_BYTES) throw new InputError(`row ${show(row.id)}: needs a ${CONTENT_BYTES}-byte content hash (the dataset records them)`);
@@ -53,6 +64,10 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
     }
     this.scores.set(row.scores, i * this.n);
     this.rank.set(row.rank, i * this.n);
+    chains.forEach((c, j) => {
+      this.chains[j].scores.set(c.scores, i * this.n);
+      this.chains[j].rank.set(c.rank, i * this.n);
+    });
     this.cols.append(row.id, row.label);
   }
 
@@ -64,11 +79,12 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
       : { nodes: [], buffers: [] };
     return {
       numRows: n,
-      nodes: [...this.cols.nodes(), [n, 0], [total, 0], [n, 0], [total, 0], ...content.nodes],
+      nodes: [...this.cols.nodes(), [n, 0], [total, 0], [n, 0], [total, 0], ...this.chains.flatMap((): [number, number][] => [[n, 0], [total, 0], [n, 0], [total, 0]]), ...content.nodes],
       buffers: [
         ...this.cols.buffers(),
         EMPTY, EMPTY, bytes(this.scores.subarray(0, total)),
         EMPTY, EMPTY, bytes(this.rank.subarray(0, total)),
+        ...this.chains.flatMap((c) => [EMPTY, EMPTY, bytes(c.scores.subarray(0, total)), EMPTY, EMPTY, bytes(c.rank.subarray(0, total))]),
         ...content.buffers,
       ],
     };

@@ -12,7 +12,7 @@
 import { InputError, show } from '../../util/errors.js';
 import { Policy, type DatasetMeta } from '../../shards/types.js';
 import { resolveK } from '../meta.js';
-import { evitKeepCounts } from '../../scoring/select.js';
+import { chooseChain, evitSurvivors } from '../chain.js';
 import type { PolicyContext, PolicySpec, Selection } from './types.js';
 
 export function ticketPolicy(ctx: PolicyContext): Selection {
@@ -56,13 +56,13 @@ export function kFromFraction(keep: number, n: number): number {
   return resolveK(Policy.Ticket, n, { keep }).k;
 }
 
-/** The EViT survivor count of N patches at `rate` over `stages` blocks: ceil(r·n) at each. */
-export function evitSurvivors(n: number, rate: number, stages: number): number {
-  return stages === 0 ? n : evitKeepCounts(n, rate, stages)[stages - 1];
-}
+export { evitSurvivors };
 
-/** Resolves k for a ticket dataset over a score dataset described by `scoreMeta`. */
-export function resolveTicketK(spec: TicketKSpec, scoreMeta: DatasetMeta): TicketK {
+/**
+ * Resolves k for a ticket dataset over a score dataset described by `scoreMeta`; `rate` chooses
+ * the chain of a multi-rate dataset (tickets/chain.ts).
+ */
+export function resolveTicketK(spec: TicketKSpec, scoreMeta: DatasetMeta, rate?: number): TicketK {
   const n = scoreMeta.grid[0] * scoreMeta.grid[1];
   const given = [spec.k !== undefined, spec.keep !== undefined, spec.keepFrom !== undefined].filter(Boolean).length;
   if (given !== 1) throw new InputError('policy ticket: give exactly one of k, keep or keepFrom');
@@ -78,10 +78,9 @@ export function resolveTicketK(spec: TicketKSpec, scoreMeta: DatasetMeta): Ticke
     if (sel?.mode !== 'evit') {
       throw new InputError(`keepFrom "evit-rate" needs scores from mode evit, got ${show(sel?.mode ?? null)}`);
     }
-    const rate = sel.params.rate;
-    const blocks = sel.params.blocks;
-    if (typeof rate !== 'number' || !Array.isArray(blocks)) throw new InputError('the score dataset does not record its EViT rate and blocks');
-    [k, kDerivation] = [evitSurvivors(n, rate, blocks.length), KDerivation.EvitRate];
+    const survivors = chooseChain(scoreMeta, rate).survivors;
+    if (survivors === null) throw new InputError('the score dataset does not record its EViT rate and blocks');
+    [k, kDerivation] = [survivors, KDerivation.EvitRate];
   }
   return { k, keep: k / n, kDerivation };
 }
