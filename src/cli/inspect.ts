@@ -4,6 +4,9 @@ import { labelAt } from '../shards/decode/columns.js';
 import { openDataset, scoreBatches, ticketBatches, type Dataset } from '../shards/reader.js';
 import { DatasetKind } from '../shards/types.js';
 import { openStore } from '../loader/store/index.js';
+import { chainRates } from '../shards/schema.js';
+import type { DatasetMeta } from '../shards/types.js';
+import { evitSurvivors } from '../tickets/chain.js';
 import { formatBytes } from './verify.js';
 
 export interface DatasetSummary {
@@ -23,8 +26,26 @@ export interface DatasetSummary {
   seed: number | null;
   selector: Dataset['meta']['selector'];
   source: Dataset['meta']['source'];
+  /** EViT scores: the chains stored; EViT tickets: the chain used and whether k is its survivors or a rank prefix; else null. */
+  evit: string | null;
   /** label (or "null") → rows. */
   labels: Record<string, number>;
+}
+
+/** What a dataset holds of EViT chains, in words (null when its selector is not evit). */
+export function describeEvit(meta: DatasetMeta): string | null {
+  const blocks = meta.selector?.params.blocks;
+  if (meta.selector?.mode !== 'evit' || !Array.isArray(blocks)) return null;
+  const n = meta.grid[0] * meta.grid[1];
+  const t = meta.evitTicket;
+  if (meta.kind === DatasetKind.Tickets) {
+    if (!t) return null;
+    return t.taken === 'survivors'
+      ? `the r = ${t.rate} chain's ticket (its ${t.survivors} survivors)`
+      : `a prefix of the r = ${t.rate} chain's rank (k = ${meta.k}; the chain keeps ${t.survivors}): not an EViT ticket`;
+  }
+  const chains = chainRates(meta).map((r) => `r = ${r} (${evitSurvivors(n, r, blocks.length)} survivors)`).join(', ');
+  return `${chainRates(meta).length > 1 ? 'chains' : 'chain'} ${chains}, pruning blocks ${blocks.join(',')}`;
 }
 
 export async function summarize(dir: string): Promise<DatasetSummary> {
@@ -42,7 +63,7 @@ export async function summarize(dir: string): Promise<DatasetSummary> {
     dir: ds.store.location, kind: manifest.kind, fingerprint: manifest.fingerprint, rows: manifest.rows,
     shards: manifest.shards.length, bytes: manifest.shards.reduce((n, s) => n + s.bytes, 0),
     k: meta.k, grid: meta.grid, imageSize: meta.imageSize, patchSize: meta.patchSize, channels: meta.channels,
-    policy: meta.policy, keep: meta.keep, seed: meta.seed, selector: meta.selector, source: meta.source, labels,
+    policy: meta.policy, keep: meta.keep, seed: meta.seed, selector: meta.selector, source: meta.source, evit: describeEvit(meta), labels,
   };
 }
 
@@ -58,6 +79,7 @@ export function formatSummary(s: DatasetSummary): string {
     `image     ${s.imageSize.join('×')} px, ${s.channels} channel(s), patch ${s.patchSize} px, grid ${s.grid.join('×')} = ${s.grid[0] * s.grid[1]}`,
     `tickets   k = ${s.k} (keep ${s.keep}), policy ${s.policy ?? '-'}, seed ${s.seed ?? '-'}`,
     `selector  ${s.selector ? `${s.selector.model} ${s.selector.mode} ${s.selector.fingerprint}` : '-'}`,
+    ...(s.evit ? [`evit      ${s.evit}`] : []),
     `source    ${s.source.kind}${s.source.split ? ` (${s.source.split})` : ''} ${s.source.fingerprint}`,
     'labels',
     ...hist,

@@ -159,3 +159,13 @@ test('pipeline: one score stage with rate [0.9, 0.8, 0.7]; materialize stages ta
   assert.deepEqual((await meta('ticket-r70/train')).evitTicket, { rate: 0.7, survivors: 18, taken: 'survivors' });
   assert.deepEqual([(await meta('prefix-r70/test')).k, (await meta('prefix-r70/test')).evitTicket], [25, { rate: 0.7, survivors: 18, taken: 'rank-prefix' }]);
 });
+
+test('dlth inspect says which chains a score dataset holds and what a ticket is of its chain', async () => {
+  const { describeEvit } = await import('../../src/cli/inspect.js');
+  const golden = join(REPO, 'test', 'fixtures', 'golden');
+  assert.equal(describeEvit((await openDataset(join(golden, 'scores'))).meta), 'chains r = 0.7 (7 survivors), r = 0.9 (13 survivors), pruning blocks 1,2,3');
+  const ticket = (await openDataset(join(golden, 'ticket'))).meta;
+  assert.equal(describeEvit(ticket), 'the r = 0.9 chain\'s ticket (its 13 survivors)');
+  assert.equal(describeEvit({ ...ticket, k: 8, evitTicket: { rate: 0.7, survivors: 7, taken: 'rank-prefix' } }), 'a prefix of the r = 0.7 chain\'s rank (k = 8; the chain keeps 7): not an EViT ticket');
+  assert.equal(describeEvit((await openDataset(join(golden, 'random'))).meta), null);
+});
