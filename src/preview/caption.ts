@@ -25,7 +25,9 @@ export function labelText(label: number | null, classes: readonly string[] | nul
 export function titleText(meta: DatasetMeta, name: string): [string, string] {
   const n = meta.grid[0] * meta.grid[1];
   const first = [name, `${meta.policy ?? meta.kind}`, `k = ${meta.k}/${n} (${(100 * meta.k / n).toFixed(1)}%)`];
-  if (meta.kDerivation) first.push(`k from ${meta.kDerivation}`);
+  const t = meta.evitTicket;
+  if (t) first.push(t.taken === 'survivors' ? `the r = ${t.rate} EViT ticket` : `prefix of the r = ${t.rate} rank, not an EViT ticket (EViT keeps ${t.survivors})`);
+  else if (meta.kDerivation) first.push(`k from ${meta.kDerivation}`);
   if (meta.seed !== null && meta.policy === 'random') first.push(`seed ${meta.seed}`);
   const sel = meta.selector;
   let second = 'no selector';
