@@ -49,7 +49,7 @@ test('sheet layout, title and captions (escaped, class names)', () => {
   assert.match(t1, /^x · ticket · k = 25\/49 \(51.0%\) · k from evit-rate$/);
   assert.match(t2, /selector vit-micro-p4-28 · evit rate=0.7 blocks=1,2,3 · sha256:abc/);
   assert.match(titleText({ ...meta(18), evitTicket: { rate: 0.7, survivors: 18, taken: 'survivors' } }, 'x')[0], /k = 18\/49 \(36.7%\) · the r = 0.7 EViT ticket$/);
-  assert.match(titleText({ ...meta(25), evitTicket: { rate: 0.7, survivors: 18, taken: 'rank-prefix' } }, 'x')[0], /prefix of the r = 0.7 rank, not an EViT ticket \(18\)$/);
+  assert.match(titleText({ ...meta(25), evitTicket: { rate: 0.7, survivors: 18, taken: 'rank-prefix' } }, 'x')[0], /prefix of the r = 0.7 rank, not an EViT ticket \(EViT keeps 18\)$/);
 });
 
 test('writePreview writes a PNG of the expected size from a ticket dataset', async () => {
