@@ -2,7 +2,7 @@
  * The experiment report: a table of test accuracy (mean ± std over seeds) per path and kept
  * fraction, and a plot of accuracy against kept fraction, one line per path.
  */
-import { lineChart, type Series } from '../render/chart.js';
+import { lineChart, PALETTE, type Series } from '../render/chart.js';
 
 export interface RunResult {
   /** Report path label, e.g. "(a) ticket train / ticket test". */
@@ -75,14 +75,29 @@ export function markdownTable(cells: Cell[], paths: string[]): string {
   return lines.join('\n');
 }
 
-export function accuracyChart(title: string, cells: Cell[], paths: string[]): string {
+/** How a path is drawn: paths of one `group` share a colour; `dotted`: evaluated on all patches. */
+export interface PathStyle {
+  group: string;
+  dotted: boolean;
+}
+
+/**
+ * Accuracy vs kept fraction with seed error bars. Paths sharing a style group (the same training
+ * runs evaluated on two sets) share a colour; those evaluated on all patches are dotted, per-epoch
+ * random paths (a prime in the label) dashed.
+ */
+export function accuracyChart(title: string, cells: Cell[], paths: string[], styles: ReadonlyMap<string, PathStyle> = new Map()): string {
+  const groups = [...new Set(paths.map((p) => styles.get(p)?.group ?? p))];
   const series: Series[] = paths.map((p) => {
     const cs = cells.filter((c) => c.path === p).sort((a, b) => a.keep - b.keep);
+    const style = styles.get(p);
     return {
       label: p,
       points: cs.map((c): [number, number] => [c.keep, 100 * c.mean]),
       errors: cs.map((c) => 100 * c.std),
+      color: PALETTE[groups.indexOf(style?.group ?? p) % PALETTE.length],
       dashed: p.includes("'"),
+      dotted: style?.dotted ?? false,
     };
   });
   return lineChart({ title, xLabel: 'kept fraction of patches (training data)', yLabel: 'test accuracy (%)', series, width: 860 });

@@ -10,6 +10,8 @@ export interface Series {
   errors?: number[];
   color?: string;
   dashed?: boolean;
+  /** Dotted line (wins over dashed). */
+  dotted?: boolean;
 }
 
 export interface ChartSpec {
@@ -23,7 +25,13 @@ export interface ChartSpec {
   xRange?: [number, number];
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+/** Sixteen distinguishable colours (matplotlib's tab10, then darker and lighter variants). */
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22',
+  '#393b79', '#637939', '#8c6d31', '#843c39', '#7b4173', '#3182bd'];
+
+function dash(s: Series): string {
+  return s.dotted ? ' stroke-dasharray="2 3"' : s.dashed ? ' stroke-dasharray="6 4"' : '';
+}
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
@@ -89,7 +97,7 @@ export function lineChart(spec: ChartSpec): string {
     const pts = s.points.filter((p) => Number.isFinite(p[1]));
     if (pts.length > 1) {
       const d = pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${f(sx(p[0]))},${f(sy(p[1]))}`).join(' ');
-      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${dash(s)}/>`);
     }
     s.points.forEach((p, j) => {
       if (!Number.isFinite(p[1])) return;
@@ -98,7 +106,7 @@ export function lineChart(spec: ChartSpec): string {
       parts.push(`<circle cx="${f(sx(p[0]))}" cy="${f(sy(p[1]))}" r="3.5" fill="${color}"/>`);
     });
     const ly = m.top + 12 + i * 20;
-    parts.push(`<line x1="${m.left + pw + 14}" x2="${m.left + pw + 38}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(`<line x1="${m.left + pw + 14}" x2="${m.left + pw + 38}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2.5"${dash(s)}/>`);
     parts.push(`<text x="${m.left + pw + 44}" y="${ly + 4}" font-size="12">${escapeXml(s.label)}</text>`);
   });
   parts.push('</svg>');

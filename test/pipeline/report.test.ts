@@ -22,3 +22,15 @@ test('aggregate groups by path and keep; the table lists every cell', () => {
   assert.match(table, /\| 0\.5 \(k=25\) \| 81\.00 ± 1\.41 \(n=2\) \| 70\.00 ± 0\.00 \(n=1\) \| – \|/);
   assert.match(accuracyChart('t', cells, ['a', 'b', 'c']), /<svg/);
 });
+
+test('chart: paths of one style group share a colour, paths evaluated on all patches are dotted, beyond ten paths no colour repeats', () => {
+  const labels = Array.from({ length: 13 }, (_, i) => `p${i}`);
+  const cells = aggregate(labels.map((path, i) => ({ path, keep: 0.5, k: 25, seed: 0, accuracy: 0.5 + i / 100 })));
+  const styles = new Map(labels.map((l, i) => [l, { group: i === 12 ? 'p0' : l, dotted: i === 12 }]));
+  const svg = accuracyChart('t', cells, labels, styles);
+  const fills = [...svg.matchAll(/<circle [^>]*fill="(#[0-9a-f]{6})"/g)].map((m) => m[1]);
+  assert.equal(fills.length, 13);
+  assert.equal(new Set(fills.slice(0, 12)).size, 12, 'twelve groups, twelve colours');
+  assert.equal(fills[12], fills[0], 'p12 shares p0\'s group and colour');
+  assert.equal([...svg.matchAll(/stroke-dasharray="2 3"/g)].length, 1, 'p12 dotted (one point per path: only its legend entry has a line)');
+});

@@ -4,7 +4,7 @@ import type { ReportStage, TrainStage } from '../types.js';
 import type { StageContext } from '../context.js';
 import type { StageResult } from '../state.js';
 import type { TrainSummary } from '../../trainer/outputs.js';
-import { aggregate, accuracyChart, formatFraction, markdownTable, type RunResult } from '../report.js';
+import { aggregate, accuracyChart, formatFraction, markdownTable, type PathStyle, type RunResult } from '../report.js';
 import { writeSvgAsPng } from '../../render/raster.js';
 import { writeFileAtomic } from '../../util/fsx.js';
 import { InputError } from '../../util/errors.js';
@@ -45,6 +45,29 @@ async function collect(ctx: StageContext, report: ReportStage): Promise<RunResul
   return results;
 }
 
+/** Whether a dataset reference names a dataset of policy full (every patch). */
+function isFull(ctx: StageContext, ref: string): boolean {
+  const r = parseDatasetRef(ref);
+  const m = r ? ctx.stage(r.stage) : undefined;
+  return m?.kind === 'materialize' && m.policy === 'full';
+}
+
+/**
+ * Chart styles: a label's colour group is its first path's training stage (so one set of runs
+ * evaluated on tickets and on all patches shares a colour); dotted when a model trained on a subset
+ * of the patches is evaluated on all of them.
+ */
+function pathStyles(ctx: StageContext, report: ReportStage): Map<string, PathStyle> {
+  const styles = new Map<string, PathStyle>();
+  for (const path of report.paths) {
+    if (styles.has(path.label)) continue;
+    const stage = ctx.stage(path.train) as TrainStage;
+    const sparse = stage.subset !== undefined || !isFull(ctx, substituteKeep(stage.train, stage.keep?.[0] ?? null));
+    styles.set(path.label, { group: path.train, dotted: sparse && isFull(ctx, path.eval) });
+  }
+  return styles;
+}
+
 /** Writes report.md (table + plot + previews), accuracy.png and results.json. */
 export async function runReport(ctx: StageContext, stage: ReportStage): Promise<StageResult> {
   const dir = join(ctx.out, 'reports', stage.name);
@@ -54,7 +77,7 @@ export async function runReport(ctx: StageContext, stage: ReportStage): Promise<
   const labels = [...new Set(stage.paths.map((p) => p.label))]; // one label may gather several train stages (one per keep or seed)
   const title = stage.title ?? ctx.loaded.pipeline.name;
   const outcome = stage.rule ? evaluateRule(stage.rule, cells) : null;
-  await writeSvgAsPng(accuracyChart(title, cells, labels), join(dir, 'accuracy.png'));
+  await writeSvgAsPng(accuracyChart(title, cells, labels, pathStyles(ctx, stage)), join(dir, 'accuracy.png'));
   const previews = ctx.loaded.pipeline.stages
     .filter((s) => s.kind === 'materialize' && s.policy !== 'full' && s.preview !== false)
     .flatMap((s) => (s.kind === 'materialize' ? (Array.isArray(s.keep) ? s.keep : [null]).flatMap((k) => s.sources.map((src) => `${s.name}${k === null ? '' : `@${formatKeep(k)}`}-${src}.png`)) : []));
