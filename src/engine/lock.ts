@@ -1,12 +1,15 @@
 /**
  * Output locks: a process that writes a dataset (or a pipeline run directory) holds
- * `<parent>/.<name>.lock`, created with O_EXCL, holding its pid, host and start time. A second
+ * `<parent>/.<name>.lock`, holding its pid, host and start time. The lock appears whole or not at
+ * all: its content is written to `<lock>.tmp-<host>-<pid>` first, then hard-linked into place
+ * (exclusive: EEXIST if held), so a process killed while taking it never leaves an empty lock that
+ * would block every rerun (the seeded crash test caught one). A second
  * process is refused (after a 3-second grace for a holder on this host that is exiting) with a
  * LockedError naming the holder. A lock whose holder is dead (same host, pid gone) is taken over; a
  * lock from another host is never guessed stale.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { link, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, ioError, IoError } from '../util/errors.js';
@@ -52,7 +55,13 @@ function isDead(holder: LockHolder | null): boolean {
   return holder !== null && holder.host === hostname() && holder.pid !== process.pid && !pidAlive(holder.pid);
 }
 
-async function tryCreate(file: string, body: string): Promise<boolean> {
+/** The temporary file a lock's content is written to before it is linked into place. */
+function tempOf(file: string, pid = process.pid): string {
+  return `${file}.tmp-${hostname()}-${pid}`;
+}
+
+/** Exclusive create with open(wx) + write: only where hard links are not supported. */
+async function createByOpen(file: string, body: string): Promise<boolean> {
   try {
     const fh = await open(file, 'wx');
     try {
@@ -64,6 +73,37 @@ async function tryCreate(file: string, body: string): Promise<boolean> {
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return false;
     throw ioError(err, file, 'create lock');
+  }
+}
+
+/** Creates the lock with its whole content, or returns false if it exists. */
+async function tryCreate(file: string, body: string): Promise<boolean> {
+  const temp = tempOf(file);
+  try {
+    await writeFile(temp, body);
+  } catch (err) {
+    throw ioError(err, temp, 'create lock');
+  }
+  try {
+    await link(temp, file);
+    return true;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createByOpen(file, body);
+    throw ioError(err, file, 'create lock');
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Removes lock temp files of this host whose process is gone (killed between write and link). */
+async function removeDeadTemps(file: string): Promise<void> {
+  const prefix = `${basename(file)}.tmp-${hostname()}-`;
+  const names = await readdir(dirname(file)).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : Number.NaN;
+    if (Number.isSafeInteger(pid) && pid !== process.pid && !pidAlive(pid)) await rm(join(dirname(file), name), { force: true });
   }
 }
 
@@ -100,6 +140,7 @@ export async function acquireLock(target: string): Promise<Lock> {
   const file = lockFileOf(target);
   await mkdirp(dirname(file));
   const body = `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() })}\n`;
+  await removeDeadTemps(file);
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await tryCreate(file, body)) return heldLock(file, body);
     const seen = await readFile(file, 'utf8').catch(() => null);
