@@ -17,6 +17,7 @@ export interface SourceFlags {
   file?: string;
   split?: string;
   limit?: string;
+  classes?: string;
   maxFileBytes?: string;
   allowEmptyClasses?: boolean;
   imageSize: string;
@@ -41,6 +42,7 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--file <path>', 'jsonl file')
     .option('--split <name>', 'idx split: train | test', 'train')
     .option('--limit <n>', 'idx: first n samples only')
+    .option('--classes <names>', 'idx, jsonl: comma-separated class names, label i = name i (idx datasets need them to train on; pipeline sources: `classes`)')
     .option('--max-file-bytes <n>', 'imagefolder/jsonl: largest image file read (default 64 MiB); larger ones are failed samples')
     .option('--allow-empty-classes', 'imagefolder: accept class folders without images (default: an error)')
     .option('--image-size <px>', 'image side (or HxW)', '224')
@@ -58,6 +60,14 @@ function maxFileBytes(flags: SourceFlags): { maxFileBytes?: number } {
   return { maxFileBytes: v };
 }
 
+/** --classes: comma-separated class names (label i = name i), or absent. */
+function classNames(flags: SourceFlags): { classes?: string[] } {
+  if (flags.classes === undefined) return {};
+  const classes = flags.classes.split(',').map((c) => c.trim());
+  if (classes.some((c) => c === '')) throw new InputError(`--classes ${show(flags.classes)} has an empty name`);
+  return { classes };
+}
+
 export function sourceConfig(flags: SourceFlags): SourceConfig {
   const need = (name: 'root' | 'file'): string => {
     const v = flags[name];
@@ -68,12 +78,13 @@ export function sourceConfig(flags: SourceFlags): SourceConfig {
     case 'idx': {
       const split = flags.split ?? 'train';
       if (split !== 'train' && split !== 'test') throw new InputError(`--split must be train or test, got ${show(split)}`);
-      return { kind: 'idx', dir: need('root'), split, ...(flags.limit ? { limit: num('limit', flags.limit) } : {}) };
+      return { kind: 'idx', dir: need('root'), split, ...(flags.limit ? { limit: num('limit', flags.limit) } : {}), ...classNames(flags) };
     }
     case 'imagefolder':
+      if (flags.classes !== undefined) throw new InputError('--classes applies to --source idx or jsonl (an imagefolder\'s classes are its folders)');
       return { kind: 'imagefolder', root: need('root'), ...maxFileBytes(flags), ...(flags.allowEmptyClasses ? { allowEmptyClasses: true } : {}) };
     case 'jsonl':
-      return { kind: 'jsonl', file: need('file'), ...maxFileBytes(flags) };
+      return { kind: 'jsonl', file: need('file'), ...maxFileBytes(flags), ...classNames(flags) };
     default:
       throw new InputError(`--source must be idx, imagefolder or jsonl, got ${show(flags.source)}`);
   }
