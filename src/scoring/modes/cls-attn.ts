@@ -5,27 +5,15 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ViT } from '../../model/vit.js';
-import { ModelError } from '../../util/errors.js';
 import { singleStage, type Selection } from '../select.js';
-import { layerIndex, onlyOptions, takeFloats } from './common.js';
+import { attentionAt, layerIndex, onlyOptions } from './common.js';
 import { ModeName, type ModeFactory, type ModeOptions } from './types.js';
 
 /** Runs blocks 0…layer−1 and block `layer`'s attention half; returns its CLS rows [B, N]. */
 export async function clsAttentionAt(model: ViT, patches: tf.Tensor3D, layer: number): Promise<Float32Array> {
-  let x = model.embed(patches);
-  try {
-    for (let i = 0; i < layer; i++) {
-      const y = model.blocks[i].forward(x);
-      x.dispose();
-      x = y.x;
-    }
-    const a = model.blocks[layer].forwardAttention(x, { returnClsAttention: true });
-    a.x.dispose();
-    if (!a.clsAttention) throw new ModelError('the model returned no CLS attention');
-    return await takeFloats(a.clsAttention);
-  } finally {
-    x.dispose();
-  }
+  const { x, scores } = await attentionAt(model, patches, layer);
+  x.dispose();
+  return scores;
 }
 
 export const clsAttnMode: ModeFactory = (model: ViT, options: ModeOptions) => {

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError, show } from '../../util/errors.js';
 import type { ViT } from '../../model/vit.js';
 import { combineStages, evitKeepCount, selectStage, type Selection, type PruneStep } from '../select.js';
-import { onlyOptions, takeFloats } from './common.js';
+import { attentionAt, onlyOptions, takeFloats } from './common.js';
 import { ModeName, type ModeFactory, type ModeOptions } from './types.js';
 
 export const EVIT_DEFAULT_RATE = 0.7;
@@ -91,28 +91,12 @@ function gatherRows(x: tf.Tensor3D, rows: Int32Array, shape: [number, number]): 
   return tf.tidy(() => tf.reshape(tf.gather(tf.reshape(x, [-1, d]), tf.tensor1d(rows, 'int32'), 0), [...shape, d]) as tf.Tensor3D);
 }
 
-/** Tokens after the first pruning block's attention, and that block's CLS rows: shared by every rate. */
-async function sharedPrefix(model: ViT, patches: tf.Tensor3D, first: number): Promise<{ x: tf.Tensor3D; scores: Float32Array }> {
-  let x = model.embed(patches);
-  try {
-    for (let i = 0; i < first; i++) {
-      const y = model.blocks[i].forward(x);
-      x.dispose();
-      x = y.x;
-    }
-    const a = model.blocks[first].forwardAttention(x, { returnClsAttention: true });
-    x.dispose();
-    x = a.x;
-    if (!a.clsAttention) throw new InputError('evit: the model returned no CLS attention');
-    return { x, scores: await takeFloats(a.clsAttention) };
-  } catch (err) {
-    x.dispose();
-    throw err;
-  }
-}
-
-/** One chain at `rate` from the shared prefix (not disposed): prune, then the remaining blocks. */
-async function chain(model: ViT, shared: { x: tf.Tensor3D; scores: Float32Array }, rate: number, p: EvitParams): Promise<Selection[]> {
+/**
+ * One chain at `p.rate` from the shared prefix (the tokens after the first pruning block's
+ * attention and its CLS rows; not disposed): prune, then the remaining blocks.
+ */
+async function chain(model: ViT, shared: { x: tf.Tensor3D; scores: Float32Array }, p: EvitParams): Promise<Selection[]> {
+  const { rate } = p;
   const { prefix, numPatches } = model.grid;
   const batch = shared.x.shape[0];
   const prunes = new Set(p.blocks);
@@ -156,10 +140,11 @@ export async function evitChains(model: ViT, patches: tf.Tensor3D, rates: readon
 }
 
 async function runChains(model: ViT, patches: tf.Tensor3D, ps: readonly EvitParams[]): Promise<Selection[][]> {
-  const shared = await sharedPrefix(model, patches, ps[0].blocks[0]);
+  // Shared by every rate: the chains diverge only after the first prune.
+  const shared = await attentionAt(model, patches, ps[0].blocks[0]);
   try {
     const out: Selection[][] = [];
-    for (const p of ps) out.push(await chain(model, shared, p.rate, p));
+    for (const p of ps) out.push(await chain(model, shared, p));
     return out;
   } finally {
     shared.x.dispose();
