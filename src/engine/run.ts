@@ -128,11 +128,16 @@ function asFailures(extra: unknown): FailureRecord[] {
     && typeof (r as FailureRecord).id === 'string' && typeof (r as FailureRecord).file === 'string' && typeof (r as FailureRecord).reason === 'string');
 }
 
+/** The shards that rows `range` of `n` touch, each with the rows of it the range holds. */
+function piecesOf(range: RowRange, rowsPerShard: number, n: number): PartPiece[] {
+  return shardsOf(range, rowsPerShard).map((j) => ({ shard: j, ...(shardPiece(j, rowsPerShard, n, range) as RowRange) }));
+}
+
 /** Where worker `worker`'s rows sit in the whole dataset (its part.json). */
 function partInfo(n: number, worker: WorkerSlot, rowsPerShard: number, options: EngineOptions): PartInfo {
   const align = options.align ?? options.batchSize;
   const range = workerRange(n, worker, align);
-  const pieces = shardsOf(range, rowsPerShard).map((j) => ({ shard: j, ...(shardPiece(j, rowsPerShard, n, range) as RowRange) }));
+  const pieces = piecesOf(range, rowsPerShard, n);
   return {
     worker, slots: n, rowsPerShard, shardBytes: options.shardBytes ?? DEFAULT_SHARD_BYTES, batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES, align, range, pieces,
   };
@@ -144,7 +149,7 @@ async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage
   const writer = await stage.createWriter({ dir, meta: stage.meta, fs, shardBytes: options.shardBytes, batchBytes: options.batchBytes,
     runKey: `${stage.source.fingerprint}:${n}:${range.start}-${range.end}:${options.batchSize}:${options.align ?? options.batchSize}:${stage.runKey ?? ''}` });
   const R = writer.layout.rowsPerShard;
-  const pieces: PartPiece[] = part?.pieces ?? shardsOf(range, R).map((j) => ({ shard: j, ...(shardPiece(j, R, n, range) as RowRange) }));
+  const pieces = part?.pieces ?? piecesOf(range, R, n);
   const progress = createProgress({ label: stage.label, total: range.end - range.start, unit: 'img', quiet: options.progress === false });
   const signal = options.signal ?? stopSignal;
   const failures: FailureRecord[] = [];
