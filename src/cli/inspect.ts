@@ -44,8 +44,9 @@ export function describeEvit(meta: DatasetMeta): string | null {
       ? `the r = ${t.rate} chain's ticket (its ${t.survivors} survivors)`
       : `a prefix of the r = ${t.rate} chain's rank (k = ${meta.k}; the chain keeps ${t.survivors}): not an EViT ticket`;
   }
-  const chains = chainRates(meta).map((r) => `r = ${r} (${evitSurvivors(n, r, blocks.length)} survivors)`).join(', ');
-  return `${chainRates(meta).length > 1 ? 'chains' : 'chain'} ${chains}, pruning blocks ${blocks.join(',')}`;
+  const rates = chainRates(meta);
+  const chains = rates.map((r) => `r = ${r} (${evitSurvivors(n, r, blocks.length)} survivors)`).join(', ');
+  return `${rates.length > 1 ? 'chains' : 'chain'} ${chains}, pruning blocks ${blocks.join(',')}`;
 }
 
 export async function summarize(dir: string): Promise<DatasetSummary> {
