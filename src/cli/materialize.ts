@@ -1,4 +1,8 @@
-/** `dlth materialize`: one source → a ticket dataset (policies full and random; ticket with --scores). */
+/**
+ * `dlth materialize`: one source → a ticket dataset. Every policy decodes as its reference does:
+ * the score dataset's recorded preprocessing (--scores), a selector checkpoint's own
+ * (--checkpoint), else the flags; explicit geometry flags must agree with the reference.
+ */
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { openSource } from '../sources/index.js';
@@ -9,6 +13,8 @@ import { formatBytes } from './verify.js';
 import { parseWorker } from '../pipeline/worker.js';
 import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
 import { addPreprocessOptions, preprocessOverrides, type PreprocessFlags } from './preprocess-flags.js';
+import type { PatchifyConfig } from '../patchify/types.js';
+import type { RequestedGeometry } from '../tickets/decode-as.js';
 
 interface MaterializeFlags extends SourceFlags, PreprocessFlags {
   policy: string;
@@ -27,6 +33,18 @@ interface MaterializeFlags extends SourceFlags, PreprocessFlags {
   keepFrom?: 'evit-rate';
   rate?: string;
   rankPrefix?: boolean;
+  checkpoint?: string;
+  model?: string;
+}
+
+/** The geometry flags the user typed (not commander's defaults): they must agree with --scores / --checkpoint. */
+function requestedGeometry(cmd: Command, patchify: PatchifyConfig): RequestedGeometry {
+  const typed = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
+  return {
+    ...(typed('imageSize') ? { imageSize: patchify.imageSize } : {}),
+    ...(typed('patchSize') ? { patchSize: patchify.patchSize } : {}),
+    ...(typed('channels') ? { channels: patchify.channels } : {}),
+  };
 }
 
 
@@ -41,7 +59,9 @@ export function registerMaterialize(program: Command): void {
     .option('--rate <r>', 'policy ticket on EViT scores stored at several rates: the chain to take the ticket from')
     .option('--rank-prefix', 'policy ticket on EViT scores: allow a k other than the chain\'s survivor count (a prefix of its rank, not an EViT ticket; recorded in the metadata)')
     .option('--seed <n>', 'seed of random tickets', '0')
-    .option('--scores <dir>', 'score dataset (policies that need scores)')
+    .option('--scores <dir>', 'score dataset: policy ticket ranks by it; every policy decodes images with its recorded preprocessing (the selector\'s), so full, random, saliency and ticket datasets of one comparison hold the same pixels')
+    .option('--checkpoint <path>', 'without --scores: decode images as this selector checkpoint expects them (its HF processor / timm config / dlth config: resize, crop, interpolation, mean/std)')
+    .option('--model <variant>', 'with --checkpoint: model variant, for HF/timm files without config.json')
     .option('--foreign-scores', 'accept scores made from another copy of the source (another lab\'s): every image is checked against its recorded content hash; mismatches go to errors.jsonl')
     .requiredOption('-o, --out <dir>', 'output dataset directory')
     .option('--shard-mb <MiB>', 'target shard size', '256')
@@ -50,14 +70,16 @@ export function registerMaterialize(program: Command): void {
     .option('--worker <i/N>', 'job array: materialize only worker i of N\'s rows of the sorted source, into <out>/workers/<i>-of-<N> (then `dlth merge <out>`)')
     .option('--force', 'replace a finished dataset of another configuration in --out (built beside it, swapped in when complete)')
     .option('-q, --quiet', 'no progress output')
-    .action(async (flags: MaterializeFlags) => {
+    .action(async (flags: MaterializeFlags, cmd: Command) => {
       // With scores, materialize decodes exactly as the selector saw the images (the score dataset's recorded preprocessing).
       const patchify = patchifyConfig(flags);
       const preprocessing = preprocessOverrides(flags);
       const config = sourceConfig(flags);
       const source = await openSource(config);
       const r = await materialize({
-        source, patchify, preprocessing, policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
+        source, patchify, preprocessing, requested: requestedGeometry(cmd, patchify),
+        ...(flags.checkpoint !== undefined ? { checkpoint: { checkpoint: resolve(flags.checkpoint), ...(flags.model !== undefined ? { model: flags.model } : {}) } } : {}),
+        policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
         keepFrom: flags.keepFrom, rate: num('rate', flags.rate), rankPrefix: flags.rankPrefix ?? false,
         seed: num('seed', flags.seed), out: resolve(flags.out), shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024),
         concurrency: num('concurrency', flags.concurrency), maxFailures: num('max-failures', flags.maxFailures),

@@ -27,7 +27,7 @@ export class TicketLoader {
   /** Opens the datasets (manifests validated, geometry checked) with the given options. */
   static async open(locations: ReadonlyArray<string | DatasetStore>, options: LoaderOptions = {}): Promise<TicketLoader> {
     const resolved = resolveOptions(options);
-    const sources = await openSources(locations, resolved.http);
+    const sources = await openSources(locations, resolved.http, resolved.allowMixedPreprocessing);
     if (resolved.subset !== undefined && resolved.subset > sources.meta.k) {
       throw new InputError(`subset ${resolved.subset} exceeds the ${sources.meta.k} patches stored per row`, { file: sources.datasets[0].store.location });
     }

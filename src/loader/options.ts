@@ -52,6 +52,12 @@ export interface LoaderOptions {
   dropLastBatch?: boolean;
   verify?: Verify;
   http?: HttpStoreOptions;
+  /**
+   * Read datasets made with different preprocessing (resize, crop, resampling, mean/std) together
+   * anyway; their rows then share the first dataset's metadata and normalisation. Default false:
+   * such datasets are refused, naming both (src/shards/preprocessing.ts).
+   */
+  allowMixedPreprocessing?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<LoaderOptions, 'limit' | 'http' | 'subset'>> & Pick<LoaderOptions, 'limit' | 'http' | 'subset'>;
@@ -71,6 +77,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   shardMemory: 2 * 1024 ** 3,
   dropLastBatch: false,
   verify: Verify.Always,
+  allowMixedPreprocessing: false,
 };
 
 function intIn(name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): void {

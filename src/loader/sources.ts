@@ -9,6 +9,7 @@ import { MANIFEST_FILE } from '../shards/manifest.js';
 import type { DatasetStore } from '../shards/store.js';
 import { DatasetKind, type DatasetMeta, type ManifestShard } from '../shards/types.js';
 import { shardOffsets } from './shuffle/types.js';
+import { preprocessingDifference } from '../shards/preprocessing.js';
 import { openStore, type HttpStoreOptions } from './store/index.js';
 
 export interface ShardRef {
@@ -45,13 +46,29 @@ function checkGeometry(first: Dataset, other: Dataset): void {
   }
 }
 
-export async function openSources(locations: ReadonlyArray<string | DatasetStore>, http: HttpStoreOptions = {}): Promise<Sources> {
+/**
+ * Datasets read together must have been made with the same preprocessing (resize, crop,
+ * resampling, mean/std): they share one normalisation. `allowMixed` reads them anyway.
+ */
+export function checkSamePreprocessing(first: Pick<Dataset, 'meta' | 'store'>, other: Pick<Dataset, 'meta' | 'store'>, allowMixed: boolean): void {
+  if (allowMixed) return;
+  const diff = preprocessingDifference(first.meta, other.meta);
+  if (diff !== null) {
+    throw new InputError(`${other.store.location} and ${first.store.location} were preprocessed differently (${diff}): `
+      + 'their pixels are not comparable and would share one normalisation; rebuild one with the other\'s preprocessing (materialize --scores), or allow mixed preprocessing', { file: other.store.describe(MANIFEST_FILE) });
+  }
+}
+
+export async function openSources(locations: ReadonlyArray<string | DatasetStore>, http: HttpStoreOptions = {}, allowMixedPreprocessing = false): Promise<Sources> {
   if (locations.length === 0) throw new InputError('no dataset given');
   const datasets: Dataset[] = [];
   for (const loc of locations) {
     const store = typeof loc === 'string' ? openStore(loc, http) : loc;
     const ds = await openDataset(store, { kind: DatasetKind.Tickets });
-    if (datasets.length > 0) checkGeometry(datasets[0], ds);
+    if (datasets.length > 0) {
+      checkGeometry(datasets[0], ds);
+      checkSamePreprocessing(datasets[0], ds, allowMixedPreprocessing);
+    }
     datasets.push(ds);
   }
   const shards = datasets.flatMap((ds, dataset) => ds.manifest.shards.map((entry) => ({ dataset, entry })));

@@ -1,7 +1,7 @@
 /** The metadata of a score dataset: the grid, the source, and the selector that scored it. */
 import type { ViTConfig } from '../model/configs.js';
 import type { PatchifyConfig } from '../patchify/types.js';
-import { DatasetKind, type AppliedPreprocessing, type DatasetMeta, type SelectorInfo } from '../shards/types.js';
+import { DatasetKind, type DatasetMeta, type SelectorInfo } from '../shards/types.js';
 import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { resolvePatchifyConfig } from '../patchify/config.js';
@@ -17,24 +17,10 @@ export interface ScoreMetaInput {
 }
 
 export function scoreMeta(input: ScoreMetaInput): DatasetMeta {
-  const base = metaBase(input.patchify, input.source, input.split);
+  const base = metaBase(input.patchify, input.selector.preprocessing?.from ?? 'default', input.source, input.split);
   const rate = input.selector.params.rate;
   const rates = Array.isArray(rate) ? { rates: [...rate] } : {};
   return { ...base, kind: DatasetKind.Scores, k: base.grid[0] * base.grid[1], keep: 1, policy: null, seed: null, selector: input.selector, contentHash: 'sha256', ...rates };
-}
-
-/** What the score dataset records of the preprocessing a run applied (mean/std are the meta's own fields). */
-export function appliedPreprocessing(cfg: PatchifyConfig, from: AppliedPreprocessing['from']): AppliedPreprocessing {
-  return {
-    from,
-    resize: cfg.resize,
-    ...(cfg.resizeTo ? { resizeTo: cfg.resizeTo } : {}),
-    ...(cfg.shortestEdge !== undefined ? { shortestEdge: cfg.shortestEdge } : {}),
-    cropPct: cfg.cropPct,
-    ...(cfg.cropRounding ? { cropRounding: cfg.cropRounding } : {}),
-    ...(cfg.pilParity ? { pilParity: true } : {}),
-    interpolation: cfg.interpolation ?? 'cubic',
-  };
 }
 
 /**

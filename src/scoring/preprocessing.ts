@@ -81,12 +81,9 @@ export function scoringPatchifyConfig(pre: Preprocessing, model: { patchSize: nu
   return patchifyOverridden({ ...requested, ...norm }, o);
 }
 
-/** `requested` with explicit overrides applied (resize, crop, interpolation, mean, std). */
+/** `requested` with explicit overrides applied (resize then crop, interpolation, mean, std). */
 export function patchifyOverridden(requested: PatchifyConfig, o: PreprocessingOverrides): PatchifyConfig {
-  const rounding = requested.cropRounding ?? 'round';
-  let resize: Partial<PatchifyConfig> = {};
-  if (o.resize !== undefined) resize = { resizeTo: undefined, shortestEdge: undefined, ...overrideResize(o.resize, { cropRounding: rounding } as Preprocessing) };
-  if (o.cropPct !== undefined) resize = { resize: 'deit', cropPct: o.cropPct, resizeTo: undefined, shortestEdge: undefined };
+  const resize = resizeOverride(o, requested.imageSize, requested.cropRounding ?? 'round') ?? {};
   const defined = <T extends object>(x: T): Partial<T> => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
   return resolvePatchifyConfig({
     ...defined({ ...requested, ...resize }),
@@ -98,14 +95,44 @@ export function patchifyOverridden(requested: PatchifyConfig, o: PreprocessingOv
   });
 }
 
+/** Offsets of `edge` cropped to `side`: the fraction kept, as a crop-pct. */
+const keptFraction = (side: number, edge: number): number => side / edge;
+
+/**
+ * The resize fields that explicit `resize` and `cropPct` overrides give, combined as a user means
+ * them: the resize first, then the centre crop to the image size. Both given, the crop fraction
+ * must be the one the resize implies (resize 256 → crop 224 keeps 0.875), or, with a resize mode,
+ * it sets that mode's size (deit: its crop; shorter and fixed: size / cropPct, floored as timm).
+ * A contradiction is an InputError naming both. Null: neither is overridden. Every resize field is
+ * set (undefined where unused), so none of the base config's survives into another mode.
+ */
+export function resizeOverride(o: PreprocessingOverrides, imageSize: readonly [number, number], rounding: 'round' | 'floor'): Partial<PatchifyConfig> | null {
+  const clear = { resizeTo: undefined, shortestEdge: undefined, cropRounding: rounding };
+  const { resize: r, cropPct: pct } = o;
+  if (r === undefined && pct === undefined) return null;
+  if (r === undefined || r === 'deit') return { ...clear, resize: 'deit', ...(pct !== undefined ? { cropPct: pct } : {}) };
+  if (pct === undefined) return { ...clear, ...overrideResize(r, { cropRounding: rounding } as Preprocessing) };
+  const [h, w] = imageSize;
+  const scaled = (side: number): number => Math.floor(side / pct);
+  if (r === 'none') throw new InputError(`resize none keeps each image as it is, but a crop fraction ${show(pct)} asks for a resize: set only one of them`);
+  if (r === 'shorter') return { ...clear, resize: 'shorter', shortestEdge: scaled(Math.max(h, w)) };
+  if (r === 'fixed') return { ...clear, resize: 'fixed', resizeTo: [scaled(h), scaled(w)] };
+  const [rh, rw] = typeof r === 'number' ? [r, r] : r;
+  const sides: [number, number][] = typeof r === 'number' ? [[Math.max(h, w), r]] : [[h, rh], [w, rw]];
+  const off = sides.find(([side, edge]) => Math.abs(edge * pct - side) >= 1);
+  if (off) {
+    const what = typeof r === 'number' ? `resize ${r}` : `resize ${rh}x${rw}`;
+    throw new InputError(`${what} then a centre crop to ${h}×${w} keeps a fraction ${keptFraction(off[0], off[1]).toFixed(4)}, but the crop fraction is set to ${show(pct)}: set only one of them (or make them agree)`);
+  }
+  return { ...clear, ...overrideResize(r, { cropRounding: rounding } as Preprocessing) };
+}
+
 /** The PatchifyConfig used for scoring: the checkpoint's preprocessing, then the overrides. */
 export function patchifyConfigFor(pre: Preprocessing, model: { patchSize: number; channels: number }, o: PreprocessingOverrides = {}, base: Partial<PatchifyConfig> = {}): PatchifyConfig {
   const channels = model.channels === 1 ? 1 : 3;
-  let resize: Partial<PatchifyConfig> = resizeFields(pre);
-  if (o.resize !== undefined) resize = overrideResize(o.resize, pre);
-  if (o.cropPct !== undefined) resize = { resize: 'deit', cropPct: o.cropPct, cropRounding: 'round' };
+  const resize = resizeOverride(o, pre.imageSize, pre.cropRounding) ?? resizeFields(pre);
   return resolvePatchifyConfig({
-    ...base,
+    ...withoutResize(base),
     ...resize,
     pilParity: true, // HF processors and timm decode with PIL
     imageSize: pre.imageSize,
@@ -115,6 +142,12 @@ export function patchifyConfigFor(pre: Preprocessing, model: { patchSize: number
     mean: o.mean ?? stats(pre.mean, channels),
     std: o.std ?? stats(pre.std, channels),
   });
+}
+
+/** A base config's non-geometric fields (background, limits, small images): its resize never mixes into the checkpoint's. */
+function withoutResize(base: Partial<PatchifyConfig>): Partial<PatchifyConfig> {
+  const { resize: _r, resizeTo: _t, shortestEdge: _e, cropPct: _c, cropRounding: _o, ...rest } = base;
+  return rest;
 }
 
 function resizeFields(pre: Preprocessing): Partial<PatchifyConfig> {

@@ -26,10 +26,15 @@ export interface SelectorInfo {
   /** Scoring mode (evit, cls-attn, …) and its parameters. */
   mode: string;
   params: Record<string, number | string | number[] | boolean>;
-  /** How the scored images were resized, cropped and resampled (mean/std: the meta's); absent in older datasets. */
+  /** How the scored images were resized, cropped and resampled (the same as the meta's `preprocessing`); absent in older datasets. */
   preprocessing?: AppliedPreprocessing;
 }
 
+/**
+ * How a dataset's images were decoded, resized, cropped and resampled before patchify (mean/std
+ * are the meta's own fields). `from`: a selector checkpoint's own preprocessing (hf-processor,
+ * timm-pretrained-cfg, model-config), or `default`: the pipeline's or CLI's settings.
+ */
 export interface AppliedPreprocessing {
   from: 'hf-processor' | 'timm-pretrained-cfg' | 'model-config' | 'default';
   resize: 'deit' | 'shorter' | 'none' | 'fixed';
@@ -71,6 +76,12 @@ export interface DatasetMeta {
   selector: SelectorInfo | null;
   source: SourceInfo;
   numClasses: number | null;
+  /**
+   * Every dataset: how its images were decoded, resized, cropped and resampled (with mean/std, the
+   * whole preprocessing of its pixels). Readers refuse to mix datasets whose preprocessing differs
+   * (src/shards/preprocessing.ts). Absent in datasets written before it was recorded.
+   */
+  preprocessing?: AppliedPreprocessing;
   /**
    * Score datasets: `sha256` when every row carries `content`, the sha256 of the pixels the selector
    * saw (the patch grid after decode, resize and crop), so a lab can rebuild tickets from its own

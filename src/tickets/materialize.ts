@@ -13,16 +13,20 @@ import { createTicketWriter, type ShardWriter } from '../shards/writer.js';
 import type { TicketEncoder } from '../shards/encode/tickets.js';
 import type { DatasetMeta, Policy, TicketRow } from '../shards/types.js';
 import type { ImagePayload, Source } from '../sources/types.js';
-import { InputError } from '../util/errors.js';
+import { InputError, show } from '../util/errors.js';
 import type { Fs } from '../util/fsx.js';
 import { resolveK, ticketMeta } from './meta.js';
 import { getPolicy, resolveTicketK, type PolicySpec } from './policies/index.js';
 import { ScoreCursor } from './scorecursor.js';
 import { evitTicketOf } from './chain.js';
 import { contentHash } from '../scoring/content.js';
-import { patchifyFromScores } from '../scoring/meta.js';
-import { patchifyOverridden, type PreprocessingOverrides } from '../scoring/preprocessing.js';
+import type { PreprocessingOverrides } from '../scoring/preprocessing.js';
+import type { SelectorSpec } from '../scoring/selector.js';
+import { openDataset, type Dataset } from '../shards/reader.js';
+import { scoreRows } from '../shards/rows.js';
+import { DatasetKind } from '../shards/types.js';
 import { sampleSelection } from './select.js';
+import { decodePlan, type DecodeReference, type RequestedGeometry } from './decode-as.js';
 
 export { ERRORS_FILE };
 export const MATERIALIZE_DEFAULTS = { batchSize: 32, concurrency: 2 } as const;
@@ -30,12 +34,20 @@ export const MATERIALIZE_DEFAULTS = { batchSize: 32, concurrency: 2 } as const;
 export interface MaterializeOptions {
   source: Source;
   /**
-   * The caller's patch geometry. With a score dataset, images are decoded as the selector saw them:
-   * its recorded geometry, preprocessing and mean/std win (src/scoring/meta.ts patchifyFromScores).
+   * The caller's patch geometry. With a score dataset (any policy), images are decoded as its
+   * selector saw them: its recorded geometry, preprocessing and mean/std win; with a selector
+   * `checkpoint`, that checkpoint's own preprocessing does (src/tickets/decode-as.ts).
    */
   patchify: PatchifyConfig;
   /** Explicit preprocessing overrides (flags, pipeline fields): they win over everything. */
   preprocessing?: PreprocessingOverrides;
+  /**
+   * Geometry the caller asked for explicitly: it must agree with the score dataset's or the
+   * checkpoint's (an InputError otherwise). Absent fields were not asked for.
+   */
+  requested?: RequestedGeometry;
+  /** Decode as this selector checkpoint would be fed (policies without scores; not with `scores`). */
+  checkpoint?: SelectorSpec & { checkpoint: string };
   policy: Policy;
   k?: number;
   keep?: number;
@@ -56,7 +68,10 @@ export interface MaterializeOptions {
   concurrency?: number;
   /** The batch grid (and worker alignment); default 32. */
   batchSize?: number;
-  /** Score dataset directory (policies that need scores): a whole dataset, or the worker's part of one. */
+  /**
+   * Score dataset directory: a whole dataset, or the worker's part of one. Policy ticket ranks by
+   * it; every policy decodes with its recorded preprocessing (a fair comparison: the same pixels).
+   */
   scores?: string;
   /**
    * Accept a score dataset made from another copy of the source (another listing fingerprint):
@@ -115,18 +130,22 @@ export async function materialize(options: MaterializeOptions): Promise<Material
     const given = [options.rate !== undefined && 'rate', options.rankPrefix && 'rankPrefix', options.keepFrom !== undefined && 'keepFrom'].filter(Boolean);
     if (given.length > 0) throw new InputError(`${given.join(', ')}: only policy ticket (from a score dataset) takes ${given.length > 1 ? 'these' : 'it'}, not ${options.policy}`);
   }
+  if (options.scores !== undefined && options.checkpoint !== undefined) {
+    throw new InputError('give a score dataset or a selector checkpoint to decode as, not both (a score dataset records its selector\'s preprocessing)');
+  }
   const cursor = spec.needsScores ? await ScoreCursor.open(requireScores(options), options.rate) : null;
   try {
-    const cfg = cursor ? patchifyFromScores(cursor.dataset.meta, options.patchify, options.preprocessing) : patchifyOverridden(options.patchify, options.preprocessing ?? {});
+    const scores = cursor?.dataset ?? (options.scores !== undefined ? await openDataset(options.scores, { kind: DatasetKind.Scores }) : null);
+    const { cfg, from } = await decodePlan(reference(scores, options), options.patchify, options.preprocessing ?? {}, options.requested);
     const n = (cfg.imageSize[0] / cfg.patchSize) * (cfg.imageSize[1] / cfg.patchSize);
     const { k, keep, kDerivation } = options.keepFrom !== undefined && cursor
       ? resolveTicketK({ keepFrom: options.keepFrom, k: options.k, keep: options.keep }, cursor.dataset.meta, options.rate)
       : resolveK(options.policy, n, options);
     const evitTicket = cursor ? evitTicketOf(cursor.chain, k, options.rankPrefix ?? false, cursor.dataset.store.location) : undefined;
     const seed = spec.seeded ? (options.seed ?? 0) : null;
-    const meta = ticketMeta({ patchify: cfg, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
+    const meta = ticketMeta({ patchify: cfg, preprocessingFrom: from, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
       selector: cursor?.dataset.meta.selector ?? null, evitTicket });
-    const checkContent = cursor ? checkScores(cursor, { ...options, patchify: cfg }, source) : false;
+    const checkContent = cursor ? await checkScores(cursor, options, source) : false;
     const work: Work = { checkContent, spec, meta, cursor, source, n, seed: seed ?? 0 };
     const decode = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
     return await runSharded({
@@ -142,6 +161,12 @@ export async function materialize(options: MaterializeOptions): Promise<Material
   } finally {
     await cursor?.close();
   }
+}
+
+function reference(scores: Dataset | null, options: MaterializeOptions): DecodeReference {
+  if (scores) return { kind: 'scores', meta: scores.meta, location: scores.store.location };
+  if (options.checkpoint) return { kind: 'checkpoint', selector: options.checkpoint };
+  return { kind: 'caller' };
 }
 
 /** A sample whose pixels are not those the scoring lab scored. */
@@ -162,25 +187,50 @@ function checkContent(expected: Uint8Array, patches: Uint8Array): void {
 }
 
 /**
- * Before any image is decoded: the score dataset must have this grid, and come from this source
- * (same listing fingerprint) unless foreign scores are allowed, which then needs content hashes.
- * Returns whether each sample's content is to be checked (whenever the scores record it).
+ * Before any image is decoded: the score dataset must come from this source (same listing
+ * fingerprint) unless foreign scores are allowed, which then needs content hashes and ids this
+ * source has (another copy of the same images, not other images). Returns whether each sample's
+ * content is to be checked (whenever the scores record it).
  */
-function checkScores(cursor: ScoreCursor, options: MaterializeOptions, source: Source): boolean {
+async function checkScores(cursor: ScoreCursor, options: MaterializeOptions, source: Source): Promise<boolean> {
   const m = cursor.dataset.meta;
   const file = cursor.dataset.store.location;
-  const cfg = options.patchify;
-  if (m.imageSize[0] !== cfg.imageSize[0] || m.imageSize[1] !== cfg.imageSize[1] || m.patchSize !== cfg.patchSize || m.channels !== cfg.channels) {
-    throw new InputError(`scores of ${m.imageSize.join('×')} images, patch ${m.patchSize}, ${m.channels} channel(s); this run makes ${cfg.imageSize.join('×')}, patch ${cfg.patchSize}, ${cfg.channels} channel(s)`, { file });
-  }
   const hashed = m.contentHash === 'sha256';
-  if (m.source.fingerprint !== source.fingerprint) {
-    if (!options.allowForeignScores) {
-      throw new InputError(`scored another source (listing ${m.source.fingerprint}; this one is ${source.fingerprint}): to rebuild tickets from your own copy of the images, pass --foreign-scores, and each image is checked against the content hash the scoring lab recorded`, { file });
-    }
-    if (!hashed) throw new InputError('records no content hashes (made by an older dlth), so images of another copy of the source cannot be checked: rescore, or use the scoring lab\'s ticket datasets', { file });
+  if (m.source.fingerprint === source.fingerprint) return hashed;
+  const first = await firstScoreId(cursor.dataset);
+  if (first !== null && !sourceHasId(source, first)) {
+    throw new InputError(`scored other images: its first id ${show(first)} is not in this source (${source.size} images, ids ${show(source.size > 0 ? source.ref(0).id : '')}…), `
+      + 'so no image here has a score row: score this source (or give the scores of this split)', { file });
   }
+  if (!options.allowForeignScores) {
+    throw new InputError(`scored another copy of this source (listing ${m.source.fingerprint}; this one is ${source.fingerprint}): to rebuild tickets from your own copy of the images, allow foreign scores (--foreign-scores), and each image is checked against the content hash the scoring lab recorded`, { file });
+  }
+  if (!hashed) throw new InputError('records no content hashes (made by an older dlth), so images of another copy of the source cannot be checked: rescore, or use the scoring lab\'s ticket datasets', { file });
   return hashed;
+}
+
+async function firstScoreId(dataset: Dataset): Promise<string | null> {
+  const rows = scoreRows(dataset);
+  try {
+    const { value, done } = await rows.next();
+    return done ? null : value.id;
+  } finally {
+    await rows.return(undefined);
+  }
+}
+
+/** Whether the source (sorted by id, as the score rows are) holds `id`: a binary search. */
+function sourceHasId(source: Source, id: string): boolean {
+  let lo = 0;
+  let hi = source.size - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = source.ref(mid).id;
+    if (at === id) return true;
+    if (at < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 function requireScores(options: MaterializeOptions): string {

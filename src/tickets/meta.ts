@@ -1,6 +1,6 @@
 /** Resolving k and building the dataset metadata of a materialized ticket dataset. */
 import type { PatchifyConfig } from '../patchify/types.js';
-import { DatasetKind, type DatasetMeta, type EvitTicket, type Policy, type SelectorInfo } from '../shards/types.js';
+import { DatasetKind, type AppliedPreprocessing, type DatasetMeta, type EvitTicket, type Policy, type SelectorInfo } from '../shards/types.js';
 import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
@@ -30,6 +30,8 @@ export function resolveK(policy: string, n: number, spec: KeepSpec): { k: number
 
 export interface TicketMetaInput {
   patchify: PatchifyConfig;
+  /** Where the preprocessing was read (a selector's checkpoint or score dataset, or `default`: the caller's). */
+  preprocessingFrom: AppliedPreprocessing['from'];
   policy: Policy;
   k: number;
   keep: number;
@@ -44,7 +46,7 @@ export interface TicketMetaInput {
 }
 
 export function ticketMeta(input: TicketMetaInput): DatasetMeta {
-  const base = metaBase(input.patchify, input.source, input.split);
+  const base = metaBase(input.patchify, input.preprocessingFrom, input.source, input.split);
   return {
     ...base,
     kind: DatasetKind.Tickets,
