@@ -72,11 +72,37 @@ function checkMaterialize(p: Pipeline, s: MaterializeStage, at: string, seen: Ma
       fail(`${at}.keepFrom`, `"evit-rate" needs an evit score stage; ${show(sc.name)} is ${show((sc as ScoreStage).mode)}`);
     }
     checkChain(s, sc, at, seen, n, fail);
+    if (s.preprocessing !== undefined) fail(`${at}.preprocessing`, 'policy "ticket" decodes as its scores were made: remove preprocessing');
   } else {
-    for (const key of ['scores', 'keepFrom', 'rate', 'rankPrefix'] as const) {
+    for (const key of ['keepFrom', 'rate', 'rankPrefix'] as const) {
       if (s[key] !== undefined) fail(`${at}.${key}`, `only policy "ticket" takes ${key}`);
     }
+    if (s.scores !== undefined && p.stages.find((x) => x.name === s.scores)?.kind !== 'score') {
+      fail(`${at}.scores`, `${show(s.scores)} is not a score stage of this pipeline (scores names the selector whose preprocessing this stage decodes with)`);
+    }
+    if (s.scores !== undefined && s.preprocessing !== undefined) fail(`${at}.preprocessing`, 'give scores (decode as that selector) or preprocessing "pipeline", not both');
+    if (s.scores === undefined && s.preprocessing === undefined) {
+      const refs = comparisonSelectors(p);
+      if (refs.size > 1) {
+        fail(at, `the pipeline's score stages decode images differently (${[...refs.values()].join('; ')}): say which this stage decodes as, with "scores": <score stage> or "preprocessing": "pipeline"`);
+      }
+    }
   }
+}
+
+/**
+ * How each score stage's selector decodes images, keyed by identity: a checkpoint (its own
+ * preprocessing) or the pipeline's patchify settings (a selector trained here, or random weights).
+ */
+export function comparisonSelectors(p: Pipeline): Map<string, string> {
+  const refs = new Map<string, string>();
+  for (const s of p.stages) {
+    if (s.kind !== 'score') continue;
+    const sel = s.selector;
+    if (typeof sel !== 'string' && 'checkpoint' in sel) refs.set(`checkpoint:${sel.checkpoint}:${sel.model ?? ''}`, `${s.name}: checkpoint ${sel.checkpoint}`);
+    else if (!refs.has('pipeline')) refs.set('pipeline', `${s.name}: the pipeline's patchify settings`);
+  }
+  return refs;
 }
 
 /** Depth of the selector a score stage uses, when the pipeline names it (a train stage or a random init). */

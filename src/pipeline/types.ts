@@ -34,7 +34,14 @@ export interface MaterializeStage {
   rate?: number;
   /** Policy ticket on evit scores: allow k ≠ the chain's survivor count (a rank prefix, not an EViT ticket). */
   rankPrefix?: boolean;
+  /**
+   * A score stage: policy ticket ranks by it; every policy decodes images as its selector does
+   * (the same pixels on every path of a comparison). Without it, a stage decodes as the pipeline's
+   * score stages' selector when they agree on one (src/pipeline/decode-as.ts).
+   */
   scores?: string;
+  /** "pipeline": decode with the pipeline's own patchify settings, not a selector's preprocessing. */
+  preprocessing?: 'pipeline';
   seed?: number;
   preview?: boolean;
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MaterializeStage } from '../types.js';
+import type { MaterializeStage, ScoreStage } from '../types.js';
+import type { SelectorSpec } from '../../scoring/selector.js';
 import type { StageContext } from '../context.js';
 import type { StageResult } from '../state.js';
 import { materialize } from '../../tickets/index.js';
@@ -8,11 +9,27 @@ import { writePreview } from '../../preview/index.js';
 import { datasetDirName, formatKeep } from '../refs.js';
 import { workerDatasetDir } from '../partition.js';
 
+/**
+ * What a stage decodes as, besides its scores (policy ticket): the selector checkpoint of the score
+ * stage it names, or of the pipeline's score stages when they agree on one (validation refuses
+ * them disagreeing); nothing (the pipeline's own settings) for a selector trained in this pipeline
+ * or random weights, which decode with those settings too, and for `preprocessing: "pipeline"`.
+ */
+export function decodeCheckpoint(ctx: StageContext, stage: MaterializeStage): (SelectorSpec & { checkpoint: string }) | undefined {
+  if (stage.policy === 'ticket' || stage.preprocessing === 'pipeline') return undefined;
+  const scoreStages = ctx.loaded.pipeline.stages.filter((s): s is ScoreStage => s.kind === 'score');
+  const named = stage.scores === undefined ? scoreStages : scoreStages.filter((s) => s.name === stage.scores);
+  const withCheckpoint = named.find((s) => typeof s.selector !== 'string' && 'checkpoint' in s.selector);
+  if (!withCheckpoint || typeof withCheckpoint.selector === 'string' || !('checkpoint' in withCheckpoint.selector)) return undefined;
+  return { ...withCheckpoint.selector };
+}
+
 /** Materializes one dataset per (keep value, source); previews ticket and random datasets. */
 export async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promise<StageResult> {
   const keeps: (number | null)[] = Array.isArray(stage.keep) ? stage.keep : [null];
   const outputs: string[] = [];
   const summary: Record<string, unknown> = {};
+  const checkpoint = decodeCheckpoint(ctx, stage);
   for (const keepValue of keeps) {
     const keep = keepValue ?? (typeof stage.keep === 'number' ? stage.keep : undefined);
     for (const name of stage.sources) {
@@ -23,6 +40,8 @@ export async function runMaterialize(ctx: StageContext, stage: MaterializeStage)
         source: await ctx.source(name),
         patchify: ctx.patchify,
         preprocessing: ctx.preprocessing,
+        requested: { imageSize: ctx.patchify.imageSize, patchSize: ctx.patchify.patchSize, channels: ctx.patchify.channels },
+        ...(checkpoint ? { checkpoint } : {}),
         policy: stage.policy,
         ...(stage.k !== undefined ? { k: stage.k } : {}),
         ...(keep !== undefined ? { keep } : {}),
@@ -31,7 +50,7 @@ export async function runMaterialize(ctx: StageContext, stage: MaterializeStage)
         ...(stage.rankPrefix ? { rankPrefix: true } : {}),
         seed: stage.seed ?? ctx.seed,
         out: dir,
-        scores: stage.scores === undefined ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),
+        scores: stage.scores === undefined || stage.policy !== 'ticket' ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),
         worker: ctx.worker,
         align: ctx.align,
         force: true,
