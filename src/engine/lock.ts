@@ -1,19 +1,20 @@
 /**
  * Output locks: a process that writes a dataset (or a pipeline run directory) holds
  * `<parent>/.<name>.lock`, holding its pid, host and start time. The lock appears whole or not at
- * all: its content is written to `<lock>.tmp-<host>-<pid>` first, then hard-linked into place
- * (exclusive: EEXIST if held), so a process killed while taking it never leaves an empty lock that
+ * all: its content is written to a new `<lock>.tmp-<host>-<pid>` first (openTemp: exclusive,
+ * never through a planted link), then hard-linked into place (exclusive: EEXIST if held), so a process killed while taking it never leaves an empty lock that
  * would block every rerun (the seeded crash test caught one). A second
  * process is refused (after a 3-second grace for a holder on this host that is exiting) with a
  * LockedError naming the holder. A lock whose holder is dead (same host, pid gone) is taken over; a
- * lock from another host is never guessed stale.
+ * lock from another host is never guessed stale. A lock path that is not a regular file (a link,
+ * a FIFO) is refused, never read through.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { link, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, ioError, IoError } from '../util/errors.js';
-import { mkdirp, pidAlive } from '../util/fsx.js';
+import { checkReplaceable, CREATE_NEW, mkdirp, openTemp, pidAlive } from '../util/fsx.js';
 
 export interface LockHolder {
   pid: number;
@@ -60,15 +61,20 @@ function tempOf(file: string, pid = process.pid): string {
   return `${file}.tmp-${hostname()}-${pid}`;
 }
 
-/** Exclusive create with open(wx) + write: only where hard links are not supported. */
+/** Writes `body` to a new file (CREATE_NEW: exclusive, never through a link); EEXIST is thrown as it is. */
+async function writeNew(file: string, body: string, create: (file: string) => ReturnType<typeof open>): Promise<void> {
+  const fh = await create(file);
+  try {
+    await fh.writeFile(body);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Exclusive create with open(CREATE_NEW) + write: only where hard links are not supported. */
 async function createByOpen(file: string, body: string): Promise<boolean> {
   try {
-    const fh = await open(file, 'wx');
-    try {
-      await fh.writeFile(body);
-    } finally {
-      await fh.close();
-    }
+    await writeNew(file, body, (f) => open(f, CREATE_NEW));
     return true;
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return false;
@@ -80,8 +86,9 @@ async function createByOpen(file: string, body: string): Promise<boolean> {
 async function tryCreate(file: string, body: string): Promise<boolean> {
   const temp = tempOf(file);
   try {
-    await writeFile(temp, body);
+    await writeNew(temp, body, (f) => openTemp(f));
   } catch (err) {
+    await rm(temp, { force: true }).catch(() => undefined);
     throw ioError(err, temp, 'create lock');
   }
   try {
@@ -143,6 +150,7 @@ export async function acquireLock(target: string): Promise<Lock> {
   await removeDeadTemps(file);
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await tryCreate(file, body)) return heldLock(file, body);
+    await checkReplaceable(file); // a FIFO there would block the read below, a link would be followed
     const seen = await readFile(file, 'utf8').catch(() => null);
     if (seen === null) continue; // released meanwhile
     const holder = parseHolder(seen);

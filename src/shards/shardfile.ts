@@ -1,6 +1,7 @@
 /**
- * One shard being written: a temporary file, bytes hashed as they are written, committed by an
- * fsync and a rename. Any I/O failure removes the temporary file and throws an IoError naming the
+ * One shard being written: a new temporary file (openTemp: never through a planted link), bytes
+ * hashed as they are written, committed by an fsync and a rename (renameTemp: only over a regular
+ * file or nothing). Any I/O failure removes the temporary file and throws an IoError naming the
  * shard. Everything goes through the injectable Fs.
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -8,7 +9,7 @@ import { dirname } from 'node:path';
 import type { Hash } from 'node:crypto';
 import { ioError } from '../util/errors.js';
 import { newSha256 } from '../util/hash.js';
-import { syncDir, tempName, type Fs } from '../util/fsx.js';
+import { openTemp, renameTemp, syncDir, tempName, writeError, type Fs } from '../util/fsx.js';
 import { EOS, frameBatch, type BatchLayout } from './ipc.js';
 import type { ManifestShard } from './types.js';
 
@@ -29,7 +30,7 @@ export class ShardFile {
     const tmp = tempName(path);
     let fh: FileHandle;
     try {
-      fh = await fs.open(tmp, 'w');
+      fh = await openTemp(tmp, fs);
     } catch (err) {
       throw ioError(err, path, 'create shard');
     }
@@ -75,10 +76,10 @@ export class ShardFile {
     try {
       await this.fh.sync();
       await this.fh.close();
-      await this.fs.rename(this.tmp, this.path);
+      await renameTemp(this.tmp, this.path, this.fs);
     } catch (err) {
       await this.abort();
-      throw ioError(err, this.path, 'commit shard');
+      throw writeError(err, this.path, 'commit shard');
     }
     await syncDir(dirname(this.path), this.fs);
     return { file, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };

@@ -2,7 +2,7 @@ import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { constants as fsConstants, type Stats } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { DlthError, errnoCode, FileRefusedError, ioError } from './errors.js';
+import { DlthError, errnoCode, FileRefusedError, IoError, ioError } from './errors.js';
 import { throwIfStopped } from './abort.js';
 
 /**
@@ -22,23 +22,80 @@ export function tempName(path: string): string {
 }
 
 /**
- * Writes `data` to `path` atomically: temp file, fsync, rename, fsync of the directory. A crash at
- * any point leaves either the old file (or none) or the complete new one, never a partial one.
+ * Open flags of a file that must be new: write-only, created by this call (O_CREAT|O_EXCL) and
+ * never through a symbolic link (O_NOFOLLOW), so a link or a special file planted at the name is
+ * neither followed nor written into.
+ */
+export const CREATE_NEW = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
+
+/** An error as it leaves a write: typed errors as they are, system errors as an IoError naming `file`. */
+export function writeError(err: unknown, file: string, action: string): DlthError {
+  return err instanceof DlthError ? err : ioError(err, file, action);
+}
+
+/**
+ * Opens the temporary file `tmp` new and empty (CREATE_NEW). Whatever already has that name (the
+ * temp of a killed run whose pid this process reuses, or a link planted there) is unlinked, never
+ * followed, and the exclusive create is tried once more; system errors are thrown as they are.
+ */
+export async function openTemp(tmp: string, fs: Pick<Fs, 'open' | 'unlink'> = nodeFs): Promise<FileHandle> {
+  try {
+    return await fs.open(tmp, CREATE_NEW);
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST' && errnoCode(err) !== 'ELOOP') throw err;
+  }
+  await fs.unlink(tmp).catch(() => undefined);
+  return fs.open(tmp, CREATE_NEW);
+}
+
+/**
+ * Refuses (IoError naming `path`) to replace anything at `path` but a regular file: a symbolic
+ * link, FIFO, device, socket or directory there stays as it is. Nothing there is fine.
+ */
+export async function checkReplaceable(path: string, fs: Pick<Fs, 'lstat'> = nodeFs): Promise<void> {
+  let st: Stats;
+  try {
+    st = await fs.lstat(path);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return;
+    throw ioError(err, path, 'lstat');
+  }
+  if (!st.isFile()) throw new IoError(`refusing to replace ${fileKind(st)} with a regular file`, { file: path });
+}
+
+/**
+ * Renames the complete temporary file `tmp` over `path`, which checkReplaceable must accept first.
+ * On any failure the temp is removed and the error (an IoError naming `path`) thrown.
+ */
+export async function renameTemp(tmp: string, path: string, fs: Pick<Fs, 'lstat' | 'rename' | 'rm'> = nodeFs): Promise<void> {
+  try {
+    await checkReplaceable(path, fs);
+    await fs.rename(tmp, path);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw writeError(err, path, 'rename into place');
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically: a new temp file (openTemp), fsync, rename (renameTemp: only
+ * over a regular file or nothing), fsync of the directory. A crash at any point leaves either the
+ * old file (or none) or the complete new one, never a partial one.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, fs: Fs = nodeFs): Promise<void> {
   const tmp = tempName(path);
   try {
-    const fh = await fs.open(tmp, 'w');
+    const fh = await openTemp(tmp, fs);
     try {
       await fh.writeFile(data);
       await fh.sync();
     } finally {
       await fh.close();
     }
-    await fs.rename(tmp, path);
+    await renameTemp(tmp, path, fs);
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw ioError(err, path, 'write');
+    throw writeError(err, path, 'write');
   }
   await syncDir(dirname(path), fs);
 }

@@ -1,4 +1,5 @@
 /** An Fs that fails with a chosen errno at the n-th write-like call (write, writeFile, rename). */
+import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Fs } from '../../src/util/fsx.js';
@@ -11,6 +12,12 @@ function sysError(code: string, path: string): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error(`${code}: injected fault, write '${path}'`);
   e.code = code;
   return e;
+}
+
+/** Whether open flags (`'w'`, `'wx'`, or numeric such as CREATE_NEW) open a file for writing. */
+function forWriting(flags: string | number | undefined): boolean {
+  if (typeof flags === 'number') return (flags & (constants.O_WRONLY | constants.O_RDWR)) !== 0;
+  return flags !== undefined && /[wa+]/.test(flags);
 }
 
 export function faultFs(code: string, failAt: number): FaultFs {
@@ -37,9 +44,9 @@ export function faultFs(code: string, failAt: number): FaultFs {
     });
   const fs = {
     ...fsp,
-    open: async (path: string, flags?: string) => {
+    open: async (path: string, flags?: string | number) => {
       const fh = await fsp.open(path, flags);
-      return flags === 'w' ? wrap(fh, path) : fh;
+      return forWriting(flags) ? wrap(fh, path) : fh;
     },
     rename: async (a: string, b: string) => {
       hit(b);
