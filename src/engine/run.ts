@@ -176,6 +176,8 @@ async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage
     return { ...result, failures: failures.length, dir, upToDate: false, samplesPerSec: seconds > 0 ? done / seconds : 0 };
   } catch (err) {
     await writer.abort();
+    // An I/O failure of the writer is the cause of whatever failed after it: it wins.
+    writer.throwIfFailed();
     throw err;
   }
 }
@@ -192,6 +194,8 @@ async function writePiece<T, Row, E extends BatchEncoder<Row>>(
     throwIfStopped(signal);
     const ok = splitBatch(batch, record);
     const failed = ok.length > 0 ? await stage.process(ok, writer) : [];
+    // A stage that catches per-sample errors may have caught the writer's I/O failure: never a sample's.
+    writer.throwIfFailed();
     for (const f of failed) record(f.index, f.error);
     progress.tick(batch.length);
   }

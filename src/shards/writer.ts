@@ -3,6 +3,11 @@
  * batches of `rowsPerBatch` rows; shard j holds slots [j·R, (j+1)·R) (R = rowsPerShard); each shard
  * goes to a temporary name and is renamed when complete; a journal lets a rerun reuse complete
  * shards (re-hashed); `finalize()` writes manifest.json last, atomically.
+ *
+ * The first I/O failure is final: the open shard's temp is removed, a shard committed but not
+ * journaled is removed too (only complete, journaled shards stay: what a rerun reuses), and every
+ * later call rethrows that same error, so a stage that catches per-sample errors can neither
+ * swallow it nor write on.
  */
 import { join } from 'node:path';
 import { InputError, ShardError } from '../util/errors.js';
@@ -49,6 +54,10 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
   /** Rows appended to the open shard (flushed or still in the encoder). */
   private shardRows = 0;
   private reusedCount = 0;
+  /** Shards are begun by the caller (beginShard), never opened by write(). */
+  private explicit = false;
+  /** The first I/O failure (see the module comment). */
+  private failure: Error | null = null;
 
   private constructor(
     readonly dir: string,
@@ -84,10 +93,28 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
 
   /** Starts shard `index` (explicit mode). Reused shards are kept as they are: skip their rows. */
   async beginShard(index: number, auto = false): Promise<void> {
+    this.throwIfFailed();
     if (this.current) throw new ShardError(`shard ${index} begun while shard ${this.current.index} is open`);
-    const file = shardFileName(index);
-    this.current = { index, auto, file: await ShardFile.create(join(this.dir, file), this.schemaMessage, this.fs) };
+    this.explicit ||= !auto;
+    const file = await this.io(() => ShardFile.create(join(this.dir, shardFileName(index)), this.schemaMessage, this.fs));
+    this.current = { index, auto, file };
     this.shardRows = 0;
+  }
+
+  /** Rethrows the writer's first I/O failure, if any (a stage may have caught it as a sample's). */
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /** Runs an I/O step; its failure becomes the writer's (see the module comment). */
+  private async io<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
+      await this.abort();
+      throw err;
+    }
   }
 
   /**
@@ -100,7 +127,9 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
 
   /** Appends a row through the encoder (e.g. TicketEncoder.appendFromGrid). */
   async writeVia(append: (encoder: E) => void): Promise<void> {
+    this.throwIfFailed();
     if (!this.current && this.skipping === 0) {
+      if (this.explicit) throw new ShardError('write() without an open shard (shards are begun with beginShard)');
       const index = this.nextAuto++;
       const reused = this.reused.get(index);
       if (reused && reused.shard.rows === this.layout.rowsPerShard) this.skipping = this.layout.rowsPerShard;
@@ -119,14 +148,21 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
 
   /** Completes the open shard: last batch, end-of-stream, fsync, rename, journal. */
   async endShard(extra?: unknown): Promise<ManifestShard> {
+    this.throwIfFailed();
     const current = this.current;
     if (!current) throw new ShardError('endShard() without an open shard');
     await this.flush();
     this.current = null;
-    const entry = await current.file.commit(shardFileName(current.index));
-    this.entries.set(current.index, entry);
+    const name = shardFileName(current.index);
+    const entry = await this.io(() => current.file.commit(name));
     this.journal.shards[String(current.index)] = extra === undefined ? { shard: entry } : { shard: entry, extra };
-    await writeJournal(this.dir, this.journal, this.fs);
+    await this.io(() => writeJournal(this.dir, this.journal, this.fs)).catch(async (err: unknown) => {
+      // Not journaled, so no rerun could trust it: a committed shard never outlives a failed journal write.
+      delete this.journal.shards[String(current.index)];
+      await this.fs.rm(join(this.dir, name), { force: true }).catch(() => undefined);
+      throw err;
+    });
+    this.entries.set(current.index, entry);
     return entry;
   }
 
@@ -135,6 +171,7 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
    * indices (a worker's part: its pieces of those shards, no rowsPerShard); throws if any is missing.
    */
   async finalize(count?: number | readonly number[]): Promise<FinalizeResult> {
+    this.throwIfFailed();
     if (this.current?.auto) await this.endShard();
     if (this.current) throw new ShardError(`finalize() with shard ${this.current.index} still open`);
     const part = Array.isArray(count);
@@ -147,8 +184,8 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
       shards.push(entry);
     }
     const manifest = buildManifest(this.meta, shards, part ? undefined : this.layout.rowsPerShard);
-    await writeFileAtomic(join(this.dir, MANIFEST_FILE), serializeManifest(manifest), this.fs);
-    await removeJournal(this.dir, this.fs);
+    await this.io(() => writeFileAtomic(join(this.dir, MANIFEST_FILE), serializeManifest(manifest), this.fs));
+    await this.io(() => removeJournal(this.dir, this.fs));
     const bytes = shards.reduce((b, s) => b + s.bytes, 0);
     return { rows: manifest.rows, shards: shards.length, bytes, reused: this.reusedCount, manifest };
   }
@@ -157,24 +194,19 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     return count ?? (this.nextAuto > 0 ? this.nextAuto : Math.max(0, ...[...this.entries.keys()].map((i) => i + 1)));
   }
 
-  /** Drops the open shard's temporary file (after an error elsewhere). */
+  /** Drops the open shard's temporary file (after an error here or elsewhere). Never throws. */
   async abort(): Promise<void> {
-    await this.current?.file.abort();
+    const current = this.current;
     this.current = null;
     this.encoder.reset();
+    await current?.file.abort();
   }
 
   private async flush(): Promise<void> {
     const current = this.current;
     if (!current || this.encoder.length === 0) return;
     const batch = this.encoder.layout();
-    try {
-      await current.file.writeBatch(batch);
-    } catch (err) {
-      this.current = null;
-      this.encoder.reset();
-      throw err;
-    }
+    await this.io(() => current.file.writeBatch(batch));
     this.encoder.reset();
   }
 }
