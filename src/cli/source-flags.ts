@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { resolvePatchifyConfig } from '../patchify/index.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { SourceConfig } from '../sources/types.js';
+import { CONFIG_KEYS, useVocabulary, type Vocabulary } from '../sources/hints.js';
 import { InputError, show } from '../util/errors.js';
 import { parseResize } from './preprocess-flags.js';
 
@@ -35,8 +36,25 @@ export function num(flag: string, text: string | undefined): number | undefined 
   return v;
 }
 
+/**
+ * Hints as the CLI user types them: the command's own flag for a setting (the option whose
+ * attribute name is the setting's config key: `smallImages` → `--small-images`), else the key.
+ */
+export function flagVocabulary(cmd: Command): Vocabulary {
+  return (setting, value) => {
+    const flag = cmd.options.find((o) => o.attributeName() === setting)?.long;
+    if (flag === undefined) return CONFIG_KEYS(setting, value);
+    return value === undefined || value === true ? flag : `${flag} ${String(value)}`;
+  };
+}
+
+/** Library hints met while `cmd` runs name its flags (sources/hints.ts). */
+export function useFlagVocabulary(cmd: Command): Command {
+  return cmd.hook('preAction', (_command, action) => useVocabulary(flagVocabulary(action)));
+}
+
 export function addSourceOptions(cmd: Command): Command {
-  return cmd
+  return useFlagVocabulary(cmd)
     .requiredOption('--source <kind>', 'idx | imagefolder | jsonl')
     .option('--root <dir>', 'idx directory or imagefolder root')
     .option('--file <path>', 'jsonl file')

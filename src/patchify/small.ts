@@ -1,9 +1,11 @@
 /**
  * Images smaller than the target size (either side): refused (SmallImageError, a failed sample
  * recorded in errors.jsonl) under smallImages "skip", else upscaled; under "warn" (the default)
- * each one is counted here and the CLI prints one warning line at the end of the command. No
- * sharp import, so the CLI can read the count without loading the decoder.
+ * each one is counted here and the CLI prints one warning line at the end of the command. The
+ * setting is named as the user of the surface types it (sources/hints.ts): a flag on the CLI, a
+ * key in a pipeline. No sharp import, so the CLI can read the count without loading the decoder.
  */
+import { hint, Setting } from '../sources/hints.js';
 import { SmallImageError } from '../util/errors.js';
 import type { PatchifyConfig } from './types.js';
 
@@ -22,7 +24,7 @@ export function checkImageSize(width: number, height: number, config: Pick<Patch
   const mode = config.smallImages ?? 'warn';
   if (mode === 'upscale') return;
   const what = `image is ${width}×${height}, smaller than the target ${tw}×${th} (width×height)`;
-  if (mode === 'skip') throw new SmallImageError(`${what}: refused (patchify.smallImages "skip")`, { file });
+  if (mode === 'skip') throw new SmallImageError(`${what}: refused (${hint(Setting.SmallImages, 'skip')})`, { file });
   tally.count++;
   tally.first ??= `${file} (${width}×${height})`;
   tally.target = `${tw}×${th}`;
@@ -32,5 +34,5 @@ export function checkImageSize(width: number, height: number, config: Pick<Patch
 export function smallImagesWarning(): string | null {
   if (tally.count === 0) return null;
   return `${tally.count} image(s) smaller than ${tally.target} were upscaled, e.g. ${tally.first}; `
-    + 'set patchify.smallImages to "skip" to refuse them (recorded in errors.jsonl) or "upscale" to accept them silently';
+    + `use ${hint(Setting.SmallImages, 'skip')} to refuse them (recorded in errors.jsonl) or ${hint(Setting.SmallImages, 'upscale')} to accept them silently`;
 }

@@ -4,11 +4,13 @@ import { errnoCode, InputError, PipelineError, ioError } from '../util/errors.js
 import type { LoadedPipeline, Pipeline } from './types.js';
 import type { SourceConfig } from '../sources/types.js';
 import { validatePipeline } from './validate.js';
+import { usePipelineVocabulary } from './hints.js';
 
 const MAX_PIPELINE_BYTES = 4 * 1024 * 1024;
 
 /** Reads, parses and validates a pipeline file; relative source paths resolve against its directory. */
 export async function loadPipeline(file: string): Promise<LoadedPipeline> {
+  usePipelineVocabulary();
   const abs = resolve(file);
   let text: string;
   try {

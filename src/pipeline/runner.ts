@@ -15,6 +15,7 @@ import { datasetDirName } from './refs.js';
 import { workerDatasetDir } from '../engine/part.js';
 import { collectErrors } from './errors-summary.js';
 import { trainRuns } from './stages/train.js';
+import { usePipelineVocabulary } from './hints.js';
 
 export interface RunOptions {
   out: string;
@@ -35,6 +36,7 @@ export const PARTITIONED_KINDS: ReadonlySet<Stage['kind']> = new Set(['score', '
  * (config + upstream fingerprints) is reused; others run, resuming their own partial work.
  */
 export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): Promise<StageRecord[]> {
+  usePipelineVocabulary();
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const worker = options.worker ?? null;
   const ctx = createContext(loaded, { ...options, worker, quiet: options.quiet ?? false, log });

@@ -18,6 +18,7 @@ import { configFromTimm, isTimmConfig, type TimmConfigJson } from '../model/timm
 import { ViT } from '../model/vit.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import { hashFile } from '../shards/hashfile.js';
+import { hint, Setting } from '../sources/hints.js';
 import { newSha256 } from '../util/hash.js';
 import { CheckpointError, InputError, show } from '../util/errors.js';
 import { patchifyConfigFor, scoringPatchifyConfig, type Preprocessing, type PreprocessingOverrides } from './preprocessing.js';
@@ -86,7 +87,7 @@ function resolveSelector(spec: SelectorSpec, files: CheckpointFiles, content: Pi
     const config = variantConfig(spec.model, { numClasses: head.numClasses, distillHead: head.distillHead });
     return withPre(config, spec.model);
   }
-  throw new CheckpointError('the checkpoint has no dlth config and no config.json beside it: name its variant (--model)', { file });
+  throw new CheckpointError(`the checkpoint has no dlth config and no config.json beside it: name its variant (${hint(Setting.Model, '<variant>')})`, { file });
 }
 
 async function fingerprint(files: CheckpointFiles): Promise<string> {

@@ -3,6 +3,7 @@
  * typed errors, and a bounded parallel stat.
  */
 import { stat } from 'node:fs/promises';
+import { hint, Setting } from './hints.js';
 import { DlthError, ErrorCode, errnoCode, FileRefusedError, ImageError, InputError, IoError, show } from '../util/errors.js';
 import { stopSignal } from '../util/abort.js';
 import { readRegularFile } from '../util/fsx.js';
@@ -63,7 +64,7 @@ const WHY: Record<string, string> = {
  */
 export async function readSampleFile(file: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<Uint8Array> {
   try {
-    return await readRegularFile(file, { maxBytes, limitName: 'maxFileBytes' });
+    return await readRegularFile(file, { maxBytes, limitName: hint(Setting.MaxFileBytes) });
   } catch (err) {
     if (err instanceof FileRefusedError) throw new ImageError(err.reason, { file, cause: err });
     const code = err instanceof IoError ? err.syscallCode : errnoCode(err);
@@ -93,7 +94,7 @@ export async function readInputFile(file: string, maxBytes: number, what: string
 export function resolveMaxFileBytes(value: unknown, where: string): number {
   if (value === undefined) return DEFAULT_MAX_FILE_BYTES;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InputError(`maxFileBytes is ${show(value)}, expected a positive integer (bytes)`, { file: where });
+    throw new InputError(`${hint(Setting.MaxFileBytes)} is ${show(value)}, expected a positive integer (bytes)`, { file: where });
   }
   return value;
 }

@@ -13,6 +13,7 @@ import { errnoCode, InputError, show } from '../util/errors.js';
 import type { ImageFolderSourceConfig } from './types.js';
 import { compareIds, IMAGE_EXTENSIONS, resolveMaxFileBytes } from './common.js';
 import { FileListSource, type FileSample } from './file-list.js';
+import { hint, Setting } from './hints.js';
 
 type Found = FileSample;
 
@@ -73,7 +74,7 @@ function checkNoEmptyClass(root: string, classes: readonly string[], samples: re
   const names = empty.slice(0, 5).map((c) => show(c)).join(', ') + (empty.length > 5 ? `, … (${empty.length} in all)` : '');
   throw new InputError(
     `class folder${empty.length > 1 ? 's' : ''} ${names} ha${empty.length > 1 ? 've' : 's'} no images with extensions ${[...extensions].join(' ')}`
-      + ' (an empty class would still take a label; remove it or set allowEmptyClasses)',
+      + ` (an empty class would still take a label; remove it or use ${hint(Setting.AllowEmptyClasses, true)})`,
     { file: root },
   );
 }

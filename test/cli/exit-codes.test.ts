@@ -61,7 +61,7 @@ test('a jsonl naming a FIFO, /dev/zero and a 100 MiB file: ends at once, each sa
   const reasons = Object.fromEntries(records.map((x) => [x.id, x.reason]));
   assert.deepEqual(reasons, {
     '/dev/zero': 'not a regular file: a character device',
-    'img/huge.png': '104857600 bytes, over the 67108864-byte limit per file (maxFileBytes)',
+    'img/huge.png': '104857600 bytes, over the 67108864-byte limit per file (--max-file-bytes)',
     'img/pipe.png': 'not a regular file: a FIFO (named pipe)',
   });
   if (canMeasureMemory) assert.ok((r.peakMiB as number) < 400, `peak RSS ${r.peakMiB} MiB`);
@@ -74,7 +74,7 @@ test('a jsonl naming a FIFO, /dev/zero and a 100 MiB file: ends at once, each sa
 const rows: { name: string; args: () => string[]; code: number; message: RegExp; todo?: string; timeoutMs?: number }[] = [
   { name: 'jsonl listing is a FIFO', args: () => materialize(jsonlSource('fifo.jsonl'), join(dir, 'o-fifo')), code: 3, message: /fifo\.jsonl: not a regular file: a FIFO/ },
   { name: '--max-file-bytes 0', args: () => materialize(jsonlSource('good.jsonl'), join(dir, 'o-mfb'), '--max-file-bytes', '0'), code: 3, message: /--max-file-bytes is "0", expected a positive integer/ },
-  { name: 'empty class folder', args: () => materialize(['--source', 'imagefolder', '--root', join(dir, 'folder')], join(dir, 'o-empty')), code: 3, message: /folder: class folder "bee" has no images .*allowEmptyClasses/ },
+  { name: 'empty class folder', args: () => materialize(['--source', 'imagefolder', '--root', join(dir, 'folder')], join(dir, 'o-empty')), code: 3, message: /folder: class folder "bee" has no images .*--allow-empty-classes\)$/ },
   { name: 'missing imagefolder root', args: () => materialize(['--source', 'imagefolder', '--root', join(dir, 'nope')], join(dir, 'o-nope')), code: 3, message: /nope: cannot read directory \(ENOENT\)/ },
   { name: 'verify: missing dataset directory', args: () => ['verify', join(dir, 'nope')], code: 3, message: /nope: no such dataset directory \(ENOENT\)/ },
   { name: 'materialize -o under a regular file', args: () => materialize(jsonlSource('good.jsonl'), join(dir, 'afile', 'sub')), code: 5, message: /afile.*ENOTDIR|afile.*EEXIST/ },
@@ -101,7 +101,7 @@ test('small images are upscaled with one warning line by default; --allow-empty-
   const r = await runCli(materialize(jsonlSource('small.jsonl'), join(dir, 'o-warn')));
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.lines.filter((l) => !/^\S+ \S+$/.test(l)).filter((l) => l.startsWith('dlth:')), [
-    `dlth: warning: 1 image(s) smaller than 32×32 were upscaled, e.g. ${join(dir, 'img', 'tiny.png')} (20×13); set patchify.smallImages to "skip" to refuse them (recorded in errors.jsonl) or "upscale" to accept them silently`,
+    `dlth: warning: 1 image(s) smaller than 32×32 were upscaled, e.g. ${join(dir, 'img', 'tiny.png')} (20×13); use --small-images skip to refuse them (recorded in errors.jsonl) or --small-images upscale to accept them silently`,
   ]);
   const empty = await runCli(materialize(['--source', 'imagefolder', '--root', join(dir, 'folder'), '--allow-empty-classes'], join(dir, 'o-allow')));
   assert.equal(empty.code, 0, empty.stderr);

@@ -78,7 +78,7 @@ test('every HF ViT/DeiT class, sharded and timm directories: CLS attention withi
 });
 
 test('a bare safetensors file: loads with config.json beside it, else one line asking for the variant', { skip }, async () => {
-  await assert.rejects(loadSelector({ checkpoint: data.bare }), (e: unknown) => e instanceof CheckpointError && e.message.includes(data.bare) && /name its variant \(--model\)/.test(e.message));
+  await assert.rejects(loadSelector({ checkpoint: data.bare }), (e: unknown) => e instanceof CheckpointError && e.message.includes(data.bare) && /name its variant \(model: <variant>\)/.test(e.message));
   writeFileSync(join(root, 'bare', 'config.json'), readFileSync(join(root, 'deit-teacher', 'config.json')));
   const sel = await loadSelector({ checkpoint: data.bare });
   assert.equal(sel.vit.grid.prefix, 2);
