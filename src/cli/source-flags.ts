@@ -21,6 +21,7 @@ export interface SourceFlags {
   classes?: string;
   maxFileBytes?: string;
   allowEmptyClasses?: boolean;
+  allowSplitDirectories?: boolean;
   imageSize: string;
   patchSize: string;
   channels: string;
@@ -63,6 +64,7 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--classes <names>', 'idx, jsonl: comma-separated class names, label i = name i (idx datasets need them to train on; pipeline sources: `classes`)')
     .option('--max-file-bytes <n>', 'imagefolder/jsonl: largest image file read (default 64 MiB); larger ones are failed samples')
     .option('--allow-empty-classes', 'imagefolder: accept class folders without images (default: an error)')
+    .option('--allow-split-directories', 'imagefolder: accept class folders named train/val/valid/validation/test that hold class folders (default: an error: pass --root <root>/train)')
     .option('--image-size <px>', 'image side (or HxW)', '224')
     .option('--patch-size <px>', 'patch side', '16')
     .option('--channels <n>', '1 or 3', '3')
@@ -100,7 +102,11 @@ export function sourceConfig(flags: SourceFlags): SourceConfig {
     }
     case 'imagefolder':
       if (flags.classes !== undefined) throw new InputError('--classes applies to --source idx or jsonl (an imagefolder\'s classes are its folders)');
-      return { kind: 'imagefolder', root: need('root'), ...maxFileBytes(flags), ...(flags.allowEmptyClasses ? { allowEmptyClasses: true } : {}) };
+      return {
+        kind: 'imagefolder', root: need('root'), ...maxFileBytes(flags),
+        ...(flags.allowEmptyClasses ? { allowEmptyClasses: true } : {}),
+        ...(flags.allowSplitDirectories ? { allowSplitDirectories: true } : {}),
+      };
     case 'jsonl':
       return { kind: 'jsonl', file: need('file'), ...maxFileBytes(flags), ...classNames(flags) };
     default:

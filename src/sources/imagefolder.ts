@@ -5,6 +5,8 @@
  * `._x.jpg`), and a symlink to a directory that is already being walked (an ancestor, by real path)
  * is not followed, so a symlink loop cannot hang the listing. A directory linked from two places
  * is listed under both ids, as torchvision does. Unreadable directories are an InputError naming them.
+ * A root whose class folders are all split names (train, val, …) holding class folders is refused
+ * (allowSplitDirectories accepts it): the root is one level too high.
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
@@ -79,6 +81,32 @@ function checkNoEmptyClass(root: string, classes: readonly string[], samples: re
   );
 }
 
+/** Folder names of dataset splits: a root whose class folders are all splits is one level too high. */
+export const SPLIT_NAMES: ReadonlySet<string> = new Set(['train', 'val', 'valid', 'validation', 'test']);
+
+/** Whether `dir` holds a sub-directory (a class folder, when dir is a split). */
+async function hasSubdirectory(dir: string): Promise<boolean> {
+  for (const e of (await listDir(dir)).filter((d) => !d.name.startsWith('.'))) if ((await entryKind(dir, e)) === 'dir') return true;
+  return false;
+}
+
+/**
+ * `root/train/<class>/…` and `root/val/<class>/…` read as an imagefolder would make two classes
+ * named train and val: refused (every class folder a split name, each holding folders of its own)
+ * unless the source sets allowSplitDirectories.
+ */
+async function checkNotSplitParent(root: string, classes: readonly string[]): Promise<void> {
+  if (!classes.every((c) => SPLIT_NAMES.has(c.toLowerCase()))) return;
+  for (const c of classes) if (!(await hasSubdirectory(join(root, c)))) return;
+  const names = classes.join(', ');
+  const split = classes.find((c) => c.toLowerCase() === 'train') ?? classes[0];
+  throw new InputError(
+    `looks like a directory of dataset splits (${names}, each holding class folders), not of classes: `
+      + `use ${hint(Setting.Root, join(root, split))} for one split, or ${hint(Setting.AllowSplitDirectories, true)} to take ${names} as the classes`,
+    { file: root },
+  );
+}
+
 export async function openImageFolder(config: ImageFolderSourceConfig): Promise<FileListSource> {
   const root = config.root;
   const maxFileBytes = resolveMaxFileBytes(config.maxFileBytes, root);
@@ -88,6 +116,7 @@ export async function openImageFolder(config: ImageFolderSourceConfig): Promise<
   for (const e of top) if ((await entryKind(root, e)) === 'dir') classes.push(e.name);
   classes.sort(compareIds);
   if (classes.length === 0) throw new InputError('no class sub-directories (expected root/<class>/<image>)', { file: root });
+  if (!config.allowSplitDirectories) await checkNotSplitParent(root, classes);
   const walker = new Walker(extensions);
   for (let label = 0; label < classes.length; label++) {
     await walker.walk(join(root, classes[label]), classes[label], label);

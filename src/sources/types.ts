@@ -48,6 +48,11 @@ export interface ImageFolderSourceConfig {
   maxFileBytes?: number;
   /** Accept class folders without images (default false: an error naming them, as torchvision). */
   allowEmptyClasses?: boolean;
+  /**
+   * Accept class folders that are all named as dataset splits (train, val, valid, validation, test)
+   * and hold folders of their own (default false: an error, since the root is likely one level too high).
+   */
+  allowSplitDirectories?: boolean;
 }
 
 export interface IdxSourceConfig {

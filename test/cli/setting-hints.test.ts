@@ -54,11 +54,20 @@ test('CLI: a small image refused under --small-images skip is recorded naming th
   assert.equal(record.reason, 'image is 20×13, smaller than the target 32×32 (width×height): refused (--small-images skip)');
 });
 
-test('CLI: an empty class folder names --allow-empty-classes', async () => {
+test('CLI: an imagefolder error names --allow-empty-classes; a split root names --root <root>/train and --allow-split-directories', async () => {
   const empty = await runCli(materialize(['--source', 'imagefolder', '--root', join(dir, 'folder')], 'o-empty'));
   assert.equal(empty.code, 3, empty.stderr);
   assert.match(empty.stderr, /remove it or use --allow-empty-classes\)\n$/);
   assert.doesNotMatch(empty.stderr, /allowEmptyClasses/);
+
+  const split = await runCli(materialize(['--source', 'imagefolder', '--root', join(dir, 'splits')], 'o-split'));
+  assert.equal(split.code, 3, split.stderr);
+  assert.deepEqual(split.lines, [
+    `dlth: error: ${join(dir, 'splits')}: looks like a directory of dataset splits (train, val, each holding class folders), not of classes: `
+      + `use --root ${join(dir, 'splits', 'train')} for one split, or --allow-split-directories to take train, val as the classes`,
+  ]);
+  const forced = await runCli(materialize(['--source', 'imagefolder', '--root', join(dir, 'splits'), '--allow-split-directories'], 'o-forced'));
+  assert.equal(forced.code, 0, forced.stderr);
 });
 
 test('CLI: a file over the size limit is recorded naming --max-file-bytes', async () => {
