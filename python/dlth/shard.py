@@ -45,23 +45,35 @@ def sha256_file(path: str) -> str:
             h.update(chunk)
 
 
-def verify_once(path: str, entry: ShardEntry, where: str, known_good: bool = False) -> None:
-    """Checks the size always and the sha256 once per process (per path, inode, size and mtime;
-    ``path`` is the real path the store resolved)."""
+def check_file(path: str, entry: ShardEntry, known_good: bool = False) -> Optional[str]:
+    """Why the file at ``path`` is not the manifest's shard, or None when it is: the size always, the
+    sha256 once per process (per path, inode, size and mtime; ``known_good``: hashed while written)."""
     try:
         st = os.stat(path)
     except OSError as err:
-        raise ShardError(f"cannot stat the shard ({err.strerror})", where) from None
+        return f"cannot stat the shard ({err.strerror})"
     if st.st_size != entry.bytes:
-        raise ShardError(f"size is {st.st_size} bytes, the manifest says {entry.bytes} (truncated or replaced?)", where)
+        return f"size is {st.st_size} bytes, the manifest says {entry.bytes} (truncated or replaced?)"
     key = (path, st.st_ino, st.st_size, st.st_mtime_ns, entry.sha256)
     if key in _VERIFIED:
-        return
+        return None
     if not known_good:
-        digest = sha256_file(path)
+        try:
+            digest = sha256_file(path)
+        except OSError as err:
+            return f"cannot read the shard ({err.strerror})"
         if digest != entry.sha256:
-            raise ShardError(f"sha256 {digest} differs from the manifest's {entry.sha256} (corrupted or replaced)", where)
+            return f"sha256 {digest} differs from the manifest's {entry.sha256} (corrupted or replaced)"
     _VERIFIED.add(key)
+    return None
+
+
+def verify_once(path: str, entry: ShardEntry, where: str, known_good: bool = False) -> None:
+    """``check_file``, failing with a ShardError naming ``where`` (``path`` is the real path the
+    store resolved)."""
+    reason = check_file(path, entry, known_good)
+    if reason is not None:
+        raise ShardError(reason, where)
 
 
 @dataclass
@@ -114,34 +126,45 @@ def _check_schema(schema: pa.Schema, meta: Dict[str, Any], where: str, meta_json
         raise ShardError('the "dlth" schema metadata is not UTF-8 JSON', where) from None
 
 
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())[:200] or type(err).__name__
+
+
+def _read_batches(source: pa.NativeFile, meta: Dict[str, Any], where: str, meta_json: Optional[str]) -> Tuple[List[Columns], List[int], int]:
+    """Every record batch of the stream as Columns, their first rows, and the row count."""
+    k, p, c = meta["k"], meta["patchSize"], meta["channels"]
+    reader = pa.ipc.open_stream(source)
+    _check_schema(reader.schema, meta, where, meta_json)
+    batches: List[Columns] = []
+    starts: List[int] = []
+    rows = 0
+    for rb in reader:
+        n = rb.num_rows
+        starts.append(rows)
+        batches.append(Columns(
+            patches=_values(rb.column(2), 2).reshape(n, k, p, p, c),
+            positions=_values(rb.column(3), 1).reshape(n, k),
+            scores=_values(rb.column(4), 1).reshape(n, k),
+            labels=_labels(rb.column(1)),
+            ids=rb.column(0).to_pylist(),
+        ))
+        rows += n
+    return batches, starts, rows
+
+
 class Shard:
     """An opened, verified shard: ``batches`` (Columns per record batch) and a row index."""
 
     def __init__(self, path: str, entry: ShardEntry, meta: Dict[str, Any], where: str, known_good: bool = False, meta_json: Optional[str] = None):
         self.where, self.entry = where, entry
         verify_once(path, entry, where, known_good)
-        k, p, c = meta["k"], meta["patchSize"], meta["channels"]
         try:
             self._map = pa.memory_map(path, "r")
-            reader = pa.ipc.open_stream(self._map)
-            _check_schema(reader.schema, meta, where, meta_json)
-            record_batches = list(reader)
+            self.batches, self.starts, rows = _read_batches(self._map, meta, where, meta_json)
         except pa.ArrowException as err:
-            raise ShardError(f"not a valid Arrow IPC stream ({err})", where) from None
-        self.batches: List[Columns] = []
-        self.starts: List[int] = []
-        rows = 0
-        for rb in record_batches:
-            n = rb.num_rows
-            self.starts.append(rows)
-            self.batches.append(Columns(
-                patches=_values(rb.column(2), 2).reshape(n, k, p, p, c),
-                positions=_values(rb.column(3), 1).reshape(n, k),
-                scores=_values(rb.column(4), 1).reshape(n, k),
-                labels=_labels(rb.column(1)),
-                ids=rb.column(0).to_pylist(),
-            ))
-            rows += n
+            raise ShardError(f"not a valid Arrow IPC stream ({_one_line(err)})", where) from None
+        except OSError as err:  # pyarrow's IOError (a stream cut short inside a message) is a plain OSError
+            raise ShardError(f"cannot read the Arrow stream, truncated or unreadable ({_one_line(err)})", where) from None
         if rows != entry.rows:
             raise ShardError(f"{rows} rows, the manifest says {entry.rows}", where)
         self.rows = rows

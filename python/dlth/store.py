@@ -1,27 +1,25 @@
 """Where a dataset's files come from: a local directory, or an http(s) base URL whose shards are
-downloaded (in Range requests) into a content-addressed local cache with a size limit. A store
-hands the reader a local file per shard; it never reads outside the dataset directory."""
+downloaded (in Range requests, streamed to disk) into a verified, content-addressed local cache
+with a size limit (cache.py), under the request limits of http.py and the credentials of auth.py.
+A store hands the reader a local file per shard; it never reads outside the dataset directory."""
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
-import urllib.error
+import re
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
 
-from .errors import IoError, ManifestError, ShardError
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+from . import auth
+from .cache import Part, ShardCache
+from .errors import DlthError, IoError, ManifestError, ShardError
+from .http import DEFAULT_MIN_BYTES_PER_SEC, DEFAULT_TIMEOUT, Body, HttpClient, HttpLimits
 from .manifest import MANIFEST_FILE, MAX_MANIFEST_BYTES, SHARD_FILE, ShardEntry
 
 DEFAULT_CACHE_LIMIT = 16 * 1024**3
 RANGE_CHUNK = 8 * 1024**2
+CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
 
 def is_url(location: str) -> bool:
@@ -66,146 +64,139 @@ class LocalStore:
         return self._inside(entry.file, ShardError), False
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401 - urllib's signature
-        return None
-
-
 class HttpStore:
-    """A served dataset directory. Shards are fetched whole in Range requests of 8 MiB, their sha256
-    checked while downloading, and kept in ``cache_dir`` under their sha256 (content-addressed, so
-    never stale); least recently used shards are evicted to stay under ``cache_limit`` bytes."""
+    """A served dataset directory. Shards are fetched whole in Range requests of 8 MiB (or in one
+    response from a server that ignores Range), streamed to disk with their sha256 checked, and kept
+    in ``cache_dir`` under their sha256; least recently used shards are evicted to keep the cache,
+    downloads in progress included, under ``cache_limit`` bytes, across processes. Request limits:
+    ``timeout``, ``min_bytes_per_sec``, ``deadline`` (see dlth.http); credentials: see dlth.auth."""
 
     def __init__(self, url: str, cache_dir: Optional[Union[str, os.PathLike]] = None, cache_limit: int = DEFAULT_CACHE_LIMIT,
-                 timeout: float = 30.0, headers: Optional[Dict[str, str]] = None):
-        parsed = urllib.parse.urlsplit(url if url.endswith("/") else url + "/")
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ManifestError(f"not an http(s) URL: {url!r}")
-        self.location = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, parsed.path, "", ""))
+                 timeout: float = DEFAULT_TIMEOUT, headers: Optional[Dict[str, str]] = None,
+                 min_bytes_per_sec: float = DEFAULT_MIN_BYTES_PER_SEC, deadline: Optional[float] = None):
+        try:
+            parsed = urllib.parse.urlsplit(url if url.endswith("/") else url + "/")
+            host = parsed.hostname
+        except ValueError:
+            raise ManifestError(f"not a valid URL: {auth.redact(url)!r}") from None
+        if parsed.scheme not in ("http", "https") or not host:
+            raise ManifestError(f"not an http(s) URL: {auth.redact(url)!r}")
+        netloc, creds = auth.resolve(parsed)
+        self._base = urllib.parse.urlunsplit((parsed.scheme, netloc, parsed.path, "", ""))
+        shown = f"***@{netloc}" if creds is not None and creds.source == "the URL" else netloc
+        self.location = urllib.parse.urlunsplit((parsed.scheme, shown, parsed.path, "", ""))
         default_cache = os.environ.get("DLTH_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "dlth")
-        self.cache_dir = Path(cache_dir or default_cache) / "shards"
-        self.cache_limit = cache_limit
-        self.timeout = timeout
-        self.headers = dict(headers or {})
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self.cache = ShardCache(Path(cache_dir or default_cache) / "shards", cache_limit)
+        self.cache_dir, self.cache_limit = self.cache.directory, cache_limit
+        self.limits = HttpLimits(timeout, min_bytes_per_sec, deadline)
+        self._client = HttpClient(self.limits, {**(creds.header() if creds else {}), **(headers or {})}, creds.source if creds else None)
+
+    def __repr__(self) -> str:
+        return f"HttpStore({self.location!r}, {self.cache!r})"
 
     def describe(self, name: str) -> str:
+        """The URL of ``name`` as messages show it (credentials as ``***``)."""
         return urllib.parse.urljoin(self.location, urllib.parse.quote(name))
 
-    def _get(self, name: str, error: type, byte_range: Optional[Tuple[int, int]] = None):
-        url = self.describe(name)
-        headers = {"Accept-Encoding": "identity", **self.headers}
-        if byte_range:
-            headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
-        try:
-            resp = self._opener.open(urllib.request.Request(url, headers=headers), timeout=self.timeout)
-        except urllib.error.HTTPError as err:
-            where = f" (redirect to {err.headers.get('location')!r}; not followed)" if 300 <= err.code < 400 else ""
-            missing = {MANIFEST_FILE: ": no manifest.json here, not a dataset directory"}.get(name, ": shard missing") if err.code == 404 else ""
-            raise error(f"HTTP {err.code} {err.reason}{where}{missing}", url) from None
-        except (urllib.error.URLError, OSError) as err:
-            raise IoError(f"GET failed: {getattr(err, 'reason', err)}", url) from None
-        encoding = resp.headers.get("content-encoding")
-        if encoding and encoding != "identity":
-            resp.close()
-            raise error(f"content-encoding {encoding!r} is not supported (serve the files as they are)", url)
-        return resp
+    def _get(self, name: str, error: type, on_404: str, byte_range: Optional[Tuple[int, int]] = None) -> Body:
+        url = urllib.parse.urljoin(self._base, urllib.parse.quote(name))
+        return self._client.get(url, self.describe(name), error, on_404, byte_range)
 
     def read_manifest(self) -> bytes:
         url = self.describe(MANIFEST_FILE)
-        with self._get(MANIFEST_FILE, ManifestError) as resp:
-            data = _read(resp, MAX_MANIFEST_BYTES + 1, url)
+        with self._get(MANIFEST_FILE, ManifestError, ": no manifest.json here, not a dataset directory") as body:
+            declared = _content_length(body)
+            if declared is not None and declared > MAX_MANIFEST_BYTES:
+                raise ManifestError(f"{declared} bytes is larger than the {MAX_MANIFEST_BYTES}-byte limit", url)
+            data = body.read_all(MAX_MANIFEST_BYTES)
         if len(data) > MAX_MANIFEST_BYTES:
             raise ManifestError(f"larger than the {MAX_MANIFEST_BYTES}-byte limit", url)
         return data
 
     def shard_file(self, entry: ShardEntry) -> Tuple[str, bool]:
+        """(local path, already hash-verified?) of a shard: a verified cached copy, else downloaded.
+        A cached copy that fails verification is deleted and fetched again (once)."""
         if not SHARD_FILE.match(entry.file):
             raise ManifestError(f"shard file name {entry.file!r} is not a plain file name", self.location)
-        path = self.cache_dir / f"{entry.sha256}.arrow"
-        if self._cached(path, entry):
-            return str(path), False
+        path, _ = self.cache.lookup(entry)
+        if path is not None:
+            return path, True
         if entry.bytes > self.cache_limit:
             raise IoError(f"the shard's {entry.bytes} bytes exceed the cache limit of {self.cache_limit} bytes", self.describe(entry.file))
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with _Lock(self.cache_dir / f".{entry.sha256}.lock"):  # one download per shard across processes (DataLoader workers)
-            if self._cached(path, entry):
-                return str(path), False
-            self._evict(entry.bytes)
-            self._download(entry, path)
-        return str(path), True
+        with self.cache.shard_lock(entry):  # one download per shard across processes (DataLoader workers)
+            path, bad = self.cache.lookup(entry)
+            if path is not None:
+                return path, True
+            if bad is not None:
+                self.cache.drop(entry, bad)
+            return self._fetch(entry, bad), True
 
-    @staticmethod
-    def _cached(path: Path, entry: ShardEntry) -> bool:
+    def _fetch(self, entry: ShardEntry, dropped: Optional[str]) -> str:
+        url = self.describe(entry.file)
         try:
-            if path.stat().st_size != entry.bytes:
-                return False
-            os.utime(path)  # least recently used goes first
-            return True
-        except FileNotFoundError:
-            return False
+            with self.cache.admit(entry, url) as part:
+                self._download(entry, part)
+                return part.commit(self.cache.path(entry))
+        except DlthError as err:
+            if dropped is None:
+                raise
+            note = f"; before this download the cached copy {self.cache.path(entry)} failed verification ({dropped}) and was removed"
+            raise type(err)(err.reason + note, err.file) from None
 
-    def _download(self, entry: ShardEntry, path: Path) -> None:
+    def _download(self, entry: ShardEntry, part: Part) -> None:
         url = self.describe(entry.file)
         digest = hashlib.sha256()
-        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=".dl-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                at = 0
-                while at < entry.bytes:
-                    end = min(entry.bytes, at + RANGE_CHUNK) - 1
-                    with self._get(entry.file, ShardError, (at, end)) as resp:
-                        if resp.status == 200:  # the server ignores Range: the whole file at once
-                            data = _read(resp, entry.bytes + 1, url)
-                            if at != 0 or len(data) != entry.bytes:
-                                raise ShardError(f"size is {len(data)} bytes, the manifest says {entry.bytes}", url)
-                        else:
-                            data = _read(resp, end - at + 2, url)
-                            if len(data) != end - at + 1:
-                                raise ShardError(f"Range {at}-{end} returned {len(data)} bytes (file shorter than the manifest's {entry.bytes}?)", url)
-                    digest.update(data)
-                    out.write(data)
-                    at += len(data)
-            if digest.hexdigest() != entry.sha256:
-                raise ShardError(f"sha256 {digest.hexdigest()} differs from the manifest's {entry.sha256}", url)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
-    def _evict(self, incoming: int) -> None:
-        files = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.cache_dir.glob("*.arrow")]
-        total = sum(s for _, s, _ in files)
-        for _, size, p in sorted(files):
-            if total + incoming <= self.cache_limit:
-                break
-            p.unlink(missing_ok=True)
-            total -= size
+        def sink(piece: bytes) -> None:
+            digest.update(piece)
+            part.write(piece)
+
+        at = 0
+        while at < entry.bytes:
+            end = min(entry.bytes, at + RANGE_CHUNK) - 1
+            with self._get(entry.file, ShardError, ": shard missing", (at, end)) as body:
+                if body.status == 206:
+                    stop = _range_answered(body, at, end, entry.bytes, url)
+                    _copy(body, 0, stop - at + 1, sink, url, f"Range {at}-{stop}")
+                    at = stop + 1
+                else:  # 200: the server ignores Range and sends the whole file; skip what we have
+                    _copy(body, at, entry.bytes - at, sink, url, f"the whole file ({entry.bytes} bytes in the manifest)")
+                    at = entry.bytes
+        if digest.hexdigest() != entry.sha256:
+            raise ShardError(f"sha256 {digest.hexdigest()} differs from the manifest's {entry.sha256}", url)
 
 
-class _Lock:
-    """An exclusive advisory lock on a file (POSIX flock; no locking where fcntl is missing)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self) -> "_Lock":
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        if fcntl is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if fcntl is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
+def _content_length(body: Body) -> Optional[int]:
+    raw = body.headers.get("content-length")
+    return int(raw) if raw is not None and raw.isdigit() else None
 
 
-def _read(resp, limit: int, url: str) -> bytes:
-    try:
-        return resp.read(limit)
-    except (OSError, ValueError) as err:
-        raise IoError(f"reading the body failed: {err}", url) from None
+def _range_answered(body: Body, at: int, end: int, size: int, url: str) -> int:
+    """The last byte of a 206 response to Range ``at``-``end`` (a server may send less)."""
+    m = CONTENT_RANGE.match(body.headers.get("content-range") or "")
+    if m is None:
+        raise ShardError(f"a 206 response without a valid Content-Range ({(body.headers.get('content-range') or '')[:80]!r})", url)
+    start, stop, total = int(m.group(1)), int(m.group(2)), m.group(3)
+    if total != "*" and int(total) != size:
+        raise ShardError(f"the served file has {total} bytes, the manifest says {size}", url)
+    if start != at or stop < start or stop > end:
+        raise ShardError(f"asked for bytes {at}-{end}, the server sent {start}-{stop}", url)
+    return stop
+
+
+def _copy(body: Body, skip: int, count: int, sink, url: str, what: str) -> None:
+    """Passes bytes ``skip`` .. ``skip + count`` of the body to ``sink``, a piece at a time; the
+    body must end there."""
+    seen = 0
+    for piece in body.chunks():
+        lo, hi = max(0, skip - seen), min(len(piece), skip + count - seen)
+        seen += len(piece)
+        if seen > skip + count:
+            raise ShardError(f"the server sent more than {what}", url)
+        if hi > lo:
+            sink(piece[lo:hi] if (lo, hi) != (0, len(piece)) else piece)
+    if seen < skip + count:
+        raise ShardError(f"the body ended after {seen} bytes, {skip + count} expected for {what} (truncated on the server?)", url)
 
 
 def open_store(location: Union[str, os.PathLike, LocalStore, HttpStore], **http) -> Union[LocalStore, HttpStore]:
