@@ -1,7 +1,8 @@
 /**
  * Merging a dataset's worker parts (part.ts) into the dataset a single process would have written,
- * byte for byte. Every part must be present and verify (manifest, sizes, sha256, part.json), cover
- * the source's rows in order and carry one metadata. Shard j is then a hard link to the one piece
+ * byte for byte. Every part must be present and verify (manifest, sizes, sha256, part.json), hold
+ * exactly its slots' rows in order (part-rows.ts: row counts less recorded failures, ids against
+ * the source when given, else ascending across all parts) and carry one metadata. Shard j is then a hard link to the one piece
  * that holds all of it (a copy, re-hashed, where links are refused), or, when a worker boundary
  * cuts it, its pieces' rows re-encoded in order by the shard writer. The manifest goes last,
  * atomically. A rerun finds finished shards in place and only rewrites what is missing.
@@ -18,6 +19,7 @@ import { nodeFs, removeStaleTemps, syncDir, writeFileAtomic, type Fs } from '../
 import { linkShard, reencodeShard, removeStrayShards } from './place-shard.js';
 import { ERRORS_FILE, readFailures, serializeFailures } from './failures.js';
 import { shardsIntact } from './output.js';
+import { checkPartRows, type PartEnds, type SlotSource } from './part-rows.js';
 import { parseWorkerDirName, readPart, WORKERS_DIR, type PartInfo } from './part.js';
 
 export interface Part {
@@ -25,6 +27,8 @@ export interface Part {
   dir: string;
   dataset: Dataset;
   info: PartInfo;
+  /** Its first and last ids (checked against the next part's). */
+  ends: PartEnds;
 }
 
 /** Why a dataset's parts cannot be merged: the worker count and the missing or broken workers. */
@@ -46,7 +50,7 @@ function message(err: unknown): string {
 }
 
 /** Part of worker `index`: null when unfinished (no manifest), else the part, or why it is broken. */
-async function inspectPart(wdir: string, index: number, fs: Fs): Promise<Part | null | string> {
+async function inspectPart(wdir: string, index: number, fs: Fs, source: SlotSource | undefined): Promise<Part | null | string> {
   const st = await fs.lstat(wdir).catch(() => null);
   if (!st) return null;
   if (!st.isDirectory()) return `${wdir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}: worker parts must be real directories inside the dataset`;
@@ -58,7 +62,8 @@ async function inspectPart(wdir: string, index: number, fs: Fs): Promise<Part | 
     const info = await readPart(wdir, fs);
     const files = info.pieces.map((p) => shardFileName(p.shard));
     if (canonicalJson(files) !== canonicalJson(dataset.manifest.shards.map((s) => s.file))) return 'its manifest and part.json list different shards';
-    return { index, dir: wdir, dataset, info };
+    const ends = await checkPartRows(wdir, dataset, info, await readFailures(wdir, fs), source);
+    return { index, dir: wdir, dataset, info, ends };
   } catch (err) {
     return message(err);
   }
@@ -69,19 +74,26 @@ function checkTiling(parts: readonly Part[], problem: PartsProblem): void {
   const first = parts[0];
   if (!first) return;
   let at = 0;
+  let last: { id: string; index: number } | null = null;
   for (const p of parts) {
     const i = p.info;
     if (canonicalJson(p.dataset.meta) !== canonicalJson(first.dataset.meta)) problem.broken.push({ index: p.index, reason: `its metadata differs from worker ${first.index}'s (another configuration: rerun it)` });
     else if (i.slots !== first.info.slots || i.rowsPerShard !== first.info.rowsPerShard || i.shardBytes !== first.info.shardBytes || i.batchBytes !== first.info.batchBytes || i.range.start !== at) {
       problem.broken.push({ index: p.index, reason: `its rows [${i.range.start}, ${i.range.end}) of ${i.slots} (shard rows ${i.rowsPerShard}) do not follow worker ${p.index - 1}'s (another source or shard size: rerun it)` });
+    } else if (last && p.ends.first !== null && !(last.id < p.ends.first)) {
+      problem.broken.push({ index: p.index, reason: `its first id ${show(p.ends.first)} does not follow worker ${last.index}'s last id ${show(last.id)} (another source: rerun it)` });
     }
     at = i.range.end;
+    if (p.ends.last !== null) last = { id: p.ends.last, index: p.index };
   }
   if (problem.broken.length === 0 && at !== first.info.slots) problem.other = `the parts cover ${at} of ${first.info.slots} rows`;
 }
 
-/** Inspects `<dir>/workers/`: all N parts present and verified, or the problem. */
-export async function inspectParts(dir: string, fs: Fs = nodeFs): Promise<InspectedParts | PartsProblem> {
+/**
+ * Inspects `<dir>/workers/`: all N parts present and verified, or the problem. With `source` (the
+ * sorted source the parts were made from) every row's id is checked against its slot's.
+ */
+export async function inspectParts(dir: string, fs: Fs = nodeFs, source?: SlotSource): Promise<InspectedParts | PartsProblem> {
   const names = (await readdir(join(dir, WORKERS_DIR)).catch((err: unknown) => Promise.reject(ioError(err, join(dir, WORKERS_DIR), 'list')))).filter((n) => !n.startsWith('.'));
   const slots = names.map((n) => ({ name: n, slot: parseWorkerDirName(n) }));
   const strays = slots.filter((s) => !s.slot).map((s) => s.name);
@@ -93,7 +105,7 @@ export async function inspectParts(dir: string, fs: Fs = nodeFs): Promise<Inspec
   const problem: PartsProblem = { count, missing: [], broken: [] };
   const parts: Part[] = [];
   for (let index = 0; index < count; index++) {
-    const r = await inspectPart(join(dir, WORKERS_DIR, `${index}-of-${count}`), index, fs);
+    const r = await inspectPart(join(dir, WORKERS_DIR, `${index}-of-${count}`), index, fs, source);
     if (r === null) problem.missing.push(index);
     else if (typeof r === 'string') problem.broken.push({ index, reason: r });
     else parts.push(r);

@@ -9,6 +9,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { inspectParts, placeParts, type InspectedParts, type PartsProblem } from '../engine/merge.js';
+import type { SlotSource } from '../engine/part-rows.js';
 import { WORKERS_DIR } from '../engine/part.js';
 import { acquireLock } from '../engine/lock.js';
 import { InputError, ioError } from '../util/errors.js';
@@ -19,6 +20,12 @@ export interface MergeOptions {
   out: string;
   /** Delete `workers/` once a dataset is merged (default false: the parts are hard links, free to keep). */
   prune?: boolean;
+  /**
+   * The sorted source a dataset (its directory relative to `out`, `.` for `out` itself) was made
+   * from, where the caller has it: every row's id is then checked against its slot's. Without it
+   * ids are checked to be in the source's order (strictly ascending across the parts).
+   */
+  sources?(dataset: string): SlotSource | null | undefined;
   log?(message: string): void;
 }
 
@@ -43,11 +50,12 @@ export interface MergeProblem extends PartsProblem {
   target: string;
 }
 
-/** Merge refused: some workers are missing or broken. Nothing was written. */
+/** Merge refused: some workers are missing or broken. Nothing was written. One line, every problem named. */
 export class MergeRefusedError extends InputError {
   readonly problems: (MergeProblem | MarkerProblem)[];
   constructor(out: string, problems: MergeProblem[], markers: MarkerProblem[]) {
-    super(`cannot merge, nothing was written:\n${[...problems.map(describeProblem), ...markers.map(describeMarkerProblem)].join('\n')}`, { file: out });
+    const lines = [...problems.map(describeProblem), ...markers.map(describeMarkerProblem)].map((l) => l.trim().replace(/\s*\n\s*/g, ' '));
+    super(`cannot merge, nothing was written: ${lines.join(' | ')}`, { file: out });
     this.name = 'MergeRefusedError';
     this.problems = [...problems, ...markers];
   }
@@ -67,9 +75,10 @@ export async function mergeRun(options: MergeOptions): Promise<MergeResult> {
   const problems: MergeProblem[] = [];
   const ready: InspectedParts[] = [];
   for (const dir of dirs) {
-    const r = await inspectParts(dir);
+    const target = relative(options.out, dir) || '.';
+    const r = await inspectParts(dir, undefined, options.sources?.(target) ?? undefined);
     if ('parts' in r) ready.push(r);
-    else problems.push({ ...r, target: relative(options.out, dir) || '.' });
+    else problems.push({ ...r, target });
   }
   const markers = await consolidateMarkers(options.out);
   if (problems.length > 0 || markers.problems.length > 0) throw new MergeRefusedError(options.out, problems, markers.problems);
