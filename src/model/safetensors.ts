@@ -10,6 +10,7 @@ import { CheckpointError, ioError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './float16.js';
 import { parseBoundedJson } from './json_file.js';
+import { headerLength } from './safetensors_sniff.js';
 
 /** A tensor on the host, row-major. */
 export interface HostTensor {
@@ -25,8 +26,6 @@ export interface SafetensorsContent {
 
 export type StoreDtype = 'F32' | 'F16' | 'BF16';
 const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
-/** safetensors' own limit on the header length. */
-const MAX_HEADER = 100 * 1024 * 1024;
 /** {name: {shape: [..]}} and __metadata__ nest 3 levels; anything deeper is refused before JSON.parse. */
 const MAX_HEADER_DEPTH = 4;
 
@@ -64,10 +63,7 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsCo
   const fail = (msg: string): never => {
     throw new CheckpointError(msg, { file });
   };
-  if (bytes.length < 8) fail(`not a safetensors file: ${bytes.length} bytes`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > MAX_HEADER || 8 + headerLen > bytes.length) fail(`not a safetensors file: header length ${headerLen} exceeds the file`);
+  const headerLen = headerLength(bytes.subarray(0, 8), bytes.length, file);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));

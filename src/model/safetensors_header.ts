@@ -6,8 +6,7 @@
 import { open } from 'node:fs/promises';
 import { CheckpointError, ioError } from '../util/errors.js';
 import { parseBoundedJson } from './json_file.js';
-
-const MAX_HEADER = 100 * 1024 * 1024;
+import { headerLength } from './safetensors_sniff.js';
 
 export interface SafetensorsHeader {
   shapes: Map<string, { shape: number[] }>;
@@ -21,9 +20,8 @@ async function headerText(path: string): Promise<string> {
   try {
     const size = (await fh.stat()).size;
     const head = new Uint8Array(8);
-    if (size < 8 || (await fh.read(head, 0, 8, 0)).bytesRead < 8) throw new CheckpointError(`not a safetensors file: ${size} bytes`, { file: path });
-    const len = Number(new DataView(head.buffer).getBigUint64(0, true));
-    if (len > MAX_HEADER || 8 + len > size) throw new CheckpointError(`not a safetensors file: header length ${len} exceeds the file`, { file: path });
+    const { bytesRead } = await fh.read(head, 0, 8, 0);
+    const len = headerLength(head.subarray(0, bytesRead), size, path);
     const bytes = new Uint8Array(len);
     await fh.read(bytes, 0, len, 8);
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);

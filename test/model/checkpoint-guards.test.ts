@@ -30,7 +30,7 @@ test('a 10 MiB nested safetensors header is refused before JSON.parse, with memo
 test('a header longer than the file, or not UTF-8, names the file', () => {
   const b = withHeader('{}');
   new DataView(b.buffer).setBigUint64(0, 1000n, true);
-  assert.throws(() => parseSafetensors(b, 'short.safetensors'), /short\.safetensors: not a safetensors file: header length 1000 exceeds the file/);
+  assert.throws(() => parseSafetensors(b, 'short.safetensors'), /short\.safetensors: not a safetensors file: the first 8 bytes \(e8 03 00 00 00 00 00 00\) give a header length of 1000, beyond the \d+-byte file/);
   assert.throws(() => parseSafetensors(withHeader('{"\xff":1}').map((x) => (x === 0xc3 ? 0xff : x)), 'bad.safetensors'), /bad\.safetensors/);
 });
 
