@@ -6,11 +6,12 @@
  * preprocessor_config.json beside it are used when present). Shard names in an index must be plain
  * file names in the same directory: nothing outside it is read because an index says so.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { CheckpointError, ioError, show } from '../util/errors.js';
+import { CheckpointError, errnoCode, InputError, ioError, show } from '../util/errors.js';
 import { readJsonObject } from './json_file.js';
 import { readSafetensors, type SafetensorsContent } from './safetensors.js';
+import { looksLikeJson } from './safetensors_sniff.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
@@ -36,7 +37,7 @@ async function kind(path: string): Promise<'dir' | 'file' | null> {
   try {
     return (await stat(path)).isDirectory() ? 'dir' : 'file';
   } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return null;
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
     throw ioError(err, path, 'reading a checkpoint');
   }
 }
@@ -58,7 +59,11 @@ async function readIndex(file: string): Promise<{ weights: string[]; weightMap: 
     weightMap.set(name, join(dirname(file), shard));
   }
   if (weightMap.size === 0) throw new CheckpointError('sharded checkpoint index: weight_map is empty', { file });
-  return { weights: [...new Set(weightMap.values())], weightMap };
+  const weights = [...new Set(weightMap.values())];
+  for (const shard of weights) {
+    if ((await kind(shard)) !== 'file') throw new CheckpointError(`sharded checkpoint index: shard ${show(basename(shard))} does not exist`, { file });
+  }
+  return { weights, weightMap };
 }
 
 async function inDirectory(dir: string): Promise<CheckpointFiles> {
@@ -71,16 +76,36 @@ async function inDirectory(dir: string): Promise<CheckpointFiles> {
   throw new CheckpointError(`found ${found}; supported: ${WEIGHTS_FILE} or ${INDEX_FILE} (save_pretrained's default, or safetensors.torch.save_file)`, { file: dir });
 }
 
+/** The first 8 bytes of a file (fewer when it is shorter). */
+async function firstBytes(file: string): Promise<Uint8Array> {
+  const fh = await open(file, 'r').catch((err: unknown) => {
+    throw ioError(err, file, 'reading a checkpoint');
+  });
+  try {
+    const head = new Uint8Array(8);
+    return head.subarray(0, (await fh.read(head, 0, 8, 0)).bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A JSON file named as the checkpoint: a sharded index (it has a weight_map) under any name, else a config file: refused. */
+async function jsonCheckpointFile(path: string): Promise<{ weights: string[]; weightMap: Map<string, string> }> {
+  const doc = await readJsonObject(path, 'checkpoint');
+  if (Object.hasOwn(doc, 'weight_map')) return readIndex(path);
+  throw new InputError(`a config file (JSON), not the weights: pass its directory (${dirname(path)}) or the .safetensors file`, { file: path });
+}
+
 /** Locates the weights and configs of `path` (a directory, an index file or a safetensors file). */
 export async function locateCheckpoint(path: string): Promise<CheckpointFiles> {
   const k = await kind(path);
-  if (k === null) throw new CheckpointError('no such file or directory', { file: path });
+  if (k === null) throw new InputError('no such file or directory (the checkpoint)', { file: path });
   if (k === 'dir') return inDirectory(path);
+  if (PICKLES.test(basename(path))) throw new CheckpointError(`found a PyTorch pickle; supported: safetensors files and directories (${WEIGHTS_FILE}, ${INDEX_FILE})`, { file: path });
+  const index = path.endsWith('.index.json') ? await readIndex(path) : looksLikeJson(await firstBytes(path)) ? await jsonCheckpointFile(path) : null;
   const dir = dirname(path);
   const [config, preprocessor] = await Promise.all([optionalJson(join(dir, CONFIG_FILE), CONFIG_FILE), optionalJson(join(dir, PREPROCESSOR_FILE), PREPROCESSOR_FILE)]);
-  if (path.endsWith('.index.json')) return { ...(await readIndex(path)), config, preprocessor };
-  if (PICKLES.test(basename(path))) throw new CheckpointError(`found a PyTorch pickle; supported: safetensors files and directories (${WEIGHTS_FILE}, ${INDEX_FILE})`, { file: path });
-  return { weights: [path], weightMap: null, config, preprocessor };
+  return index ? { ...index, config, preprocessor } : { weights: [path], weightMap: null, config, preprocessor };
 }
 
 /** Every tensor of the checkpoint; shards must hold exactly the tensors their index assigns them. */

@@ -34,7 +34,7 @@ test('checkpoint geometry is checked when the pipeline is loaded (headers only),
     await assert.rejects(loadPipeline(file), (e: unknown) => e instanceof InputError && e.message.includes('stage "evit"')
       && /takes 28×28 images, patch 4, 1 channel\(s\); patchify makes 32×32, patch 8/.test(e.message) && !e.message.includes('\n'));
     writeFileSync(file, JSON.stringify(pipeline(join(dir, 'missing.safetensors'), 28, 4)));
-    await assert.rejects(loadPipeline(file), (e: unknown) => e instanceof CheckpointError && /missing\.safetensors: no such file or directory/.test(e.message));
+    await assert.rejects(loadPipeline(file), (e: unknown) => e instanceof InputError && /missing\.safetensors: no such file or directory/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
