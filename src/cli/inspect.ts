@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { labelAt } from '../shards/decode/columns.js';
 import { openDataset, scoreBatches, ticketBatches, type Dataset } from '../shards/reader.js';
+import { describePreprocessing } from '../shards/preprocessing.js';
 import { DatasetKind } from '../shards/types.js';
 import { openStore } from '../loader/store/index.js';
 import { chainRates } from '../shards/schema.js';
@@ -30,6 +31,12 @@ export interface DatasetSummary {
   evit: string | null;
   /** label (or "null") → rows. */
   labels: Record<string, number>;
+  /** How the pixels were made, in words (resize, crop, interpolation, mean/std, where it was read). */
+  preprocessing: string;
+  /** The recorded preprocessing (null in datasets that predate it) and the normalisation. */
+  preprocessingRecord: DatasetMeta['preprocessing'] | null;
+  mean: number[];
+  std: number[];
 }
 
 /** What a dataset holds of EViT chains, in words (null when its selector is not evit). */
@@ -65,6 +72,7 @@ export async function summarize(dir: string): Promise<DatasetSummary> {
     shards: manifest.shards.length, bytes: manifest.shards.reduce((n, s) => n + s.bytes, 0),
     k: meta.k, grid: meta.grid, imageSize: meta.imageSize, patchSize: meta.patchSize, channels: meta.channels,
     policy: meta.policy, keep: meta.keep, seed: meta.seed, selector: meta.selector, source: meta.source, evit: describeEvit(meta), labels,
+    preprocessing: describePreprocessing(meta), preprocessingRecord: meta.preprocessing ?? null, mean: meta.mean, std: meta.std,
   };
 }
 
@@ -78,6 +86,7 @@ export function formatSummary(s: DatasetSummary): string {
     `kind      ${s.kind}  (${s.fingerprint})`,
     `rows      ${s.rows} in ${s.shards} shards, ${formatBytes(s.bytes)}`,
     `image     ${s.imageSize.join('×')} px, ${s.channels} channel(s), patch ${s.patchSize} px, grid ${s.grid.join('×')} = ${s.grid[0] * s.grid[1]}`,
+    `pixels    ${s.preprocessing}`,
     `tickets   k = ${s.k} (keep ${s.keep}), policy ${s.policy ?? '-'}, seed ${s.seed ?? '-'}`,
     `selector  ${s.selector ? `${s.selector.model} ${s.selector.mode} ${s.selector.fingerprint}` : '-'}`,
     ...(s.evit ? [`evit      ${s.evit}`] : []),

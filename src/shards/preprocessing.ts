@@ -51,10 +51,11 @@ export function describePreprocessing(m: Meta): string {
   const stats = `mean ${m.mean.join(',')}, std ${m.std.join(',')}`;
   const p = m.preprocessing;
   if (!p) return `${m.imageSize.join('×')}, ${stats} (resize and crop not recorded: an older dataset)`;
-  const resize = p.resize === 'deit' ? `deit crop ${p.cropPct}`
-    : p.resize === 'fixed' ? `fixed ${(p.resizeTo ?? m.imageSize).join('×')} then centre crop`
-    : p.resize === 'shorter' ? `shorter side to ${p.shortestEdge ?? 'cover'} then centre crop`
-    : 'none (images must have the size)';
   const extras = [p.cropRounding === 'floor' ? 'crop offsets floored (HF)' : null, p.pilParity ? 'decoded as PIL' : null].filter(Boolean);
-  return `${resize} to ${m.imageSize.join('×')}, ${p.interpolation}, ${stats}${extras.length ? `, ${extras.join(', ')}` : ''} (from ${p.from})`;
+  const tail = `${stats}${extras.length ? `, ${extras.join(', ')}` : ''} (from ${p.from})`;
+  if (p.resize === 'none') return `no resize (images are ${m.imageSize.join('×')} as given), ${tail}`;
+  const resize = p.resize === 'deit' ? `shorter side to size/${p.cropPct} (deit)`
+    : p.resize === 'fixed' ? `resize to ${(p.resizeTo ?? m.imageSize).join('×')}`
+    : `shorter side to ${p.shortestEdge ?? 'cover'}`;
+  return `${resize}, ${p.interpolation}, centre crop to ${m.imageSize.join('×')}, ${tail}`;
 }
