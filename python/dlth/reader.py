@@ -9,7 +9,7 @@ import os
 from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from .errors import InputError, ManifestError
+from .errors import InputError, ManifestError, ShardError
 from .manifest import MANIFEST_FILE, Manifest, ShardEntry, canonical_json, parse_manifest
 from .shard import Columns, Shard
 from .shuffle import shard_offsets
@@ -69,14 +69,23 @@ class TicketReader:
         if sh is not None:
             self._open.move_to_end(s)
             return sh
-        d, entry = self.shards[s]
-        store = self.stores[d]
-        path, known_good = store.shard_file(entry)
-        sh = Shard(path, entry, self.manifests[d].meta, store.describe(entry.file), known_good, self._meta_json[d])
+        sh = self._open_shard(*self.shards[s])
         self._open[s] = sh
         while len(self._open) > self.max_open:
             self._open.popitem(last=False)[1].close()
         return sh
+
+    def _open_shard(self, d: int, entry: ShardEntry) -> Shard:
+        store = self.stores[d]
+        for again in (False, True):
+            path, known_good = store.shard_file(entry)
+            try:
+                return Shard(path, entry, self.manifests[d].meta, store.describe(entry.file), known_good, self._meta_json[d])
+            except ShardError:
+                # A cache file another process evicted between its hand-over and its mapping: fetch it again, once.
+                if again or os.path.exists(path):
+                    raise
+        raise AssertionError("unreachable")
 
     def locate(self, g: int) -> Tuple[int, int]:
         """(global shard, row within it) of global sample ``g``."""

@@ -2,14 +2,14 @@
 
 ``Server``: static files with Range support (206) that can be turned off, a log of requests, a
 redirect route, and misbehaviours: Basic auth required, a body trickled a byte at a time, headers
-trickled, a shard body that stalls halfway until released, a delay before shard responses.
+trickled, a shard body that stalls halfway until released (or pauses there), a delay before shard
+responses.
 ``RawServer``: answers every connection with fixed bytes (protocol garbage)."""
 from __future__ import annotations
 
 import base64
 import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -19,10 +19,10 @@ from typing import List, Optional, Tuple
 
 class Server:
     def __init__(self, root: str, ranges: bool = True, auth: Optional[Tuple[str, str]] = None, trickle: Optional[float] = None,
-                 trickle_headers: Optional[float] = None, stall: Optional[threading.Event] = None, delay: float = 0.0):
+                 trickle_headers: Optional[float] = None, stall: Optional[threading.Event] = None, delay: float = 0.0, pause: float = 0.0):
         self.root, self.ranges, self.requests = root, ranges, []  # type: ignore[var-annotated]
         self.auth = None if auth is None else "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-        self.trickle, self.trickle_headers, self.stall, self.delay = trickle, trickle_headers, stall, delay
+        self.trickle, self.trickle_headers, self.stall, self.delay, self.pause = trickle, trickle_headers, stall, delay, pause
         self.auth_seen: List[Optional[str]] = []
         server = self
 
@@ -90,12 +90,17 @@ class Server:
                         n -= 1
                         time.sleep(server.trickle)
                     return
-                if shard and server.stall is not None:
+                if shard and (server.stall is not None or server.pause):
                     self.wfile.write(f.read(n // 2))
                     self.wfile.flush()
-                    server.stall.wait(30)
+                    if server.stall is not None:
+                        server.stall.wait(30)
+                    time.sleep(server.pause)
                     n -= n // 2
-                shutil.copyfileobj(f, self.wfile, 64 * 1024)  # streamed: the server holds no whole file
+                while n > 0:  # streamed: the server holds no whole file
+                    piece = f.read(min(n, 64 * 1024))
+                    self.wfile.write(piece)
+                    n -= len(piece)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
