@@ -1,6 +1,7 @@
 """Untrusted shards and manifests: every failure is a typed error naming the file."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -41,6 +42,28 @@ def test_a_truncated_shard_is_rejected_naming_the_file(dataset):
     path.write_bytes(data[: len(data) - 100])
     with pytest.raises(ShardError, match=rf"shard-00002\.arrow: size is {len(data) - 100} bytes, the manifest says {len(data)}"):
         first_row_of_shard(dataset, 2)
+
+
+CUTS = {"last 100 bytes lost": lambda n: n - 100, "half lost": lambda n: n // 2, "schema cut": lambda n: 20}
+
+
+@pytest.mark.parametrize("cut", list(CUTS))
+def test_a_truncated_shard_its_manifest_agrees_with_is_a_shard_error(dataset, cut):
+    """A hostile or broken writer: the shard cut short (inside a message body, or its metadata) and
+    the manifest's size and sha256 written for the cut file."""
+    from dlth.manifest import ShardEntry, fingerprint
+
+    path = dataset / "shard-00001.arrow"
+    data = path.read_bytes()
+    data = data[: CUTS[cut](len(data))]
+    path.write_bytes(data)
+    m = json.loads((dataset / "manifest.json").read_text())
+    m["shards"][1].update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    m["fingerprint"] = fingerprint(m["meta"], [ShardEntry(**s) for s in m["shards"]])
+    (dataset / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ShardError, match=r"shard-00001\.arrow: (cannot read the Arrow stream, truncated|not a valid Arrow IPC stream)") as err:
+        first_row_of_shard(dataset, 1)
+    assert err.value.file == str(path) and "\n" not in str(err.value)
 
 
 def test_a_shard_is_hashed_once_per_process(dataset, monkeypatch):
