@@ -4,6 +4,7 @@
  * (--checkpoint), else the flags; explicit geometry flags must agree with the reference.
  */
 import { Option, type Command } from 'commander';
+import { InputError } from '../util/errors.js';
 import { resolve } from 'node:path';
 import { openSource } from '../sources/index.js';
 import { materialize } from '../tickets/materialize.js';
@@ -71,6 +72,7 @@ export function registerMaterialize(program: Command): void {
     .option('--force', 'replace a finished dataset of another configuration in --out (built beside it, swapped in when complete)')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: MaterializeFlags, cmd: Command) => {
+      if (flags.model !== undefined && flags.checkpoint === undefined) throw new InputError('--model names the variant of a --checkpoint: give --checkpoint too');
       // With scores, materialize decodes exactly as the selector saw the images (the score dataset's recorded preprocessing).
       const patchify = patchifyConfig(flags);
       const preprocessing = preprocessOverrides(flags);
