@@ -43,3 +43,15 @@ test('a FIFO or a link where a shard goes is refused (one-line IoError naming it
   assert.equal(readFileSync(victim, 'utf8'), PRECIOUS);
   for (const d of [dir, other]) assert.ok(readdirSync(d).every((n) => !n.includes('.tmp-') && n !== 'manifest.json'), readdirSync(d).join(' '));
 });
+
+test('a FIFO where a listed shard belongs is refused at once when the dataset is hashed, never waited on', { timeout: 20_000 }, async () => {
+  const dir = await tempDir();
+  await writeTickets(dir, meta, rows, layout);
+  const { rmSync } = await import('node:fs');
+  const { hashFile } = await import('../../src/shards/hashfile.js');
+  const shard = join(dir, 'shard-00000.arrow');
+  rmSync(shard);
+  mkfifo(shard);
+  await assert.rejects(hashFile(shard), (e: Error) => /not a regular file/.test(e.message) && e.message.includes(shard));
+  await assert.rejects(verifyDataset(dir));
+});
