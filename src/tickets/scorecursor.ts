@@ -1,13 +1,23 @@
 /**
  * Forward-only lookup of score rows by id, for policies that need them. The score dataset and the
  * source share the sorted-id order, so the cursor only moves forward; lookups are serialised.
- * Rows come with the scores and rank of one chain (`chain`; see tickets/chain.ts).
+ * Rows come with the scores and rank of one chain (`chain`; see tickets/chain.ts). A score dataset
+ * whose values `dlth verify` rejects (a non-finite score, a rank that is not a permutation) is
+ * refused whole when opened, naming the shard and the row, before any ticket is written: its
+ * tickets would be a dataset verify rejects. One pass over the scores, small beside decoding the images.
  */
-import { openDataset, type Dataset } from '../shards/reader.js';
+import { openDataset, scoreBatches, type Dataset } from '../shards/reader.js';
 import { scoreRows } from '../shards/rows.js';
 import { DatasetKind, type ScoreRow } from '../shards/types.js';
 import { InputError, show } from '../util/errors.js';
 import { chainRow, chooseChain, type ChainChoice } from './chain.js';
+
+/** Decodes every batch, which checks the values (decode/scores.ts): throws ShardError naming the shard and row. */
+async function checkValues(dataset: Dataset): Promise<void> {
+  for await (const _ of scoreBatches(dataset)) {
+    // decoding is the check
+  }
+}
 
 export class ScoreCursor {
   private queue: Promise<unknown> = Promise.resolve();
@@ -21,7 +31,9 @@ export class ScoreCursor {
   /** Opens a score dataset on its chain at `rate` (undefined: its only chain). */
   static async open(dir: string, rate?: number): Promise<ScoreCursor> {
     const dataset = await openDataset(dir, { kind: DatasetKind.Scores });
-    return new ScoreCursor(dataset, chooseChain(dataset.meta, rate, dataset.store.location));
+    const chain = chooseChain(dataset.meta, rate, dataset.store.location);
+    await checkValues(dataset);
+    return new ScoreCursor(dataset, chain);
   }
 
   /** The score row of `id`, skipping rows of ids before it. */

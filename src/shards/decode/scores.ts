@@ -1,4 +1,7 @@
-/** Decodes a score record batch into typed-array views (mirror of encode/scores.ts). */
+/**
+ * Decodes a score record batch into typed-array views (mirror of encode/scores.ts), checking the
+ * values every reader relies on: finite scores, ranks that are permutations.
+ */
 import { chainColumns, CONTENT_BYTES, gridSize } from '../schema.js';
 import type { BatchHeader } from '../ipc.js';
 import type { DatasetMeta, ScoreChain } from '../types.js';
@@ -31,6 +34,16 @@ function checkRanks(c: BatchCursor, name: string, rank: Uint16Array, rows: numbe
   }
 }
 
+/**
+ * Checks that every score is finite: a selector's scores always are, so a NaN or an infinity is a
+ * broken dataset (dlth verify refuses it), named by the row's id and patch.
+ */
+function checkFinite(c: BatchCursor, name: string, scores: Float32Array, ids: readonly string[], n: number): void {
+  for (let j = 0; j < scores.length; j++) {
+    if (!Number.isFinite(scores[j])) c.fail(`column ${name}: row ${JSON.stringify(ids[Math.floor(j / n)])} has ${scores[j]} at patch ${j % n}; scores must be finite`);
+  }
+}
+
 export function decodeScoreBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string): ScoreBatch {
   const hashed = meta.contentHash === 'sha256';
   const further = chainColumns(meta);
@@ -42,9 +55,11 @@ export function decodeScoreBatch(header: BatchHeader, body: Uint8Array, meta: Da
   const idLabel = readIdLabel(c);
   const scores = f32(readFixedList(c, 'scores', rows, n, 4));
   const rank = u16(readFixedList(c, 'rank', rows, n, 2));
+  checkFinite(c, 'scores', scores, idLabel.ids, n);
   checkRanks(c, 'rank', rank, rows, n);
   const chains = further.map((col) => {
     const chain = { scores: f32(readFixedList(c, col.scores, rows, n, 4)), rank: u16(readFixedList(c, col.rank, rows, n, 2)) };
+    checkFinite(c, col.scores, chain.scores, idLabel.ids, n);
     checkRanks(c, col.rank, chain.rank, rows, n);
     return chain;
   });
