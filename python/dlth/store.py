@@ -22,6 +22,9 @@ RANGE_CHUNK = 8 * 1024**2
 CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
 
+URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
 def is_url(location: str) -> bool:
     return location.lower().startswith(("http://", "https://"))
 
@@ -203,4 +206,9 @@ def open_store(location: Union[str, os.PathLike, LocalStore, HttpStore], **http)
     if isinstance(location, (LocalStore, HttpStore)):
         return location
     text = os.fspath(location)
-    return HttpStore(text, **http) if is_url(text) else LocalStore(text)
+    if is_url(text):
+        return HttpStore(text, **http)
+    scheme = URL_SCHEME.match(text)
+    if scheme:  # not a directory name either: refuse it without echoing any credentials
+        raise ManifestError(f"unsupported URL scheme {scheme.group(1)!r} in {auth.redact(text)!r} (http and https only)")
+    return LocalStore(text)
