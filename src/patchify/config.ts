@@ -2,6 +2,7 @@
  * One typed patchify config, one defaults object, one `resolvePatchifyConfig` that copies, fills
  * defaults and throws InputError (naming the field and value) on anything out of range.
  */
+import { hint, type Setting } from '../sources/hints.js';
 import { InputError, show } from '../util/errors.js';
 import { Interpolation, ResizeMode, SmallImages, type PatchifyConfig } from './types.js';
 
@@ -35,8 +36,9 @@ export const PATCHIFY_DEFAULTS = {
 /** Largest accepted target side: far above any ViT input, well below what would exhaust memory. */
 const MAX_IMAGE_SIDE = 8192;
 
-function bad(field: string, value: unknown, expected: string): InputError {
-  return new InputError(`patchify.${field} is ${show(value)}, expected ${expected}`);
+/** The field named as the user of the surface types it: `--patch-size` on the CLI, `patchify.patchSize` in a pipeline. */
+function bad(field: Setting, value: unknown, expected: string): InputError {
+  return new InputError(`${hint(field)} is ${show(value)}, expected ${expected}`);
 }
 
 function isInt(v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number {

@@ -3,10 +3,15 @@
  * path of each in the file, so an error met while loading or running a pipeline names the key to
  * edit (`patchify.smallImages: "skip"`), never a CLI flag.
  */
-import { keyValue, useVocabulary, type Setting, type Vocabulary } from '../sources/hints.js';
+import { keyValue, Setting, useVocabulary, type Vocabulary } from '../sources/hints.js';
+
+const PATCHIFY = [
+  Setting.ImageSize, Setting.PatchSize, Setting.Channels, Setting.Resize, Setting.ResizeTo, Setting.ShortestEdge, Setting.CropPct, Setting.CropRounding,
+  Setting.PilParity, Setting.Interpolation, Setting.Mean, Setting.Std, Setting.Background, Setting.LimitInputPixels, Setting.SmallImages,
+] as const;
 
 const PIPELINE_KEYS: Record<Setting, string> = {
-  smallImages: 'patchify.smallImages',
+  ...(Object.fromEntries(PATCHIFY.map((k) => [k, `patchify.${k}`])) as Record<(typeof PATCHIFY)[number], string>),
   allowEmptyClasses: 'sources.<name>.allowEmptyClasses',
   allowSplitDirectories: 'sources.<name>.allowSplitDirectories',
   root: 'sources.<name>.root',

@@ -9,7 +9,21 @@
 
 /** The user-facing settings library messages point at: the library config field (camelCase) of each. */
 export const Setting = {
-  /** PatchifyConfig.smallImages. */
+  /** PatchifyConfig fields (pipeline: `patchify.<field>`). */
+  ImageSize: 'imageSize',
+  PatchSize: 'patchSize',
+  Channels: 'channels',
+  Resize: 'resize',
+  ResizeTo: 'resizeTo',
+  ShortestEdge: 'shortestEdge',
+  CropPct: 'cropPct',
+  CropRounding: 'cropRounding',
+  PilParity: 'pilParity',
+  Interpolation: 'interpolation',
+  Mean: 'mean',
+  Std: 'std',
+  Background: 'background',
+  LimitInputPixels: 'limitInputPixels',
   SmallImages: 'smallImages',
   /** ImageFolderSourceConfig.allowEmptyClasses. */
   AllowEmptyClasses: 'allowEmptyClasses',

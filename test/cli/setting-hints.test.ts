@@ -78,6 +78,12 @@ test('CLI: a file over the size limit is recorded naming --max-file-bytes', asyn
   for (const reason of reasons) assert.match(reason, /bytes, over the 100-byte limit per file \(--max-file-bytes\)$/);
 });
 
+test('CLI: a patch geometry the library refuses names the flag (--patch-size), not patchify.patchSize', async () => {
+  const r = await runCli(['materialize', '--source', 'jsonl', '--file', join(dir, 'small.jsonl'), '--image-size', '32', '--patch-size', '7', '--policy', 'full', '-q', '-o', join(dir, 'o-geom')]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.deepEqual(r.lines, ['dlth: error: --patch-size is 7, expected a divisor of the image size 32×32']);
+});
+
 test('pipeline run: the same warning names the pipeline key patchify.smallImages', async () => {
   const pipeline = {
     name: 'hints', sources: { small: { kind: 'jsonl', file: join(dir, 'small.jsonl') } },
