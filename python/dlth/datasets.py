@@ -39,7 +39,9 @@ class _Base:
         self.reader = TicketReader(locations, **reader_options)
         self.transforms = Transforms(seed=_nonneg("seed", seed), flip=flip, subset=subset)
         self.transforms.check(self.reader.meta)
-        self.view = make_view(view, self.transforms.effective_meta(self.reader.meta), **(view_options or {}))
+        # One view per dataset: each normalises with its own mean/std (they differ only where mixed preprocessing is allowed).
+        self.views = [make_view(view, self.transforms.effective_meta(m), **(view_options or {})) for m in self.reader.metas]
+        self.view = self.views[0]
         self.epoch = 0
 
     @property
@@ -52,7 +54,7 @@ class _Base:
 
     def _item(self, g: int) -> Dict[str, Any]:
         s = sample(self.reader, g, self.epoch, self.transforms)
-        out = self.view(s)
+        out = self.views[s["dataset"]](s)
         out.setdefault("id", s["id"])
         return out
 
@@ -60,7 +62,8 @@ class _Base:
 class TicketDataset(_Base, MapBase):
     """Random access by row. ``view``: ``sparse`` | ``naflex`` | ``zero`` | ``packed`` | a callable;
     ``view_options`` e.g. ``{"max_patches": 256}`` for naflex; ``flip`` and ``subset`` are redrawn
-    per epoch (``set_epoch``). Other keyword arguments go to TicketReader (HTTP cache, timeout)."""
+    per epoch (``set_epoch``). Other keyword arguments go to TicketReader (HTTP cache and limits,
+    ``allow_mixed_preprocessing``)."""
 
     def __init__(self, locations: Locations, view: Any = "sparse", *, view_options: Optional[Dict[str, Any]] = None,
                  seed: int = 0, flip: bool = False, subset: Optional[int] = None, **reader_options: Any):

@@ -23,6 +23,9 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{64}$")
 TOP_KEYS = {"format", "version", "kind", "fingerprint", "rows", "meta", "shards"}
 OPTIONAL_KEYS = {"rowsPerShard"}
+PREPROCESSING_FROM = ("hf-processor", "timm-pretrained-cfg", "model-config", "default")
+RESIZE_MODES = ("deit", "shorter", "none", "fixed")
+PREPROCESSING_KEYS = {"from", "resize", "resizeTo", "shortestEdge", "cropPct", "cropRounding", "pilParity", "interpolation"}
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,36 @@ def _check_meta(c: _Checker, meta: Any, kind: str) -> Dict[str, Any]:
         c.fail(f"$.meta.policy: expected a string or null, got {m.get('policy')!r}")
     if m.get("numClasses") is not None:
         c.int_(m["numClasses"], "$.meta.numClasses", 1, 1_000_000)
+    if "preprocessing" in m:
+        _check_preprocessing(c, m["preprocessing"])
     return m
+
+
+def _check_preprocessing(c: _Checker, v: Any) -> None:
+    """``$.meta.preprocessing`` (optional; absent in older datasets): how the images were decoded,
+    resized, cropped and resampled, as schemas/manifest.schema.json defines it."""
+    path = "$.meta.preprocessing"
+    p = c.obj(v, path)
+    missing, unknown = {"from", "resize", "cropPct", "interpolation"} - p.keys(), p.keys() - PREPROCESSING_KEYS
+    if missing or unknown:
+        c.fail(f"{path}: {'missing ' + ', '.join(sorted(missing)) if missing else 'unknown key(s) ' + ', '.join(sorted(unknown))}")
+    for key, allowed in (("from", PREPROCESSING_FROM), ("resize", RESIZE_MODES), ("cropRounding", ("round", "floor"))):
+        if key in p and p[key] not in allowed:
+            c.fail(f"{path}.{key}: expected one of {', '.join(allowed)}, got {str(p[key])[:80]!r}")
+    if "resizeTo" in p:
+        if not isinstance(p["resizeTo"], list) or len(p["resizeTo"]) != 2:
+            c.fail(f"{path}.resizeTo: expected [height, width]")
+        for i in range(2):
+            c.int_(p["resizeTo"][i], f"{path}.resizeTo[{i}]", 1, 1 << 20)
+    if "shortestEdge" in p:
+        c.int_(p["shortestEdge"], f"{path}.shortestEdge", 1, 1 << 20)
+    crop = p["cropPct"]
+    if isinstance(crop, bool) or not isinstance(crop, (int, float)) or not 0 < crop <= 1:
+        c.fail(f"{path}.cropPct: expected a number in (0, 1], got {str(crop)[:80]!r}")
+    if "pilParity" in p and not isinstance(p["pilParity"], bool):
+        c.fail(f"{path}.pilParity: expected true or false, got {str(p['pilParity'])[:80]!r}")
+    if not isinstance(p["interpolation"], str) or len(p["interpolation"]) > 4096:
+        c.fail(f"{path}.interpolation: expected a string, got {str(p['interpolation'])[:80]!r}")
 
 
 def parse_manifest(data: bytes, file: str) -> Manifest:

@@ -11,11 +11,13 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .errors import InputError, ManifestError, ShardError
 from .manifest import MANIFEST_FILE, Manifest, ShardEntry, canonical_json, parse_manifest
+from .preprocessing import preprocessing_difference
 from .shard import Columns, Shard
 from .shuffle import shard_offsets
 from .store import HttpStore, LocalStore, open_store
 
 Location = Union[str, os.PathLike, LocalStore, HttpStore]
+Store = Union[LocalStore, HttpStore]
 GEOMETRY = ("k", "patchSize", "channels", "grid")
 
 
@@ -27,27 +29,43 @@ def open_manifest(store: Union[LocalStore, HttpStore], kind: Optional[str] = "ti
     return m
 
 
+def _check_together(first_store: Store, first: Dict[str, Any], store: Store, meta: Dict[str, Any], allow_mixed: bool) -> None:
+    """Geometry must agree; preprocessing too unless ``allow_mixed`` (as src/loader/sources.ts)."""
+    for key in GEOMETRY:
+        if meta[key] != first[key]:
+            raise ManifestError(f"{key} is {meta[key]}, but the first dataset ({first_store.location}) has {first[key]}; "
+                                "datasets read together must agree on k, patch size, channels and grid", store.describe(MANIFEST_FILE))
+    diff = None if allow_mixed else preprocessing_difference(first, meta)
+    if diff is not None:
+        raise InputError(f"{store.location} and {first_store.location} were preprocessed differently ({diff}): their pixels are not "
+                         "comparable and would share one normalisation; rebuild one with the other's preprocessing (materialize --scores), "
+                         "or pass allow_mixed_preprocessing=True", store.describe(MANIFEST_FILE))
+
+
 class TicketReader:
     """Random and sequential access to the rows of one or more ticket datasets.
 
-    ``locations``: directories or http(s) URLs (or one of them). HTTP options: ``cache_dir``,
-    ``cache_limit`` (bytes), ``timeout`` (seconds), ``headers``. ``max_open_shards`` bounds the
-    shards kept mapped at once."""
+    ``locations``: directories or http(s) URLs (or one of them). HTTP options (see HttpStore):
+    ``cache_dir``, ``cache_limit`` (bytes), ``timeout``, ``min_bytes_per_sec``, ``deadline``
+    (seconds), ``headers``. ``max_open_shards`` bounds the shards kept mapped at once.
 
-    def __init__(self, locations: Union[Location, Sequence[Location]], *, max_open_shards: int = 64, **http: Any):
+    Datasets read together must agree on geometry (k, patch size, channels, grid: ManifestError)
+    and on preprocessing (image size, mean/std, resize, crop, resampling: InputError, see
+    dlth.preprocessing) unless ``allow_mixed_preprocessing``; then each is normalised with its
+    own mean/std (``metas[d]``; ``dataset_of(g)`` says which dataset a row is from)."""
+
+    def __init__(self, locations: Union[Location, Sequence[Location]], *, max_open_shards: int = 64,
+                 allow_mixed_preprocessing: bool = False, **http: Any):
         if isinstance(locations, (str, os.PathLike, LocalStore, HttpStore)):
             locations = [locations]
         if len(locations) == 0:
             raise InputError("no dataset given")
         self.stores = [open_store(loc, **http) for loc in locations]
         self.manifests = [open_manifest(s) for s in self.stores]
-        first = self.manifests[0].meta
         for store, m in zip(self.stores[1:], self.manifests[1:]):
-            for key in GEOMETRY:
-                if m.meta[key] != first[key]:
-                    raise ManifestError(f"{key} is {m.meta[key]}, but the first dataset ({self.stores[0].location}) has {first[key]}; "
-                                        "datasets read together must agree on k, patch size, channels and grid", store.describe(MANIFEST_FILE))
-        self.meta: Dict[str, Any] = first
+            _check_together(self.stores[0], self.manifests[0].meta, store, m.meta, allow_mixed_preprocessing)
+        self.meta: Dict[str, Any] = self.manifests[0].meta
+        self.metas: List[Dict[str, Any]] = [m.meta for m in self.manifests]
         self.shards: List[Tuple[int, ShardEntry]] = [(d, e) for d, m in enumerate(self.manifests) for e in m.shards]
         self.shard_rows = [e.rows for _, e in self.shards]
         self.offsets = shard_offsets(self.shard_rows)
@@ -95,6 +113,10 @@ class TicketReader:
         while self.shard_rows[s] == 0:  # empty shards share their offset with the next one
             s += 1
         return s, g - self.offsets[s]
+
+    def dataset_of(self, g: int) -> int:
+        """The index (in ``locations``) of the dataset global sample ``g`` comes from."""
+        return self.shards[self.locate(g)[0]][0]
 
     def row(self, g: int) -> Tuple[Columns, int]:
         """The record batch (numpy views) holding global sample ``g`` and its index within it."""

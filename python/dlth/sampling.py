@@ -29,7 +29,9 @@ class Transforms:
 
 
 def sample(reader: TicketReader, g: int, epoch: int, t: Transforms) -> Dict[str, Any]:
-    cols, i = reader.row(g)
+    """Row ``g`` after the transforms; ``dataset`` is the index of the dataset it comes from."""
+    s, r = reader.locate(g)
+    cols, i = reader.shard(s).locate(r)
     sid = cols.ids[i]
     patches, positions, scores = cols.patches[i], cols.positions[i], cols.scores[i]
     if t.subset is not None and t.subset < positions.shape[0]:
@@ -37,4 +39,5 @@ def sample(reader: TicketReader, g: int, epoch: int, t: Transforms) -> Dict[str,
         patches, positions, scores = patches[keep], positions[keep], scores[keep]
     if t.flip and should_flip(t.seed, epoch, sid):
         patches, positions, scores = flip_row(patches, positions, scores, reader.meta["grid"][1])
-    return {"id": sid, "label": int(cols.labels[i]), "index": g, "patches": patches, "positions": positions, "scores": scores}
+    return {"id": sid, "label": int(cols.labels[i]), "index": g, "dataset": reader.shards[s][0],
+            "patches": patches, "positions": positions, "scores": scores}
