@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { initBackend } from '../backend/index.js';
 import { parseBackendName } from '../backend/options.js';
-import { modeNames, scoreSource, SCORE_DEFAULTS, type ModeOptions } from '../scoring/index.js';
+import { modeNames, scoreSource, SCORE_DEFAULTS, type ModeOptions, type ScoreResult } from '../scoring/index.js';
+import { loadSelector, selectorGeometry } from '../scoring/selector.js';
 import { openSource } from '../sources/index.js';
 import { formatRate } from '../util/progress.js';
 import { parseWorker } from '../pipeline/worker.js';
@@ -44,6 +45,28 @@ function modeOptions(flags: ScoreFlags): ModeOptions {
   return o;
 }
 
+/**
+ * Loads the selector, then scores with the geometry its checkpoint states (image size, patch size,
+ * channels) unless a flag says otherwise, and then the two must agree (patchifyConfig).
+ */
+async function score(flags: ScoreFlags): Promise<ScoreResult> {
+  const config = sourceConfig(flags);
+  const checkpoint = flags.checkpoint ? resolve(flags.checkpoint) : undefined;
+  const selector = await loadSelector({ checkpoint, model: flags.model });
+  try {
+    const patchify = patchifyConfig(flags, { ...selectorGeometry(selector), by: checkpoint ? `checkpoint ${checkpoint}` : `model ${flags.model}` });
+    return await scoreSource({
+      source: await openSource(config), patchify, preprocessing: preprocessOverrides(flags), out: resolve(flags.out), selector,
+      mode: flags.mode, params: modeOptions(flags), batchSize: num('batch-size', flags.batchSize), concurrency: num('concurrency', flags.concurrency), force: flags.force ?? false,
+      worker: flags.worker ? parseWorker(flags.worker) : null, maxFailures: num('max-failures', flags.maxFailures),
+      shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024), progress: !flags.quiet,
+      split: config.kind === 'idx' ? config.split : undefined,
+    });
+  } finally {
+    selector.vit.dispose();
+  }
+}
+
 export function registerScore(program: Command): void {
   addPreprocessOptions(addSourceOptions(program.command('score')))
     .description('score every patch of every image with a selector ViT (EViT by default) into a score dataset')
@@ -63,18 +86,8 @@ export function registerScore(program: Command): void {
     .option('--max-failures <n>', 'undecodable images tolerated', '0')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: ScoreFlags) => {
-      const patchify = patchifyConfig(flags);
       const info = await initBackend(flags.backend ? { backend: parseBackendName(flags.backend, '--backend') } : {});
-      const config = sourceConfig(flags);
-      const source = await openSource(config);
-      const r = await scoreSource({
-        source, patchify, preprocessing: preprocessOverrides(flags), out: resolve(flags.out),
-        selector: { checkpoint: flags.checkpoint ? resolve(flags.checkpoint) : undefined, model: flags.model },
-        mode: flags.mode, params: modeOptions(flags), batchSize: num('batch-size', flags.batchSize), concurrency: num('concurrency', flags.concurrency), force: flags.force ?? false,
-        worker: flags.worker ? parseWorker(flags.worker) : null, maxFailures: num('max-failures', flags.maxFailures),
-        shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024), progress: !flags.quiet,
-        split: config.kind === 'idx' ? config.split : undefined,
-      });
+      const r = await score(flags);
       const params = Object.entries(r.selector.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
       if (r.upToDate) {
         process.stdout.write(`dlth score: ${r.dir} is up to date (same configuration, shards verified): ${r.rows} rows in ${r.shards} shards reused, nothing recomputed\n`);

@@ -1,7 +1,9 @@
 /**
  * Flags shared by the commands that read an image source (`dlth score`, `dlth materialize`):
  * the source (--source idx|imagefolder|jsonl with --root/--file/--split/--limit) and the patch
- * geometry (--image-size, --patch-size, --channels, --resize). One declaration, one parser.
+ * geometry (--image-size, --patch-size, --channels, --resize). One declaration, one parser. The
+ * geometry flags have no commander defaults: undefined means "not given", so a command that has a
+ * selector takes the geometry its checkpoint states, and the defaults (224, 16, 3) apply last.
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
@@ -22,9 +24,9 @@ export interface SourceFlags {
   maxFileBytes?: string;
   allowEmptyClasses?: boolean;
   allowSplitDirectories?: boolean;
-  imageSize: string;
-  patchSize: string;
-  channels: string;
+  imageSize?: string;
+  patchSize?: string;
+  channels?: string;
   resize?: string;
   smallImages?: string;
 }
@@ -65,9 +67,9 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--max-file-bytes <n>', 'imagefolder/jsonl: largest image file read (default 64 MiB); larger ones are failed samples')
     .option('--allow-empty-classes', 'imagefolder: accept class folders without images (default: an error)')
     .option('--allow-split-directories', 'imagefolder: accept class folders named train/val/valid/validation/test that hold class folders (default: an error: pass --root <root>/train)')
-    .option('--image-size <px>', 'image side (or HxW)', '224')
-    .option('--patch-size <px>', 'patch side', '16')
-    .option('--channels <n>', '1 or 3', '3')
+    .option('--image-size <px>', `image side (or HxW) (default: the selector checkpoint's, else ${GEOMETRY_DEFAULTS.imageSize})`)
+    .option('--patch-size <px>', `patch side (default: the selector checkpoint's, else ${GEOMETRY_DEFAULTS.patchSize})`)
+    .option('--channels <n>', `1 or 3 (default: the selector checkpoint's, else ${GEOMETRY_DEFAULTS.channels})`)
     .option('--resize <mode>', 'deit | shorter | none | fixed, a shorter-edge length (256) or a fixed HxW (256x256)')
     .option('--small-images <mode>', 'images smaller than --image-size: warn (upscale, warn) | skip (record in errors.jsonl) | upscale');
 }
@@ -121,14 +123,74 @@ function resizeFields(r: ReturnType<typeof parseResize>): Partial<PatchifyConfig
   return { resize: r };
 }
 
-export function patchifyConfig(flags: SourceFlags): PatchifyConfig {
-  const [h, w] = flags.imageSize.split(/[x×]/).map((t) => num('image-size', t) as number);
+/** The patch geometry: image [height, width], patch side, channels. */
+export interface Geometry {
+  imageSize: [number, number];
+  patchSize: number;
+  channels: number;
+}
+
+/** The geometry a selector states, and what states it (e.g. `checkpoint /models/vit`), for messages. */
+export interface StatedGeometry extends Geometry {
+  by: string;
+}
+
+/** Without flags or a selector that states them. */
+export const GEOMETRY_DEFAULTS = { imageSize: 224, patchSize: 16, channels: 3 } as const;
+
+/** The geometry flags given (absent where not given), each checked. */
+function givenGeometry(flags: SourceFlags): Partial<Geometry> {
+  const out: Partial<Geometry> = {};
+  if (flags.imageSize !== undefined) {
+    const [h, w] = flags.imageSize.split(/[x×]/).map((t) => num('image-size', t) as number);
+    out.imageSize = [h, w ?? h];
+  }
+  if (flags.patchSize !== undefined) out.patchSize = num('patch-size', flags.patchSize);
+  if (flags.channels !== undefined) {
+    const channels = num('channels', flags.channels);
+    if (channels !== 1 && channels !== 3) throw new InputError(`--channels must be 1 or 3, got ${show(flags.channels)}`);
+    out.channels = channels;
+  }
+  return out;
+}
+
+const FLAG_TEXT: Record<keyof Geometry, [flag: string, what: string, show: (g: Geometry) => string]> = {
+  imageSize: ['--image-size', 'image size', (g) => g.imageSize.join('×')],
+  patchSize: ['--patch-size', 'patch size', (g) => String(g.patchSize)],
+  channels: ['--channels', 'channel count', (g) => String(g.channels)],
+};
+
+/**
+ * Each geometry field: the flag when given, else what the selector states, else the default. A
+ * flag that contradicts the selector is an InputError naming both values (the model takes nothing else).
+ */
+export function resolveGeometry(flags: SourceFlags, stated?: StatedGeometry): Geometry {
+  const given = givenGeometry(flags);
+  const d = GEOMETRY_DEFAULTS;
+  const geometry: Geometry = {
+    imageSize: given.imageSize ?? stated?.imageSize ?? [d.imageSize, d.imageSize],
+    patchSize: given.patchSize ?? stated?.patchSize ?? d.patchSize,
+    channels: given.channels ?? stated?.channels ?? d.channels,
+  };
+  if (stated) {
+    for (const key of Object.keys(FLAG_TEXT) as (keyof Geometry)[]) {
+      const [flag, what, text] = FLAG_TEXT[key];
+      if (given[key] !== undefined && text(geometry) !== text(stated)) {
+        throw new InputError(`${flag} ${text(geometry)} contradicts the ${what} ${text(stated)} of the selector (${stated.by}); omit ${flag} to use the selector's`);
+      }
+    }
+  }
+  return geometry;
+}
+
+/** The patchify config of the flags; `stated`: the selector's geometry, used where a flag is not given. */
+export function patchifyConfig(flags: SourceFlags, stated?: StatedGeometry): PatchifyConfig {
   const resize = flags.resize === undefined ? {} : resizeFields(parseResize(flags.resize));
-  const channels = num('channels', flags.channels);
-  if (channels !== 1 && channels !== 3) throw new InputError(`--channels must be 1 or 3, got ${show(flags.channels)}`);
+  const { imageSize, patchSize, channels } = resolveGeometry(flags, stated);
+  if (channels !== 1 && channels !== 3) throw new InputError(`the selector (${stated?.by}) takes ${channels} channels; images have 1 or 3`);
   return resolvePatchifyConfig({
-    imageSize: w === undefined ? h : [h, w],
-    patchSize: num('patch-size', flags.patchSize) as number,
+    imageSize,
+    patchSize,
     channels,
     ...resize,
     ...(flags.smallImages !== undefined ? { smallImages: flags.smallImages as PatchifyConfig['smallImages'] } : {}),

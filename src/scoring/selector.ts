@@ -43,6 +43,16 @@ export interface LoadedSelector {
   preprocessing?: Preprocessing;
 }
 
+/**
+ * The input geometry a selector takes, as its checkpoint states it (dlth metadata, an HF
+ * config.json's image_size/patch_size/num_channels, timm's pretrained_cfg and patch embedding) or
+ * its named variant does: the model takes no other.
+ */
+export function selectorGeometry(sel: LoadedSelector): { imageSize: [number, number]; patchSize: number; channels: number } {
+  const c = sel.vit.config;
+  return { imageSize: [c.imageSize[0], c.imageSize[1]], patchSize: c.patchSize, channels: c.channels };
+}
+
 /** The class count of the checkpoint's head ([classes, dim] in PyTorch layout), if it has one. */
 export function headClasses(content: SafetensorsContent): number | undefined {
   const n = headFromTensors(content.tensors).numClasses;
