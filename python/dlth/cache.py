@@ -143,11 +143,13 @@ class ShardCache:
         reason = check_file(str(path), entry)
         if reason is not None:
             return None, reason
-        with self._locked():
-            try:
+        try:
+            with self._locked():
                 os.utime(path)  # least recently used goes first
-            except FileNotFoundError:  # evicted meanwhile
-                return None, None
+        except FileNotFoundError:  # evicted meanwhile
+            return None, None
+        except (IoError, PermissionError, OSError):  # a read-only cache: used as it is, nothing evicted
+            pass
         check_file(str(path), entry, known_good=True)  # the touched file, as verified
         return str(path), None
 

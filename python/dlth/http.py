@@ -124,19 +124,23 @@ class _Http(urllib.request.HTTPHandler):
         return self.do_open(_watched(http.client.HTTPConnection, req.dlth_watch), req)
 
 
-class _Https(urllib.request.HTTPSHandler):
-    def https_open(self, req):
-        return self.do_open(_watched(http.client.HTTPSConnection, req.dlth_watch), req, context=self._context)
-
-
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401 - urllib's signature
         return None
 
 
+_HANDLERS: list = [_Http, _NoRedirect]
+if hasattr(urllib.request, "HTTPSHandler"):  # Python built with ssl
+    class _Https(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(_watched(http.client.HTTPSConnection, req.dlth_watch), req, context=self._context)
+
+    _HANDLERS.append(_Https)
+
+
 @functools.lru_cache(maxsize=1)
 def _opener() -> urllib.request.OpenerDirector:
-    return urllib.request.build_opener(_Http, _Https, _NoRedirect)
+    return urllib.request.build_opener(*_HANDLERS)
 
 
 class Body:
