@@ -167,9 +167,12 @@ export function errnoCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** `scheme://user:pass@host` → `scheme://***@host`, anywhere in a text (messages, logs). */
+/**
+ * `scheme://user:pass@host` → `scheme://***@host`, anywhere in a text (messages, logs). The userinfo
+ * runs to the last `@` of the authority, as a URL parser reads it (`user:p@ss@host`: password `p@ss`).
+ */
 export function redactCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1***@');
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#\\]*@/gi, '$1***@');
 }
 
 /** Formats a value for an error message: short, quoted, never huge. */
