@@ -53,7 +53,7 @@ test('a user:pass@ URL: the password is never printed (inspect; a wrong password
   const url = server.url.replace('http://', 'http://user:wrong-pass@');
   const r = await runCli(['inspect', `${url}/auth/`], { timeoutMs: 30_000 });
   assert.equal(r.code, 4, r.stderr);
-  assert.match(r.lines[0], /^dlth: error: http:\/\/127\.0\.0\.1:\d+\/auth\/manifest\.json: HTTP 401 Unauthorized/);
+  assert.match(r.lines[0], /^dlth: error: http:\/\/\*\*\*@127\.0\.0\.1:\d+\/auth\/manifest\.json: HTTP 401 Unauthorized/);
   assert.doesNotMatch(r.stderr + r.stdout, /wrong-pass/);
   const ok = await runCli(['inspect', `${server.url.replace('http://', 'http://user:s3cret@')}/auth/`], { timeoutMs: 30_000 });
   assert.equal(ok.code, 0, ok.stderr);

@@ -62,7 +62,7 @@ test('http: user:pass@ in the URL is sent as basic authorization and redacted fr
   assert.equal((await collect(ok.batches(0))).length > 0, true);
   const wrong = server.url.replace('http://', 'http://user:wrong-pass@');
   await assert.rejects(TicketLoader.open([`${wrong}/auth/`]), (err: Error) => {
-    assert.match(err.message, /^http:\/\/127\.0\.0\.1:\d+\/auth\/manifest\.json: HTTP 401 Unauthorized/);
+    assert.match(err.message, /^http:\/\/\*\*\*@127\.0\.0\.1:\d+\/auth\/manifest\.json: HTTP 401 Unauthorized/);
     assert.doesNotMatch(err.message, /wrong-pass|s3cret/);
     return true;
   });

@@ -5,6 +5,7 @@
  * than a Content-Length would allow: chunked, no length on GET, correct length on HEAD),
  * /trickle/<file> (one byte every 50 ms, for ever), /auth/<file> (401 without basic authorization
  * `user:s3cret`). /slow/, /big/ and /trickle/ misbehave for shards only; the manifest is served normally.
+ * The root (/<file>) serves like /ok/. `authorizations` records each request's Authorization header.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -14,15 +15,20 @@ import type { AddressInfo } from 'node:net';
 export interface TestServer {
   url: string;
   requests: string[];
+  /** The Authorization header of each request (null without one), in request order. */
+  authorizations: (string | null)[];
   close(): Promise<void>;
 }
 
 export async function serveDir(root: string): Promise<TestServer> {
   const requests: string[] = [];
+  const authorizations: (string | null)[] = [];
   const stalled: ServerResponse[] = [];
   const server: Server = createServer(async (req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    const [, mode, name] = (req.url ?? '').split('/');
+    authorizations.push(req.headers.authorization ?? null);
+    const parts = (req.url ?? '').split('/');
+    const [mode, name] = parts.length === 2 ? ['ok', parts[1]] : [parts[1], parts[2]];
     let data: Buffer;
     try {
       data = await readFile(join(root, basename(decodeURIComponent(name ?? ''))));
@@ -68,6 +74,7 @@ export async function serveDir(root: string): Promise<TestServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    authorizations,
     close: async () => {
       for (const r of stalled) r.destroy();
       server.closeAllConnections();

@@ -5,14 +5,17 @@
  * transfer rate (so a server trickling a byte a second cannot hold a reader for ever) and an
  * optional overall deadline; a stop request (SIGINT/SIGTERM through `stopSignal`) ends any wait at
  * once with InterruptedError. Bodies are capped (the manifest at the reader's limit, a shard at the
- * size it announced); redirects are refused unless allowed; credentials in the URL (`user:pass@`)
- * are sent as HTTP basic authorization and never appear in a message; every failure names the URL.
+ * size it announced); redirects are refused unless allowed; credentials (the URL's `user:pass@`,
+ * else DLTH_HTTP_AUTH, else netrc: auth.ts) are sent as HTTP basic authorization and never appear
+ * in a message; every failure names the URL in its display form (`http://***@host/…`).
  */
 import { InputError, IoError, ManifestError, ShardError, show } from '../../util/errors.js';
 import { stopSignal } from '../../util/abort.js';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, SHARD_FILE_PATTERN } from '../../shards/manifest.js';
 import type { DatasetStore, ShardSource } from '../../shards/store.js';
 import { BodyReader, interruptedBy, type BodyLimits } from './body.js';
+import { basicAuthorization, credentialsFor, type Env } from './auth.js';
+import { displayLocation } from './location.js';
 
 export interface HttpStoreOptions {
   /** Milliseconds to wait for response headers, and between two body chunks. Default 30 000. */
@@ -30,6 +33,8 @@ export interface HttpStoreOptions {
   headers?: Record<string, string>;
   /** Stops every wait with InterruptedError when aborted. Default: the CLI's stopSignal. */
   signal?: AbortSignal;
+  /** Where DLTH_HTTP_AUTH, NETRC and HOME are read (default: process.env). */
+  env?: Env;
 }
 
 export const HTTP_DEFAULTS = { timeoutMs: 30_000, minBytesPerSec: 1024 } as const;
@@ -46,18 +51,12 @@ export function resolveLimits(options: HttpStoreOptions): BodyLimits {
   return { timeoutMs, minBytesPerSec, deadlineMs, signal: options.signal ?? stopSignal };
 }
 
-/** Moves `user:pass@` out of a URL into a basic authorization header (fetch refuses such URLs). */
-function takeCredentials(url: URL): Record<string, string> {
-  if (!url.username && !url.password) return {};
-  const user = decodeURIComponent(url.username);
-  const pass = decodeURIComponent(url.password);
+/** The authorization header for `url`, with `user:pass@` moved out of it (fetch refuses such URLs). */
+function takeCredentials(url: URL, env: Env | undefined): Record<string, string> {
+  const header = basicAuthorization(credentialsFor(url, env));
   url.username = '';
   url.password = '';
-  return { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
-}
-
-export function isHttpUrl(location: string): boolean {
-  return /^https?:\/\//i.test(location);
+  return header;
 }
 
 type Kind = 'manifest' | 'shard';
@@ -65,6 +64,8 @@ type Kind = 'manifest' | 'shard';
 export class HttpStore implements DatasetStore {
   readonly location: string;
   private readonly base: URL;
+  /** The base URL as shown: `***@` where the URL carried credentials. */
+  private readonly shown: URL;
   private readonly limits: BodyLimits;
   private readonly auth: Record<string, string>;
 
@@ -73,19 +74,20 @@ export class HttpStore implements DatasetStore {
     try {
       url = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
     } catch {
-      throw new ManifestError(`not a valid URL: ${show(baseUrl)}`);
+      throw new ManifestError(`not a valid URL: ${show(displayLocation(baseUrl))}`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ManifestError(`unsupported URL scheme ${show(url.protocol)}`, { file: baseUrl });
     url.search = '';
     url.hash = '';
-    this.auth = takeCredentials(url);
-    this.base = url;
-    this.location = url.href;
+    this.shown = new URL(displayLocation(url.href));
     this.limits = resolveLimits(options);
+    this.auth = takeCredentials(url, options.env);
+    this.base = url;
+    this.location = this.shown.href;
   }
 
   describe(name: string): string {
-    return new URL(encodeURIComponent(name), this.base).href;
+    return new URL(encodeURIComponent(name), this.shown).href;
   }
 
   async readManifest(maxBytes = MAX_MANIFEST_BYTES): Promise<Uint8Array> {
@@ -118,6 +120,7 @@ export class HttpStore implements DatasetStore {
     if (name !== MANIFEST_FILE && !SHARD_FILE_PATTERN.test(name)) {
       throw new ManifestError(`shard file name ${show(name)} is not a plain file name in the dataset directory`, { file: this.location });
     }
+    const target = new URL(encodeURIComponent(name), this.base).href;
     const url = this.describe(name);
     const { timeoutMs, deadlineMs, signal } = this.limits;
     const started = Date.now();
@@ -125,7 +128,7 @@ export class HttpStore implements DatasetStore {
     const timer = setTimeout(() => controller.abort(), Math.min(timeoutMs, deadlineMs ?? Infinity));
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await fetch(target, {
         method,
         headers: { 'accept-encoding': 'identity', ...this.auth, ...this.options.headers },
         redirect: this.options.followRedirects ? 'follow' : 'manual',
