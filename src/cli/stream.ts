@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { InputError, show } from '../util/errors.js';
+import { localPath } from '../util/local-path.js';
 import { stopSignal, throwIfStopped } from '../util/abort.js';
 import { createProgress } from '../util/progress.js';
 import { ArrowStreamEncoder } from '../loader/arrow-out.js';
@@ -103,7 +104,7 @@ export function registerStream(program: Command): void {
     .action(async (datasets: string[], flags: StreamFlags) => {
       const epoch = integer('epoch', flags.epoch);
       const loader = await TicketLoader.open(datasets, loaderOptions(flags));
-      const resume = flags.resume === undefined ? undefined : await readResume(flags.resume);
+      const resume = flags.resume === undefined ? undefined : await readResume(localPath('--resume', flags.resume));
       const view = { name: choice<ViewName>('view', flags.view, VIEW_NAMES), ...(flags.maxPatches === undefined ? {} : { maxPatches: integer('max-patches', flags.maxPatches, 1) }) };
       const encoder = new ArrowStreamEncoder(loader.meta, view, loader.k);
       const sink = new PipeSink(process.stdout);
