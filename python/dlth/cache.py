@@ -87,9 +87,19 @@ class Part:
 
     def discard(self) -> None:
         if not self.done:
-            self.path.unlink(missing_ok=True)
-            self.file.close()
             self.done = True
+            try:
+                self.path.unlink(missing_ok=True)
+                self.file.close()
+            except OSError:  # a later sweep removes it; the error that brought us here matters more
+                pass
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as err:
+        raise IoError(f"cannot remove a file from the cache ({err.strerror})", str(path)) from None
 
 
 def _declared(part: Path) -> int:
@@ -148,7 +158,7 @@ class ShardCache:
                 os.utime(path)  # least recently used goes first
         except FileNotFoundError:  # evicted meanwhile
             return None, None
-        except (IoError, PermissionError, OSError):  # a read-only cache: used as it is, nothing evicted
+        except (IoError, OSError):  # a read-only cache: used as it is
             pass
         check_file(str(path), entry, known_good=True)  # the touched file, as verified
         return str(path), None
@@ -185,11 +195,6 @@ class ShardCache:
         finally:
             part.discard()
 
-    def usage(self) -> int:
-        """Bytes of cached shards plus those reserved by live downloads (dead ones swept)."""
-        with self._locked():
-            return self._sweep() + sum(s for _, s, _ in self._shards())
-
     def _mkdir(self) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -207,7 +212,7 @@ class ShardCache:
             if _is_live(part):
                 reserved += _declared(part)
             else:
-                part.unlink(missing_ok=True)
+                _remove(part)
         return reserved
 
     def _shards(self) -> List[Tuple[int, int, Path]]:
@@ -231,6 +236,6 @@ class ShardCache:
         for _, size, p in sorted(shards):
             if total + incoming <= self.limit:
                 break
-            p.unlink(missing_ok=True)
+            _remove(p)
             total -= size
         return True

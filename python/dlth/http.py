@@ -7,11 +7,9 @@ headers, a broken chunked body), is a typed error with one line naming the URL (
 credentials) and the reason; bodies are read in pieces of at most ``BODY_CHUNK`` bytes."""
 from __future__ import annotations
 
-import functools
 import http.client
 import math
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +18,7 @@ from typing import Dict, Iterator, Optional, Tuple
 
 from .auth import redact
 from .errors import InputError, IoError
+from .opener import Watch, open_watched
 
 BODY_CHUNK = 256 * 1024
 DEFAULT_TIMEOUT = 30.0
@@ -49,104 +48,23 @@ class HttpLimits:
             raise InputError(f"HTTP deadline {self.deadline!r} s must be a number > 0 or None")
 
 
+def printable(text: str) -> str:
+    """``text`` on one line, control characters escaped (a server's words)."""
+    return " ".join("".join(c if c.isprintable() else repr(c)[1:-1] for c in text).split())
+
+
 def one_line(err: BaseException, limit: int = 160) -> str:
     """An exception as one short printable line; its class where the text alone says little."""
-    text = " ".join("".join(c if c.isprintable() else repr(c)[1:-1] for c in str(err)).split()) or "(no details)"
+    text = printable(str(err)) or "(no details)"
     if isinstance(err, http.client.HTTPException) and not text.startswith(type(err).__name__):
         text = f"{type(err).__name__}: {text}"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class _Watch:
-    """Shuts a request's socket down at a point in time (headers' limit, then the deadline) so that
-    a blocked read returns at once; ``reason`` says why, for the error."""
-
-    def __init__(self) -> None:
-        self.sock: Optional[socket.socket] = None
-        self.reason: Optional[str] = None
-        self._timer: Optional[threading.Timer] = None
-        self._lock = threading.Lock()
-
-    def attach(self, sock: socket.socket) -> None:
-        with self._lock:
-            self.sock = sock
-            if self.reason is not None:
-                _shutdown(sock)
-
-    def arm(self, seconds: Optional[float], reason: str) -> None:
-        self.disarm()
-        if seconds is not None:
-            self._timer = threading.Timer(max(0.0, seconds), self._fire, (reason,))
-            self._timer.daemon = True
-            self._timer.start()
-
-    def disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def close(self) -> None:
-        self.disarm()
-        with self._lock:
-            self.sock = None
-
-    def _fire(self, reason: str) -> None:
-        with self._lock:
-            self.reason = reason
-            if self.sock is not None:
-                _shutdown(self.sock)
-
-
-def _shutdown(sock: socket.socket) -> None:
-    """Ends the connection under a blocked reader (on a duplicate descriptor: an SSL socket object
-    is not shut down from another thread)."""
-    try:
-        dup = socket.fromfd(sock.fileno(), sock.family, sock.type)
-    except (OSError, ValueError):
-        return
-    with dup:
-        try:
-            dup.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-def _watched(base: type, watch: _Watch):
-    class Connection(base):  # type: ignore[valid-type, misc]
-        def connect(self) -> None:
-            super().connect()
-            watch.attach(self.sock)
-    return Connection
-
-
-class _Http(urllib.request.HTTPHandler):
-    def http_open(self, req):
-        return self.do_open(_watched(http.client.HTTPConnection, req.dlth_watch), req)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401 - urllib's signature
-        return None
-
-
-_HANDLERS: list = [_Http, _NoRedirect]
-if hasattr(urllib.request, "HTTPSHandler"):  # Python built with ssl
-    class _Https(urllib.request.HTTPSHandler):
-        def https_open(self, req):
-            return self.do_open(_watched(http.client.HTTPSConnection, req.dlth_watch), req, context=self._context)
-
-    _HANDLERS.append(_Https)
-
-
-@functools.lru_cache(maxsize=1)
-def _opener() -> urllib.request.OpenerDirector:
-    return urllib.request.build_opener(*_HANDLERS)
-
-
 class Body:
     """A response body read in pieces under the limits; a context manager that closes it."""
 
-    def __init__(self, resp, url: str, limits: HttpLimits, watch: _Watch, started: float):
+    def __init__(self, resp, url: str, limits: HttpLimits, watch: Watch, started: float):
         self.resp, self.url, self.limits, self.watch = resp, url, limits, watch
         self.status: int = resp.status
         self.headers = resp.headers
@@ -176,8 +94,10 @@ class Body:
             try:
                 piece = self.resp.read1(size or BODY_CHUNK)
             except socket.timeout:
-                raise self._error(f"no data for {self.limits.timeout:g} s") from None
+                raise self._error(self.watch.reason or f"no data for {self.limits.timeout:g} s") from None
             except TRANSPORT_ERRORS as err:
+                if self.watch.reason:  # the deadline shut the connection
+                    raise self._error(self.watch.reason) from None
                 what = "the body is not valid HTTP" if _is_protocol(err) else "reading the body failed"
                 raise self._error(f"{what} ({one_line(err)}) after {self.received} bytes", body=False) from None
             if self.watch.reason:
@@ -230,12 +150,12 @@ class HttpClient:
         if byte_range:
             headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
         req = urllib.request.Request(url, headers=headers)
-        req.dlth_watch = watch = _Watch()  # type: ignore[attr-defined]
+        watch = Watch()
         limits, started = self.limits, time.monotonic()
         header_limit = min(limits.timeout, limits.deadline or math.inf)
         watch.arm(header_limit, f"no response headers within {header_limit:g} s")
         try:
-            resp = _opener().open(req, timeout=limits.timeout)
+            resp = open_watched(req, watch, limits.timeout)
         except urllib.error.HTTPError as err:
             watch.close()
             message = self._status_message(err, on_404)
@@ -258,12 +178,12 @@ class HttpClient:
     def _status_message(self, err: urllib.error.HTTPError, on_404: str) -> str:
         detail = ""
         if 300 <= err.code < 400:
-            detail = f" (redirect to {redact(err.headers.get('location') or '')!r}; not followed)"
+            detail = f" (redirect to {printable(redact(err.headers.get('location') or ''))[:200]!r}; not followed)"
         elif err.code == 404:
             detail = on_404
         elif err.code in (401, 403):
             detail = f" (credentials from {self.credentials} refused)" if self.credentials else " (no credentials sent: see DLTH_HTTP_AUTH or netrc)"
-        return f"HTTP {err.code} {' '.join(str(err.reason).split())}{detail}"
+        return f"HTTP {err.code} {printable(str(err.reason))[:120]}{detail}"
 
 
 def _reason(err: BaseException, timeout: float) -> str:
@@ -271,7 +191,7 @@ def _reason(err: BaseException, timeout: float) -> str:
     if isinstance(inner, socket.timeout) or isinstance(err, socket.timeout):
         return f"no response within {timeout:g} s"
     if not isinstance(inner, BaseException):
-        return " ".join(str(inner).split())
+        return printable(str(inner))
     return f"not a valid HTTP response ({one_line(inner)})" if _is_protocol(inner) else one_line(inner)
 
 
