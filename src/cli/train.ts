@@ -1,11 +1,11 @@
 /** `dlth train`: trains a ViT from scratch on ticket / random / full datasets through the loader. */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import { parseBackendName } from '../backend/options.js';
 import type { ViTConfigInput } from '../model/configs.js';
 import { train, TRAIN_DEFAULTS, type EvalSet, type StopRule, type TrainOptions } from '../trainer/index.js';
 import { InputError, show } from '../util/errors.js';
-import { datasetLocation, isHttpUrl } from '../loader/store/index.js';
+import { localPath } from '../util/local-path.js';
+import { DatasetLocation, datasetLocation, isHttpUrl } from '../loader/store/index.js';
 
 interface TrainFlags {
   train: string[];
@@ -32,6 +32,7 @@ interface TrainFlags {
   out: string;
   resume: boolean;
   checkpointEvery?: string;
+  maxModelMemory?: string;
   backend?: string;
   quiet?: boolean;
 }
@@ -47,17 +48,29 @@ function num(flag: string, text: string | undefined): number | undefined {
 
 export { datasetLocation };
 
-/** `name=dir` → an evaluation set; a bare `dir` (or URL) is named after its last path component. */
-export function parseEvalFlag(text: string): EvalSet {
+/** `name=dir` → an evaluation set; a bare `dir` (or URL) is named after its last path component (of a URL: its path's, else its host). */
+export function parseEvalFlag(text: string): EvalSet & { dir: DatasetLocation } {
   const eq = text.indexOf('=');
-  if (eq > 0 && !isHttpUrl(text)) return { name: text.slice(0, eq), dir: datasetLocation(text.slice(eq + 1)) };
-  const dir = datasetLocation(text);
-  return { name: dir.replace(/[?#].*$/, '').split(/[\\/]/).filter(Boolean).pop() ?? 'eval', dir };
+  if (eq > 0 && !isHttpUrl(text)) return { name: text.slice(0, eq), dir: DatasetLocation.of(text.slice(eq + 1)) };
+  const dir = DatasetLocation.of(text);
+  return { name: dir.name, dir };
 }
 
-/** `key=value` model overrides; values are JSON (numbers, booleans, arrays) or plain strings. */
+/** `--max-model-memory <GiB>` → bytes. */
+function gibibytes(flag: string, text: string | undefined): number | undefined {
+  const v = num(flag, text);
+  if (v === undefined) return undefined;
+  if (!(v > 0) || v > 2 ** 20) throw new InputError(`--${flag} is ${show(text)}, expected a positive number of GiB`);
+  return Math.round(v * 1024 ** 3);
+}
+
+/**
+ * `key=value` model overrides; values are JSON (numbers, booleans, arrays) or plain strings. Keys and
+ * values are checked by the trainer's config (unknown keys refused); every key stays an own key
+ * (`__proto__` too), so none can slip past that check.
+ */
 export function parseSetFlags(items: readonly string[]): ViTConfigInput {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new InputError(`--set ${show(item)}: expected key=value, e.g. depth=2`);
@@ -70,7 +83,7 @@ export function parseSetFlags(items: readonly string[]): ViTConfigInput {
     }
     out[item.slice(0, eq)] = value;
   }
-  return out as ViTConfigInput;
+  return { ...out } as ViTConfigInput;
 }
 
 /** `name:patience` → stop when evaluation set `name` has not improved for `patience` epochs. */
@@ -84,10 +97,11 @@ export function parseStopFlag(text: string): StopRule {
 export function optionsFromFlags(f: TrainFlags): TrainOptions {
   if (f.train.length === 0) throw new InputError('--train <dir> is required');
   return {
-    train: f.train.map(datasetLocation),
+    train: f.train.map((t) => DatasetLocation.of(t)),
     eval: f.eval.map(parseEvalFlag),
     model: f.model,
     modelOverrides: parseSetFlags(f.set),
+    maxModelBytes: gibibytes('max-model-memory', f.maxModelMemory),
     epochs: num('epochs', f.epochs),
     steps: num('steps', f.steps),
     batchSize: num('batch-size', f.batchSize),
@@ -105,7 +119,7 @@ export function optionsFromFlags(f: TrainFlags): TrainOptions {
     stopWhen: f.stopWhen === undefined ? undefined : parseStopFlag(f.stopWhen),
     evalEvery: num('eval-every', f.evalEvery),
     seed: num('seed', f.seed),
-    out: resolve(f.out),
+    out: localPath('--out', f.out),
     resume: f.resume,
     checkpointEvery: num('checkpoint-every', f.checkpointEvery),
     progress: !f.quiet,
@@ -121,7 +135,8 @@ export function registerTrain(program: Command): void {
     .option('--train <dir>', 'training dataset directory or URL (repeat to concatenate)', collect, [])
     .option('--eval <name=dir>', 'evaluation dataset directory or URL, e.g. full-test=out/full-test (repeatable)', collect, [])
     .requiredOption('--model <variant>', 'model variant, e.g. vit-micro-p4-28, vit-mini-p4-28, deit-tiny-patch16-224')
-    .option('--set <key=value>', 'override a model config field, e.g. depth=2 (repeatable)', collect, [])
+    .option('--set <key=value>', 'override a model config field, e.g. depth=2 (repeatable; known fields only, each within its bounds)', collect, [])
+    .option('--max-model-memory <GiB>', 'refuse a model whose weights, gradients and AdamW moments need more (default 4; never more than the machine\'s memory)')
     .option('--epochs <n>', `epochs (default ${d.epochs}; or --steps)`)
     .option('--steps <n>', 'optimizer steps instead of epochs (the last epoch may be partial)')
     .option('--batch-size <n>', `training batch size (default ${d.batchSize})`)
@@ -139,14 +154,15 @@ export function registerTrain(program: Command): void {
     .option('--stop-when <eval:patience>', 'stop once evaluation set <eval> has not improved for <patience> epochs')
     .option('--eval-every <n>', 'evaluate every n epochs and after the last (default 1)')
     .option('--seed <n>', `seed of weights, order and flips (default ${d.seed})`)
-    .requiredOption('-o, --out <dir>', 'output directory')
+    .requiredOption('-o, --out <dir>', 'output directory (a local path)')
     .option('--no-resume', 'start over even if the output directory holds a saved state')
     .option('--checkpoint-every <n>', 'also save the resumable state every n steps (default: each epoch)')
     .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (default: DLTH_BACKEND or auto)')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: TrainFlags) => {
-      const s = await train(optionsFromFlags(flags));
+      const options = optionsFromFlags(flags);
+      const s = await train(options);
       const evals = Object.entries(s.eval).map(([n, e]) => `${n} ${(e.final.acc * 100).toFixed(2)}% (best ${(e.best.acc * 100).toFixed(2)}% @${e.best.epoch})`);
-      process.stdout.write(`dlth train: ${s.model}, ${s.steps} steps, ${s.samplesSeen} samples on ${s.backend}; ${evals.join(', ') || 'no eval sets'} → ${resolve(flags.out)}\n`);
+      process.stdout.write(`dlth train: ${s.model}, ${s.steps} steps, ${s.samplesSeen} samples on ${s.backend}; ${evals.join(', ') || 'no eval sets'} → ${options.out}\n`);
     });
 }

@@ -3,26 +3,36 @@
  * `resolveTrainConfig` which copies, fills defaults and throws an InputError naming any bad value.
  */
 import type { BackendName } from '../backend/index.js';
-import type { ViTConfigInput } from '../model/configs.js';
+import { checkConfigInput, type ViTConfigInput } from '../model/configs.js';
 import { InputError, show } from '../util/errors.js';
 import { Content } from '../loader/augment/content.js';
+import { DatasetLocation } from '../loader/store/location.js';
 import type { EvitEvalSpec } from './evit-eval.js';
+import { DEFAULT_MAX_MODEL_BYTES } from './memory.js';
+
+/** A dataset directory or http(s) URL (credentials allowed: every output shows `DatasetLocation.display`). */
+export type DatasetInput = string | DatasetLocation;
 
 export interface EvalSet {
   /** Name in metrics and summary (e.g. `ticket-test`, `full-test`). */
   name: string;
-  /** Dataset directory (or directories, concatenated). */
-  dir: string | string[];
+  /** Dataset directory or URL (or several, concatenated). */
+  dir: DatasetInput | readonly DatasetInput[];
 }
 
 export interface TrainOptions {
-  /** Training dataset directory (or several, concatenated in the loader). */
-  train: string | string[];
+  /** Training dataset directory or URL (or several, concatenated in the loader). */
+  train: DatasetInput | readonly DatasetInput[];
   eval?: EvalSet[];
   /** Named model variant (e.g. `vit-micro-p4-28`). */
   model: string;
-  /** Fields of the variant to override (e.g. `depth`, `numClasses`). */
+  /** Fields of the variant to override (e.g. `depth`, `numClasses`): known fields only, each within its bounds (model/configs.ts). */
   modelOverrides?: ViTConfigInput;
+  /**
+   * Refuse, before any tensor is made, a model whose weights, gradients and AdamW moments (16 bytes
+   * per parameter) need more than this many bytes (default 4 GiB; never more than the machine's memory).
+   */
+  maxModelBytes?: number;
   /** Length of the run: epochs, or optimizer steps (exactly one may be given; default 10 epochs). */
   epochs?: number;
   steps?: number;
@@ -96,10 +106,11 @@ export interface StepInfo {
 
 /** The resolved config; `fingerprintFields` of it decide whether a saved state may be resumed. */
 export interface TrainConfig {
-  train: string[];
-  eval: { name: string; dirs: string[] }[];
+  train: DatasetLocation[];
+  eval: { name: string; dirs: DatasetLocation[] }[];
   model: string;
   modelOverrides: ViTConfigInput;
+  maxModelBytes: number;
   epochs: number | null;
   steps: number | null;
   batchSize: number;
@@ -146,13 +157,22 @@ export const TRAIN_DEFAULTS = {
   resume: true,
   checkpointEvery: 0,
   progress: true,
+  maxModelBytes: DEFAULT_MAX_MODEL_BYTES,
 } as const;
 
 function need(ok: boolean, field: string, value: unknown, want: string): void {
   if (!ok) throw new InputError(`train option ${field} = ${show(value)} is invalid (want ${want})`);
 }
 
-const list = (v: string | string[]): string[] => (Array.isArray(v) ? [...v] : [v]);
+const list = (v: DatasetInput | readonly DatasetInput[]): DatasetInput[] => (Array.isArray(v) ? [...(v as readonly DatasetInput[])] : [v as DatasetInput]);
+const isLocation = (v: unknown): v is DatasetInput => v instanceof DatasetLocation || (typeof v === 'string' && v.length > 0);
+
+/** The locations of `v`; an InputError naming `field` when one is not a non-empty string. */
+function locations(v: DatasetInput | readonly DatasetInput[], field: string): DatasetLocation[] {
+  const all = list(v);
+  need(all.length > 0 && all.every(isLocation), field, all, 'one or more dataset directories or URLs');
+  return all.map((x) => DatasetLocation.of(x));
+}
 const posInt = (v: number): boolean => Number.isSafeInteger(v) && v > 0;
 const nonNeg = (v: number): boolean => Number.isFinite(v) && v >= 0;
 
@@ -160,10 +180,11 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   const d = TRAIN_DEFAULTS;
   need(o.epochs === undefined || o.steps === undefined, 'steps', o.steps, 'either epochs or steps, not both');
   const c: TrainConfig = {
-    train: list(o.train),
-    eval: (o.eval ?? []).map((e) => ({ name: e.name, dirs: list(e.dir) })),
+    train: locations(o.train, 'train'),
+    eval: (o.eval ?? []).map((e) => ({ name: e.name, dirs: locations(e.dir, `eval ${show(e.name)}`) })),
     model: o.model,
-    modelOverrides: { ...(o.modelOverrides ?? {}) },
+    modelOverrides: checkConfigInput(o.modelOverrides ?? {}, InputError),
+    maxModelBytes: o.maxModelBytes ?? d.maxModelBytes,
     epochs: o.steps === undefined ? o.epochs ?? d.epochs : null,
     steps: o.steps ?? null,
     batchSize: o.batchSize ?? d.batchSize,
@@ -190,14 +211,12 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
     progress: o.progress ?? d.progress,
     backend: o.backend,
   };
-  need(c.train.length > 0 && c.train.every((t) => typeof t === 'string' && t.length > 0), 'train', o.train, 'one or more dataset directories');
   need(typeof c.out === 'string' && c.out.length > 0, 'out', o.out, 'an output directory');
   need(typeof c.model === 'string' && c.model.length > 0, 'model', o.model, 'a model variant name');
   const names = c.eval.map((e) => e.name);
   // Names are keys in metrics.jsonl and summary.json (never file names), e.g. `ticket@0.5/test`.
   need(names.every((n) => typeof n === 'string' && n.length > 0 && n.length <= 200 && !/[\u0000-\u001f]/.test(n)), 'eval', names, 'non-empty names without control characters');
   need(new Set(names).size === names.length, 'eval', names, 'distinct names');
-  need(c.eval.every((e) => e.dirs.length > 0), 'eval', o.eval, 'a directory for every evaluation set');
   need(c.epochs === null || posInt(c.epochs), 'epochs', c.epochs, 'a positive integer');
   need(c.steps === null || posInt(c.steps), 'steps', c.steps, 'a positive integer');
   for (const f of ['batchSize', 'evalBatchSize'] as const) need(posInt(c[f]), f, c[f], 'a positive integer');
@@ -214,11 +233,12 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   need(ev === null || (ev.blocks.length > 0 && ev.blocks.every((b, i) => Number.isSafeInteger(b) && b >= 0 && (i === 0 || b > ev.blocks[i - 1]))), 'evitEval.blocks', ev?.blocks, 'ascending block indices');
   need(posInt(c.evalEvery) && (c.stopWhen === null || c.evalEvery === 1), 'evalEvery', c.evalEvery, c.stopWhen === null ? 'a positive integer (epochs)' : '1 (stopWhen evaluates every epoch)');
   need(Number.isSafeInteger(c.checkpointEvery) && c.checkpointEvery >= 0, 'checkpointEvery', c.checkpointEvery, 'a non-negative integer');
+  need(Number.isSafeInteger(c.maxModelBytes) && c.maxModelBytes > 0, 'maxModelBytes', c.maxModelBytes, 'a positive integer (bytes)');
   return c;
 }
 
 /** The fields a saved state must agree on to be resumed (everything that changes the computation). */
-export function fingerprintFields(c: TrainConfig): Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'checkpointEvery' | 'backend'> {
-  const { out: _o, resume: _r, progress: _p, checkpointEvery: _c, backend: _b, ...rest } = c;
+export function fingerprintFields(c: TrainConfig): Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'checkpointEvery' | 'backend' | 'maxModelBytes'> {
+  const { out: _o, resume: _r, progress: _p, checkpointEvery: _c, backend: _b, maxModelBytes: _m, ...rest } = c;
   return rest;
 }

@@ -4,10 +4,11 @@
  * be evaluated on all patches), and the classes must fit the head. Unless overridden, the model
  * takes its class count and pixel normalisation from the training dataset's metadata.
  */
-import { TicketLoader, Verify } from '../loader/index.js';
+import { TicketLoader, Verify, type LoaderOptions } from '../loader/index.js';
 import { gridOf, variantConfig, type ViTConfig, type ViTConfigInput } from '../model/configs.js';
 import type { DatasetMeta } from '../shards/types.js';
 import { InputError } from '../util/errors.js';
+import type { DatasetLocation } from '../loader/store/location.js';
 import type { TrainConfig } from './config.js';
 
 export interface OpenedData {
@@ -37,15 +38,25 @@ export function checkCompatible(meta: DatasetMeta, model: ViTConfig, variant: st
   }
 }
 
-/** The model config: the variant, then the training data's classes and normalisation, then explicit overrides. */
+/**
+ * The model config: the variant, then the training data's classes and normalisation, then explicit
+ * overrides; a variant or combination that is not a valid model is the caller's input (InputError).
+ */
 export function modelConfigFor(variant: string, meta: DatasetMeta, overrides: ViTConfigInput): ViTConfig {
   const fromData: ViTConfigInput = { mean: [...meta.mean], std: [...meta.std] };
   if (meta.numClasses !== null) fromData.numClasses = meta.numClasses;
-  return variantConfig(variant, { ...fromData, ...overrides });
+  return variantConfig(variant, { ...fromData, ...overrides }, InputError);
 }
 
+/** Opens the datasets at `locations` (credentials go to the store only) and names them for messages. */
+function open(locations: readonly DatasetLocation[], options: LoaderOptions): Promise<TicketLoader> {
+  return TicketLoader.open(locations.map((l) => l.target), options);
+}
+
+const shown = (locations: readonly DatasetLocation[]): string => locations.map((l) => l.display).join(', ');
+
 export async function openData(c: TrainConfig): Promise<OpenedData> {
-  const train = await TicketLoader.open(c.train, {
+  const train = await open(c.train, {
     batchSize: c.batchSize,
     seed: c.seed,
     flip: c.flip,
@@ -54,11 +65,11 @@ export async function openData(c: TrainConfig): Promise<OpenedData> {
     ...(c.subset !== null ? { subset: c.subset } : {}),
   });
   const model = modelConfigFor(c.model, train.meta, c.modelOverrides);
-  checkCompatible(train.meta, model, c.model, c.train.join(', '));
+  checkCompatible(train.meta, model, c.model, shown(c.train));
   const evals = [];
   for (const e of c.eval) {
-    const loader = await TicketLoader.open(e.dirs, { batchSize: c.evalBatchSize, shuffle: 'none', partition: 'exact', verify: Verify.First, content: c.content });
-    checkCompatible(loader.meta, model, c.model, e.dirs.join(', '));
+    const loader = await open(e.dirs, { batchSize: c.evalBatchSize, shuffle: 'none', partition: 'exact', verify: Verify.First, content: c.content });
+    checkCompatible(loader.meta, model, c.model, shown(e.dirs));
     evals.push({ name: e.name, loader });
   }
   return { train, evals, model };

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { namedVariables, toModelInput, ViT, type ViTConfig } from '../model/index.js';
+import { initWeightsInterruptibly } from './init.js';
 import type { HostBatch, TrainModel } from './step.js';
 
 export function asTrainModel(vit: ViT): TrainModel {
@@ -24,5 +25,14 @@ export function asTrainModel(vit: ViT): TrainModel {
 /** A freshly initialised ViT of `config` (deterministic by seed) and its trainer view. */
 export function buildModel(config: ViTConfig, seed: number): { vit: ViT; model: TrainModel } {
   const vit = ViT.init(config, seed);
+  return { vit, model: asTrainModel(vit) };
+}
+
+/**
+ * `buildModel` for a model that may take seconds to build: the same weights, made one tensor at a
+ * time; a stop request (`signal`, default SIGINT/SIGTERM) ends the construction between tensors.
+ */
+export async function buildModelStoppable(config: ViTConfig, seed: number, signal?: AbortSignal): Promise<{ vit: ViT; model: TrainModel }> {
+  const vit = new ViT(config, await initWeightsInterruptibly(config, seed, signal));
   return { vit, model: asTrainModel(vit) };
 }

@@ -39,12 +39,27 @@ export interface TrainSummary {
   train: LossAcc | null;
   eval: Record<string, EvalSummary>;
   datasets: { train: DatasetRef; eval: Record<string, DatasetRef> };
-  config: Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'backend'>;
+  config: SummaryConfig;
   backend: string;
   /** True when the run ended on a plateau of `config.stopWhen` before its last epoch. */
   stoppedEarly: boolean;
   /** With `config.evitEval`: final accuracy of the model run as EViT, by evaluation set, then rate. */
   evit?: Record<string, Record<string, number>>;
+}
+
+/** The run's config as recorded: machine settings left out, dataset locations in their display form. */
+export type SummaryConfig = Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'backend' | 'maxModelBytes' | 'train' | 'eval'> & {
+  train: string[];
+  eval: { name: string; dirs: string[] }[];
+};
+
+export function summaryConfig(c: TrainConfig): SummaryConfig {
+  const { out: _o, resume: _r, progress: _p, backend: _b, maxModelBytes: _m, ...config } = c;
+  return {
+    ...config,
+    train: c.train.map((l) => l.display),
+    eval: c.eval.map((e) => ({ name: e.name, dirs: e.dirs.map((l) => l.display) })),
+  };
 }
 
 export async function writeEpochOutputs(out: string, history: readonly EpochRecord[], timing: readonly TimingRecord[], title: string): Promise<void> {

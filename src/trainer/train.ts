@@ -9,6 +9,8 @@
 import { mkdirp } from '../util/fsx.js';
 import { initBackend } from '../backend/index.js';
 import { InputError } from '../util/errors.js';
+import { throwIfStopped } from '../util/abort.js';
+import type { DatasetLocation } from '../loader/store/location.js';
 import { fingerprint } from '../util/hash.js';
 import { createProgress } from '../util/progress.js';
 import { AdamW } from './adamw.js';
@@ -20,15 +22,26 @@ import { plateaued } from './stop.js';
 import { evitAccuracy, type EvitEvalSpec } from './evit-eval.js';
 import type { ViT } from '../model/index.js';
 import { emptyMeter } from './metrics.js';
-import { buildModel } from './model.js';
-import { buildSummary, writeEpochOutputs, writeFinalOutputs, type DatasetRef, type TrainSummary } from './outputs.js';
+import { checkModelMemory, type ModelCost } from './memory.js';
+import { buildModelStoppable } from './model.js';
+import { buildSummary, summaryConfig, writeEpochOutputs, writeFinalOutputs, type DatasetRef, type TrainSummary } from './outputs.js';
 import type { ScheduleConfig } from './schedule.js';
 import { clearState, loadStateTensors, readStateInfo, type StateInfo } from './state.js';
 import type { TicketLoader } from '../loader/index.js';
 
-function datasetRef(dirs: string[], loader: TicketLoader): DatasetRef {
+function datasetRef(dirs: readonly DatasetLocation[], loader: TicketLoader): DatasetRef {
   const m = loader.meta;
-  return { dirs, fingerprints: loader.key.datasets, rows: loader.rows, k: loader.k, policy: m.policy };
+  return { dirs: dirs.map((d) => d.display), fingerprints: loader.key.datasets, rows: loader.rows, k: loader.k, policy: m.policy };
+}
+
+/** Models from this size take seconds to build (about 10 s per 100M parameters on one core). */
+const ANNOUNCED_PARAMETERS = 10_000_000;
+
+/** One line on stderr before a large model is built, unless progress is off. */
+function announceBuild(c: TrainConfig, cost: ModelCost): void {
+  if (!c.progress || process.env.DLTH_QUIET === '1' || cost.parameters < ANNOUNCED_PARAMETERS) return;
+  const gib = (cost.bytes / 1024 ** 3).toFixed(cost.bytes < 1024 ** 3 ? 3 : 1);
+  process.stderr.write(`train ${c.model}: building the model, ${cost.parameters.toLocaleString('en-US')} parameters (${gib} GiB with gradients and AdamW moments)\n`);
 }
 
 /** What must match for a saved state to be resumed: the computation, not the paths. */
@@ -48,7 +61,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   ensureGradients();
   const data = await openData(c);
   const stepsPerEpoch = data.train.batchesPerEpoch();
-  if (stepsPerEpoch === 0) throw new InputError('the training dataset has no rows', { file: c.train.join(', ') });
+  if (stepsPerEpoch === 0) throw new InputError('the training dataset has no rows', { file: c.train.map((l) => l.display).join(', ') });
   const totalSteps = c.steps ?? (c.epochs ?? 1) * stepsPerEpoch;
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
   const schedule: ScheduleConfig = {
@@ -59,10 +72,14 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     warmupStartLr: c.warmupLr,
   };
   const fp = runFingerprint(c, data);
+  // Before any tensor: a model over the memory limit is refused in one line.
+  const cost = checkModelMemory(data.model, c.model, c.maxModelBytes);
   await mkdirp(c.out); // an IoError naming the directory; never loops (under /proc)
-  const { vit, model } = buildModel(data.model, c.seed);
+  announceBuild(c, cost);
+  const { vit, model } = await buildModelStoppable(data.model, c.seed, options.signal);
   const opt = new AdamW(model.params, { beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay });
   try {
+    throwIfStopped(options.signal);
     let st: StateInfo = {
       fingerprint: fp, step: 0, epoch: 0, loader: null, meter: emptyMeter(), samples: 0, lr: 0,
       history: [], timing: [], rng: { seed: c.seed },
@@ -94,7 +111,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       progress.done(`stopped at step ${st.step}`);
       throw err;
     }
-    const { out: _o, resume: _r, progress: _p, backend: _b, ...config } = c;
+    const config = summaryConfig(c);
     const summary = buildSummary(
       {
         model: c.model, modelConfig: data.model,

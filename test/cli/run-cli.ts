@@ -31,6 +31,8 @@ export interface CliOptions {
   measureMemory?: boolean;
   /** Called once the child is running (e.g. to signal it later). */
   started?: (pid: number) => void;
+  /** Called with each chunk of stderr as it arrives (e.g. to signal the child at a given point). */
+  onStderr?: (chunk: string) => void;
 }
 
 export const canMeasureMemory = existsSync(GNU_TIME);
@@ -44,7 +46,10 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    options.onStderr?.(d);
+  });
   if (child.pid !== undefined) options.started?.(child.pid);
   let killed = false;
   const timer = setTimeout(() => {

@@ -105,6 +105,10 @@ test('dlth train --train <url> --eval name=<url> trains from a served dataset', 
 test('train flags keep URLs as given and resolve directories', () => {
   assert.equal(datasetLocation('https://host/data/t1'), 'https://host/data/t1');
   assert.equal(datasetLocation('data/t1'), resolve('data/t1'));
-  assert.deepEqual(parseEvalFlag('http://h:8/a/test-set/'), { name: 'test-set', dir: 'http://h:8/a/test-set/' });
-  assert.deepEqual(parseEvalFlag('held=https://h/x?y=1'), { name: 'held', dir: 'https://h/x?y=1' });
+  const bare = parseEvalFlag('http://h:8/a/test-set/');
+  assert.deepEqual([bare.name, bare.dir.target], ['test-set', 'http://h:8/a/test-set/']);
+  const named = parseEvalFlag('held=https://h/x?y=1');
+  assert.deepEqual([named.name, named.dir.target], ['held', 'https://h/x?y=1']);
+  const local = parseEvalFlag('runs/ticket-test/');
+  assert.deepEqual([local.name, local.dir.target], ['ticket-test', resolve('runs/ticket-test/')]);
 });

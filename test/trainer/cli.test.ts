@@ -8,8 +8,9 @@ import { parseEvalFlag, parseSetFlags, registerTrain } from '../../src/cli/train
 import { makeFashionDataset } from './fixture.js';
 
 test('--eval and --set parse names, directories and JSON values', () => {
-  assert.deepEqual(parseEvalFlag('full-test=data/x'), { name: 'full-test', dir: resolve('data/x') });
-  assert.deepEqual(parseEvalFlag('runs/ticket-test/'), { name: 'ticket-test', dir: resolve('runs/ticket-test/') });
+  const flat = (e: ReturnType<typeof parseEvalFlag>): { name: string; dir: string } => ({ name: e.name, dir: e.dir.target });
+  assert.deepEqual(flat(parseEvalFlag('full-test=data/x')), { name: 'full-test', dir: resolve('data/x') });
+  assert.deepEqual(flat(parseEvalFlag('runs/ticket-test/')), { name: 'ticket-test', dir: resolve('runs/ticket-test/') });
   assert.deepEqual(parseSetFlags(['depth=2', 'mean=[0.3]', 'qkvBias=false']), { depth: 2, mean: [0.3], qkvBias: false });
   assert.throws(() => parseSetFlags(['depth']), /key=value/);
 });
