@@ -1,11 +1,21 @@
-/** `dlth preview <dataset>`: a PNG contact sheet of a ticket dataset (kept patches, labels). */
+/**
+ * `dlth preview <dataset>`: a PNG contact sheet of a ticket dataset (kept patches, labels). With
+ * --source (and --root/--file/--split as for `dlth score`), the images the dataset was made from:
+ * dropped patches are shown dimmed and hatched instead of plain hatched grey.
+ */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { PREVIEW_DEFAULTS, writePreview } from '../preview/index.js';
+import { openSource } from '../sources/index.js';
+import type { Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
 import { datasetLocation, openStore } from '../loader/store/index.js';
+import { openDataset } from '../shards/reader.js';
+import type { DatasetStore } from '../shards/store.js';
+import { addSourceLocationOptions, sourceConfig, type SourceFlags } from './source-flags.js';
 
-interface PreviewFlags {
+interface PreviewFlags extends Omit<SourceFlags, 'source'> {
+  source?: string;
   n: string;
   out: string;
   columns?: string;
@@ -26,10 +36,16 @@ function badSample(text: string): never {
   throw new InputError(`--sample is ${show(text)}, expected spread or first`);
 }
 
+/** The source named by --source (--split defaults to the dataset's split), or undefined without --source. */
+async function previewSource(flags: PreviewFlags, store: DatasetStore): Promise<Source | undefined> {
+  if (flags.source === undefined) return undefined;
+  const split = flags.split ?? (await openDataset(store)).meta.source.split;
+  return openSource(sourceConfig({ ...flags, source: flags.source, split }));
+}
+
 export function registerPreview(program: Command): void {
-  program
-    .command('preview')
-    .description('write a contact sheet of a ticket dataset: kept patches shown, dropped ones hatched, a label per image')
+  addSourceLocationOptions(program.command('preview'), 'idx | imagefolder | jsonl: the images the dataset was made from (with --root/--file as for score; --split defaults to the dataset\'s): dropped patches are then shown dimmed, not blank')
+    .description('write a contact sheet of a ticket dataset: kept patches shown, dropped ones hatched (dimmed image pixels with --source), a label per image')
     .argument('<dataset>', 'ticket dataset directory or http(s) URL')
     .option('-n, --n <count>', 'images', String(PREVIEW_DEFAULTS.n))
     .option('--sample <how>', 'spread (a seeded sample across classes) | first (the first n rows)', 'spread')
@@ -38,7 +54,10 @@ export function registerPreview(program: Command): void {
     .option('--columns <n>', 'tiles per row (default: near-square grid)')
     .option('--tile-size <px>', 'approximate tile size; small images are upscaled by an integer factor', String(PREVIEW_DEFAULTS.tileSize))
     .action(async (dataset: string, flags: PreviewFlags) => {
-      const r = await writePreview(openStore(datasetLocation(dataset)), {
+      const store = openStore(datasetLocation(dataset));
+      const source = await previewSource(flags, store);
+      const r = await writePreview(store, {
+        ...(source ? { source } : {}),
         n: int('n', flags.n),
         out: resolve(flags.out),
         tileSize: int('tile-size', flags.tileSize),

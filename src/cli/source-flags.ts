@@ -56,17 +56,31 @@ export function useFlagVocabulary(cmd: Command): Command {
   return cmd.hook('preAction', (_command, action) => useVocabulary(flagVocabulary(action)));
 }
 
+/** The source flags and the patch geometry flags (`score`, `materialize`). */
 export function addSourceOptions(cmd: Command): Command {
-  return useFlagVocabulary(cmd)
-    .requiredOption('--source <kind>', 'idx | imagefolder | jsonl')
+  return addGeometryOptions(addSourceLocationOptions(cmd));
+}
+
+/**
+ * Where the images are: --source with --root/--file/--split/…; `optional` (a help text for
+ * --source): a command that can do without images (`preview`).
+ */
+export function addSourceLocationOptions(cmd: Command, optional?: string): Command {
+  const c = useFlagVocabulary(cmd);
+  return (optional === undefined ? c.requiredOption('--source <kind>', 'idx | imagefolder | jsonl') : c.option('--source <kind>', optional))
     .option('--root <dir>', 'idx directory or imagefolder root')
     .option('--file <path>', 'jsonl file')
-    .option('--split <name>', 'idx split: train | test', 'train')
+    .option('--split <name>', 'idx split: train | test (default: train)')
     .option('--limit <n>', 'idx: first n samples only')
     .option('--classes <names>', 'idx, jsonl: comma-separated class names, label i = name i (idx datasets need them to train on; pipeline sources: `classes`)')
     .option('--max-file-bytes <n>', 'imagefolder/jsonl: largest image file read (default 64 MiB); larger ones are failed samples')
     .option('--allow-empty-classes', 'imagefolder: accept class folders without images (default: an error)')
-    .option('--allow-split-directories', 'imagefolder: accept class folders named train/val/valid/validation/test that hold class folders (default: an error: pass --root <root>/train)')
+    .option('--allow-split-directories', 'imagefolder: accept class folders named train/val/valid/validation/test that hold class folders (default: an error: pass --root <root>/train)');
+}
+
+/** The patch geometry: --image-size, --patch-size, --channels (default: the selector's, else 224/16/3), --resize, --small-images. */
+export function addGeometryOptions(cmd: Command): Command {
+  return cmd
     .option('--image-size <px>', `image side (or HxW) (default: the selector checkpoint's, else ${GEOMETRY_DEFAULTS.imageSize})`)
     .option('--patch-size <px>', `patch side (default: the selector checkpoint's, else ${GEOMETRY_DEFAULTS.patchSize})`)
     .option('--channels <n>', `1 or 3 (default: the selector checkpoint's, else ${GEOMETRY_DEFAULTS.channels})`)

@@ -1,7 +1,8 @@
 /**
  * `writePreview`: a PNG contact sheet of n rows of a ticket dataset (the first n, or a seeded
  * sample across classes: sample.ts): kept patches shown, dropped ones hatched grey, a caption per
- * tile (label and sample id) and a title line (policy, k, selector).
+ * tile (label and sample id) and a title line (policy, k, selector). Given the source the dataset
+ * was made from, dropped patches show the image's own pixels, dimmed and hatched (source.ts).
  */
 import { basename } from 'node:path';
 import sharp from 'sharp';
@@ -15,6 +16,8 @@ import { captionSvg, labelText, titleText } from './caption.js';
 import { composeSheet, sheetLayout } from './sheet.js';
 import { renderTile, tileScale, type RgbImage, type TileGeometry } from './tile.js';
 import { PreviewSample, sampleRows } from './sample.js';
+import { sourceGrids } from './source.js';
+import type { Source } from '../sources/types.js';
 
 export interface PreviewOptions {
   /** Output PNG file. */
@@ -31,6 +34,8 @@ export interface PreviewOptions {
   tileSize?: number;
   /** Title prefix; default the dataset directory's name. */
   name?: string;
+  /** The images the dataset was made from: dropped patches are then shown dimmed, not blank. */
+  source?: Source;
 }
 
 export interface PreviewResult {
@@ -47,11 +52,16 @@ export function tileGeometry(meta: DatasetMeta): TileGeometry {
   return { height: meta.imageSize[0], width: meta.imageSize[1], patchSize: meta.patchSize, gridW: meta.grid[1], channels: meta.channels };
 }
 
-/** Renders rows into a sheet (pure: returns the pixels and the caption SVG). */
-export function renderSheet(rows: readonly TicketRow[], meta: DatasetMeta, options: Omit<PreviewOptions, 'out'> & { name: string }): { image: RgbImage; svg: string } {
+/**
+ * Renders rows into a sheet (pure: returns the pixels and the caption SVG); `grids`: each row's
+ * whole patch grid, to show its dropped patches dimmed.
+ */
+export function renderSheet(
+  rows: readonly TicketRow[], meta: DatasetMeta, options: Omit<PreviewOptions, 'out' | 'source'> & { name: string; grids?: readonly Uint8Array[] },
+): { image: RgbImage; svg: string } {
   const g = tileGeometry(meta);
   const scale = tileScale(g.height, g.width, options.tileSize ?? PREVIEW_DEFAULTS.tileSize);
-  const tiles = rows.map((r) => renderTile(r.patches, r.positions, g, scale));
+  const tiles = rows.map((r, i) => renderTile(r.patches, r.positions, g, scale, options.grids?.[i]));
   const layout = sheetLayout(Math.max(1, rows.length), g.width * scale, g.height * scale, options.columns);
   const classes = meta.source.classes;
   const svg = captionSvg(layout, titleText(meta, options.name), rows.map((r) => [labelText(r.label, classes), r.id] as const));
@@ -83,7 +93,9 @@ export async function writePreview(dataset: string | DatasetStore, options: Prev
   const rows: TicketRow[] = await sampleRows(ticketRows(ds), { n, sample, seed, numClasses });
   if (rows.length === 0) throw new InputError('preview: the dataset has no rows', { file: datasetDir });
   const name = options.name ?? basename(datasetDir);
-  const { image, svg } = renderSheet(rows, ds.meta, { ...options, name });
+  const grids = options.source ? await sourceGrids(rows, ds.meta, options.source) : undefined;
+  const { source: _source, ...rest } = options;
+  const { image, svg } = renderSheet(rows, ds.meta, { ...rest, name, grids });
   await writeFileAtomic(options.out, await encodeSheet(image, svg));
   return { file: options.out, width: image.width, height: image.height, tiles: rows.length };
 }
