@@ -24,6 +24,7 @@ from .errors import InputError
 
 AUTH_ENV = "DLTH_HTTP_AUTH"
 NETRC_ENV = "NETRC"
+FROM_URL = "the URL"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def split_userinfo(parts: urllib.parse.SplitResult) -> Tuple[str, Optional[Crede
         return parts.netloc, None
     userinfo, host = parts.netloc.rsplit("@", 1)
     user, _, password = userinfo.partition(":")
-    return host, Credentials(urllib.parse.unquote(user), urllib.parse.unquote(password), "the URL")
+    return host, Credentials(urllib.parse.unquote(user), urllib.parse.unquote(password), FROM_URL)
 
 
 def from_env() -> Optional[Credentials]:

@@ -86,7 +86,7 @@ class HttpStore:
             raise ManifestError(f"not an http(s) URL: {auth.redact(url)!r}")
         netloc, creds = auth.resolve(parsed)
         self._base = urllib.parse.urlunsplit((parsed.scheme, netloc, parsed.path, "", ""))
-        shown = f"***@{netloc}" if creds is not None and creds.source == "the URL" else netloc
+        shown = f"***@{netloc}" if creds is not None and creds.source == auth.FROM_URL else netloc
         self.location = urllib.parse.urlunsplit((parsed.scheme, shown, parsed.path, "", ""))
         default_cache = os.environ.get("DLTH_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "dlth")
         self.cache = ShardCache(Path(cache_dir or default_cache) / "shards", cache_limit)
