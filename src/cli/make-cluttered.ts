@@ -1,4 +1,5 @@
 /** `dlth make-cluttered`: Fashion-MNIST items on texture photos, as IDX files the `idx` source reads. */
+import { localPath } from '../util/local-path.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { COMPOSE_DEFAULTS, FASHION_MNIST_DIR, makeCluttered, writeGraySheet } from '../synth/index.js';
@@ -45,7 +46,7 @@ export function registerMakeCluttered(program: Command): void {
     .option('--align <px>', 'item offsets are multiples of this (e.g. the patch size: items on the patch grid)', String(COMPOSE_DEFAULTS.align))
     .option('--preview <png>', 'also write a contact sheet of the first 32 training images')
     .action(async (flags: Flags) => {
-      const out = resolve(flags.out);
+      const out = localPath('--out', flags.out);
       const size = num('size', flags.size, true);
       const r = await makeCluttered({
         out,
@@ -63,7 +64,7 @@ export function registerMakeCluttered(program: Command): void {
       for (const s of r.splits) process.stdout.write(`dlth make-cluttered: ${s.split}: ${s.count} images of ${size}×${size} → ${out}\n`);
       if (flags.preview !== undefined) {
         const n = r.preview.length / (size * size); // the images just composed, not read back from the file
-        await writeGraySheet(r.preview, size, n, resolve(flags.preview));
+        await writeGraySheet(r.preview, size, n, localPath('--preview', flags.preview));
         process.stdout.write(`dlth make-cluttered: preview of ${n} images → ${resolve(flags.preview)}\n`);
       }
     });

@@ -3,6 +3,7 @@
  * the score dataset's recorded preprocessing (--scores), a selector checkpoint's own
  * (--checkpoint), else the flags; explicit geometry flags must agree with the reference.
  */
+import { localPath } from '../util/local-path.js';
 import { Option, type Command } from 'commander';
 import { InputError } from '../util/errors.js';
 import { resolve } from 'node:path';
@@ -80,12 +81,12 @@ export function registerMaterialize(program: Command): void {
       const source = await openSource(config);
       const r = await materialize({
         source, patchify, preprocessing, requested: requestedGeometry(cmd, patchify),
-        ...(flags.checkpoint !== undefined ? { checkpoint: { checkpoint: resolve(flags.checkpoint), ...(flags.model !== undefined ? { model: flags.model } : {}) } } : {}),
+        ...(flags.checkpoint !== undefined ? { checkpoint: { checkpoint: localPath('--checkpoint', flags.checkpoint), ...(flags.model !== undefined ? { model: flags.model } : {}) } } : {}),
         policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
         keepFrom: flags.keepFrom, rate: num('rate', flags.rate), rankPrefix: flags.rankPrefix ?? false,
-        seed: num('seed', flags.seed), out: resolve(flags.out), shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024),
+        seed: num('seed', flags.seed), out: localPath('--out', flags.out), shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024),
         concurrency: num('concurrency', flags.concurrency), maxFailures: num('max-failures', flags.maxFailures),
-        scores: flags.scores, progress: !flags.quiet, worker: flags.worker ? parseWorker(flags.worker) : null, force: flags.force ?? false, allowForeignScores: flags.foreignScores ?? false, split: config.kind === 'idx' ? config.split : undefined,
+        scores: flags.scores === undefined ? undefined : localPath('--scores', flags.scores), progress: !flags.quiet, worker: flags.worker ? parseWorker(flags.worker) : null, force: flags.force ?? false, allowForeignScores: flags.foreignScores ?? false, split: config.kind === 'idx' ? config.split : undefined,
       });
       if (r.upToDate) {
         process.stdout.write(`dlth materialize: ${r.dir} is up to date (same configuration, shards verified): ${r.rows} rows in ${r.shards} shards reused, nothing recomputed\n`);

@@ -1,3 +1,4 @@
+import { localPath } from '../util/local-path.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { mergeRun } from '../pipeline/merge.js';
@@ -16,7 +17,7 @@ export function registerMerge(program: Command): void {
     .option('-q, --quiet', 'no per-dataset lines')
     .action(async (out: string, flags: MergeFlags) => {
       const log = flags.quiet ? undefined : (m: string) => process.stderr.write(`${m}\n`);
-      const result = await mergeRun({ out: resolve(out), prune: flags.prune ?? false, log });
+      const result = await mergeRun({ out: localPath('<out>', out), prune: flags.prune ?? false, log });
       const merged = result.datasets.filter((d) => d.status === 'merged').length;
       process.stdout.write(
         `dlth merge: ${result.datasets.length} datasets (${merged} merged, ${result.datasets.length - merged} up to date), ${result.stages.length} stages marked complete → ${resolve(out)}\n`,

@@ -1,3 +1,4 @@
+import { localPath } from '../util/local-path.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadPipeline } from '../pipeline/load.js';
@@ -35,7 +36,7 @@ export function registerRun(program: Command): void {
       const backend = flags.backend ?? loaded.pipeline.backend;
       await initBackend(backend === undefined ? {} : { backend: backend as 'auto' });
       const records = await runPipeline(loaded, {
-        out: resolve(flags.out),
+        out: localPath('--out', flags.out),
         worker,
         quiet: flags.quiet ?? false,
         maxFailures: flags.maxFailures === undefined ? undefined : Number(flags.maxFailures),

@@ -12,6 +12,7 @@ import { PARTITION_NAMES, type PartitionName } from '../loader/partition.js';
 import { SHUFFLE_NAMES, type ShuffleName } from '../loader/shuffle/index.js';
 
 interface StreamFlags {
+  allowMixedPreprocessing?: boolean;
   epoch: string;
   seed: string;
   rank: string;
@@ -53,6 +54,7 @@ function loaderOptions(f: StreamFlags): LoaderOptions {
     block: integer('block', f.block, 1),
     partition: choice<PartitionName>('partition', f.partition, PARTITION_NAMES),
     flip: f.flip ?? false,
+    allowMixedPreprocessing: f.allowMixedPreprocessing ?? false,
     limit: f.limit === undefined ? undefined : integer('limit', f.limit),
     verify: choice('verify', f.verify, ['always', 'first'] as const),
     http: {
@@ -92,6 +94,7 @@ export function registerStream(program: Command): void {
     .option('--block <n>', 'window of the block shuffle, in samples', '2048')
     .option('--partition <mode>', `uneven counts across ranks: ${PARTITION_NAMES.join(', ')}`, 'pad')
     .option('--flip', 'random exact horizontal flips (per sample, seeded)')
+    .option('--allow-mixed-preprocessing', 'read datasets made with different preprocessing (resize, crop, mean/std) together; by default they are refused, naming both')
     .option('--limit <n>', 'at most n samples of this rank')
     .option('--resume <state.json>', 'continue from a saved loader state (a batch state; see the loader docs)')
     .option('--verify <when>', 'sha256 of shards: always | first (local shards hashed once)', 'always')

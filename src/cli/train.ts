@@ -24,6 +24,7 @@ interface TrainFlags {
   labelSmoothing?: string;
   clipNorm?: string;
   flip?: boolean;
+  allowMixedPreprocessing?: boolean;
   subset?: string;
   positionsOnly?: boolean;
   stopWhen?: string;
@@ -114,6 +115,7 @@ export function optionsFromFlags(f: TrainFlags): TrainOptions {
     labelSmoothing: num('label-smoothing', f.labelSmoothing),
     clipNorm: num('clip-norm', f.clipNorm),
     flip: f.flip,
+    allowMixedPreprocessing: f.allowMixedPreprocessing ?? false,
     subset: num('subset', f.subset),
     content: f.positionsOnly ? 'mean' : 'pixels',
     stopWhen: f.stopWhen === undefined ? undefined : parseStopFlag(f.stopWhen),
@@ -149,6 +151,7 @@ export function registerTrain(program: Command): void {
     .option('--label-smoothing <x>', `label smoothing (default ${d.labelSmoothing})`)
     .option('--clip-norm <x>', `max global gradient norm, 0 disables (default ${d.clipNorm})`)
     .option('--flip', 'exact sparse horizontal flips of training samples')
+    .option('--allow-mixed-preprocessing', 'read training and evaluation datasets made with different preprocessing (resize, crop, mean/std) together; by default they are refused, naming both')
     .option('--subset <k>', 'train on a random k-subset of each row\'s patches, redrawn every epoch (over a full dataset: the per-step random baseline)')
     .option('--positions-only', 'replace every patch (training and evaluation) by the dataset mean colour: only positions remain')
     .option('--stop-when <eval:patience>', 'stop once evaluation set <eval> has not improved for <patience> epochs')

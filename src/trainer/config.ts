@@ -52,6 +52,11 @@ export interface TrainOptions {
   /** Exact sparse horizontal flip of training samples (per sample, seeded). */
   flip?: boolean;
   /**
+   * Read training and evaluation datasets made with different preprocessing (resize, crop,
+   * resampling, mean/std) anyway. Default false: refused, naming both (src/shards/preprocessing.ts).
+   */
+  allowMixedPreprocessing?: boolean;
+  /**
    * Train on a random `subset` of each training row's stored patches, redrawn every epoch (seeded by
    * seed, epoch and sample id): over a `full` dataset, the paper's per-step random baseline.
    * Evaluation sets are read as stored.
@@ -125,6 +130,7 @@ export interface TrainConfig {
   labelSmoothing: number;
   clipNorm: number;
   flip: boolean;
+  allowMixedPreprocessing: boolean;
   subset: number | null;
   content: Content;
   stopWhen: StopRule | null;
@@ -199,6 +205,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
     labelSmoothing: o.labelSmoothing ?? d.labelSmoothing,
     clipNorm: o.clipNorm ?? d.clipNorm,
     flip: o.flip ?? d.flip,
+    allowMixedPreprocessing: o.allowMixedPreprocessing ?? false,
     subset: o.subset ?? null,
     content: o.content ?? d.content,
     stopWhen: o.stopWhen ? { eval: o.stopWhen.eval, patience: o.stopWhen.patience } : null,

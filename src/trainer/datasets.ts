@@ -5,6 +5,7 @@
  * takes its class count and pixel normalisation from the training dataset's metadata.
  */
 import { TicketLoader, Verify, type LoaderOptions } from '../loader/index.js';
+import { checkSamePreprocessing } from '../loader/sources.js';
 import { gridOf, variantConfig, type ViTConfig, type ViTConfigInput } from '../model/configs.js';
 import type { DatasetMeta } from '../shards/types.js';
 import { InputError } from '../util/errors.js';
@@ -62,14 +63,17 @@ export async function openData(c: TrainConfig): Promise<OpenedData> {
     flip: c.flip,
     verify: Verify.First,
     content: c.content,
+    allowMixedPreprocessing: c.allowMixedPreprocessing,
     ...(c.subset !== null ? { subset: c.subset } : {}),
   });
   const model = modelConfigFor(c.model, train.meta, c.modelOverrides);
   checkCompatible(train.meta, model, c.model, shown(c.train));
   const evals = [];
   for (const e of c.eval) {
-    const loader = await open(e.dirs, { batchSize: c.evalBatchSize, shuffle: 'none', partition: 'exact', verify: Verify.First, content: c.content });
+    const loader = await open(e.dirs, { batchSize: c.evalBatchSize, shuffle: 'none', partition: 'exact', verify: Verify.First, content: c.content, allowMixedPreprocessing: c.allowMixedPreprocessing });
     checkCompatible(loader.meta, model, c.model, shown(e.dirs));
+    // Evaluated with the training data's normalisation: its pixels must have been made the same way.
+    checkSamePreprocessing(train.sources.datasets[0], loader.sources.datasets[0], c.allowMixedPreprocessing);
     evals.push({ name: e.name, loader });
   }
   return { train, evals, model };

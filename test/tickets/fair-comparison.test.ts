@@ -132,3 +132,18 @@ test('explicit geometry that contradicts the scores is refused, not ignored', { 
   assert.match(r.stderr, /patch size 16 \(the score dataset: 8\)/);
   assert.equal(existsSync(join(root, 'bad', 'manifest.json')), false);
 });
+
+test('dlth train refuses evaluation data preprocessed unlike its training data, naming both; --allow-mixed-preprocessing trains anyway', { skip, timeout: 300_000 }, async () => {
+  const full = join(root, 'full');
+  const other = join(root, 'full-defaults');
+  if (!existsSync(join(other, 'manifest.json'))) await cli(['materialize', ...SOURCE(), '--policy', 'full', '--image-size', '32', '--patch-size', '8', '-o', other]);
+  const args = ['train', '--model', 'vit-micro-p4-28', '--set', 'imageSize=[32,32]', '--set', 'patchSize=8', '--set', 'channels=3', '--set', 'dim=16', '--set', 'depth=1',
+    '--set', 'heads=2', '--train', full, '--eval', `defaults=${other}`, '--steps', '1', '--batch-size', '4', '-q'];
+  const refused = await runCli([...args, '--out', join(root, 'run-refused')], { timeoutMs: 120_000 });
+  assert.equal(refused.code, 3, refused.stderr);
+  assert.equal(refused.lines.length, 1, refused.stderr);
+  assert.ok(refused.stderr.includes(full) && refused.stderr.includes(other), refused.stderr);
+  assert.match(refused.stderr, /preprocessed differently/);
+  const allowed = await runCli([...args, '--out', join(root, 'run-mixed'), '--allow-mixed-preprocessing'], { timeoutMs: 120_000 });
+  assert.equal(allowed.code, 0, allowed.stderr);
+});
