@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { initBackend } from '../../src/backend/index.js';
 import { saveCheckpoint, variantConfig, ViT } from '../../src/model/index.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
-import { CheckpointError, InputError } from '../../src/util/errors.js';
+import { InputError } from '../../src/util/errors.js';
 
 function pipeline(checkpoint: string, imageSize: number, patchSize: number): object {
   return {
