@@ -6,7 +6,6 @@
 import { localPath } from '../util/local-path.js';
 import { Option, type Command } from 'commander';
 import { InputError } from '../util/errors.js';
-import { resolve } from 'node:path';
 import { openSource } from '../sources/index.js';
 import { materialize } from '../tickets/materialize.js';
 import { policyNames } from '../tickets/policies/index.js';

@@ -3,7 +3,7 @@
  * loader, `dlth train` between its training and evaluation data, `dlth stream`) uses before it
  * reads datasets together. Mixing datasets of different preprocessing (another mean/std, resize,
  * crop or resampling) makes a comparison silently unfair, or normalises one dataset with the
- * other's statistics. python/dlth/manifest.py mirrors this rule.
+ * other's statistics. python/dlth/preprocessing.py mirrors this rule field for field.
  */
 import type { AppliedPreprocessing, DatasetMeta } from './types.js';
 

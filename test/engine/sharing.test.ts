@@ -62,7 +62,7 @@ test('sharing: tickets rebuilt from another lab\'s scores on our own copy equal 
 
   const refused = await ticket(labB, join(root, 'B-refused'));
   assert.equal(refused.code, 3, refused.stderr);
-  assert.match(refused.stderr, /scored another source .*pass --foreign-scores/);
+  assert.match(refused.stderr, /scored another copy of this source .*--foreign-scores/);
 
   const ours = join(root, 'B-tickets');
   const rebuilt = await ticket(labB, ours, ['--foreign-scores', '--max-failures', '1']);
@@ -74,5 +74,18 @@ test('sharing: tickets rebuilt from another lab\'s scores on our own copy equal 
   const errors = (await readFile(join(ours, 'errors.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; reason: string });
   assert.deepEqual(errors.map((e) => e.id), ['odd/img-005.png']);
   assert.match(errors[0]?.reason ?? '', /pixels differ from the image that was scored/);
+
+  // Scores of other images (another split, another dataset): refused up front, and --foreign-scores
+  // is not suggested (it used to be, and then every image failed with "no score row").
+  const labC = join(root, 'C');
+  await mkdir(join(labC, 'other'), { recursive: true });
+  await cp(join(labA, 'even', 'img-000.png'), join(labC, 'other', 'x-000.png'));
+  for (const extra of [[], ['--foreign-scores']]) {
+    const other = await ticket(labC, join(root, `C-tickets${extra.length}`), extra);
+    assert.equal(other.code, 3, other.stderr);
+    assert.equal(other.stderr.trim().split('\n').length, 1, other.stderr);
+    assert.match(other.stderr, /scored other images: its first id "even\/img-000.png" is not in this source/);
+    assert.doesNotMatch(other.stderr, /--foreign-scores/);
+  }
   await rm(root, { recursive: true, force: true });
 });
