@@ -99,3 +99,20 @@ test('dataset references parse and substitute keep values', () => {
   assert.equal(parseDatasetRef('../x/train'), null);
   assert.equal(substituteKeep('ticket@{keep}/train', 0.1 + 0.2), 'ticket@0.3/train');
 });
+
+test('comparison preprocessing: score stages that decode differently make every non-ticket stage say which it decodes as', () => {
+  const withCheckpointScores = (p: Record<string, unknown>): void => {
+    stages(p).splice(3, 0, { kind: 'score', name: 'hf', selector: { checkpoint: 'deit/' }, sources: ['train', 'test'] });
+  };
+  rejects(withCheckpointScores, '$.stages[0]', /score stages decode images differently \(evit: the pipeline's patchify settings; hf: checkpoint deit\/\).*"scores".*"preprocessing": "pipeline"/);
+  const picked = base() as unknown as Record<string, unknown>;
+  withCheckpointScores(picked);
+  for (const i of [0, 5]) stages(picked)[i].preprocessing = 'pipeline';
+  assert.doesNotThrow(() => validatePipeline(picked, 'x.json'));
+  stages(picked)[5].preprocessing = undefined;
+  stages(picked)[5].scores = 'hf';
+  assert.doesNotThrow(() => validatePipeline(JSON.parse(JSON.stringify(picked)), 'x.json'));
+  rejects((p) => (stages(p)[4].scores = 'nope'), '$.stages[4].scores', /"nope" is not a score stage/);
+  rejects((p) => Object.assign(stages(p)[4], { scores: 'evit', preprocessing: 'pipeline' }), '$.stages[4].preprocessing', /not both/);
+  rejects((p) => (stages(p)[3].preprocessing = 'pipeline'), '$.stages[3].preprocessing', /decodes as its scores were made/);
+});
