@@ -33,45 +33,67 @@ export function variableFrom(data: Float32Array, shape: number[]): tf.Variable {
   }
 }
 
-const v = variableFrom;
-
-function denseInit(inDim: number, outDim: number, bias: boolean, rand: () => number, std = 0.02): DenseParams {
-  return { weight: v(truncNormal(inDim * outDim, std, rand), [inDim, outDim]), bias: bias ? v(new Float32Array(outDim), [outDim]) : null };
+/** One tensor the initialisation asks for: its values (drawn when called, in request order) and shape. */
+export interface TensorRequest {
+  data: () => Float32Array;
+  shape: number[];
 }
 
-function normInit(d: number): NormParams {
-  return { weight: v(new Float32Array(d).fill(1), [d]), bias: v(new Float32Array(d), [d]) };
+/** The plan of a model's initialisation: yields each tensor it needs, receives the variable made of it. */
+export type WeightPlan = Generator<TensorRequest, ViTParams, tf.Variable>;
+
+function* tensor(data: () => Float32Array, shape: number[]): Generator<TensorRequest, tf.Variable, tf.Variable> {
+  return yield { data, shape };
+}
+
+function* denseInit(inDim: number, outDim: number, bias: boolean, rand: () => number, std = 0.02): Generator<TensorRequest, DenseParams, tf.Variable> {
+  const weight = yield* tensor(() => truncNormal(inDim * outDim, std, rand), [inDim, outDim]);
+  return { weight, bias: bias ? yield* tensor(() => new Float32Array(outDim), [outDim]) : null };
+}
+
+function* normInit(d: number): Generator<TensorRequest, NormParams, tf.Variable> {
+  return { weight: yield* tensor(() => new Float32Array(d).fill(1), [d]), bias: yield* tensor(() => new Float32Array(d), [d]) };
 }
 
 /**
  * Random weights like timm's VisionTransformer default init: Linear weights trunc_normal(std .02)
  * and zero biases, LayerNorm ones/zeros, pos_embed and dist_token trunc_normal(.02), cls_token
- * normal(1e-6), patch projection uniform(±1/√fan_in) (PyTorch's Conv2d default). Deterministic by seed.
+ * normal(1e-6), patch projection uniform(±1/√fan_in) (PyTorch's Conv2d default). Deterministic by
+ * seed: the one order of draws that `initWeights` and the interruptible builder (trainer/init.ts)
+ * both drain.
  */
-export function initWeights(config: ViTConfig, seed: number): ViTParams {
+export function* weightPlan(config: ViTConfig, seed: number): WeightPlan {
   const rand = mulberry32(seed);
   const g = gridOf(config);
   const d = config.dim;
-  const pe = { weight: v(uniform(g.patchDim * d, 1 / Math.sqrt(g.patchDim), rand), [g.patchDim, d]), bias: v(uniform(d, 1 / Math.sqrt(g.patchDim), rand), [d]) };
+  const bound = 1 / Math.sqrt(g.patchDim);
+  const patchEmbed = { weight: yield* tensor(() => uniform(g.patchDim * d, bound, rand), [g.patchDim, d]), bias: yield* tensor(() => uniform(d, bound, rand), [d]) };
   const blocks: BlockParams[] = [];
   for (let i = 0; i < config.depth; i++) {
-    blocks.push({
-      norm1: normInit(d),
-      attn: { qkv: denseInit(d, 3 * d, config.qkvBias, rand), proj: denseInit(d, d, true, rand) },
-      norm2: normInit(d),
-      mlp: { fc1: denseInit(d, g.mlpDim, true, rand), fc2: denseInit(g.mlpDim, d, true, rand) },
-    });
+    const norm1 = yield* normInit(d);
+    const attn = { qkv: yield* denseInit(d, 3 * d, config.qkvBias, rand), proj: yield* denseInit(d, d, true, rand) };
+    const norm2 = yield* normInit(d);
+    blocks.push({ norm1, attn, norm2, mlp: { fc1: yield* denseInit(d, g.mlpDim, true, rand), fc2: yield* denseInit(g.mlpDim, d, true, rand) } });
   }
+  const tokens = g.prefix + g.numPatches;
   return {
-    patchEmbed: pe,
-    clsToken: config.classToken ? v(truncNormal(d, 1e-6, rand), [1, 1, d]) : null,
-    distToken: config.distilled ? v(truncNormal(d, 0.02, rand), [1, 1, d]) : null,
-    posEmbed: v(truncNormal((g.prefix + g.numPatches) * d, 0.02, rand), [1, g.prefix + g.numPatches, d]),
+    patchEmbed,
+    clsToken: config.classToken ? yield* tensor(() => truncNormal(d, 1e-6, rand), [1, 1, d]) : null,
+    distToken: config.distilled ? yield* tensor(() => truncNormal(d, 0.02, rand), [1, 1, d]) : null,
+    posEmbed: yield* tensor(() => truncNormal(tokens * d, 0.02, rand), [1, tokens, d]),
     blocks,
-    norm: normInit(d),
-    head: config.numClasses > 0 ? denseInit(d, config.numClasses, true, rand) : null,
-    headDist: config.distillHead ? denseInit(d, config.numClasses, true, rand) : null,
+    norm: yield* normInit(d),
+    head: config.numClasses > 0 ? yield* denseInit(d, config.numClasses, true, rand) : null,
+    headDist: config.distillHead ? yield* denseInit(d, config.numClasses, true, rand) : null,
   };
+}
+
+/** The model's initial weights, made in one synchronous run (see weightPlan). */
+export function initWeights(config: ViTConfig, seed: number): ViTParams {
+  const plan = weightPlan(config, seed);
+  let step = plan.next();
+  while (!step.done) step = plan.next(variableFrom(step.value.data(), step.value.shape));
+  return step.value;
 }
 
 /** Every parameter under its timm name, in a stable order (timm's state_dict order). */
