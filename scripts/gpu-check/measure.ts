@@ -18,7 +18,7 @@ import { variantConfig } from '../../src/model/configs.js';
 import { ViT } from '../../src/model/vit.js';
 import { patchify, resolvePatchifyConfig } from '../../src/patchify/index.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
-import type { Selection } from '../../src/scoring/select.js';
+import type { PatchRanking } from '../../src/scoring/select.js';
 
 const RATE = 0.7;
 const args = process.argv.slice(3);
@@ -37,7 +37,7 @@ async function backend(name: string): Promise<Record<string, unknown>> {
   return { backend: info.backend, gpu: info.gpu, adapter: info.adapter, nativeVersion: info.nativeVersion, threads: info.threads };
 }
 
-async function evit(model: string, x: Int32Array, n: number): Promise<Selection[]> {
+async function evit(model: string, x: Int32Array, n: number): Promise<PatchRanking[]> {
   const vit = ViT.init(variantConfig(variant(model)), 1);
   const input = tf.tensor3d(x, [n, 196, 768], 'int32');
   try {
@@ -70,7 +70,7 @@ async function parity(): Promise<void> {
 }
 
 /** Worst relative score difference; ticket patches that differ, and those not explained by a near-tie (1e-3). */
-function compare(g: Selection, w: Selection): Record<string, number> {
+function compare(g: PatchRanking, w: PatchRanking): Record<string, number> {
   let worst = 0;
   for (let p = 0; p < w.scores.length; p++) worst = Math.max(worst, Math.abs(g.scores[p] - w.scores[p]) / Math.max(Math.abs(w.scores[p]), 1e-12));
   const inW = new Set(w.rank.subarray(0, w.survivors));

@@ -1,4 +1,4 @@
-export { initBackend, selectBackend, candidatesFor, type Selection } from './init.js';
+export { initBackend, selectBackend, candidatesFor, type BackendSelection } from './init.js';
 export { backendReport, formatBackendReport, candidateOf } from './report.js';
 export { resolveBackendOptions, parseBackendName, isBackendName, BACKEND_ENV } from './options.js';
 export { cudaGpus, cpuDevice } from './devices.js';

@@ -5,13 +5,13 @@ import { sayFallback } from './fallback.js';
 import { resolveBackendOptions, type ResolvedBackendOptions } from './options.js';
 import type { BackendInfo, BackendName, BackendOptions, Candidate, Unavailable } from './types.js';
 
-export interface Selection {
+export interface BackendSelection {
   info: BackendInfo;
   /** Candidates tried before the one in use, with the reason each failed. */
   failed: Unavailable[];
 }
 
-let current: { key: BackendName; selection: Promise<Selection> } | undefined;
+let current: { key: BackendName; selection: Promise<BackendSelection> } | undefined;
 
 /** The candidates a request allows, fastest first. */
 export function candidatesFor(name: BackendName): readonly Candidate[] {
@@ -39,7 +39,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
 }
 
 /** Like initBackend, with the reasons of the candidates that failed. */
-export function selectBackend(opts: BackendOptions = {}): Promise<Selection> {
+export function selectBackend(opts: BackendOptions = {}): Promise<BackendSelection> {
   const resolved = resolveBackendOptions(opts);
   if (current && current.key === resolved.backend) {
     const { selection } = current;
@@ -54,12 +54,12 @@ export function selectBackend(opts: BackendOptions = {}): Promise<Selection> {
 }
 
 /** Another caller switched tfjs-core elsewhere; switch back to the selected backend. */
-async function reactivate(s: Selection): Promise<Selection> {
+async function reactivate(s: BackendSelection): Promise<BackendSelection> {
   await tf.setBackend(s.info.backend);
   return s;
 }
 
-async function select(opts: ResolvedBackendOptions): Promise<Selection> {
+async function select(opts: ResolvedBackendOptions): Promise<BackendSelection> {
   const failed: Unavailable[] = [];
   for (const candidate of candidatesFor(opts.backend)) {
     const res = await attempt(candidate, opts.quiet, opts.backend === candidate);
@@ -80,7 +80,7 @@ async function select(opts: ResolvedBackendOptions): Promise<Selection> {
 }
 
 /** The selection in force, if initBackend has completed. */
-export async function currentSelection(): Promise<Selection | undefined> {
+export async function currentSelection(): Promise<BackendSelection | undefined> {
   if (!current) return undefined;
   try {
     return await current.selection;

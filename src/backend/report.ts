@@ -1,5 +1,5 @@
 import { cpuDevice, cudaGpus, noGpuReason } from './devices.js';
-import { currentSelection, selectBackend, type Selection } from './init.js';
+import { currentSelection, selectBackend, type BackendSelection } from './init.js';
 import { CANDIDATES } from './candidates.js';
 import { loadNative, NATIVE_PACKAGE } from './native.js';
 import type { BackendInfo, BackendOptions, BackendReport, Candidate, Unavailable } from './types.js';
@@ -27,7 +27,7 @@ export function candidateOf(info: BackendInfo): Candidate {
   return info.backend;
 }
 
-async function fasterUnavailable({ info, failed }: Selection): Promise<Unavailable[]> {
+async function fasterUnavailable({ info, failed }: BackendSelection): Promise<Unavailable[]> {
   const faster = CANDIDATES.slice(0, CANDIDATES.indexOf(candidateOf(info)));
   const out: Unavailable[] = [];
   for (const candidate of faster) {

@@ -1,9 +1,9 @@
 /** `dlth make-cluttered`: Fashion-MNIST items on texture photos, as IDX files the `idx` source reads. */
+import { parseNumber } from './numbers.js';
 import { localPath } from '../util/local-path.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { COMPOSE_DEFAULTS, FASHION_MNIST_DIR, makeCluttered, writeGraySheet } from '../synth/index.js';
-import { InputError, show } from '../util/errors.js';
 
 interface Flags {
   out: string;
@@ -22,13 +22,7 @@ interface Flags {
 /** Training images on the --preview sheet. */
 const PREVIEW_IMAGES = 32;
 
-function num(flag: string, text: string, integer: boolean): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || (integer && !Number.isSafeInteger(v))) {
-    throw new InputError(`--${flag} is ${show(text)}, expected ${integer ? 'an integer' : 'a number'}`);
-  }
-  return v;
-}
+const num = (flag: string, text: string, integer: boolean): number => parseNumber(flag, text, { integer });
 
 export function registerMakeCluttered(program: Command): void {
   program

@@ -3,6 +3,7 @@
  * --interpolation (and --resize, declared with the source flags). Set, they override the
  * selector checkpoint's own preprocessing (score) or the score dataset's recorded one (materialize).
  */
+import { parseNumber, parseNumbers } from './numbers.js';
 import type { Command } from 'commander';
 import type { PreprocessingOverrides } from '../scoring/preprocessing.js';
 import { ResizeMode } from '../patchify/types.js';
@@ -24,15 +25,8 @@ export function addPreprocessOptions(cmd: Command): Command {
     .option('--interpolation <name>', 'resize kernel: bicubic | bilinear | nearest | lanczos, or sharp\'s cubic | linear | lanczos3 (default: the checkpoint\'s)');
 }
 
-function num(flag: string, text: string): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw new InputError(`--${flag} must be a number, got ${show(text)}`);
-  return v;
-}
-
-function numbers(flag: string, text: string): number[] {
-  return text.split(',').map((t) => num(flag, t.trim()));
-}
+const num = (flag: string, text: string): number => parseNumber(flag, text);
+const numbers = (flag: string, text: string): number[] => parseNumbers(flag, text);
 
 /** --resize: a mode (deit | shorter | none | fixed), a shorter-edge length (256), or a fixed HxW (256x256). */
 export function parseResize(text: string): NonNullable<PreprocessingOverrides['resize']> {

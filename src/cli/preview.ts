@@ -3,6 +3,7 @@
  * --source (and --root/--file/--split as for `dlth score`), the images the dataset was made from:
  * dropped patches are shown dimmed and hatched instead of plain hatched grey.
  */
+import { parseNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { PREVIEW_DEFAULTS, writePreview } from '../preview/index.js';
@@ -24,13 +25,7 @@ interface PreviewFlags extends Omit<SourceFlags, 'source'> {
   seed: string;
 }
 
-function int(flag: string, text: string, min = 1): number {
-  const v = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) {
-    throw new InputError(`--${flag} is ${show(text)}, expected ${min === 1 ? 'a positive' : 'a non-negative'} integer`);
-  }
-  return v;
-}
+const int = (flag: string, text: string, min = 1): number => parseNumber(flag, text, { integer: true, min });
 
 function badSample(text: string): never {
   throw new InputError(`--sample is ${show(text)}, expected spread or first`);

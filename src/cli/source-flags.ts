@@ -5,6 +5,7 @@
  * geometry flags have no commander defaults: undefined means "not given", so a command that has a
  * selector takes the geometry its checkpoint states, and the defaults (224, 16, 3) apply last.
  */
+import { optionalNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { resolvePatchifyConfig } from '../patchify/index.js';
@@ -33,10 +34,7 @@ export interface SourceFlags {
 
 /** A finite number from a flag's text (undefined stays undefined). */
 export function num(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!Number.isFinite(v)) throw new InputError(`--${flag} is ${show(text)}, expected a number`);
-  return v;
+  return optionalNumber(flag, text);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { parseNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { InputError, show } from '../util/errors.js';
@@ -33,11 +34,7 @@ interface StreamFlags {
   maxPatches?: string;
 }
 
-function integer(name: string, raw: string, min = 0): number {
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) throw new InputError(`--${name} must be an integer ≥ ${min}, got ${show(raw)}`);
-  return n;
-}
+const integer = (name: string, raw: string, min = 0): number => parseNumber(name, raw, { integer: true, min });
 
 function choice<T extends string>(name: string, raw: string, values: readonly T[]): T {
   if (!(values as readonly string[]).includes(raw)) throw new InputError(`--${name} must be one of ${values.join(', ')}, got ${show(raw)}`);

@@ -1,4 +1,5 @@
 /** `dlth train`: trains a ViT from scratch on ticket / random / full datasets through the loader. */
+import { optionalNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { parseBackendName } from '../backend/options.js';
 import type { ViTConfigInput } from '../model/configs.js';
@@ -40,12 +41,7 @@ interface TrainFlags {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function num(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw new InputError(`--${flag} is ${show(text)}, expected a number`);
-  return v;
-}
+const num = (flag: string, text: string | undefined): number | undefined => optionalNumber(flag, text);
 
 export { datasetLocation };
 

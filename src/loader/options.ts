@@ -1,6 +1,6 @@
 /** The loader's configuration: one interface, its defaults, and one `resolveOptions` that checks ranges. */
 import { InputError, show } from '../util/errors.js';
-import { checkRank, isPartitionName, PARTITION_NAMES, type PartitionName } from './partition.js';
+import { checkRankOfWorld, isPartitionName, PARTITION_NAMES, type PartitionName } from './partition.js';
 import { isShuffleName, SHUFFLE_NAMES, type ShuffleName } from './shuffle/index.js';
 import type { HttpStoreOptions } from './store/http.js';
 import { Content } from './augment/content.js';
@@ -96,7 +96,7 @@ export function resolveOptions(options: LoaderOptions = {}): ResolvedOptions {
   if (o.limit !== undefined) intIn('limit', o.limit, 0);
   if (o.subset !== undefined) intIn('subset', o.subset, 1, 65535);
   if (!Object.values(Content).includes(o.content)) throw new InputError(`content must be one of ${Object.values(Content).join(', ')}, got ${show(o.content)}`);
-  checkRank(o.rank, o.world);
+  checkRankOfWorld(o.rank, o.world);
   if (!isShuffleName(o.shuffle)) throw new InputError(`unknown shuffle ${show(o.shuffle)} (known: ${SHUFFLE_NAMES.join(', ')})`);
   if (!isPartitionName(o.partition)) throw new InputError(`unknown partition ${show(o.partition)} (known: ${PARTITION_NAMES.join(', ')})`);
   if (!Object.values(Verify).includes(o.verify)) throw new InputError(`verify must be one of ${Object.values(Verify).join(', ')}, got ${show(o.verify)}`);

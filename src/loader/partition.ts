@@ -48,7 +48,7 @@ export function isPartitionName(name: string): name is PartitionName {
   return Object.hasOwn(partitions, name);
 }
 
-export function checkRank(rank: number, world: number): void {
+export function checkRankOfWorld(rank: number, world: number): void {
   if (!Number.isSafeInteger(world) || world < 1) throw new InputError(`world size must be a positive integer, got ${show(world)}`);
   if (!Number.isSafeInteger(rank) || rank < 0 || rank >= world) {
     throw new InputError(`rank must be an integer in [0, ${world}), got ${show(rank)}`);
@@ -58,7 +58,7 @@ export function checkRank(rank: number, world: number): void {
 /** This rank's slice of the epoch order under `mode`. */
 export function partition(mode: string, n: number, world: number, rank: number): RankSlice {
   if (!isPartitionName(mode)) throw new InputError(`unknown partition ${show(mode)} (known: ${PARTITION_NAMES.join(', ')})`);
-  checkRank(rank, world);
+  checkRankOfWorld(rank, world);
   return partitions[mode](n, world, rank);
 }
 

@@ -2,6 +2,7 @@
  * One typed ViT/DeiT config, a defaults object, `resolveConfig` (copy, fill defaults, validate) and
  * named variants that only set a few fields (timm style).
  */
+import { IMAGENET_MEAN, IMAGENET_STD } from '../patchify/config.js';
 import { ModelError, show, type DlthError } from '../util/errors.js';
 
 export interface ViTConfig {
@@ -37,8 +38,6 @@ export interface ViTConfig {
 
 export type ViTConfigInput = Partial<ViTConfig>;
 
-export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-export const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 export const defaultViTConfig: ViTConfig = {
   imageSize: [224, 224],

@@ -2,12 +2,9 @@
  * Caption text of a contact sheet (pure): the title and per-tile labels as one transparent SVG the
  * size of the sheet, composited over the pixels by sharp (librsvg; DejaVu Sans or any sans font).
  */
+import { escapeXml } from '../util/xml.js';
 import type { DatasetMeta } from '../shards/types.js';
 import { tileOrigin, type SheetLayout } from './sheet.js';
-
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] ?? ch);
-}
 
 /** Shortens `text` to about `max` characters with an ellipsis. */
 export function clip(text: string, max: number): string {

@@ -2,6 +2,7 @@
  * Line charts as SVG (pure string building; `raster.ts` turns SVG into PNG). Used for training
  * curves and the experiment's accuracy-vs-kept-fraction plot.
  */
+import { escapeXml } from '../util/xml.js';
 export interface Series {
   label: string;
   /** [x, y] points, drawn in order. */
@@ -31,10 +32,6 @@ export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '
 
 function dash(s: Series): string {
   return s.dotted ? ' stroke-dasharray="2 3"' : s.dashed ? ' stroke-dasharray="6 4"' : '';
-}
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 }
 
 /** "Nice" tick values covering [lo, hi] (about `count` of them). */

@@ -15,6 +15,6 @@ export {
   selectStage,
   singleStage,
   topK,
-  type Selection,
+  type PatchRanking,
   type PruneStep,
 } from './select.js';

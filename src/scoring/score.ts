@@ -24,7 +24,7 @@ import { appliedPreprocessing } from '../engine/meta.js';
 import { prepareMode, type ModeOptions, type PreparedMode } from './modes/index.js';
 import type { PreprocessingOverrides } from './preprocessing.js';
 import { loadSelector, scoringPatchify, type LoadedSelector, type SelectorSpec } from './selector.js';
-import type { Selection } from './select.js';
+import type { PatchRanking } from './select.js';
 
 export { ERRORS_FILE };
 export const SCORE_DEFAULTS = { mode: 'evit', batchSize: 32, concurrency: 4 } as const;
@@ -102,7 +102,7 @@ function batchTensor(items: readonly Decoded<Item>[], n: number, patchDim: numbe
 
 async function scoreBatch(mode: PreparedMode, batch: readonly Decoded<Item>[], writer: ShardWriter<ScoreRow, ScoreEncoder>, n: number, patchDim: number): Promise<SampleFailure[]> {
   const x = batchTensor(batch, n, patchDim);
-  let chains: Selection[][];
+  let chains: PatchRanking[][];
   try {
     chains = mode.scoreChains ? await mode.scoreChains(x) : [await mode.score(x)];
   } finally {

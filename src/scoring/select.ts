@@ -96,7 +96,7 @@ export function selectStage(tokens: ArrayLike<number>, scores: ArrayLike<number>
 }
 
 /** What a scoring mode produces per image: the score dataset row minus id and label. */
-export interface Selection {
+export interface PatchRanking {
   /** N raster indices, best first. */
   rank: Uint16Array;
   /** N scores in raster order (see the definition at the top of this file). */
@@ -106,7 +106,7 @@ export interface Selection {
 }
 
 /** Assembles the rank and per-patch scores of N patches from consecutive EViT stages. */
-export function combineStages(stages: readonly PruneStep[], n: number): Selection {
+export function combineStages(stages: readonly PruneStep[], n: number): PatchRanking {
   if (stages.length === 0) throw new InputError('at least one stage is needed');
   if (stages[0].order.length !== n) throw new InputError(`the first stage has ${stages[0].order.length} tokens, expected N = ${n}`);
   const rank = new Uint16Array(n);
@@ -127,7 +127,7 @@ export function combineStages(stages: readonly PruneStep[], n: number): Selectio
 }
 
 /** A single, unpruned stage (cls-attn, rollout): rank = all N by score; every patch "survives". */
-export function singleStage(scores: ArrayLike<number>): Selection {
+export function singleStage(scores: ArrayLike<number>): PatchRanking {
   const n = scores.length;
   return { rank: orderByScore(scores), scores: Float32Array.from(scores), survivors: n };
 }
@@ -137,7 +137,7 @@ export function singleStage(scores: ArrayLike<number>): Selection {
  * stage s; each stage sees only the survivors of the previous one. Same result as the model modes
  * give when their attention equals the maps (used by tests and as executable documentation).
  */
-export function evitFromMaps(maps: readonly ArrayLike<number>[], rate: number): Selection {
+export function evitFromMaps(maps: readonly ArrayLike<number>[], rate: number): PatchRanking {
   const n = maps[0]?.length ?? 0;
   let alive: Uint16Array = Uint16Array.from({ length: n }, (_, i) => i);
   const stages: PruneStep[] = [];

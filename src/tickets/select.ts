@@ -2,9 +2,9 @@
 import type { PatchGrid } from '../patchify/types.js';
 import type { DatasetMeta } from '../shards/types.js';
 import { InputError } from '../util/errors.js';
-import type { PolicyContext, PolicySpec, Selection } from './policies/types.js';
+import type { PolicyContext, PolicySpec, PatchSelection } from './policies/types.js';
 
-export function sampleSelection(spec: PolicySpec, ctx: PolicyContext, grid: PatchGrid, meta: DatasetMeta): Selection {
+export function sampleSelection(spec: PolicySpec, ctx: PolicyContext, grid: PatchGrid, meta: DatasetMeta): PatchSelection {
   if (grid.gridH !== meta.grid[0] || grid.gridW !== meta.grid[1] || grid.patchSize !== meta.patchSize || grid.channels !== meta.channels) {
     throw new InputError(
       `patch grid ${grid.gridH}×${grid.gridW} of ${grid.patchSize}px×${grid.channels} does not match the dataset's ${meta.grid.join('×')} of ${meta.patchSize}px×${meta.channels}`,

@@ -3,7 +3,7 @@ export { train } from './train.js';
 export { resolveTrainConfig, TRAIN_DEFAULTS, type DatasetInput, type EvalSet, type StepInfo, type StopRule, type TrainConfig, type TrainOptions } from './config.js';
 export { plateaued } from './stop.js';
 export { evitAccuracy, evitLogits, type EvitEvalSpec } from './evit-eval.js';
-export { OUTPUT_FILES, type DatasetRef, type SummaryConfig, type TrainSummary } from './outputs.js';
+export { OUTPUT_FILES, type DatasetRecord, type SummaryConfig, type TrainSummary } from './outputs.js';
 export { AdamW, ADAMW_DEFAULTS, type AdamWConfig, type AdamWState, type NamedVariable } from './adamw.js';
 export { decays, NO_WEIGHT_DECAY_NAMES } from './decay.js';
 export { learningRate, type ScheduleConfig } from './schedule.js';
@@ -17,4 +17,4 @@ export { checkModelMemory, trainingCost, DEFAULT_MAX_MODEL_BYTES, TRAINING_BYTES
 export { ensureGradients } from './gradients.js';
 export { curvesSvg, writeCurves } from './curves.js';
 export { summarizeEvals, type EpochRecord, type TimingRecord, type LossAcc, type EvalSummary } from './history.js';
-export { readStateInfo, STATE_DIR, TRAIN_STATE_VERSION, type TrainState } from './state.js';
+export { readStateInfo, TRAIN_STATE_DIR, TRAIN_STATE_VERSION, type TrainState } from './state.js';

@@ -19,7 +19,8 @@ export const OUTPUT_FILES = {
   summary: 'summary.json',
 } as const;
 
-export interface DatasetRef {
+/** What a training summary records of a dataset it read (locations shown without credentials). */
+export interface DatasetRecord {
   dirs: string[];
   /** Manifest fingerprints, in loader order. */
   fingerprints: string[];
@@ -38,7 +39,7 @@ export interface TrainSummary {
   samplesSeen: number;
   train: LossAcc | null;
   eval: Record<string, EvalSummary>;
-  datasets: { train: DatasetRef; eval: Record<string, DatasetRef> };
+  datasets: { train: DatasetRecord; eval: Record<string, DatasetRecord> };
   config: SummaryConfig;
   backend: string;
   /** True when the run ended on a plateau of `config.stopWhen` before its last epoch. */

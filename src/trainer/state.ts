@@ -19,7 +19,7 @@ import type { EpochRecord, TimingRecord } from './history.js';
 import type { MeterState } from './metrics.js';
 
 export const TRAIN_STATE_VERSION = 1 as const;
-export const STATE_DIR = 'state';
+export const TRAIN_STATE_DIR = 'state';
 const STATE_FILE = 'state.json';
 const M = '::adam_m';
 const V = '::adam_v';
@@ -49,7 +49,7 @@ export type StateInfo = Omit<TrainState, 'version' | 'tensors'>;
 
 /** Saves parameters, moments and `info` under `dir/state/`. */
 export async function saveState(dir: string, params: readonly NamedVariable[], opt: AdamW, info: StateInfo): Promise<void> {
-  const stateDir = join(dir, STATE_DIR);
+  const stateDir = join(dir, TRAIN_STATE_DIR);
   await mkdirp(stateDir);
   const dict: StateDict = new Map();
   for (const p of params) dict.set(p.name, { shape: [...p.variable.shape], data: (await p.variable.data()) as Float32Array });
@@ -71,7 +71,7 @@ export async function saveState(dir: string, params: readonly NamedVariable[], o
 
 /** Reads `dir/state/state.json`, or null when there is none. Validates its shape and version. */
 export async function readStateInfo(dir: string): Promise<TrainState | null> {
-  const file = join(dir, STATE_DIR, STATE_FILE);
+  const file = join(dir, TRAIN_STATE_DIR, STATE_FILE);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -99,7 +99,7 @@ export async function readStateInfo(dir: string): Promise<TrainState | null> {
 
 /** Loads the saved parameters and moments into `params` and `opt` (sha256 and shapes checked). */
 export async function loadStateTensors(dir: string, state: TrainState, params: readonly NamedVariable[], opt: AdamW): Promise<void> {
-  const file = join(dir, STATE_DIR, state.tensors.file);
+  const file = join(dir, TRAIN_STATE_DIR, state.tensors.file);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -122,5 +122,5 @@ export async function loadStateTensors(dir: string, state: TrainState, params: r
 
 /** Removes the state directory (a fresh start). */
 export async function clearState(dir: string): Promise<void> {
-  await rm(join(dir, STATE_DIR), { recursive: true, force: true });
+  await rm(join(dir, TRAIN_STATE_DIR), { recursive: true, force: true });
 }

@@ -24,12 +24,12 @@ import type { ViT } from '../model/index.js';
 import { emptyMeter } from './metrics.js';
 import { checkModelMemory, type ModelCost } from './memory.js';
 import { buildModelStoppable } from './model.js';
-import { buildSummary, summaryConfig, writeEpochOutputs, writeFinalOutputs, type DatasetRef, type TrainSummary } from './outputs.js';
+import { buildSummary, summaryConfig, writeEpochOutputs, writeFinalOutputs, type DatasetRecord, type TrainSummary } from './outputs.js';
 import type { ScheduleConfig } from './schedule.js';
 import { clearState, loadStateTensors, readStateInfo, type StateInfo } from './state.js';
 import type { TicketLoader } from '../loader/index.js';
 
-function datasetRef(dirs: readonly DatasetLocation[], loader: TicketLoader): DatasetRef {
+function datasetRecord(dirs: readonly DatasetLocation[], loader: TicketLoader): DatasetRecord {
   const m = loader.meta;
   return { dirs: dirs.map((d) => d.display), fingerprints: loader.key.datasets, rows: loader.rows, k: loader.k, policy: m.policy };
 }
@@ -118,8 +118,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         parameters: model.params.reduce((n, p) => n + p.variable.size, 0),
         steps: st.step, stepsPerEpoch, samplesSeen: st.samples,
         datasets: {
-          train: datasetRef(c.train, data.train),
-          eval: Object.fromEntries(data.evals.map((e, i) => [e.name, datasetRef(c.eval[i].dirs, e.loader)])),
+          train: datasetRecord(c.train, data.train),
+          eval: Object.fromEntries(data.evals.map((e, i) => [e.name, datasetRecord(c.eval[i].dirs, e.loader)])),
         },
         config, backend: backend.backend, stoppedEarly: st.step < totalSteps && plateaued(st.history, c.stopWhen),
       },

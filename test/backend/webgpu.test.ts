@@ -21,7 +21,7 @@ import { variantConfig } from '../../src/model/configs.js';
 import { ViT } from '../../src/model/vit.js';
 import { patchify, resolvePatchifyConfig } from '../../src/patchify/index.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
-import type { Selection } from '../../src/scoring/select.js';
+import type { PatchRanking } from '../../src/scoring/select.js';
 import { clearTicketDifferences, nativeBuilt, ticketDifference, worstRelative } from './helpers.js';
 
 const RTOL = 1e-3;
@@ -40,7 +40,7 @@ before(async () => {
 });
 
 /** EViT (rate 0.7, blocks 3/6/9) of a DeiT-tiny with seed-1 random weights, on `backend`. */
-async function evit(backend: 'webgpu' | 'tensorflow' | 'cpu'): Promise<Selection[]> {
+async function evit(backend: 'webgpu' | 'tensorflow' | 'cpu'): Promise<PatchRanking[]> {
   await initBackend({ backend });
   assert.equal(tf.getBackend(), backend);
   const model = ViT.init(variantConfig('deit-tiny-patch16-224'), 1);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lineChart, niceTicks, escapeXml } from '../../src/render/chart.js';
+import { lineChart, niceTicks } from '../../src/render/chart.js';
+import { escapeXml } from '../../src/util/xml.js';
 import { writeSvgAsPng } from '../../src/render/raster.js';
 
 test('niceTicks covers the range with round steps', () => {

@@ -5,7 +5,7 @@ import { initBackend } from '../../src/backend/index.js';
 import { variantConfig } from '../../src/model/configs.js';
 import { ViT } from '../../src/model/vit.js';
 import { defaultEvitBlocks, prepareMode } from '../../src/scoring/modes/index.js';
-import { evitKeepCounts, type Selection } from '../../src/scoring/select.js';
+import { evitKeepCounts, type PatchRanking } from '../../src/scoring/select.js';
 
 let model: ViT;
 
@@ -82,7 +82,7 @@ test('modes are deterministic and identical across batch sizes', async () => {
     const whole = await mode.score(all);
     const again = await mode.score(all);
     assert.deepEqual(again, whole, `${name} deterministic`);
-    const parts: Selection[] = [];
+    const parts: PatchRanking[] = [];
     for (const [start, size] of [[0, 1], [1, 2], [3, 2]]) {
       const part = tf.slice(all, [start, 0, 0], [size, 49, 16]);
       parts.push(...(await mode.score(part)));

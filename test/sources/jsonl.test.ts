@@ -7,7 +7,7 @@ import { ImageError, InputError } from '../../src/util/errors.js';
 import { encodePhoto } from '../patchify/images.js';
 import { withDir } from './helpers.js';
 
-const lines = (...objs: unknown[]): string => objs.map((o) => JSON.stringify(o)).join('\n') + '\n';
+const lines = (...objs: unknown[]): string => `${objs.map((o) => JSON.stringify(o)).join('\n')}\n`;
 
 test('jsonl: relative paths resolve against the file, string labels map to sorted names, ids sorted', withDir('dlth-jsonl-', async (dir) => {
   mkdirSync(join(dir, 'meta'));
@@ -15,7 +15,7 @@ test('jsonl: relative paths resolve against the file, string labels map to sorte
   writeFileSync(join(dir, 'img', 'b.png'), await encodePhoto('png', 16, 16));
   writeFileSync(join(dir, 'img', 'a.jpg'), await encodePhoto('jpeg', 16, 16));
   const file = join(dir, 'meta', 'list.jsonl');
-  writeFileSync(file, lines({ path: '../img/b.png', label: 'zebra' }, { path: '../img/a.jpg', label: 'ant' }) + '\n\n');
+  writeFileSync(file, `${lines({ path: '../img/b.png', label: 'zebra' }, { path: '../img/a.jpg', label: 'ant' })}\n\n`);
   const src = await openSource({ kind: 'jsonl', file });
   assert.deepEqual(src.classes, ['ant', 'zebra']);
   assert.deepEqual([src.ref(0), src.ref(1)], [

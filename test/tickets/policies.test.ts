@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getPolicy, policyNames, randomPolicy, sampleRng, type PolicyContext, type Selection } from '../../src/tickets/policies/index.js';
+import { getPolicy, policyNames, randomPolicy, sampleRng, type PolicyContext, type PatchSelection } from '../../src/tickets/policies/index.js';
 import { resolveK } from '../../src/tickets/meta.js';
 
 /** The invariant every policy keeps: k strictly ascending positions in [0, N), k aligned scores. */
-function assertValidSelection(s: Selection, ctx: PolicyContext): void {
+function assertValidSelection(s: PatchSelection, ctx: PolicyContext): void {
   assert.equal(s.positions.length, ctx.k);
   assert.equal(s.scores.length, ctx.k);
   for (let i = 0; i < ctx.k; i++) {

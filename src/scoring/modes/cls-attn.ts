@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ViT } from '../../model/vit.js';
-import { singleStage, type Selection } from '../select.js';
+import { singleStage, type PatchRanking } from '../select.js';
 import { attentionAt, layerIndex, onlyOptions } from './common.js';
 import { ModeName, type ModeFactory, type ModeOptions } from './types.js';
 
@@ -24,7 +24,7 @@ export const clsAttnMode: ModeFactory = (model: ViT, options: ModeOptions) => {
   return {
     name: ModeName.ClsAttn,
     params: { layer },
-    async score(patches: tf.Tensor3D): Promise<Selection[]> {
+    async score(patches: tf.Tensor3D): Promise<PatchRanking[]> {
       const rows = await clsAttentionAt(model, patches, layer);
       return Array.from({ length: patches.shape[0] }, (_, b) => singleStage(rows.subarray(b * n, (b + 1) * n)));
     },

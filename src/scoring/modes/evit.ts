@@ -4,14 +4,14 @@
  * head-averaged CLS attention (prefix tokens always stay); later blocks see only the survivors.
  * Blocks after the last pruning block cannot change the selection, so they are not run.
  *
- * Selection runs on the host (select.ts) from the downloaded CLS rows: exact ties are then broken by
+ * PatchRanking runs on the host (select.ts) from the downloaded CLS rows: exact ties are then broken by
  * the lower raster index on every backend and batch size (the official torch.topk leaves them
  * unspecified); survivors are gathered best first, like the official `topk(sorted=True)` + gather.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError, show } from '../../util/errors.js';
 import type { ViT } from '../../model/vit.js';
-import { combineStages, evitKeepCount, selectStage, type Selection, type PruneStep } from '../select.js';
+import { combineStages, evitKeepCount, selectStage, type PatchRanking, type PruneStep } from '../select.js';
 import { attentionAt, onlyOptions, takeFloats } from './common.js';
 import { ModeName, type ModeFactory, type ModeOptions } from './types.js';
 
@@ -95,7 +95,7 @@ function gatherRows(x: tf.Tensor3D, rows: Int32Array, shape: [number, number]): 
  * One chain at `p.rate` from the shared prefix (the tokens after the first pruning block's
  * attention and its CLS rows; not disposed): prune, then the remaining blocks.
  */
-async function chain(model: ViT, shared: { x: tf.Tensor3D; scores: Float32Array }, p: EvitParams): Promise<Selection[]> {
+async function chain(model: ViT, shared: { x: tf.Tensor3D; scores: Float32Array }, p: EvitParams): Promise<PatchRanking[]> {
   const { rate } = p;
   const { prefix, numPatches } = model.grid;
   const batch = shared.x.shape[0];
@@ -135,15 +135,15 @@ async function chain(model: ViT, shared: { x: tf.Tensor3D; scores: Float32Array 
  * the embedding, the blocks before the first pruning block and its attention (the chains diverge
  * only after the first prune). Returns [rate][image]; each chain equals the single-rate mode's.
  */
-export async function evitChains(model: ViT, patches: tf.Tensor3D, rates: readonly number[], blocks?: number[]): Promise<Selection[][]> {
+export async function evitChains(model: ViT, patches: tf.Tensor3D, rates: readonly number[], blocks?: number[]): Promise<PatchRanking[][]> {
   return runChains(model, patches, resolveEvit(model.config.depth, { rate: [...rates], blocks }));
 }
 
-async function runChains(model: ViT, patches: tf.Tensor3D, ps: readonly EvitParams[]): Promise<Selection[][]> {
+async function runChains(model: ViT, patches: tf.Tensor3D, ps: readonly EvitParams[]): Promise<PatchRanking[][]> {
   // Shared by every rate: the chains diverge only after the first prune.
   const shared = await attentionAt(model, patches, ps[0].blocks[0]);
   try {
-    const out: Selection[][] = [];
+    const out: PatchRanking[][] = [];
     for (const p of ps) out.push(await chain(model, shared, p));
     return out;
   } finally {
@@ -161,7 +161,7 @@ export const evitMode: ModeFactory = (model: ViT, options: ModeOptions) => {
   return {
     name: ModeName.Evit,
     params: { rate: multi ? ps.map((p) => p.rate) : ps[0].rate, blocks: ps[0].blocks },
-    async score(patches: tf.Tensor3D): Promise<Selection[]> {
+    async score(patches: tf.Tensor3D): Promise<PatchRanking[]> {
       return (await runChains(model, patches, ps.slice(0, 1)))[0];
     },
     ...(multi ? { scoreChains: (patches: tf.Tensor3D) => runChains(model, patches, ps) } : {}),

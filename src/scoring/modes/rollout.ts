@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Block } from '../../model/block.js';
 import { dense, layerNorm, matMul } from '../../model/layers/index.js';
 import type { ViT } from '../../model/vit.js';
-import { singleStage, type Selection } from '../select.js';
+import { singleStage, type PatchRanking } from '../select.js';
 import { onlyOptions, takeFloats } from './common.js';
 import { ModeName, type ModeFactory, type ModeOptions } from './types.js';
 
@@ -35,7 +35,7 @@ export const rolloutMode: ModeFactory = (model: ViT, options: ModeOptions) => {
   return {
     name: ModeName.Rollout,
     params: { residual: 0.5, heads: 'mean' },
-    async score(patches: tf.Tensor3D): Promise<Selection[]> {
+    async score(patches: tf.Tensor3D): Promise<PatchRanking[]> {
       const batch = patches.shape[0];
       const t = prefix + numPatches;
       const row = tf.tidy(() => {

@@ -1,14 +1,14 @@
 /**
  * The scoring-mode interface: one file per mode, one shared signature, a small registry (index.ts).
  * A mode factory validates and fills its parameters for a given model once; the prepared mode then
- * scores batches of full-grid patches on the active backend and returns one `Selection` (rank,
+ * scores batches of full-grid patches on the active backend and returns one `PatchRanking` (rank,
  * per-patch scores, survivor count) per image. Modes own their tensors: a call leaves
  * `tf.memory().numTensors` unchanged.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ViT } from '../../model/vit.js';
 import type { SelectorInfo } from '../../shards/types.js';
-import type { Selection } from '../select.js';
+import type { PatchRanking } from '../select.js';
 
 export const ModeName = { Evit: 'evit', ClsAttn: 'cls-attn', Rollout: 'rollout' } as const;
 export type ModeName = (typeof ModeName)[keyof typeof ModeName];
@@ -34,12 +34,12 @@ export interface PreparedMode {
    * Scores a batch: `patches` [B, N, p·p·C] raw pixels (int32 or float32) of the full grid in
    * raster order. Does not dispose `patches`.
    */
-  score(patches: tf.Tensor3D): Promise<Selection[]>;
+  score(patches: tf.Tensor3D): Promise<PatchRanking[]>;
   /**
    * Modes that run several chains per batch (evit at several rates): every chain, [chain][image],
    * the first equal to `score`'s. Absent: one chain.
    */
-  scoreChains?(patches: tf.Tensor3D): Promise<Selection[][]>;
+  scoreChains?(patches: tf.Tensor3D): Promise<PatchRanking[][]>;
 }
 
 export type ModeFactory = (model: ViT, options: ModeOptions) => PreparedMode;

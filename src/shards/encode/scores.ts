@@ -7,7 +7,7 @@ import { bytes, EMPTY, IdLabelColumns } from './columns.js';
 import type { BatchEncoder } from './encoder.js';
 
 /** Checks that `rank` is a permutation of [0, n). */
-export function checkRank(id: string, rank: Uint16Array, n: number, seen: Uint8Array): void {
+export function checkRankPermutation(id: string, rank: Uint16Array, n: number, seen: Uint8Array): void {
   if (rank.length !== n) throw new InputError(`row ${show(id)}: rank has ${rank.length} entries, expected N = ${n}`);
   seen.fill(0, 0, n);
   for (let j = 0; j < n; j++) {
@@ -46,14 +46,14 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
     if (row.scores.length !== this.n) {
       throw new InputError(`row ${show(row.id)}: ${row.scores.length} scores, expected N = ${this.n}`);
     }
-    checkRank(row.id, row.rank, this.n, this.seen);
+    checkRankPermutation(row.id, row.rank, this.n, this.seen);
     const chains = row.chains ?? [];
     if (chains.length !== this.chains.length) {
       throw new InputError(`row ${show(row.id)}: ${chains.length + 1} EViT chain(s), the dataset stores ${this.chains.length + 1} (meta.rates)`);
     }
     for (const c of chains) {
       if (c.scores.length !== this.n) throw new InputError(`row ${show(row.id)}: a chain has ${c.scores.length} scores, expected N = ${this.n}`);
-      checkRank(row.id, c.rank, this.n, this.seen);
+      checkRankPermutation(row.id, c.rank, this.n, this.seen);
     }
     const i = this.length;
     if (this.content) {

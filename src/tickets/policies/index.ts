@@ -31,4 +31,4 @@ export { fullPolicy, randomPolicy };
 export { ticketPolicy, ticketPolicySpec, resolveTicketK, type TicketKSpec } from './ticket.js';
 export { sampleRng, Xoshiro128 } from './prng.js';
 export { saliencyPolicy, saliencyPolicySpec, patchSpread, saliencyRank } from './saliency.js';
-export type { PolicyContext, PolicyFn, PolicySpec, Selection } from './types.js';
+export type { PolicyContext, PolicyFn, PolicySpec, PatchSelection } from './types.js';

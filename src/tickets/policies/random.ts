@@ -4,9 +4,9 @@
  * ascending. Scores NaN. Independent of order, concurrency and partitioning.
  */
 import { sampleRng } from './prng.js';
-import type { PolicyContext, Selection } from './types.js';
+import type { PolicyContext, PatchSelection } from './types.js';
 
-export function randomPolicy(ctx: PolicyContext): Selection {
+export function randomPolicy(ctx: PolicyContext): PatchSelection {
   const rng = sampleRng(ctx.seed, ctx.id);
   const a = new Uint16Array(ctx.n);
   for (let i = 0; i < ctx.n; i++) a[i] = i;

@@ -8,7 +8,7 @@
  * score = sqrt(v) / m (the population standard deviation, in pixel units, as float32).
  */
 import { InputError, show } from '../../util/errors.js';
-import type { PolicyContext, PolicySpec, Selection } from './types.js';
+import type { PolicyContext, PolicySpec, PatchSelection } from './types.js';
 
 /** m² × the population variance of each of the n patches (raster order) of `patches`. */
 export function patchSpread(patches: Uint8Array, n: number): Float64Array {
@@ -33,7 +33,7 @@ export function saliencyRank(spread: Float64Array): Uint16Array {
   return order.sort((a, b) => spread[b] - spread[a] || a - b);
 }
 
-export function saliencyPolicy(ctx: PolicyContext): Selection {
+export function saliencyPolicy(ctx: PolicyContext): PatchSelection {
   const px = ctx.patches;
   if (!px) throw new InputError(`policy saliency: sample ${show(ctx.id)} has no pixels`);
   if (px.length === 0 || px.length % ctx.n !== 0) throw new InputError(`policy saliency: ${px.length} bytes do not split into ${ctx.n} patches`);

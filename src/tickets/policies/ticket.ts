@@ -13,9 +13,9 @@ import { InputError, show } from '../../util/errors.js';
 import { Policy, type DatasetMeta } from '../../shards/types.js';
 import { resolveK } from '../meta.js';
 import { chooseChain, evitSurvivors } from '../chain.js';
-import type { PolicyContext, PolicySpec, Selection } from './types.js';
+import type { PolicyContext, PolicySpec, PatchSelection } from './types.js';
 
-export function ticketPolicy(ctx: PolicyContext): Selection {
+export function ticketPolicy(ctx: PolicyContext): PatchSelection {
   const row = ctx.scoreRow;
   if (!row) throw new InputError(`policy ticket: sample ${show(ctx.id)} has no score row`);
   if (row.id !== ctx.id) throw new InputError(`policy ticket: score row ${show(row.id)} does not belong to sample ${show(ctx.id)}`);

@@ -19,14 +19,14 @@ export interface PolicyContext {
   patches?: Uint8Array;
 }
 
-export interface Selection {
+export interface PatchSelection {
   /** k strictly ascending raster indices. */
   positions: Uint16Array;
   /** k scores aligned with positions (NaN where the policy has none). */
   scores: Float32Array;
 }
 
-export type PolicyFn = (ctx: PolicyContext) => Selection;
+export type PolicyFn = (ctx: PolicyContext) => PatchSelection;
 
 export interface PolicySpec {
   select: PolicyFn;
