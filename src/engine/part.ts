@@ -38,14 +38,23 @@ export interface PartInfo {
   pieces: PartPiece[];
 }
 
-/** The directory name of worker i of N inside a dataset directory's `workers/`: `<i>-of-<N>`. */
+/** A slot name: 0-based index and count, without leading zeros. */
+const SLOT_NAME = '(0|[1-9]\\d{0,8})-of-([1-9]\\d{0,8})';
+const SLOT = new RegExp(`^${SLOT_NAME}$`);
+/** `/workers/<i>-of-<N>` inside a path (either separator), up to the next separator or the end. */
+const PART_IN_PATH = new RegExp(`[/\\\\]${WORKERS_DIR}[/\\\\]${SLOT_NAME}(?=[/\\\\]|$)`);
+
+/**
+ * The name of worker slot i of N, `<i>-of-<N>`: its part's directory inside a dataset's `workers/`,
+ * and the tag of its run-state files (src/pipeline/state.ts). The one place this name is built.
+ */
 export function workerDirName(worker: WorkerSlot): string {
   return `${worker.index}-of-${worker.count}`;
 }
 
-/** Parses a `<i>-of-<N>` directory name; null when the name is not one. */
+/** Parses a `<i>-of-<N>` slot name; null when the name is not one. */
 export function parseWorkerDirName(name: string): WorkerSlot | null {
-  const m = /^(0|[1-9]\d{0,8})-of-([1-9]\d{0,8})$/.exec(name);
+  const m = SLOT.exec(name);
   if (!m) return null;
   const slot = { index: Number(m[1]), count: Number(m[2]) };
   return slot.index < slot.count ? slot : null;
@@ -54,6 +63,11 @@ export function parseWorkerDirName(name: string): WorkerSlot | null {
 /** Where a stage writes a dataset: `<dataset dir>/workers/<i>-of-<N>` in worker mode, else the dir itself. */
 export function workerDatasetDir(datasetDir: string, worker: WorkerSlot | null): string {
   return worker === null ? datasetDir : join(datasetDir, WORKERS_DIR, workerDirName(worker));
+}
+
+/** A path with its worker part taken out (`<dataset>/workers/<i>-of-<N>/x` → `<dataset>/x`): the inverse of workerDatasetDir. */
+export function withoutWorkerDir(path: string): string {
+  return path.replace(PART_IN_PATH, '');
 }
 
 export async function writePart(dir: string, info: PartInfo, fs: Fs): Promise<void> {

@@ -1,14 +1,16 @@
 /**
  * Run state: the one owner of the pipeline runner's records under `<out>/.dlth/`: completion
  * markers (`stages/<stage>.json`, `stages/<stage>.worker-<i>-of-<N>.json`), start markers
- * (`….started.json`), their names, reading, writing, and the consolidation of N worker markers
- * into one stage marker after a merge. Nothing else knows these file names.
+ * (`….started.json`), a worker's lock directory (`worker-<i>-of-<N>/`), their names, reading,
+ * writing, and the consolidation of N worker markers into one stage marker after a merge. Nothing
+ * else knows these file names; a worker slot's name (`<i>-of-<N>`) is the engine's (src/engine/part.ts).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { show } from '../util/errors.js';
 import { mkdirp, removeStaleTemps, writeFileAtomic } from '../util/fsx.js';
 import type { WorkerSlot } from '../engine/partition.js';
+import { parseWorkerDirName, withoutWorkerDir, workerDirName } from '../engine/part.js';
 import type { Stage } from './types.js';
 
 export interface StageResult {
@@ -30,7 +32,15 @@ export type StageMarker = Omit<StageRecord, 'status'>;
 
 export const STATE_DIR = '.dlth';
 const stagesDir = (out: string): string => join(out, STATE_DIR, 'stages');
-const suffix = (worker: WorkerSlot | null): string => (worker ? `.worker-${worker.index}-of-${worker.count}` : '');
+/** How run state names worker slot i of N: `worker-<i>-of-<N>`. */
+const WORKER_TAG = 'worker-';
+const workerTag = (worker: WorkerSlot): string => `${WORKER_TAG}${workerDirName(worker)}`;
+const suffix = (worker: WorkerSlot | null): string => (worker ? `.${workerTag(worker)}` : '');
+
+/** The directory a run (the run directory itself) or a worker slot of a job array (`.dlth/worker-<i>-of-<N>`) locks. */
+export function lockDir(out: string, worker: WorkerSlot | null): string {
+  return worker ? join(out, STATE_DIR, workerTag(worker)) : out;
+}
 
 export function markerPath(out: string, stage: string, worker: WorkerSlot | null): string {
   return join(stagesDir(out), `${stage}${suffix(worker)}.json`);
@@ -89,7 +99,14 @@ export interface MarkerPlan {
   commit(): Promise<string[]>;
 }
 
-const WORKER_MARKER = /^(.+)\.worker-(\d+)-of-(\d+)\.json$/;
+/** `<stage>.worker-<slot>.json` (the slot checked by parseWorkerDirName: start markers and temp files do not parse). */
+const WORKER_MARKER = new RegExp(`^(.+)\\.${WORKER_TAG}([^.]+)\\.json$`);
+
+function parseWorkerMarker(name: string): { stage: string; slot: WorkerSlot } | null {
+  const m = WORKER_MARKER.exec(name);
+  const slot = m ? parseWorkerDirName(m[2] as string) : null;
+  return m && slot ? { stage: m[1] as string, slot } : null;
+}
 
 interface Group {
   count: number;
@@ -101,10 +118,10 @@ async function workerGroups(out: string): Promise<Map<string, Group>> {
   const dir = stagesDir(out);
   const groups = new Map<string, Group>();
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = WORKER_MARKER.exec(name);
-    const marker = m ? await readJson(join(dir, name)) : null;
-    if (!m || !marker) continue;
-    const [stage, index, count] = [m[1] as string, Number(m[2]), Number(m[3])];
+    const parsed = parseWorkerMarker(name);
+    const marker = parsed ? await readJson(join(dir, name)) : null;
+    if (!parsed || !marker) continue;
+    const { stage, slot: { index, count } } = parsed;
     const mtime = (await stat(join(dir, name))).mtimeMs;
     const g = groups.get(stage);
     if (g && g.count === count) {
@@ -156,7 +173,7 @@ export function describeMarkerProblem(p: MarkerProblem): string {
 
 function stageRecord(markers: StageMarker[], count: number): StageMarker {
   const first = markers[0] as StageMarker;
-  const outputs = [...new Set(markers.flatMap((m) => m.outputs ?? []).map((o) => o.replace(/[/\\]workers[/\\]\d+-of-\d+(?=[/\\]|$)/, '')))];
+  const outputs = [...new Set(markers.flatMap((m) => m.outputs ?? []).map(withoutWorkerDir))];
   const summary = mergeSummaries(markers.map((m) => m.summary ?? {}));
   return { name: first.name, kind: first.kind, fingerprint: first.fingerprint, outputs, summary: { ...summary, workers: count } };
 }

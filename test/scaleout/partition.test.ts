@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWorkerDirName, workerDatasetDir, workerDirName } from '../../src/engine/part.js';
+import { parseWorkerDirName, withoutWorkerDir, workerDatasetDir, workerDirName } from '../../src/engine/part.js';
 import { batchesOf, shardPiece, shardsOf, workerRange } from '../../src/engine/partition.js';
 
 /** The invariants every partition must hold, for one (n, N, batch). */
@@ -58,4 +58,7 @@ test('partition: worker directory names round-trip', () => {
   for (const bad of ['3-of-3', '01-of-3', '1-of-0', 'x-of-3', '1of3', '1-of-3.tmp']) assert.equal(parseWorkerDirName(bad), null, bad);
   assert.equal(workerDatasetDir('/o/full/train', { index: 0, count: 2 }), '/o/full/train/workers/0-of-2');
   assert.equal(workerDatasetDir('/o/full/train', null), '/o/full/train');
+  for (const slot of [{ index: 0, count: 2 }, { index: 11, count: 12 }]) assert.equal(withoutWorkerDir(workerDatasetDir('datasets/full/train', slot)), 'datasets/full/train');
+  assert.equal(withoutWorkerDir('scores/evit/workers/1-of-2/manifest.json'), 'scores/evit/manifest.json');
+  assert.equal(withoutWorkerDir('datasets/workers-of-2/train'), 'datasets/workers-of-2/train');
 });
