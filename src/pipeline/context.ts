@@ -7,7 +7,8 @@ import { openSource } from '../sources/index.js';
 import { resolvePatchifyConfig } from '../patchify/index.js';
 import { sharpKernel, type PreprocessingOverrides } from '../scoring/preprocessing.js';
 import { InputError, show } from '../util/errors.js';
-import { datasetDirName, formatKeep, parseDatasetRef } from './refs.js';
+import { parseDatasetRef } from './refs.js';
+import { datasetPath, modelPath, scoresPath } from './layout.js';
 
 export type { WorkerSlot };
 
@@ -79,10 +80,10 @@ export function createContext(loaded: LoadedPipeline, options: ContextOptions): 
     datasetDir(text) {
       const ref = parseDatasetRef(text);
       if (!ref) throw new InputError(`bad dataset reference ${show(text)}`, { file: loaded.file });
-      return join(options.out, datasetDirName(ref.stage, ref.keep, ref.source));
+      return join(options.out, datasetPath(ref.stage, ref.keep, ref.source));
     },
-    scoreDir: (stage, source) => join(options.out, 'scores', stage, source),
-    modelDir: (stage, keep, seed) => join(options.out, 'models', keep === null ? stage : `${stage}@${formatKeep(keep)}`, `seed-${seed}`),
+    scoreDir: (stage, source) => join(options.out, scoresPath(stage, source)),
+    modelDir: (stage, keep, seed) => join(options.out, modelPath(stage, keep, seed)),
     stage(name) {
       const s = p.stages.find((x) => x.name === name);
       if (!s) throw new InputError(`unknown stage ${show(name)}`, { file: loaded.file });

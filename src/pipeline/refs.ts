@@ -26,8 +26,3 @@ export function substituteKeep(text: string, keep: number | null): string {
 export function formatKeep(keep: number): string {
   return String(Number(keep.toPrecision(6)));
 }
-
-/** Output directory (relative to the run's output) of a materialized dataset. */
-export function datasetDirName(stage: string, keep: number | null, source: string): string {
-  return keep === null ? `datasets/${stage}/${source}` : `datasets/${stage}@${formatKeep(keep)}/${source}`;
-}

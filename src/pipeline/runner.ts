@@ -2,19 +2,17 @@ import { rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { LoadedPipeline, Stage } from './types.js';
 import { createContext, type StageContext, type WorkerSlot } from './context.js';
-import { stageRunners } from './stages/index.js';
+import { stageDescriptors, type StageDescriptor, type StageOutput, type StageRegistry } from './stages/index.js';
 import { fingerprint } from '../util/hash.js';
 import { nodeFs, removeStaleTemps } from '../util/fsx.js';
 import { acquireLock } from '../engine/lock.js';
 import { shardsIntact } from '../engine/output.js';
 import { openDataset } from '../shards/reader.js';
-import { openState, readMarker, readStarted, writeMarker, writeStarted, STATE_DIR, type StageMarker, type StageRecord, type StageResult } from './state.js';
+import { lockDir, openState, readMarker, readStarted, writeMarker, writeStarted, type StageMarker, type StageRecord } from './state.js';
 import { throwIfStopped } from '../util/abort.js';
-import { TooManyFailuresError } from '../util/errors.js';
-import { datasetDirName } from './refs.js';
+import { InputError, show, TooManyFailuresError } from '../util/errors.js';
 import { workerDatasetDir } from '../engine/part.js';
 import { collectErrors } from './errors-summary.js';
-import { trainRuns } from './stages/train.js';
 import { usePipelineVocabulary } from './hints.js';
 
 export interface RunOptions {
@@ -25,11 +23,10 @@ export interface RunOptions {
   maxFailures?: number;
   /** Run only these stages (and trust earlier stages' outputs). */
   only?: string[];
+  /** Stage kind → descriptor (default: the built-in kinds, src/pipeline/stages/index.ts). */
+  registry?: StageRegistry;
   log?(message: string): void;
 }
-
-/** Stages that can run as worker i of N (offline stages); the others run after `dlth merge`. */
-export const PARTITIONED_KINDS: ReadonlySet<Stage['kind']> = new Set(['score', 'materialize']);
 
 /**
  * Runs a pipeline's stages in order. A stage whose completion record matches its fingerprint
@@ -41,7 +38,7 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
   const worker = options.worker ?? null;
   const ctx = createContext(loaded, { ...options, worker, quiet: options.quiet ?? false, log });
   // One process per run directory (or per worker slot of a job array): a second one is refused.
-  const lock = await acquireLock(worker ? join(options.out, STATE_DIR, `worker-${worker.index}-of-${worker.count}`) : options.out);
+  const lock = await acquireLock(lockDir(options.out, worker));
   try {
     return await runStages(ctx, loaded, options, log);
   } finally {
@@ -57,67 +54,92 @@ async function runStages(ctx: StageContext, loaded: LoadedPipeline, options: Run
   // sweeps only its own dataset parts (the shard writer does that).
   if (!worker) await removeStaleTemps(options.out);
   const records: StageRecord[] = [];
+  /** Dataset directories (relative to the run) of the stages run or reused so far: their errors.jsonl are gathered. */
+  const datasets: string[] = [];
   const fps = new Map<string, string>();
   for (const stage of loaded.pipeline.stages) {
     throwIfStopped();
+    const d = descriptorOf(options.registry ?? stageDescriptors, stage, loaded.file);
     const fp = stageFingerprint(ctx, stage, fps);
     fps.set(stage.name, fp);
-    if (worker && !PARTITIONED_KINDS.has(stage.kind)) {
+    if (worker && !d.partitioned) {
       log(`[${stage.name}] ${stage.kind}: not run by worker ${worker.index}/${worker.count}; run it after \`dlth merge\``);
       continue;
     }
     if (options.only && !options.only.includes(stage.name)) continue;
-    const previous = await readMarker(options.out, stage.name, worker);
-    if (previous && previous.fingerprint === fp) {
-      const broken = await brokenOutput(ctx, previous);
-      if (broken === null) {
-        log(`[${stage.name}] ${stage.kind}: up to date (${fp}), reusing`);
-        records.push({ ...previous, status: 'reused' });
-        continue;
-      }
-      log(`[${stage.name}] ${stage.kind}: finished before, but ${broken}: running it again`);
+    const outputs = d.outputs(ctx, stage);
+    const previous = await reusable(ctx, stage, fp, outputs);
+    if (previous) {
+      records.push({ ...previous.marker, status: 'reused' });
+      datasets.push(...datasetPaths(previous.outputs));
+      continue;
     }
-    await discardIfConfigChanged(ctx, stage, fp, log);
+    await discardIfConfigChanged(ctx, d, stage, outputs, fp, log);
     log(`[${stage.name}] ${stage.kind}: running`);
     const started = performance.now();
-    let result: StageResult;
+    let summary: Record<string, unknown>;
     try {
-      result = await stageRunners[stage.kind](ctx, stage as never);
+      summary = await d.run(ctx, stage);
     } catch (err) {
       // Skipped images are recorded even when they fail the run (TooManyFailures): gather the
       // errors.jsonl of the stages done so far and of this one into <out>/errors.jsonl.
-      if (err instanceof TooManyFailuresError) {
-        const failing = stageOutputDirs(ctx, stage).map((dir) => relative(options.out, dir));
-        await collectErrors(options.out, [...datasetOutputs(records), ...failing]);
-      }
+      if (err instanceof TooManyFailuresError) await collectErrors(options.out, [...datasets, ...datasetPaths(outputs)]);
       throw err;
     }
-    const record: StageRecord = { name: stage.name, kind: stage.kind, fingerprint: fp, status: 'ran', ...result };
+    const record: StageRecord = { name: stage.name, kind: stage.kind, fingerprint: fp, status: 'ran', outputs: outputs.map((o) => o.path), summary };
     await writeMarker(options.out, record, worker);
     log(`[${stage.name}] ${stage.kind}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     records.push(record);
+    datasets.push(...datasetPaths(outputs));
   }
-  const failures = await collectErrors(options.out, datasetOutputs(records));
+  const failures = await collectErrors(options.out, datasets);
   if (failures > 0) log(`${failures} image(s) were skipped: see ${join(options.out, 'errors.jsonl')}`);
   return records;
 }
 
-/** Dataset directories (relative to the run) written by the materialize and score stages of `records`. */
-function datasetOutputs(records: readonly StageRecord[]): string[] {
-  return records.filter((r) => r.kind === 'materialize' || r.kind === 'score').flatMap((r) => r.outputs.filter((o) => !o.endsWith('.png')));
+/** The stage's completion marker and its outputs when it can be reused (same fingerprint, outputs intact), else null. */
+async function reusable(ctx: StageContext, stage: Stage, fp: string, outputs: readonly StageOutput[]): Promise<{ marker: StageMarker; outputs: StageOutput[] } | null> {
+  const marker = await readMarker(ctx.out, stage.name, ctx.worker);
+  if (!marker || marker.fingerprint !== fp) return null;
+  const recorded = typed(marker.outputs ?? [], outputs);
+  const broken = await brokenOutput(ctx, recorded);
+  if (broken === null) {
+    ctx.log(`[${stage.name}] ${stage.kind}: up to date (${fp}), reusing`);
+    return { marker, outputs: recorded };
+  }
+  ctx.log(`[${stage.name}] ${stage.kind}: finished before, but ${broken}: running it again`);
+  return null;
+}
+
+function descriptorOf(registry: StageRegistry, stage: Stage, file: string): StageDescriptor<Stage> {
+  const d = Object.hasOwn(registry, stage.kind) ? registry[stage.kind] : undefined;
+  if (!d) throw new InputError(`stage ${show(stage.name)}: unknown kind ${show(stage.kind)}`, { file });
+  return d;
+}
+
+/** Outputs a completion marker lists, each with the kind the stage's descriptor gives it (a path it does not name: a file). */
+function typed(recorded: readonly string[], outputs: readonly StageOutput[]): StageOutput[] {
+  const kinds = new Map(outputs.map((o) => [o.path, o.kind]));
+  return recorded.map((path) => ({ kind: kinds.get(path) ?? 'file', path }));
+}
+
+function datasetPaths(outputs: readonly StageOutput[]): string[] {
+  return outputs.filter((o) => o.kind === 'dataset').map((o) => o.path);
 }
 
 /**
  * A stage that starts records its fingerprint first. Finding a different one means the last
- * attempt ran another configuration: its partial outputs are discarded rather than resumed (train
- * and report outputs; datasets are replaced by the engine, never removed before the new one is done).
+ * attempt ran another configuration: its partial outputs are discarded rather than resumed (stages
+ * that are not partitioned; datasets are replaced by the engine, never removed before the new one is done).
  */
-async function discardIfConfigChanged(ctx: StageContext, stage: Stage, fp: string, log: (m: string) => void): Promise<void> {
+async function discardIfConfigChanged(ctx: StageContext, d: StageDescriptor<Stage>, stage: Stage, outputs: readonly StageOutput[], fp: string, log: (m: string) => void): Promise<void> {
   const started = await readStarted(ctx.out, stage.name, ctx.worker);
-  // Datasets are never removed here: the engine replaces a finished one by building the new one
-  // beside it and swapping it in when complete, and never resumes another configuration's shards.
-  if (started !== null && started !== fp && !PARTITIONED_KINDS.has(stage.kind)) {
-    for (const dir of stageOutputDirs(ctx, stage)) await rm(workerDatasetDir(dir, ctx.worker), { recursive: true, force: true });
+  // Partitioned stages' datasets are never removed here: the engine replaces a finished one by
+  // building the new one beside it and swapping it in when complete, and never resumes another
+  // configuration's shards.
+  if (started !== null && started !== fp && !d.partitioned) {
+    const home = d.home?.(ctx, stage);
+    for (const path of [...(home === undefined ? [] : [home]), ...outputs.map((o) => o.path)]) await rm(join(ctx.out, path), { recursive: true, force: true });
     log(`[${stage.name}] configuration changed since the last attempt: discarded its previous outputs`);
   }
   if (started !== fp) await writeStarted(ctx.out, stage.name, fp, ctx.worker);
@@ -135,11 +157,10 @@ const REUSE_HASH_BYTES = 1024 * 1024 * 1024;
  * Why a finished stage's outputs can no longer be trusted (null when they can): a dataset without
  * its manifest or with a shard whose size or sha256 changed, or another output that is gone.
  */
-async function brokenOutput(ctx: StageContext, marker: StageMarker): Promise<string | null> {
-  const datasets = marker.kind === 'materialize' || marker.kind === 'score';
-  for (const rel of marker.outputs ?? []) {
+async function brokenOutput(ctx: StageContext, recorded: readonly StageOutput[]): Promise<string | null> {
+  for (const { kind, path: rel } of recorded) {
     const path = join(ctx.out, rel);
-    if (datasets && !rel.endsWith('.png')) {
+    if (kind === 'dataset') {
       const dir = workerDatasetDir(path, ctx.worker);
       const ds = await openDataset(dir).catch(() => null);
       if (!ds) return `${relative(ctx.out, dir)} has no valid manifest`;
@@ -149,22 +170,6 @@ async function brokenOutput(ctx: StageContext, marker: StageMarker): Promise<str
     }
   }
   return null;
-}
-
-/** Directories a stage writes (what a configuration change discards). */
-export function stageOutputDirs(ctx: StageContext, stage: Stage): string[] {
-  switch (stage.kind) {
-    case 'materialize': {
-      const keeps = Array.isArray(stage.keep) ? stage.keep : [null];
-      return keeps.flatMap((k) => stage.sources.map((s) => join(ctx.out, datasetDirName(stage.name, k, s))));
-    }
-    case 'score':
-      return stage.sources.map((s) => ctx.scoreDir(stage.name, s));
-    case 'train':
-      return trainRuns(ctx, stage).map((r) => r.out);
-    case 'report':
-      return [join(ctx.out, 'reports', stage.name)];
-  }
 }
 
 function stageFingerprint(ctx: StageContext, stage: Stage, upstream: Map<string, string>): string {

@@ -1,17 +1,15 @@
-import type { Stage, StageKind } from '../types.js';
-import type { StageContext } from '../context.js';
-import type { StageResult } from '../state.js';
-import { runMaterialize } from './materialize.js';
-import { runScore } from './score.js';
-import { runTrain } from './train.js';
-import { runReport } from './report.js';
+import type { StageDescriptors } from './descriptor.js';
+import { materializeStage } from './materialize.js';
+import { scoreStage } from './score.js';
+import { trainStage } from './train.js';
+import { reportStage } from './report.js';
 
-type RunnerOf<K extends StageKind> = (ctx: StageContext, stage: Extract<Stage, { kind: K }>) => Promise<StageResult>;
+export type { OutputKind, StageDescriptor, StageDescriptors, StageOf, StageOutput, StageRegistry } from './descriptor.js';
 
-/** Stage kind → the library call that runs it. */
-export const stageRunners: { [K in StageKind]: RunnerOf<K> } = {
-  materialize: runMaterialize,
-  score: runScore,
-  train: runTrain,
-  report: runReport,
+/** Stage kind → its descriptor (whether it is partitioned, what it writes, how it runs). */
+export const stageDescriptors: StageDescriptors = {
+  materialize: materializeStage,
+  score: scoreStage,
+  train: trainStage,
+  report: reportStage,
 };

@@ -1,13 +1,43 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { MaterializeStage, ScoreStage } from '../types.js';
 import type { SelectorSpec } from '../../scoring/selector.js';
 import type { StageContext } from '../context.js';
-import type { StageResult } from '../state.js';
+import type { StageDescriptor, StageOutput } from './descriptor.js';
 import { materialize } from '../../tickets/index.js';
 import { writePreview } from '../../preview/index.js';
-import { datasetDirName, formatKeep } from '../refs.js';
+import { formatKeep } from '../refs.js';
+import { datasetPath, previewPath } from '../layout.js';
 import { workerDatasetDir } from '../partition.js';
+
+/** One dataset of a materialize stage: a keep value (null: the stage's single keep or k) and a source. */
+interface Target {
+  keepValue: number | null;
+  source: string;
+  /** The dataset, relative to the run. */
+  dataset: string;
+  /** Its preview sheet, relative to the run: ticket, random and saliency datasets of a whole run, unless `preview: false`. */
+  preview: string | null;
+}
+
+/** The stage's datasets, in order: for each keep value, each source. */
+export function materializeTargets(ctx: StageContext, stage: MaterializeStage): Target[] {
+  const previews = stage.policy !== 'full' && stage.preview !== false && ctx.worker === null;
+  const keeps: (number | null)[] = Array.isArray(stage.keep) ? stage.keep : [null];
+  return keeps.flatMap((keepValue) => stage.sources.map((source) => ({
+    keepValue,
+    source,
+    dataset: datasetPath(stage.name, keepValue, source),
+    preview: previews ? previewPath(stage.name, keepValue, source) : null,
+  })));
+}
+
+function outputs(ctx: StageContext, stage: MaterializeStage): StageOutput[] {
+  return materializeTargets(ctx, stage).flatMap((t): StageOutput[] => [
+    { kind: 'dataset', path: t.dataset },
+    ...(t.preview === null ? [] : [{ kind: 'file' as const, path: t.preview }]),
+  ]);
+}
 
 /**
  * What a stage decodes as, besides its scores (policy ticket): the selector checkpoint of the score
@@ -24,51 +54,46 @@ export function decodeCheckpoint(ctx: StageContext, stage: MaterializeStage): (S
   return { ...withCheckpoint.selector };
 }
 
-/** Materializes one dataset per (keep value, source); previews ticket and random datasets. */
-export async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promise<StageResult> {
-  const keeps: (number | null)[] = Array.isArray(stage.keep) ? stage.keep : [null];
-  const outputs: string[] = [];
+/** Materializes one dataset per (keep value, source); previews ticket, random and saliency datasets. */
+async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promise<Record<string, unknown>> {
   const summary: Record<string, unknown> = {};
   const checkpoint = decodeCheckpoint(ctx, stage);
-  for (const keepValue of keeps) {
+  for (const { keepValue, source: name, dataset: rel, preview } of materializeTargets(ctx, stage)) {
     const keep = keepValue ?? (typeof stage.keep === 'number' ? stage.keep : undefined);
-    for (const name of stage.sources) {
-      const rel = datasetDirName(stage.name, keepValue, name);
-      const dir = join(ctx.out, rel);
-      ctx.log(`[${stage.name}] ${stage.policy}${keep === undefined ? '' : ` keep ${formatKeep(keep)}`} ${name} → ${rel}`);
-      const result = await materialize({
-        source: await ctx.source(name),
-        patchify: ctx.patchify,
-        preprocessing: ctx.preprocessing,
-        requested: { imageSize: ctx.patchify.imageSize, patchSize: ctx.patchify.patchSize, channels: ctx.patchify.channels },
-        ...(checkpoint ? { checkpoint } : {}),
-        policy: stage.policy,
-        ...(stage.k !== undefined ? { k: stage.k } : {}),
-        ...(keep !== undefined ? { keep } : {}),
-        ...(stage.keepFrom !== undefined ? { keepFrom: stage.keepFrom } : {}),
-        ...(stage.rate !== undefined ? { rate: stage.rate } : {}),
-        ...(stage.rankPrefix ? { rankPrefix: true } : {}),
-        seed: stage.seed ?? ctx.seed,
-        out: dir,
-        scores: stage.scores === undefined || stage.policy !== 'ticket' ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),
-        worker: ctx.worker,
-        align: ctx.align,
-        force: true,
-        shardBytes: ctx.shardBytes,
-        concurrency: ctx.concurrency,
-        maxFailures: ctx.maxFailures,
-        progress: !ctx.quiet,
-        split: name,
-      });
-      summary[rel] = { rows: result.rows, shards: result.shards, k: result.manifest.meta.k, failures: result.failures };
-      outputs.push(rel);
-      if (stage.policy !== 'full' && stage.preview !== false && ctx.worker === null) {
-        const sheet = join('previews', `${rel.slice('datasets/'.length).replaceAll('/', '-')}.png`);
-        await mkdir(join(ctx.out, 'previews'), { recursive: true });
-        await writePreview(dir, { out: join(ctx.out, sheet), n: 16 });
-        outputs.push(sheet);
-      }
+    const dir = join(ctx.out, rel);
+    ctx.log(`[${stage.name}] ${stage.policy}${keep === undefined ? '' : ` keep ${formatKeep(keep)}`} ${name} → ${rel}`);
+    const result = await materialize({
+      source: await ctx.source(name),
+      patchify: ctx.patchify,
+      preprocessing: ctx.preprocessing,
+      requested: { imageSize: ctx.patchify.imageSize, patchSize: ctx.patchify.patchSize, channels: ctx.patchify.channels },
+      ...(checkpoint ? { checkpoint } : {}),
+      policy: stage.policy,
+      ...(stage.k !== undefined ? { k: stage.k } : {}),
+      ...(keep !== undefined ? { keep } : {}),
+      ...(stage.keepFrom !== undefined ? { keepFrom: stage.keepFrom } : {}),
+      ...(stage.rate !== undefined ? { rate: stage.rate } : {}),
+      ...(stage.rankPrefix ? { rankPrefix: true } : {}),
+      seed: stage.seed ?? ctx.seed,
+      out: dir,
+      scores: stage.scores === undefined || stage.policy !== 'ticket' ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),
+      worker: ctx.worker,
+      align: ctx.align,
+      force: true,
+      shardBytes: ctx.shardBytes,
+      concurrency: ctx.concurrency,
+      maxFailures: ctx.maxFailures,
+      progress: !ctx.quiet,
+      split: name,
+    });
+    summary[rel] = { rows: result.rows, shards: result.shards, k: result.manifest.meta.k, failures: result.failures };
+    if (preview !== null) {
+      await mkdir(dirname(join(ctx.out, preview)), { recursive: true });
+      await writePreview(dir, { out: join(ctx.out, preview), n: 16 });
     }
   }
-  return { outputs, summary };
+  return summary;
 }
+
+/** A materialize stage: partitioned; one dataset per (keep value, source), and their previews. */
+export const materializeStage: StageDescriptor<MaterializeStage> = { kind: 'materialize', partitioned: true, outputs, run: runMaterialize };

@@ -1,15 +1,17 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import type { ReportStage, TrainStage } from '../types.js';
+import { basename, join, relative } from 'node:path';
+import type { MaterializeStage, ReportStage, TrainStage } from '../types.js';
 import type { StageContext } from '../context.js';
-import type { StageResult } from '../state.js';
+import type { StageDescriptor, StageOutput } from './descriptor.js';
 import type { TrainSummary } from '../../trainer/outputs.js';
 import { aggregate, accuracyChart, formatFraction, markdownTable, type PathStyle, type RunResult } from '../report.js';
 import { writeSvgAsPng } from '../../render/raster.js';
 import { writeFileAtomic } from '../../util/fsx.js';
 import { InputError } from '../../util/errors.js';
-import { parseDatasetRef, substituteKeep, formatKeep } from '../refs.js';
+import { parseDatasetRef, substituteKeep } from '../refs.js';
+import { reportPath } from '../layout.js';
 import { trainRuns } from './train.js';
+import { materializeTargets } from './materialize.js';
 import { evaluateRule, ruleOutcomeMarkdown, ruleStatement } from '../report-rule.js';
 import { selectorSection } from '../report-selector.js';
 
@@ -68,19 +70,29 @@ function pathStyles(ctx: StageContext, report: ReportStage): Map<string, PathSty
   return styles;
 }
 
+const FILES = { report: 'report.md', chart: 'accuracy.png', results: 'results.json' } as const;
+
+/** report.md, accuracy.png and results.json in `reports/<stage>`. */
+function outputs(_ctx: StageContext, stage: ReportStage): StageOutput[] {
+  return [FILES.report, FILES.chart, FILES.results].map((file) => ({ kind: 'file', path: join(reportPath(stage.name), file) }));
+}
+
+/** The preview sheets of the pipeline's materialize stages, relative to the run. */
+function previewSheets(ctx: StageContext): string[] {
+  const stages = ctx.loaded.pipeline.stages.filter((s): s is MaterializeStage => s.kind === 'materialize');
+  return stages.flatMap((s) => materializeTargets(ctx, s).flatMap((t) => (t.preview === null ? [] : [t.preview])));
+}
+
 /** Writes report.md (table + plot + previews), accuracy.png and results.json. */
-export async function runReport(ctx: StageContext, stage: ReportStage): Promise<StageResult> {
-  const dir = join(ctx.out, 'reports', stage.name);
+async function runReport(ctx: StageContext, stage: ReportStage): Promise<Record<string, unknown>> {
+  const dir = join(ctx.out, reportPath(stage.name));
   await mkdir(dir, { recursive: true });
   const results = await collect(ctx, stage);
   const cells = aggregate(results);
   const labels = [...new Set(stage.paths.map((p) => p.label))]; // one label may gather several train stages (one per keep or seed)
   const title = stage.title ?? ctx.loaded.pipeline.name;
   const outcome = stage.rule ? evaluateRule(stage.rule, cells) : null;
-  await writeSvgAsPng(accuracyChart(title, cells, labels, pathStyles(ctx, stage)), join(dir, 'accuracy.png'));
-  const previews = ctx.loaded.pipeline.stages
-    .filter((s) => s.kind === 'materialize' && s.policy !== 'full' && s.preview !== false)
-    .flatMap((s) => (s.kind === 'materialize' ? (Array.isArray(s.keep) ? s.keep : [null]).flatMap((k) => s.sources.map((src) => `${s.name}${k === null ? '' : `@${formatKeep(k)}`}-${src}.png`)) : []));
+  await writeSvgAsPng(accuracyChart(title, cells, labels, pathStyles(ctx, stage)), join(dir, FILES.chart));
   const md = [
     `# ${title}`,
     '',
@@ -91,7 +103,7 @@ export async function runReport(ctx: StageContext, stage: ReportStage): Promise<
     '',
     ...(outcome && stage.rule ? ruleOutcomeMarkdown(stage.rule, outcome) : []),
     ...(await selectorSection(ctx, stage)),
-    '![accuracy vs kept fraction](accuracy.png)',
+    `![accuracy vs kept fraction](${FILES.chart})`,
     '',
     '## Runs',
     '',
@@ -101,11 +113,19 @@ export async function runReport(ctx: StageContext, stage: ReportStage): Promise<
     '',
     '## Ticket previews',
     '',
-    ...previews.map((p) => `![${p}](${relative(dir, join(ctx.out, 'previews', p))})`),
+    ...previewSheets(ctx).map((p) => `![${basename(p)}](${relative(dir, join(ctx.out, p))})`),
     '',
   ].join('\n');
-  await writeFileAtomic(join(dir, 'report.md'), md);
-  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify({ results, cells, ...(outcome ? { rule: { ...stage.rule, ...outcome } } : {}) }, null, 2)}\n`);
-  const rel = relative(ctx.out, dir);
-  return { outputs: [join(rel, 'report.md'), join(rel, 'accuracy.png'), join(rel, 'results.json')], summary: { cells: cells.length } };
+  await writeFileAtomic(join(dir, FILES.report), md);
+  await writeFileAtomic(join(dir, FILES.results), `${JSON.stringify({ results, cells, ...(outcome ? { rule: { ...stage.rule, ...outcome } } : {}) }, null, 2)}\n`);
+  return { cells: cells.length };
 }
+
+/** A report stage: runs after the merge; its files in `reports/<stage>`, a directory it owns whole. */
+export const reportStage: StageDescriptor<ReportStage> = {
+  kind: 'report',
+  partitioned: false,
+  outputs,
+  home: (_ctx, stage) => reportPath(stage.name),
+  run: runReport,
+};

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { ScoreStage } from '../types.js';
 import type { StageContext } from '../context.js';
-import type { StageResult } from '../state.js';
+import type { StageDescriptor, StageOutput } from './descriptor.js';
 import { loadSelector, scoreSource, type SelectorSpec } from '../../scoring/index.js';
 import { InputError, show } from '../../util/errors.js';
+import { scoresPath } from '../layout.js';
 import { trainRuns } from './train.js';
-import { relative } from 'node:path';
 
 /** The selector a score stage names: a train stage's checkpoint (its only seed), or a file. */
 export function selectorSpec(ctx: StageContext, stage: ScoreStage): SelectorSpec {
@@ -15,15 +15,19 @@ export function selectorSpec(ctx: StageContext, stage: ScoreStage): SelectorSpec
   return { checkpoint: join(trainRuns(ctx, t)[0].out, 'model.safetensors'), model: t.model };
 }
 
+/** One score dataset per source. */
+function outputs(_ctx: StageContext, stage: ScoreStage): StageOutput[] {
+  return stage.sources.map((name) => ({ kind: 'dataset', path: scoresPath(stage.name, name) }));
+}
+
 /** Scores every source with one loaded selector; writes one score dataset per source. */
-export async function runScore(ctx: StageContext, stage: ScoreStage): Promise<StageResult> {
+async function runScore(ctx: StageContext, stage: ScoreStage): Promise<Record<string, unknown>> {
   const selector = await loadSelector(selectorSpec(ctx, stage));
-  const outputs: string[] = [];
   const summary: Record<string, unknown> = {};
   try {
     for (const name of stage.sources) {
-      const dir = ctx.scoreDir(stage.name, name);
-      const rel = relative(ctx.out, dir);
+      const rel = scoresPath(stage.name, name);
+      const dir = join(ctx.out, rel);
       ctx.log(`[${stage.name}] ${stage.mode ?? 'evit'} scores of ${name} → ${rel}`);
       const result = await scoreSource({
         source: await ctx.source(name),
@@ -45,10 +49,12 @@ export async function runScore(ctx: StageContext, stage: ScoreStage): Promise<St
       });
       summary[rel] = { rows: result.rows, failures: result.failures };
       ctx.log(`[${stage.name}] ${name}: ${result.rows} rows${result.upToDate ? ' (up to date, reused)' : ` at ${result.imagesPerSec.toFixed(1)} images/s`}`);
-      outputs.push(rel);
     }
   } finally {
     selector.vit.dispose();
   }
-  return { outputs, summary };
+  return summary;
 }
+
+/** A score stage: partitioned; one score dataset per source. */
+export const scoreStage: StageDescriptor<ScoreStage> = { kind: 'score', partitioned: true, outputs, run: runScore };

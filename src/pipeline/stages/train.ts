@@ -1,13 +1,15 @@
-import { relative } from 'node:path';
 import type { TrainStage } from '../types.js';
 import type { StageContext } from '../context.js';
-import type { StageResult } from '../state.js';
+import type { StageDescriptor, StageOutput } from './descriptor.js';
 import { train } from '../../trainer/train.js';
 import { substituteKeep } from '../refs.js';
+import { modelPath } from '../layout.js';
 
 export interface TrainRun {
   keep: number | null;
   seed: number;
+  /** The run's output directory, relative to the run (`models/…`). */
+  path: string;
   /** The run's output directory. */
   out: string;
 }
@@ -15,16 +17,19 @@ export interface TrainRun {
 /** A train stage's runs: one per (keep value, seed); seeds default to the pipeline's seed. */
 export function trainRuns(ctx: StageContext, stage: TrainStage): TrainRun[] {
   return (stage.keep ?? [null]).flatMap((keep) =>
-    (stage.seeds ?? [ctx.seed]).map((seed) => ({ keep, seed, out: ctx.modelDir(stage.name, keep, seed) })),
+    (stage.seeds ?? [ctx.seed]).map((seed) => ({ keep, seed, path: modelPath(stage.name, keep, seed), out: ctx.modelDir(stage.name, keep, seed) })),
   );
 }
 
+/** One model directory per (keep value, seed). */
+function outputs(ctx: StageContext, stage: TrainStage): StageOutput[] {
+  return trainRuns(ctx, stage).map((r) => ({ kind: 'directory', path: r.path }));
+}
+
 /** Runs every (keep value, seed) of the stage; evaluation sets are named by their references. */
-export async function runTrain(ctx: StageContext, stage: TrainStage): Promise<StageResult> {
-  const outputs: string[] = [];
+async function runTrain(ctx: StageContext, stage: TrainStage): Promise<Record<string, unknown>> {
   const summary: Record<string, unknown> = {};
-  for (const { keep, seed, out } of trainRuns(ctx, stage)) {
-    const rel = relative(ctx.out, out);
+  for (const { keep, seed, path: rel, out } of trainRuns(ctx, stage)) {
     ctx.log(`[${stage.name}] ${stage.model} on ${substituteKeep(stage.train, keep)}, seed ${seed} → ${rel}`);
     const result = await train({
       train: ctx.datasetDir(substituteKeep(stage.train, keep)),
@@ -49,7 +54,9 @@ export async function runTrain(ctx: StageContext, stage: TrainStage): Promise<St
       progress: !ctx.quiet,
     });
     summary[rel] = Object.fromEntries(Object.entries(result.eval).map(([name, e]) => [name, e.final.acc]));
-    outputs.push(rel);
   }
-  return { outputs, summary };
+  return summary;
 }
+
+/** A train stage: runs after the merge; one model directory per (keep value, seed). */
+export const trainStage: StageDescriptor<TrainStage> = { kind: 'train', partitioned: false, outputs, run: runTrain };
