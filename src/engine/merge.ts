@@ -20,7 +20,7 @@ import { linkShard, reencodeShard, removeStrayShards } from './place-shard.js';
 import { ERRORS_FILE, readFailures, serializeFailures } from './failures.js';
 import { shardsIntact } from './output.js';
 import { checkPartRows, type PartEnds, type SlotSource } from './part-rows.js';
-import { parseWorkerDirName, readPart, WORKERS_DIR, type PartInfo } from './part.js';
+import { parseWorkerDirName, readPart, workerDirName, WORKERS_DIR, type PartInfo } from './part.js';
 
 export interface Part {
   index: number;
@@ -105,7 +105,7 @@ export async function inspectParts(dir: string, fs: Fs = nodeFs, source?: SlotSo
   const problem: PartsProblem = { count, missing: [], broken: [] };
   const parts: Part[] = [];
   for (let index = 0; index < count; index++) {
-    const r = await inspectPart(join(dir, WORKERS_DIR, `${index}-of-${count}`), index, fs, source);
+    const r = await inspectPart(join(dir, WORKERS_DIR, workerDirName({ index, count })), index, fs, source);
     if (r === null) problem.missing.push(index);
     else if (typeof r === 'string') problem.broken.push({ index, reason: r });
     else parts.push(r);

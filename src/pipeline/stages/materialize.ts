@@ -89,7 +89,8 @@ async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promi
     summary[rel] = { rows: result.rows, shards: result.shards, k: result.manifest.meta.k, failures: result.failures };
     if (preview !== null) {
       await mkdir(dirname(join(ctx.out, preview)), { recursive: true });
-      await writePreview(dir, { out: join(ctx.out, preview), n: 16 });
+      // With the source, dropped patches show the image dimmed under the hatching (not blank).
+      await writePreview(dir, { out: join(ctx.out, preview), n: 16, source: await ctx.source(name) });
     }
   }
   return summary;
