@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv with the Python packages the tests, parity fixtures and benchmarks use (pyarrow,
-# Hugging Face datasets, polars, numpy, torch CPU, transformers, safetensors, pillow, pytest, and
+# Hugging Face datasets, polars, numpy, torch CPU, transformers, safetensors, pillow, pytest,
+# jsonschema (the dlth package checks manifests against schemas/manifest.schema.json), and
 # scikit-image, whose sample photos the preprocessing-parity tests use), and
 # installs this repository's Python package (`pip install ./python`, package `dlth`).
 # Idempotent: skips the third-party packages when the venv already imports them all; the dlth
@@ -9,9 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${DLTH_VENV:-.venv}
-PKGS=(pyarrow datasets polars numpy torch transformers safetensors pillow pytest scikit-image)
+PKGS=(pyarrow datasets polars numpy torch transformers safetensors pillow pytest jsonschema scikit-image)
 PIP=(--retries 0 --timeout 5 -q)
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import pyarrow, datasets, polars, numpy, torch, transformers, safetensors, PIL, pytest, skimage" 2>/dev/null; then
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import pyarrow, datasets, polars, numpy, torch, transformers, safetensors, PIL, pytest, jsonschema, skimage" 2>/dev/null; then
   echo "setup-python: $VENV already has ${PKGS[*]}"
 else
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
@@ -19,4 +20,4 @@ else
 fi
 "$VENV/bin/python" -m pip install "${PIP[@]}" --no-deps --force-reinstall ./python
 rm -rf python/build python/dlth.egg-info
-"$VENV/bin/python" -c "import pyarrow, datasets, polars, numpy, torch, transformers, safetensors, pytest, dlth; print('setup-python: ok, pyarrow', pyarrow.__version__, 'torch', torch.__version__, 'transformers', transformers.__version__, 'dlth', dlth.__version__)"
+"$VENV/bin/python" -c "import pyarrow, datasets, polars, numpy, torch, transformers, safetensors, pytest, jsonschema, dlth; print('setup-python: ok, pyarrow', pyarrow.__version__, 'torch', torch.__version__, 'transformers', transformers.__version__, 'dlth', dlth.__version__)"
