@@ -1,7 +1,8 @@
 /**
  * The import graph of src/: no cycles (each module's imports, static `import`/`export … from` and
- * dynamic `import('…')`, resolved to files), and the layering design.md asks for: the shard code
- * knows nothing of models, the loader needs only the shard reader, only src/cli imports src/cli.
+ * dynamic `import('…')`, resolved to files), and the layering of docs/architecture.md (its import
+ * rules): the shard code knows nothing of models, the loader needs only the shard reader, only
+ * src/cli imports src/cli.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
