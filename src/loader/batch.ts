@@ -5,6 +5,8 @@
  * (e.g. `tf.tensor(batch.patches)` copies). Fresh buffers per batch would be 30–50× slower: fresh
  * memory costs a page fault per 4 KiB on first touch, reused memory is only copied into.
  */
+import type { FlipGeometry } from './augment/flip.js';
+import { createRowFlipper, type RowFlipper } from './augment/flipper.js';
 import type { LoaderState } from './state.js';
 
 export interface Batch {
@@ -38,9 +40,12 @@ export class BatchBuffers {
   readonly labels: Int32Array;
   readonly indices: Uint32Array;
   readonly flipped: Uint8Array;
+  /** Writes flipped rows into `patches` (which it owns); null when the loader does not flip. */
+  readonly flipper: RowFlipper | null;
 
-  constructor(readonly capacity: number, readonly rowPatchBytes: number, readonly k: number) {
-    this.patches = new Uint8Array(capacity * rowPatchBytes);
+  constructor(readonly capacity: number, readonly rowPatchBytes: number, readonly k: number, flip: FlipGeometry | null = null) {
+    this.flipper = flip ? createRowFlipper(flip, k, capacity) : null;
+    this.patches = this.flipper?.patches ?? new Uint8Array(capacity * rowPatchBytes);
     this.positions = new Uint16Array(capacity * k);
     this.scores = new Float32Array(capacity * k);
     this.labels = new Int32Array(capacity);

@@ -7,6 +7,7 @@
 import { InputError } from '../util/errors.js';
 import { patchBytes } from '../shards/schema.js';
 import type { DatasetStore } from '../shards/store.js';
+import { flipGeometry } from './augment/flip.js';
 import { BatchBuffers, type Batch } from './batch.js';
 import { resolveOptions, Verify, type LoaderOptions, type ResolvedOptions } from './options.js';
 import { partition, rankSequence } from './partition.js';
@@ -102,6 +103,8 @@ export class TicketLoader {
       from = resume.consumed;
     }
     const { meta, maxShardRows } = this.sources;
+    const maxShardBytes = Math.max(0, ...this.sources.shards.map((s) => s.entry.bytes));
+    const flip = this.options.flip ? flipGeometry(meta) : null;
     return runEpoch({
       sources: this.sources,
       options: this.options,
@@ -109,9 +112,9 @@ export class TicketLoader {
       epoch,
       seq,
       from,
-      newSlot: () => this.freeSlots.pop() ?? ShardSlot.forMeta(meta, maxShardRows),
-      slotBytes: ShardSlot.bytes(meta, maxShardRows),
-      newBatch: () => this.freeBatches.pop() ?? new BatchBuffers(this.options.batchSize, this.k * patchBytes(meta), this.k),
+      newSlot: () => this.freeSlots.pop() ?? ShardSlot.forMeta(meta, maxShardRows, maxShardBytes),
+      slotBytes: ShardSlot.bytes(maxShardBytes, maxShardRows),
+      newBatch: () => this.freeBatches.pop() ?? new BatchBuffers(this.options.batchSize, this.k * patchBytes(meta), this.k, flip),
       recycle: (slots, batches) => {
         this.freeSlots.push(...slots);
         this.freeBatches.push(...batches);

@@ -1,12 +1,14 @@
 /**
- * A shard held in memory while its samples are being batched: its columns copied out of the
- * shard reader's record batches into a slot (preallocated, reused for shard after shard). A slot
- * becomes readable only after the reader has checked the whole shard — size, schema, every batch
- * and the sha256 against the manifest — so no sample of a tampered shard ever reaches a batch.
+ * A shard held in memory while its samples are being batched. The shard reader reads every record
+ * batch's body straight into the slot's arena (one preallocated buffer, reused for shard after
+ * shard), so a row's patches, positions and scores are where the read put them: the loader copies
+ * each row once, from the arena into a batch. A slot becomes readable only after the reader has
+ * checked the whole shard — size, schema, every batch and the sha256 against the manifest — so no
+ * sample of a tampered shard ever reaches a batch.
  */
 import { ShardError } from '../util/errors.js';
-import type { ReadBuffers } from '../shards/decode/stream.js';
-import { decodeTicketBatch } from '../shards/decode/tickets.js';
+import { ReadBuffers } from '../shards/decode/stream.js';
+import { decodeTicketBatch, type TicketBatch } from '../shards/decode/tickets.js';
 import { labelAt } from '../shards/decode/columns.js';
 import { shardBatches } from '../shards/reader.js';
 import { patchBytes } from '../shards/schema.js';
@@ -16,53 +18,102 @@ import type { ShardRef, Sources } from './sources.js';
 /** The label stored for a row whose label is null. */
 export const NO_LABEL = -1;
 
+/** Message bodies start 8-byte aligned in the arena (Arrow's buffer alignment), so typed views line up. */
+const ALIGN = 8;
+
+const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * The stream parser's buffers with every message body placed at the next free spot of an arena:
+ * the parser asks `ensureBody` once per message and reads the body into what it returns.
+ */
+class ArenaBuffers extends ReadBuffers {
+  private used = 0;
+
+  constructor(private readonly arena: Uint8Array) {
+    super();
+  }
+
+  reset(): void {
+    this.used = 0;
+  }
+
+  override ensureBody(n: number): Uint8Array {
+    const at = align(this.used);
+    // The parser never accepts a body beyond the shard's size, and the arena holds a whole shard.
+    if (at + n > this.arena.length) throw new ShardError(`message bodies exceed the loader's slot of ${this.arena.length} bytes`);
+    this.used = at + n;
+    return this.arena.subarray(at, at + n);
+  }
+}
+
 export class ShardSlot {
-  readonly patches: Uint8Array;
-  readonly positions: Uint16Array;
-  readonly scores: Float32Array;
+  /** The shard's record batch bodies, as read. */
+  readonly arena: Uint8Array;
+  /** The arena as uint16 and float32 (for positions and scores). */
+  readonly arena16: Uint16Array;
+  readonly arena32: Float32Array;
+  /** Per row: where its patches start (byte), its positions (uint16 index) and its scores (float32 index) in the arena. */
+  readonly patchAt: Uint32Array;
+  readonly positionAt: Uint32Array;
+  readonly scoreAt: Uint32Array;
   readonly labels: Int32Array;
   readonly ids: string[];
+  readonly buffers: ArenaBuffers;
   rows = 0;
 
-  constructor(readonly rowPatchBytes: number, readonly k: number, readonly capacity: number) {
-    this.patches = new Uint8Array(capacity * rowPatchBytes);
-    this.positions = new Uint16Array(capacity * k);
-    this.scores = new Float32Array(capacity * k);
+  constructor(readonly rowPatchBytes: number, readonly k: number, readonly capacity: number, arenaBytes: number) {
+    this.arena = new Uint8Array(align(arenaBytes));
+    this.arena16 = new Uint16Array(this.arena.buffer, 0, this.arena.length / 2);
+    this.arena32 = new Float32Array(this.arena.buffer, 0, this.arena.length / 4);
+    this.patchAt = new Uint32Array(capacity);
+    this.positionAt = new Uint32Array(capacity);
+    this.scoreAt = new Uint32Array(capacity);
     this.labels = new Int32Array(capacity);
     this.ids = new Array<string>(capacity);
+    this.buffers = new ArenaBuffers(this.arena);
   }
 
-  /** Bytes a slot of `capacity` rows takes (ids not counted). */
-  static bytes(meta: DatasetMeta, capacity: number): number {
-    return capacity * (meta.k * (patchBytes(meta) + 2 + 4) + 4);
+  /** Bytes a slot takes for shards of up to `shardBytes` bytes and `capacity` rows (ids not counted). */
+  static bytes(shardBytes: number, capacity: number): number {
+    return align(shardBytes) + capacity * 16;
   }
 
-  static forMeta(meta: DatasetMeta, capacity: number): ShardSlot {
-    return new ShardSlot(meta.k * patchBytes(meta), meta.k, capacity);
+  static forMeta(meta: DatasetMeta, capacity: number, shardBytes: number): ShardSlot {
+    return new ShardSlot(meta.k * patchBytes(meta), meta.k, capacity, shardBytes);
+  }
+
+  /** Records the rows of a record batch that was read into the arena. */
+  addBatch(b: TicketBatch): void {
+    const at = this.rows;
+    const patches = b.patches.byteOffset;
+    const positions = b.positions.byteOffset / 2;
+    const scores = b.scores.byteOffset / 4;
+    for (let i = 0; i < b.numRows; i++) {
+      this.patchAt[at + i] = patches + i * this.rowPatchBytes;
+      this.positionAt[at + i] = positions + i * this.k;
+      this.scoreAt[at + i] = scores + i * this.k;
+      this.labels[at + i] = labelAt(b, i) ?? NO_LABEL;
+      this.ids[at + i] = b.ids[i];
+    }
+    this.rows = at + b.numRows;
   }
 }
 
 /** Reads shard `ref` fully into `slot`, verifying it (and its sha256 when `verifyHash`); returns early once `stopped()`. */
-export async function loadShard(
-  sources: Sources, ref: ShardRef, slot: ShardSlot, buffers: ReadBuffers, verifyHash: boolean, stopped: () => boolean = () => false,
-): Promise<void> {
+export async function loadShard(sources: Sources, ref: ShardRef, slot: ShardSlot, verifyHash: boolean, stopped: () => boolean = () => false): Promise<void> {
   const ds = sources.datasets[ref.dataset];
   slot.rows = 0;
+  slot.buffers.reset();
   if (ref.entry.rows > slot.capacity) {
     throw new ShardError(`${ref.entry.rows} rows do not fit the loader's slot of ${slot.capacity}`, { file: ds.store.describe(ref.entry.file) });
   }
-  let at = 0;
-  for await (const b of shardBatches(ds, ref.entry, decodeTicketBatch, buffers, verifyHash)) {
-    if (stopped()) return;
-    const n = b.numRows;
-    slot.patches.set(b.patches, at * slot.rowPatchBytes);
-    slot.positions.set(b.positions, at * slot.k);
-    slot.scores.set(b.scores, at * slot.k);
-    for (let i = 0; i < n; i++) {
-      slot.labels[at + i] = labelAt(b, i) ?? NO_LABEL;
-      slot.ids[at + i] = b.ids[i];
+  for await (const b of shardBatches(ds, ref.entry, decodeTicketBatch, slot.buffers, verifyHash)) {
+    if (stopped()) {
+      slot.rows = 0;
+      return;
     }
-    at += n;
+    if (b.patches.buffer !== slot.arena.buffer) throw new ShardError('a record batch was not read into the slot', { file: ds.store.describe(ref.entry.file) });
+    slot.addBatch(b);
   }
-  slot.rows = at;
 }

@@ -10,13 +10,14 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InputError } from '../util/errors.js';
-import { ReadBuffers } from '../shards/decode/stream.js';
-import { flipRow, shouldFlip, type FlipGeometry } from './augment/flip.js';
+import { patchBytes } from '../shards/schema.js';
+import { flipGeometry, shouldFlip, type FlipGeometry } from './augment/flip.js';
 import { Content, fillMean, meanPixel } from './augment/content.js';
-import { copySubset, subsetIndices } from './augment/subset.js';
+import { subsetIndices, type RowSource } from './augment/subset.js';
 import type { Batch, BatchBuffers } from './batch.js';
 import { Channel, Pool } from './channel.js';
 import type { ResolvedOptions } from './options.js';
+import { batchRow, contiguousRows, copyRows, flipInto, flipRowFrom, subsetRow } from './gather.js';
 import { readPlan, type ReadPlan } from './plan.js';
 import { loadShard, type ShardSlot } from './resident.js';
 import type { ShardRef, Sources } from './sources.js';
@@ -111,7 +112,6 @@ export async function* runEpoch(ctx: EpochContext): AsyncGenerator<Batch> {
 }
 
 async function readShards(s: Shared): Promise<void> {
-  const buffers = new ReadBuffers();
   const { sources } = s.ctx;
   for (let v = 0; v < s.plan.visits.length; v++) {
     const slot = await s.slots.acquire();
@@ -119,7 +119,7 @@ async function readShards(s: Shared): Promise<void> {
     const ref = sources.shards[s.plan.visits[v].shard];
     try {
       const hash = s.ctx.verifyHash(ref);
-      await loadShard(sources, ref, slot, buffers, hash, s.stopped);
+      await loadShard(sources, ref, slot, hash, s.stopped);
       if (s.stopped()) return;
       if (hash) s.ctx.verified(ref);
       s.ready[v].resolve(slot);
@@ -145,6 +145,53 @@ function releaseSchedule(plan: ReadPlan, from: number, batch: number): number[][
   return out;
 }
 
+/** What every row of an epoch is written with: flip geometry, subset draw, the scratch row a flipped subset passes through. */
+interface RowWriter {
+  epoch: number;
+  seed: number;
+  geo: FlipGeometry;
+  /** Patches kept per row (subset), or null for all stored. */
+  subset: number | null;
+  stored: number;
+  order: Uint16Array;
+  scratch: RowSource;
+}
+
+function rowWriter(ctx: EpochContext, k: number): RowWriter {
+  const { meta } = ctx.sources;
+  const subset = ctx.options.subset ?? null;
+  const scratch = subset === null || !ctx.options.flip ? { patches: new Uint8Array(0), positions: new Uint16Array(0), scores: new Float32Array(0) }
+    : { patches: new Uint8Array(k * patchBytes(meta)), positions: new Uint16Array(k), scores: new Float32Array(k) };
+  return { epoch: ctx.epoch, seed: ctx.options.seed, geo: flipGeometry(meta), subset, stored: meta.k, order: new Uint16Array(meta.k), scratch };
+}
+
+const SCRATCH_AT = { patch: 0, position: 0, score: 0 };
+
+/** Writes batch rows [0, size): row i is row rowOf[i] of slots[i], flipped where buf.flipped[i]. */
+function writeRows(w: RowWriter, slots: readonly ShardSlot[], rowOf: Uint32Array, size: number, buf: BatchBuffers, ids: readonly string[]): void {
+  for (let i = 0; i < size;) {
+    const slot = slots[i];
+    const row = rowOf[i];
+    if (w.subset !== null) {
+      const keep = subsetIndices(w.seed, w.epoch, ids[i], w.stored, w.subset, w.order);
+      if (buf.flipped[i]) {
+        subsetRow(slot, row, keep, w.scratch);
+        flipInto(w.scratch, SCRATCH_AT, w.geo, buf, i);
+      } else subsetRow(slot, row, keep, batchRow(buf, i));
+      i++;
+    } else if (buf.flipped[i]) {
+      flipRowFrom(slot, row, w.geo, buf, i);
+      i++;
+    } else {
+      let m = 1;
+      while (i + m < size && slots[i + m] === slot && rowOf[i + m] === row + m && !buf.flipped[i + m]) m++;
+      const n = m === 1 ? 1 : contiguousRows(slot, row, m);
+      copyRows(slot, row, n, buf, i);
+      i += n;
+    }
+  }
+}
+
 async function fillBatches(s: Shared): Promise<void> {
   const { ctx, plan } = s;
   const { options, sources, seq, from, epoch } = ctx;
@@ -154,35 +201,27 @@ async function fillBatches(s: Shared): Promise<void> {
   plan.visits.forEach((v, i) => (visitOfShard[v.shard] = i));
   const slotOf: Array<ShardSlot | null> = plan.visits.map(() => null);
   const release = releaseSchedule(plan, from, B);
-  const geo: FlipGeometry = { patchSize: sources.meta.patchSize, channels: sources.meta.channels, gridWidth: sources.meta.grid[1] };
-  const scratch = new Uint8Array(geo.patchSize * geo.patchSize * geo.channels);
   const mean = options.content === Content.Mean ? meanPixel(sources.meta.mean) : null;
-  const stored = sources.meta.k;
-  const order = new Uint16Array(stored);
-  const subsetOf = (id: string): Uint16Array | null =>
-    options.subset === undefined ? null : subsetIndices(options.seed, epoch, id, stored, options.subset, order);
+  const rowSlots = new Array<ShardSlot>(B);
+  let writer: RowWriter | null = null;
   for (let b = 0, start = 0; start < len; b++, start += B) {
     const size = Math.min(B, len - start);
     const buf = await s.batches.acquire();
     if (!buf || s.stopped()) return;
+    writer ??= rowWriter(ctx, buf.k);
     const ids = new Array<string>(size);
-    const R = buf.rowPatchBytes;
-    const k = buf.k;
     for (let i = 0; i < size; i++) {
       const v = visitOfShard[plan.shardOf[start + i]];
       const slot = slotOf[v] ?? (slotOf[v] = await s.ready[v].promise);
       const row = plan.rowOf[start + i];
+      rowSlots[i] = slot;
       ids[i] = slot.ids[row];
-      copyRow(slot, row, buf, i, subsetOf(ids[i]));
       buf.labels[i] = slot.labels[row];
       buf.indices[i] = seq[from + start + i];
-      const flip = options.flip && shouldFlip(options.seed, epoch, ids[i]);
-      buf.flipped[i] = flip ? 1 : 0;
-      if (flip) {
-        flipRow(buf.patches.subarray(i * R, i * R + R), buf.positions.subarray(i * k, i * k + k), buf.scores.subarray(i * k, i * k + k), geo, scratch);
-      }
+      buf.flipped[i] = options.flip && shouldFlip(options.seed, epoch, ids[i]) ? 1 : 0;
     }
-    if (mean) fillMean(buf.patches.subarray(0, size * R), mean);
+    writeRows(writer, rowSlots, plan.rowOf.subarray(start, start + size), size, buf, ids);
+    if (mean) fillMean(buf.patches.subarray(0, size * buf.rowPatchBytes), mean);
     for (const v of release[b]) {
       s.slots.release(slotOf[v] as ShardSlot);
       slotOf[v] = null;
@@ -199,19 +238,4 @@ async function fillBatches(s: Shared): Promise<void> {
     if (!(await s.channel.push({ batch, buffers: buf }))) return;
     await nextTurn(); // let pending I/O (the shard reader's reads) run between batches
   }
-}
-
-/** Copies row `row` of `slot` into batch row `i`: whole, or only the patches `keep` (a subset). */
-function copyRow(slot: ShardSlot, row: number, buf: BatchBuffers, i: number, keep: Uint16Array | null): void {
-  const [R, k] = [buf.rowPatchBytes, buf.k];
-  if (keep === null) {
-    buf.patches.set(slot.patches.subarray(row * R, row * R + R), i * R);
-    buf.positions.set(slot.positions.subarray(row * k, row * k + k), i * k);
-    buf.scores.set(slot.scores.subarray(row * k, row * k + k), i * k);
-    return;
-  }
-  const [SR, K] = [slot.rowPatchBytes, slot.k];
-  const src = { patches: slot.patches.subarray(row * SR, row * SR + SR), positions: slot.positions.subarray(row * K, row * K + K), scores: slot.scores.subarray(row * K, row * K + K) };
-  const dst = { patches: buf.patches.subarray(i * R, i * R + R), positions: buf.positions.subarray(i * k, i * k + k), scores: buf.scores.subarray(i * k, i * k + k) };
-  copySubset(src, keep, SR / K, dst);
 }

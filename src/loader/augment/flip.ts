@@ -5,6 +5,7 @@
  * and keeps the row order, so reversing each run of equal grid rows re-sorts positions, patches
  * and scores together in O(k), no general sort needed. Flipping twice restores the row exactly.
  */
+import type { DatasetMeta } from '../../shards/types.js';
 import { hashInts, hashString, Salt } from '../rng.js';
 
 export interface FlipGeometry {
@@ -13,6 +14,10 @@ export interface FlipGeometry {
   channels: number;
   /** G_w: patches per grid row. */
   gridWidth: number;
+}
+
+export function flipGeometry(meta: Pick<DatasetMeta, 'patchSize' | 'channels' | 'grid'>): FlipGeometry {
+  return { patchSize: meta.patchSize, channels: meta.channels, gridWidth: meta.grid[1] };
 }
 
 /** Writes the horizontal mirror of the patch at `src[from…]` to `dst[to…]` (no overlap). */
@@ -59,6 +64,27 @@ export function flipRow(patches: Uint8Array, positions: Uint16Array, scores: Flo
       const si = scores[i];
       scores[i] = scores[j];
       scores[j] = si;
+    }
+    a = b;
+  }
+}
+
+/**
+ * The order of a flipped row without moving anything: for the row's k ascending `positions` (from
+ * `at`), writes the source index of each flipped patch to `perm` and the flipped positions,
+ * ascending, to `out` (from `outAt`). Output patch i is then the mirror of source patch perm[i],
+ * and score i is source score perm[i]: exactly what `flipRow` leaves in place.
+ */
+export function flipOrder(positions: Uint16Array, at: number, k: number, gridWidth: number, perm: Uint16Array, out: Uint16Array, outAt: number): void {
+  let a = 0;
+  while (a < k) {
+    const gridRow = Math.floor(positions[at + a] / gridWidth);
+    let b = a + 1;
+    while (b < k && Math.floor(positions[at + b] / gridWidth) === gridRow) b++;
+    for (let i = a; i < b; i++) {
+      const j = a + b - 1 - i;
+      perm[i] = j;
+      out[outAt + i] = gridRow * gridWidth + (gridWidth - 1 - (positions[at + j] % gridWidth));
     }
     a = b;
   }
