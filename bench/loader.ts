@@ -1,22 +1,36 @@
 /**
  * Loader throughput for 224/16 RGB tickets at k = 98 (75 KiB of patches per row), beside pyarrow
- * iterating the same shards in the same run (bench/loader_pyarrow.py; needs .venv).
- * Usage: node --import tsx bench/loader.ts [rows=4000] [batch=64] [dir]
+ * building the same batches from the same shards (bench/loader_pyarrow.py; needs .venv).
+ * Usage: node --import tsx bench/loader.ts [--profile] [rows=4000] [batch=64] [dir] [repeats=7]
  * The dataset is written once with the shard writer (kept in the dir for reruns).
+ * `--profile` times the stages of one epoch separately instead (see profile()).
+ *
+ * Ours and pyarrow are interleaved: each repetition runs one epoch of every loader configuration,
+ * then one pyarrow process (median of its 3 passes), and takes each ratio within the repetition;
+ * the table shows medians over repetitions, so load from other processes shifts both sides alike.
+ * Each loader is opened once and warmed by one epoch (which reads every shard's sha256 with
+ * `verify: 'first'`), so 'sha256 once' rows measure the epochs after it.
  */
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TicketLoader, type LoaderOptions } from '../src/loader/index.js';
+import { flipGeometry, shouldFlip } from '../src/loader/augment/flip.js';
+import { BatchBuffers } from '../src/loader/batch.js';
+import { contiguousRows, copyRows, flipRowFrom } from '../src/loader/gather.js';
+import { readPlan } from '../src/loader/plan.js';
+import { loadShard, ShardSlot } from '../src/loader/resident.js';
 import { createTicketWriter } from '../src/shards/writer.js';
 import { rowBytes } from '../src/shards/layout.js';
 import type { DatasetMeta } from '../src/shards/types.js';
 
-const rows = Number(process.argv[2] ?? 4000);
-const batch = Number(process.argv[3] ?? 64);
-const dir = process.argv[4] ?? join(tmpdir(), `dlth-bench-loader-${rows}`);
+const args = process.argv.slice(2).filter((a) => a !== '--profile');
+const rows = Number(args[0] ?? 4000);
+const batch = Number(args[1] ?? 64);
+const dir = args[2] ?? join(tmpdir(), `dlth-bench-loader-${rows}`);
+const repeats = Number(args[3] ?? 7);
 const K = 98;
 const meta: DatasetMeta = {
   format: 'dlth', version: 1, kind: 'tickets', imageSize: [224, 224], patchSize: 16, grid: [14, 14], channels: 3,
@@ -40,12 +54,8 @@ async function writeDataset(): Promise<void> {
   await writer.finalize();
 }
 
-interface Run {
-  seconds: number;
-  samples: number;
-}
-
-async function epoch(loader: TicketLoader, e: number): Promise<Run> {
+/** Samples per second of one epoch. */
+async function epoch(loader: TicketLoader, e: number): Promise<number> {
   const t = performance.now();
   let samples = 0;
   let check = 0;
@@ -54,47 +64,122 @@ async function epoch(loader: TicketLoader, e: number): Promise<Run> {
     check += b.patches[0]; // touch the batch
   }
   if (check < 0) throw new Error('unreachable');
-  return { seconds: (performance.now() - t) / 1000, samples };
+  return samples / ((performance.now() - t) / 1000);
 }
 
-async function best(options: LoaderOptions, label: string, repeats = 3): Promise<number> {
-  const loader = await TicketLoader.open([dir], { batchSize: batch, ...options });
-  let top = Infinity;
-  let samples = 0;
-  for (let e = 0; e < repeats; e++) {
-    const r = await epoch(loader, e);
-    top = Math.min(top, r.seconds);
-    samples = r.samples;
-  }
-  const mb = (samples * K * 768) / top / 1e6;
-  console.log(`${label.padEnd(44)} ${(samples / top).toFixed(0).padStart(7)} samples/s  ${mb.toFixed(0).padStart(6)} MB/s of patches`);
-  return samples / top;
+interface PyRun {
+  read: number;
+  batch: number;
 }
+
+const python = join(import.meta.dirname, '..', '.venv/bin/python');
+
+/** pyarrow's samples per second (median of 3 passes in one process), or null without .venv. */
+function pyarrow(): PyRun | null {
+  if (!existsSync(python)) return null;
+  const r = spawnSync(python, [join(import.meta.dirname, 'loader_pyarrow.py'), dir, String(batch), '3'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`loader_pyarrow.py failed: ${r.stderr}`);
+  const py = JSON.parse(r.stdout) as { rows: number; read_seconds: number; batch_seconds: number };
+  return { read: py.rows / py.read_seconds, batch: py.rows / py.batch_seconds };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * The stages of one block-shuffled epoch, each timed on its own over the whole epoch (medians of
+ * `repeats`), in µs per row: reading shards into slots (with and without sha256), the order, the
+ * flip decisions, copying rows into batches (runs of rows for `none`, row by row for `block`),
+ * flipping rows into batches, and whole epochs through the loader (tasks, channel, hand-off).
+ */
+async function profile(): Promise<void> {
+  const loader = await TicketLoader.open([dir], { batchSize: batch, shuffle: 'block', verify: 'first' });
+  const flipLoader = await TicketLoader.open([dir], { batchSize: batch, shuffle: 'block', verify: 'first', flip: true });
+  const { sources } = loader;
+  const maxBytes = Math.max(...sources.shards.map((s) => s.entry.bytes));
+  const slots = sources.shards.map(() => ShardSlot.forMeta(sources.meta, sources.maxShardRows, maxBytes));
+  const R = K * 768;
+  const buf = new BatchBuffers(batch, R, K);
+  const flipBuf = new BatchBuffers(batch, R, K, flipGeometry(sources.meta));
+  const times = new Map<string, number[]>();
+  const time = async (label: string, f: () => unknown): Promise<void> => {
+    const t = performance.now();
+    await f();
+    const us = ((performance.now() - t) * 1000) / sources.rows;
+    times.set(label, [...(times.get(label) ?? []), us]);
+  };
+  const readAll = async (hash: boolean): Promise<void> => {
+    for (const [i, ref] of sources.shards.entries()) await loadShard(sources, ref, slots[i], hash);
+  };
+  for (let rep = 0; rep < repeats; rep++) {
+    await time('read + decode shards into slots', () => readAll(false));
+    await time('read + decode + sha256', () => readAll(true));
+    const seq = loader.sequence(rep);
+    let plan = readPlan(seq, 0, sources.offsets, batch);
+    await time('order + read plan', () => (plan = readPlan(loader.sequence(rep), 0, sources.offsets, batch)));
+    const ids = Array.from(plan.rowOf, (row, i) => slots[plan.shardOf[i]].ids[row]);
+    let flips = 0;
+    await time('flip decisions (sha of id → coin)', () => ids.forEach((id) => (flips += shouldFlip(0, rep, id) ? 1 : 0)));
+    await time('copy rows into batches, shuffle none (runs)', () => {
+      for (let i = 0, b = 0; i < sources.rows; b = (b + 1) % batch) {
+        const s = i < slots[0].rows ? 0 : 1;
+        const row = s === 0 ? i : i - slots[0].rows;
+        const n = contiguousRows(slots[s], row, Math.min(batch - b, slots[s].rows - row));
+        copyRows(slots[s], row, n, buf, 0);
+        i += n;
+      }
+    });
+    await time('copy rows into batches, block order', () => {
+      for (let i = 0; i < plan.rowOf.length; i++) copyRows(slots[plan.shardOf[i]], plan.rowOf[i], 1, buf, i % batch);
+    });
+    await time('flip every row into batches, block order', () => {
+      const geo = flipGeometry(sources.meta);
+      for (let i = 0; i < plan.rowOf.length; i++) flipRowFrom(slots[plan.shardOf[i]], plan.rowOf[i], geo, flipBuf, i % batch);
+    });
+    await time('whole epoch, block', () => epoch(loader, rep + 1));
+    await time('whole epoch, block + flip', () => epoch(flipLoader, rep + 1));
+  }
+  console.log(`profile, ${sources.rows} rows, µs per row (median of ${repeats}); load average ${load()}`);
+  for (const [label, us] of times) console.log(`  ${label.padEnd(46)} ${median(us).toFixed(2).padStart(7)}`);
+}
+
+const configs: Array<[string, LoaderOptions]> = [
+  ['dlth, shuffle none, sha256 every read', { shuffle: 'none' }],
+  ['dlth, shuffle none, sha256 once', { shuffle: 'none', verify: 'first' }],
+  ['dlth, shuffle block 2048, sha256 once', { shuffle: 'block', verify: 'first' }],
+  ['dlth, block + flip, sha256 once', { shuffle: 'block', verify: 'first', flip: true }],
+];
 
 if (!existsSync(join(dir, 'manifest.json'))) {
   console.log(`writing ${rows} rows to ${dir} …`);
   await writeDataset();
 }
-console.log(`dataset: ${rows} rows × ${((K * 768) / 1024).toFixed(0)} KiB of patches, batch ${batch}, ${dir}`);
-const ours = {
-  noneHash: await best({ shuffle: 'none' }, 'dlth loader, shuffle none, sha256 every read'),
-  none: await best({ shuffle: 'none', verify: 'first' }, 'dlth loader, shuffle none, sha256 once'),
-  block: await best({ shuffle: 'block', verify: 'first' }, 'dlth loader, shuffle block 2048, sha256 once'),
-  flip: await best({ shuffle: 'block', verify: 'first', flip: true }, 'dlth loader, block + flip, sha256 once'),
-};
-
-const python = join(import.meta.dirname, '..', '.venv/bin/python');
-if (!existsSync(python)) {
-  console.log('pyarrow peer skipped: no .venv (scripts/setup-python.sh)');
-} else {
-  const r = spawnSync(python, [join(import.meta.dirname, 'loader_pyarrow.py'), dir, String(batch), '3'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`loader_pyarrow.py failed: ${r.stderr}`);
-  const py = JSON.parse(r.stdout) as { rows: number; read_seconds: number; batch_seconds: number };
-  const pyBatch = py.rows / py.batch_seconds;
-  const pyRead = py.rows / py.read_seconds;
-  const line = (label: string, v: number): void =>
-    console.log(`${label.padEnd(44)} ${v.toFixed(0).padStart(7)} samples/s  ${((v * K * 768) / 1e6).toFixed(0).padStart(6)} MB/s of patches`);
-  line('pyarrow, same batches (copy into numpy)', pyBatch);
-  line('pyarrow, record batches only (no batching)', pyRead);
-  console.log(`ratio dlth/pyarrow (same batches): none+sha256 ${(ours.noneHash / pyBatch).toFixed(2)}×, none ${(ours.none / pyBatch).toFixed(2)}×, block ${(ours.block / pyBatch).toFixed(2)}×, block+flip ${(ours.flip / pyBatch).toFixed(2)}×`);
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+if (process.argv.includes('--profile')) {
+  await profile();
+  process.exit(0);
 }
+console.log(`dataset: ${rows} rows × ${((K * 768) / 1024).toFixed(0)} KiB of patches, batch ${batch}, ${dir}`);
+console.log(`cpu: ${cpus()[0]?.model ?? '?'} × ${cpus().length}; load average before: ${load()}; ${repeats} repetitions`);
+const loaders = await Promise.all(configs.map(([, o]) => TicketLoader.open([dir], { batchSize: batch, ...o })));
+for (const l of loaders) await epoch(l, 0); // warm-up: buffers allocated, sha256 checked once
+const ours: number[][] = configs.map(() => []);
+const ratios: number[][] = configs.map(() => []);
+const py: PyRun[] = [];
+for (let rep = 1; rep <= repeats; rep++) {
+  for (const [c, l] of loaders.entries()) ours[c].push(await epoch(l, rep));
+  const p = pyarrow();
+  if (!p) continue;
+  py.push(p);
+  for (const c of configs.keys()) ratios[c].push(ours[c][rep - 1] / p.batch);
+}
+const line = (label: string, v: number, ratio?: number): void =>
+  console.log(`${label.padEnd(44)} ${v.toFixed(0).padStart(7)} samples/s  ${((v * K * 768) / 1e6).toFixed(0).padStart(6)} MB/s${ratio === undefined ? '' : `  ${ratio.toFixed(2)}× pyarrow`}`);
+for (const [c, [label]] of configs.entries()) line(label, median(ours[c]), py.length ? median(ratios[c]) : undefined);
+if (py.length) {
+  line('pyarrow, same batches (copy into numpy)', median(py.map((p) => p.batch)));
+  line('pyarrow, record batches only (no batching)', median(py.map((p) => p.read)));
+} else console.log('pyarrow peer skipped: no .venv (scripts/setup-python.sh)');
+console.log(`load average after: ${load()} (medians of ${repeats}; ratios taken within each repetition)`);

@@ -2,7 +2,7 @@
 """pyarrow peer for bench/loader.ts: iterates the same shards (ipc.open_stream over OSFile) and
 builds the same batches of B rows (patches, positions, scores, labels, ids) by copying into
 preallocated numpy arrays; also a read-only pass (record batches to numpy views, no batching).
-Prints JSON. Usage: loader_pyarrow.py <dataset dir> <batch> [repeats]"""
+Prints JSON: the median time of `repeats` passes of each. Usage: loader_pyarrow.py <dataset dir> <batch> [repeats]"""
 import json
 import sys
 import time
@@ -60,13 +60,13 @@ def batched(files, k, row_bytes, b):
     return rows + fill
 
 
-def best_of(fn, repeats):
-    best, rows = float("inf"), 0
+def median_of(fn, repeats):
+    times, rows = [], 0
     for _ in range(repeats):
         t = time.perf_counter()
         rows = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, rows
+        times.append(time.perf_counter() - t)
+    return sorted(times)[len(times) // 2], rows
 
 
 def main():
@@ -79,8 +79,8 @@ def main():
     row_bytes = k * meta["patchSize"] ** 2 * meta["channels"]
     files = [root / s["file"] for s in manifest["shards"]]
     size = sum(s["bytes"] for s in manifest["shards"])
-    t_read, rows = best_of(lambda: read_only(files, k), repeats)
-    t_batch, rows_b = best_of(lambda: batched(files, k, row_bytes, b), repeats)
+    t_read, rows = median_of(lambda: read_only(files, k), repeats)
+    t_batch, rows_b = median_of(lambda: batched(files, k, row_bytes, b), repeats)
     print(json.dumps({"bytes": size, "rows": rows, "read_seconds": t_read, "batch_seconds": t_batch, "batch_rows": rows_b}))
 
 
