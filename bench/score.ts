@@ -81,8 +81,14 @@ try {
   const patchify = resolvePatchifyConfig({ imageSize: 224, patchSize: 16, channels: 3, resize: 'deit' });
   const selector = { vit, fingerprint: 'random:deit-small-patch16-224:0', model: 'deit-small-patch16-224' };
   let n = 0;
-  const run = (rate: number | number[] = 0.7) => scoreSource({ source, patchify, selector, mode: 'evit', params: { rate }, batchSize: batch,
-    out: join(dir, `scores-${n++}`), progress: false });
+  const run = (rate: number | number[] = 0.7) => scoreSource({
+    source,
+    patchify,
+    selector,
+    mode: 'evit',
+    params: { rate },
+    engine: { batchSize: batch, out: join(dir, `scores-${n++}`), progress: false },
+  });
   await run(); // warm-up (kernels, decoder)
   /** Seconds per image of `rate`'s scoring run, averaged over iters. */
   const secPerImage = async (rate: number | number[]): Promise<number> => {

@@ -3,6 +3,7 @@
  * the score dataset's recorded preprocessing (--scores), a selector checkpoint's own
  * (--checkpoint), else the flags; explicit geometry flags must agree with the reference.
  */
+import { addEngineOptions, engineOptions, type EngineFlags } from './engine-flags.js';
 import { localPath } from '../util/local-path.js';
 import { Option, type Command } from 'commander';
 import { InputError } from '../util/errors.js';
@@ -11,25 +12,17 @@ import { materialize } from '../tickets/materialize.js';
 import { policyNames } from '../tickets/policies/index.js';
 import type { Policy } from '../shards/types.js';
 import { formatBytes } from './verify.js';
-import { parseWorker } from '../pipeline/worker.js';
 import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
 import { addPreprocessOptions, preprocessOverrides, type PreprocessFlags } from './preprocess-flags.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { RequestedGeometry } from '../tickets/decode-as.js';
 
-interface MaterializeFlags extends SourceFlags, PreprocessFlags {
+interface MaterializeFlags extends SourceFlags, PreprocessFlags, EngineFlags {
   policy: string;
   keep?: string;
   k?: string;
   seed: string;
-  out: string;
-  shardMb: string;
-  concurrency: string;
-  maxFailures: string;
   scores?: string;
-  quiet?: boolean;
-  worker?: string;
-  force?: boolean;
   foreignScores?: boolean;
   keepFrom?: 'evit-rate';
   rate?: string;
@@ -51,7 +44,7 @@ function requestedGeometry(cmd: Command, patchify: PatchifyConfig): RequestedGeo
 
 
 export function registerMaterialize(program: Command): void {
-  addPreprocessOptions(addSourceOptions(program.command('materialize')))
+  addEngineOptions(addPreprocessOptions(addSourceOptions(program.command('materialize'))), 'ticket dataset')
     .description('materialize a ticket dataset (Arrow shards + manifest) from an image source')
     .requiredOption('--policy <name>', `ticket policy: ${policyNames().join(' | ')}`)
     .option('--keep <fraction>', 'kept fraction in (0, 1]: k = ceil(keep · N)')
@@ -64,13 +57,6 @@ export function registerMaterialize(program: Command): void {
     .option('--checkpoint <path>', 'without --scores: decode images as this selector checkpoint expects them (its HF processor / timm config / dlth config: resize, crop, interpolation, mean/std)')
     .option('--model <variant>', 'with --checkpoint: model variant, for HF/timm files without config.json')
     .option('--foreign-scores', 'accept scores made from another copy of the source (another lab\'s): every image is checked against its recorded content hash; mismatches go to errors.jsonl')
-    .requiredOption('-o, --out <dir>', 'output dataset directory')
-    .option('--shard-mb <MiB>', 'target shard size', '256')
-    .option('--concurrency <n>', 'decode concurrency', '2')
-    .option('--max-failures <n>', 'undecodable images tolerated', '0')
-    .option('--worker <i/N>', 'job array: materialize only worker i of N\'s rows of the sorted source, into <out>/workers/<i>-of-<N> (then `dlth merge <out>`)')
-    .option('--force', 'replace a finished dataset of another configuration in --out (built beside it, swapped in when complete)')
-    .option('-q, --quiet', 'no progress output')
     .action(async (flags: MaterializeFlags, cmd: Command) => {
       if (flags.model !== undefined && flags.checkpoint === undefined) throw new InputError('--model names the variant of a --checkpoint: give --checkpoint too');
       // With scores, materialize decodes exactly as the selector saw the images (the score dataset's recorded preprocessing).
@@ -79,13 +65,22 @@ export function registerMaterialize(program: Command): void {
       const config = sourceConfig(flags);
       const source = await openSource(config);
       const r = await materialize({
-        source, patchify, preprocessing, requested: requestedGeometry(cmd, patchify),
+        source,
+        patchify,
+        preprocessing,
+        requested: requestedGeometry(cmd, patchify),
         ...(flags.checkpoint !== undefined ? { checkpoint: { checkpoint: localPath('--checkpoint', flags.checkpoint), ...(flags.model !== undefined ? { model: flags.model } : {}) } } : {}),
-        policy: flags.policy as Policy, k: num('k', flags.k), keep: num('keep', flags.keep),
-        keepFrom: flags.keepFrom, rate: num('rate', flags.rate), rankPrefix: flags.rankPrefix ?? false,
-        seed: num('seed', flags.seed), out: localPath('--out', flags.out), shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024),
-        concurrency: num('concurrency', flags.concurrency), maxFailures: num('max-failures', flags.maxFailures),
-        scores: flags.scores === undefined ? undefined : localPath('--scores', flags.scores), progress: !flags.quiet, worker: flags.worker ? parseWorker(flags.worker) : null, force: flags.force ?? false, allowForeignScores: flags.foreignScores ?? false, split: config.kind === 'idx' ? config.split : undefined,
+        policy: flags.policy as Policy,
+        k: num('k', flags.k),
+        keep: num('keep', flags.keep),
+        keepFrom: flags.keepFrom,
+        rate: num('rate', flags.rate),
+        rankPrefix: flags.rankPrefix ?? false,
+        seed: num('seed', flags.seed),
+        scores: flags.scores === undefined ? undefined : localPath('--scores', flags.scores),
+        allowForeignScores: flags.foreignScores ?? false,
+        split: config.kind === 'idx' ? config.split : undefined,
+        engine: engineOptions(flags),
       });
       if (r.upToDate) {
         process.stdout.write(`dlth materialize: ${r.dir} is up to date (same configuration, shards verified): ${r.rows} rows in ${r.shards} shards reused, nothing recomputed\n`);

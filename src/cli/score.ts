@@ -1,18 +1,20 @@
 /** `dlth score`: one source → a score dataset (per-patch selector scores and the full rank). */
+import { ENGINE_DEFAULTS } from '../engine/options.js';
+import { addEngineOptions, engineOptions, type EngineFlags } from './engine-flags.js';
+import { parseNumber } from './numbers.js';
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { localPath } from '../util/local-path.js';
 import { initBackend } from '../backend/index.js';
 import { parseBackendName } from '../backend/options.js';
 import { modeNames, scoreSource, SCORE_DEFAULTS, type ModeOptions, type ScoreResult } from '../scoring/index.js';
 import { loadSelector, selectorGeometry } from '../scoring/selector.js';
 import { openSource } from '../sources/index.js';
 import { formatRate } from '../util/progress.js';
-import { parseWorker } from '../pipeline/worker.js';
 import { formatBytes } from './verify.js';
 import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
 import { addPreprocessOptions, preprocessOverrides, type PreprocessFlags } from './preprocess-flags.js';
 
-interface ScoreFlags extends SourceFlags, PreprocessFlags {
+interface ScoreFlags extends SourceFlags, PreprocessFlags, EngineFlags {
   checkpoint?: string;
   model?: string;
   mode: string;
@@ -20,14 +22,7 @@ interface ScoreFlags extends SourceFlags, PreprocessFlags {
   blocks?: string;
   layer?: string;
   batchSize: string;
-  out: string;
   backend?: string;
-  worker?: string;
-  force?: boolean;
-  concurrency: string;
-  shardMb: string;
-  maxFailures: string;
-  quiet?: boolean;
 }
 
 function list(flag: string, text: string | undefined): number[] | undefined {
@@ -51,16 +46,19 @@ function modeOptions(flags: ScoreFlags): ModeOptions {
  */
 async function score(flags: ScoreFlags): Promise<ScoreResult> {
   const config = sourceConfig(flags);
-  const checkpoint = flags.checkpoint ? resolve(flags.checkpoint) : undefined;
+  const checkpoint = flags.checkpoint ? localPath('--checkpoint', flags.checkpoint) : undefined;
   const selector = await loadSelector({ checkpoint, model: flags.model });
   try {
     const patchify = patchifyConfig(flags, { ...selectorGeometry(selector), by: checkpoint ? `checkpoint ${checkpoint}` : `model ${flags.model}` });
     return await scoreSource({
-      source: await openSource(config), patchify, preprocessing: preprocessOverrides(flags), out: resolve(flags.out), selector,
-      mode: flags.mode, params: modeOptions(flags), batchSize: num('batch-size', flags.batchSize), concurrency: num('concurrency', flags.concurrency), force: flags.force ?? false,
-      worker: flags.worker ? parseWorker(flags.worker) : null, maxFailures: num('max-failures', flags.maxFailures),
-      shardBytes: Math.round(Number(flags.shardMb) * 1024 * 1024), progress: !flags.quiet,
+      source: await openSource(config),
+      patchify,
+      preprocessing: preprocessOverrides(flags),
+      selector,
+      mode: flags.mode,
+      params: modeOptions(flags),
       split: config.kind === 'idx' ? config.split : undefined,
+      engine: engineOptions(flags, parseNumber('batch-size', flags.batchSize, { integer: true, min: 1, max: 65536 })),
     });
   } finally {
     selector.vit.dispose();
@@ -68,7 +66,7 @@ async function score(flags: ScoreFlags): Promise<ScoreResult> {
 }
 
 export function registerScore(program: Command): void {
-  addPreprocessOptions(addSourceOptions(program.command('score')))
+  addEngineOptions(addPreprocessOptions(addSourceOptions(program.command('score'))), 'score dataset')
     .description('score every patch of every image with a selector ViT (EViT by default) into a score dataset')
     .option('--checkpoint <path>', 'selector: a safetensors file (ours, HF or timm), an HF/timm model directory or a sharded index (omit for random weights: benchmarks only)')
     .option('--model <variant>', 'model variant (needed for HF/timm files without config.json), e.g. deit-small-patch16-224')
@@ -76,15 +74,8 @@ export function registerScore(program: Command): void {
     .option('--rate <r[,r…]>', 'evit: keep rate per pruning block, in (0, 1] (default 0.7); several, e.g. 0.9,0.8,0.7: one chain per rate in one pass, all stored')
     .option('--blocks <list>', 'evit: 0-based pruning blocks, e.g. 3,6,9 (default: quarter points of the depth)')
     .option('--layer <i>', 'cls-attn: layer whose CLS attention scores patches (default: last; negative counts from the end)')
-    .option('--batch-size <n>', 'images per forward pass', String(SCORE_DEFAULTS.batchSize))
-    .requiredOption('-o, --out <dir>', 'output score dataset directory')
+    .option('--batch-size <n>', 'images per forward pass', String(ENGINE_DEFAULTS.batchSize))
     .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (default: DLTH_BACKEND or auto)')
-    .option('--worker <i/N>', 'job array: score only worker i of N\'s rows of the sorted source, into <out>/workers/<i>-of-<N> (then `dlth merge <out>`)')
-    .option('--concurrency <n>', 'images decoded at once', String(SCORE_DEFAULTS.concurrency))
-    .option('--force', 'replace a finished dataset of another configuration in --out (built beside it, swapped in when complete)')
-    .option('--shard-mb <MiB>', 'target shard size', '256')
-    .option('--max-failures <n>', 'undecodable images tolerated', '0')
-    .option('-q, --quiet', 'no progress output')
     .action(async (flags: ScoreFlags) => {
       const info = await initBackend(flags.backend ? { backend: parseBackendName(flags.backend, '--backend') } : {});
       const r = await score(flags);

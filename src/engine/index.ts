@@ -1,5 +1,6 @@
 /** Public API of the sharded-stage engine (what score and materialize are built on). */
-export { runSharded, type ShardedStage, type EngineOptions, type EngineResult, type Decoded, type SampleFailure } from './run.js';
+export { runSharded, type ShardedStage, type EngineResult, type Decoded, type SampleFailure } from './run.js';
+export { ENGINE_DEFAULTS, DEFAULT_SHARD_MB, type EngineOptions } from './options.js';
 export { workerRange, shardPiece, shardsOf, batchesOf, checkWorker, type WorkerSlot, type RowRange } from './partition.js';
 export { decodeBatches, type DecodeOptions } from './decode.js';
 export { acquireLock, lockFileOf, LockedError, type Lock, type LockHolder } from './lock.js';

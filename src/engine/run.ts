@@ -6,7 +6,8 @@
  * `process` that appends rows; nothing else.
  */
 import type { MapResult } from '../patchify/pool.js';
-import { DEFAULT_BATCH_BYTES, DEFAULT_SHARD_BYTES, shardLayout } from '../shards/layout.js';
+import { shardLayout } from '../shards/layout.js';
+import { ENGINE_DEFAULTS, type EngineOptions } from './options.js';
 import type { DatasetMeta, Manifest } from '../shards/types.js';
 import type { FinalizeResult, ShardWriter, WriterOptions } from '../shards/writer.js';
 import type { BatchEncoder } from '../shards/encode/encoder.js';
@@ -48,26 +49,6 @@ export interface ShardedStage<T, Row, E extends BatchEncoder<Row>> {
   process(batch: readonly Decoded<T>[], writer: ShardWriter<Row, E>): Promise<SampleFailure[]>;
 }
 
-export interface EngineOptions {
-  /** The dataset directory (worker i of N writes `<out>/workers/<i>-of-<N>`). */
-  out: string;
-  worker?: WorkerSlot | null;
-  /** Batch grid (and the partition's alignment). */
-  batchSize: number;
-  /** Decodes running at once. */
-  concurrency: number;
-  /** Worker ranges start on multiples of this (a multiple of batchSize; default batchSize). */
-  align?: number;
-  shardBytes?: number;
-  batchBytes?: number;
-  maxFailures?: number;
-  /** Replace a finished dataset of another configuration. */
-  force?: boolean;
-  progress?: boolean;
-  signal?: AbortSignal;
-  fs?: Fs;
-}
-
 export interface EngineResult extends FinalizeResult {
   failures: number;
   /** The directory written (the worker's part in worker mode). */
@@ -78,11 +59,21 @@ export interface EngineResult extends FinalizeResult {
   samplesPerSec: number;
 }
 
-function checkOptions(o: EngineOptions): void {
-  for (const [name, v] of [['batchSize', o.batchSize], ['concurrency', o.concurrency], ['align', o.align ?? o.batchSize]] as const) {
+export type { EngineOptions };
+
+type Resolved = EngineOptions & Required<Pick<EngineOptions, 'batchSize' | 'concurrency' | 'align' | 'shardBytes' | 'batchBytes' | 'maxFailures' | 'force' | 'progress'>>;
+
+/** The options with ENGINE_DEFAULTS filled in; an InputError on a bad value. */
+function resolveOptions(given: EngineOptions): Resolved {
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as EngineOptions;
+  const batchSize = defined.batchSize ?? ENGINE_DEFAULTS.batchSize;
+  const o: Resolved = { ...ENGINE_DEFAULTS, align: batchSize, ...defined, batchSize };
+  for (const [name, v] of [['batchSize', o.batchSize], ['concurrency', o.concurrency], ['align', o.align], ['shardBytes', o.shardBytes], ['batchBytes', o.batchBytes]] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new InputError(`${name} must be a positive integer, got ${show(v)}`);
   }
-  if ((o.align ?? o.batchSize) % o.batchSize !== 0) throw new InputError(`align ${o.align} is not a multiple of the batch size ${o.batchSize}`);
+  if (!Number.isSafeInteger(o.maxFailures) || o.maxFailures < 0) throw new InputError(`maxFailures must be a non-negative integer, got ${show(o.maxFailures)}`);
+  if (o.align % o.batchSize !== 0) throw new InputError(`align ${o.align} is not a multiple of the batch size ${o.batchSize}`);
+  return o;
 }
 
 function reusedResult(manifest: Manifest, dir: string, failures: number): EngineResult {
@@ -91,8 +82,8 @@ function reusedResult(manifest: Manifest, dir: string, failures: number): Engine
 }
 
 /** Runs a sharded stage over its worker's rows; see the module comment. */
-export async function runSharded<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage<T, Row, E>, options: EngineOptions): Promise<EngineResult> {
-  checkOptions(options);
+export async function runSharded<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage<T, Row, E>, given: EngineOptions): Promise<EngineResult> {
+  const options = resolveOptions(given);
   const fs = options.fs ?? nodeFs;
   const worker = options.worker ?? null;
   const target = workerDatasetDir(options.out, worker);
@@ -101,7 +92,7 @@ export async function runSharded<T, Row, E extends BatchEncoder<Row>>(stage: Sha
   const lock = await acquireLock(target);
   try {
     const identity = part ? { meta: stage.meta, part } : { meta: stage.meta, rowsPerShard: layout.rowsPerShard };
-    const plan = await planOutput(target, identity, options.force ?? false, fs);
+    const plan = await planOutput(target, identity, options.force, fs);
     if (plan.kind === 'reuse') {
       // A process killed between the manifest and the clean-up leaves the writer's scratch behind.
       await removeJournal(target, fs);
@@ -134,23 +125,23 @@ function piecesOf(range: RowRange, rowsPerShard: number, n: number): PartPiece[]
 }
 
 /** Where worker `worker`'s rows sit in the whole dataset (its part.json). */
-function partInfo(n: number, worker: WorkerSlot, rowsPerShard: number, options: EngineOptions): PartInfo {
-  const align = options.align ?? options.batchSize;
+function partInfo(n: number, worker: WorkerSlot, rowsPerShard: number, options: Resolved): PartInfo {
+  const align = options.align;
   const range = workerRange(n, worker, align);
   const pieces = piecesOf(range, rowsPerShard, n);
   return {
-    worker, slots: n, rowsPerShard, shardBytes: options.shardBytes ?? DEFAULT_SHARD_BYTES, batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES, align, range, pieces,
+    worker, slots: n, rowsPerShard, shardBytes: options.shardBytes, batchBytes: options.batchBytes, align, range, pieces,
   };
 }
 
-async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage<T, Row, E>, options: EngineOptions, dir: string, part: PartInfo | null, fs: Fs): Promise<EngineResult> {
+async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage<T, Row, E>, options: Resolved, dir: string, part: PartInfo | null, fs: Fs): Promise<EngineResult> {
   const n = stage.source.size;
   const range = part?.range ?? { start: 0, end: n };
   const writer = await stage.createWriter({ dir, meta: stage.meta, fs, shardBytes: options.shardBytes, batchBytes: options.batchBytes,
-    runKey: `${stage.source.fingerprint}:${n}:${range.start}-${range.end}:${options.batchSize}:${options.align ?? options.batchSize}:${stage.runKey ?? ''}` });
+    runKey: `${stage.source.fingerprint}:${n}:${range.start}-${range.end}:${options.batchSize}:${options.align}:${stage.runKey ?? ''}` });
   const R = writer.layout.rowsPerShard;
   const pieces = part?.pieces ?? piecesOf(range, R, n);
-  const progress = createProgress({ label: stage.label, total: range.end - range.start, unit: 'img', quiet: options.progress === false });
+  const progress = createProgress({ label: stage.label, total: range.end - range.start, unit: 'img', quiet: !options.progress });
   const signal = options.signal ?? stopSignal;
   const failures: FailureRecord[] = [];
   const started = performance.now();
@@ -168,7 +159,7 @@ async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage
       failures.push(...pieceFailures);
       done += piece.end - piece.start;
     }
-    await commitFailures(dir, failures, options.maxFailures ?? 0, fs);
+    await commitFailures(dir, failures, options.maxFailures, fs);
     const result = await writer.finalize(part ? pieces.map((p) => p.shard) : Math.ceil(n / R));
     if (part) await writePart(dir, part, fs);
     progress.done(`${result.rows} rows in ${result.shards} shards`);
@@ -183,7 +174,7 @@ async function writeAll<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage
 }
 
 async function writePiece<T, Row, E extends BatchEncoder<Row>>(
-  stage: ShardedStage<T, Row, E>, writer: ShardWriter<Row, E>, piece: PartPiece, options: EngineOptions, progress: Progress, signal: AbortSignal,
+  stage: ShardedStage<T, Row, E>, writer: ShardWriter<Row, E>, piece: PartPiece, options: Resolved, progress: Progress, signal: AbortSignal,
 ): Promise<FailureRecord[]> {
   await writer.beginShard(piece.shard);
   const failures: FailureRecord[] = [];

@@ -3,6 +3,7 @@ import type { LoadedPipeline, PatchifySpec, Stage } from './types.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { Source } from '../sources/types.js';
 import type { WorkerSlot } from '../engine/partition.js';
+import { ENGINE_DEFAULTS, type EngineOptions } from '../engine/options.js';
 import { openSource } from '../sources/index.js';
 import { resolvePatchifyConfig } from '../patchify/index.js';
 import { sharpKernel, type PreprocessingOverrides } from '../scoring/preprocessing.js';
@@ -20,9 +21,12 @@ export interface StageContext {
   /** The preprocessing fields the pipeline sets explicitly: they override a selector checkpoint's and a score dataset's. */
   preprocessing: PreprocessingOverrides;
   seed: number;
-  concurrency: number;
-  maxFailures: number;
-  shardBytes: number;
+  /**
+   * The engine options of a sharded stage writing `out` (batch grid `batchSize`, default the
+   * engine's): the run's worker, alignment, decode concurrency, shard size and failure budget,
+   * built in one place for every stage; finished datasets of another configuration are replaced.
+   */
+  engine(out: string, batchSize?: number): EngineOptions;
   worker: WorkerSlot | null;
   /** Worker ranges of every sharded stage start on multiples of this (so a worker's materialize finds its scores in its own score part). */
   align: number;
@@ -48,6 +52,7 @@ export interface ContextOptions {
 export function createContext(loaded: LoadedPipeline, options: ContextOptions): StageContext {
   const p = loaded.pipeline;
   const sources = new Map<string, Promise<Source>>();
+  const align = partitionAlign(p.stages);
   const size = p.patchify.imageSize;
   const patchify = resolvePatchifyConfig({
     ...p.patchify,
@@ -60,11 +65,19 @@ export function createContext(loaded: LoadedPipeline, options: ContextOptions): 
     patchify,
     preprocessing: pipelineOverrides(p.patchify),
     seed: p.seed ?? 0,
-    concurrency: options.concurrency ?? p.concurrency ?? 2,
-    maxFailures: options.maxFailures ?? p.maxFailures ?? 0,
-    shardBytes: p.shardBytes ?? 256 * 1024 * 1024,
+    engine: (out, batchSize) => ({
+      out,
+      worker: options.worker,
+      align,
+      force: true,
+      concurrency: options.concurrency ?? p.concurrency ?? ENGINE_DEFAULTS.concurrency,
+      maxFailures: options.maxFailures ?? p.maxFailures ?? ENGINE_DEFAULTS.maxFailures,
+      shardBytes: p.shardBytes ?? ENGINE_DEFAULTS.shardBytes,
+      progress: !options.quiet,
+      ...(batchSize !== undefined ? { batchSize } : {}),
+    }),
     worker: options.worker,
-    align: partitionAlign(p.stages),
+    align,
     quiet: options.quiet,
     log: options.log,
     source(name) {
@@ -96,10 +109,11 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
-/** The least common multiple of every sharded stage's batch size (score stages' own, 32 otherwise). */
+/** The least common multiple of every sharded stage's batch size (score stages' own, the engine's default otherwise). */
 export function partitionAlign(stages: readonly Stage[]): number {
-  const sizes = stages.map((s) => (s.kind === 'score' ? (s.batchSize ?? 32) : 32));
-  return sizes.reduce((a, b) => (a * b) / gcd(a, b), 32);
+  const batch = ENGINE_DEFAULTS.batchSize;
+  const sizes = stages.map((s) => (s.kind === 'score' ? (s.batchSize ?? batch) : batch));
+  return sizes.reduce((a, b) => (a * b) / gcd(a, b), batch);
 }
 
 /** The preprocessing fields a pipeline sets explicitly (mean, std, resize, cropPct, interpolation). */

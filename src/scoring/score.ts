@@ -10,14 +10,13 @@ import { initBackend } from '../backend/index.js';
 import type { BackendName } from '../backend/types.js';
 import { runSharded, type Decoded, type EngineResult, type SampleFailure } from '../engine/run.js';
 import { ERRORS_FILE } from '../engine/failures.js';
-import type { WorkerSlot } from '../engine/partition.js';
+import type { EngineOptions } from '../engine/options.js';
 import { patchify as realPatchify } from '../patchify/index.js';
 import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
 import type { SelectorInfo, ScoreRow } from '../shards/types.js';
 import { createScoreWriter, type ShardWriter } from '../shards/writer.js';
 import type { ScoreEncoder } from '../shards/encode/scores.js';
 import type { ImagePayload, Source } from '../sources/types.js';
-import type { Fs } from '../util/fsx.js';
 import { contentHash } from './content.js';
 import { checkGeometry, scoreMeta } from './meta.js';
 import { appliedPreprocessing } from '../engine/meta.js';
@@ -27,7 +26,7 @@ import { loadSelector, scoringPatchify, type LoadedSelector, type SelectorSpec }
 import type { PatchRanking } from './select.js';
 
 export { ERRORS_FILE };
-export const SCORE_DEFAULTS = { mode: 'evit', batchSize: 32, concurrency: 4 } as const;
+export const SCORE_DEFAULTS = { mode: 'evit' } as const;
 
 export interface ScoreOptions {
   source: Source;
@@ -40,27 +39,11 @@ export interface ScoreOptions {
   /** evit (default), cls-attn, rollout. */
   mode?: string;
   params?: ModeOptions;
-  batchSize?: number;
-  /** Decodes running at once (default 4). */
-  concurrency?: number;
-  /** The score dataset directory (worker i of N writes `<out>/workers/<i>-of-<N>`). */
-  out: string;
-  /** Worker ranges start on multiples of this (a multiple of batchSize; default batchSize). */
-  align?: number;
-  /** Worker i of N: scores only its static partition of the sorted source. */
-  worker?: WorkerSlot | null;
-  /** Replace a finished dataset of another configuration in `out`. */
-  force?: boolean;
+  /** Where and how the run writes (the engine's options: out, worker, batch grid, decode concurrency, shards, failures). */
+  engine: EngineOptions;
   /** TF.js backend to initialise; default: the one the caller initialised (initBackend). */
   backend?: BackendName;
-  progress?: boolean;
-  /** Failed samples tolerated (default 0). */
-  maxFailures?: number;
-  shardBytes?: number;
-  batchBytes?: number;
   split?: string;
-  fs?: Fs;
-  signal?: AbortSignal;
   /** Injectable for tests; default: the patchify stage. */
   patchifyFn?: (payload: ImagePayload, config: PatchifyConfig) => Promise<PatchGrid>;
 }
@@ -138,10 +121,6 @@ async function run(options: ScoreOptions, sel: LoadedSelector): Promise<ScoreRes
       return { id: ref.id, label: ref.label, grid, content: contentHash(grid.patches) };
     },
     process: (batch, writer) => scoreBatch(mode, batch, writer, n, patchDim),
-  }, {
-    out: options.out, worker: options.worker ?? null, align: options.align, batchSize: options.batchSize ?? SCORE_DEFAULTS.batchSize,
-    concurrency: options.concurrency ?? SCORE_DEFAULTS.concurrency, shardBytes: options.shardBytes, batchBytes: options.batchBytes,
-    maxFailures: options.maxFailures, force: options.force, progress: options.progress, signal: options.signal, fs: options.fs,
-  });
+  }, options.engine);
   return { ...result, selector, imagesPerSec: result.samplesPerSec };
 }

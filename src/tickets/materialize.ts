@@ -6,7 +6,7 @@
  */
 import { runSharded, type Decoded, type EngineResult, type SampleFailure } from '../engine/run.js';
 import { ERRORS_FILE } from '../engine/failures.js';
-import type { WorkerSlot } from '../engine/partition.js';
+import type { EngineOptions } from '../engine/options.js';
 import { patchify as realPatchify } from '../patchify/index.js';
 import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
 import { createTicketWriter, type ShardWriter } from '../shards/writer.js';
@@ -14,7 +14,6 @@ import type { TicketEncoder } from '../shards/encode/tickets.js';
 import type { DatasetMeta, Policy, TicketRow } from '../shards/types.js';
 import type { ImagePayload, Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
-import type { Fs } from '../util/fsx.js';
 import { resolveK, ticketMeta } from './meta.js';
 import { getPolicy, resolveTicketK, type PolicySpec } from './policies/index.js';
 import { ScoreCursor } from './scorecursor.js';
@@ -29,7 +28,6 @@ import { sampleSelection } from './select.js';
 import { decodePlan, type DecodeReference, type RequestedGeometry } from './decode-as.js';
 
 export { ERRORS_FILE };
-export const MATERIALIZE_DEFAULTS = { batchSize: 32, concurrency: 2 } as const;
 
 export interface MaterializeOptions {
   source: Source;
@@ -61,13 +59,8 @@ export interface MaterializeOptions {
    */
   rankPrefix?: boolean;
   seed?: number;
-  /** The dataset directory (worker i of N writes `<out>/workers/<i>-of-<N>`). */
-  out: string;
-  shardBytes?: number;
-  batchBytes?: number;
-  concurrency?: number;
-  /** The batch grid (and worker alignment); default 32. */
-  batchSize?: number;
+  /** Where and how the run writes (the engine's options: out, worker, batch grid, decode concurrency, shards, failures). */
+  engine: EngineOptions;
   /**
    * Score dataset directory: a whole dataset, or the worker's part of one. Policy ticket ranks by
    * it; every policy decodes with its recorded preprocessing (a fair comparison: the same pixels).
@@ -78,18 +71,7 @@ export interface MaterializeOptions {
    * every sample is then checked against the content hash the scoring lab recorded.
    */
   allowForeignScores?: boolean;
-  /** Failed samples tolerated (default 0). */
-  maxFailures?: number;
-  progress?: boolean;
   split?: string;
-  /** Worker ranges start on multiples of this (a multiple of batchSize; default batchSize). */
-  align?: number;
-  /** Worker i of N of a job array: materialize only its rows of the sorted source. */
-  worker?: WorkerSlot | null;
-  /** Replace a finished dataset of another configuration in `out`. */
-  force?: boolean;
-  fs?: Fs;
-  signal?: AbortSignal;
   /** Injectable for tests; default: the patchify stage. */
   patchifyFn?: (payload: ImagePayload, config: PatchifyConfig) => Promise<PatchGrid>;
 }
@@ -153,11 +135,7 @@ export async function materialize(options: MaterializeOptions): Promise<Material
       runKey: cursor?.dataset.manifest.fingerprint ?? '',
       load: async (index) => decode(await source.load(index), cfg),
       process: (batch, writer) => selectBatch(work, batch, writer),
-    }, {
-      out: options.out, worker: options.worker ?? null, align: options.align, batchSize: options.batchSize ?? MATERIALIZE_DEFAULTS.batchSize,
-      concurrency: options.concurrency ?? MATERIALIZE_DEFAULTS.concurrency, shardBytes: options.shardBytes, batchBytes: options.batchBytes,
-      maxFailures: options.maxFailures, force: options.force, progress: options.progress, signal: options.signal, fs: options.fs,
-    });
+    }, options.engine);
   } finally {
     await cursor?.close();
   }

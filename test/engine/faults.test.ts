@@ -20,11 +20,11 @@ import { IoError, TooManyFailuresError } from '../../src/util/errors.js';
 import { faultFs } from '../shards/faultfs.js';
 import { snapshot, tempDir } from '../shards/helpers.js';
 import { META, row, syntheticSource as rowSource } from '../scaleout/helpers.js';
-import { smallPatchify, syntheticSource } from '../tickets/source.js';
+import { nested, smallPatchify, syntheticSource, type FlatMaterializeOptions } from '../tickets/source.js';
 
 /** 23 images, 4 shards of 6 rows in batches of 2 (so a fault can land in any flush of any shard). */
-function options(out: string, extra: Partial<MaterializeOptions> = {}): MaterializeOptions {
-  return { source: syntheticSource(23), patchify: smallPatchify(), policy: 'random', keep: 0.25, seed: 11, out, progress: false, shardBytes: 5_000, batchBytes: 1_500, ...extra };
+function options(out: string, extra: Partial<FlatMaterializeOptions> = {}): MaterializeOptions {
+  return nested({ source: syntheticSource(23), patchify: smallPatchify(), policy: 'random', keep: 0.25, seed: 11, out, progress: false, shardBytes: 5_000, batchBytes: 1_500, ...extra });
 }
 
 /** Shard files of `dir` that its journal does not list with their current sha256, and temp files. */

@@ -58,11 +58,12 @@ async function files(dir: string): Promise<Map<string, Buffer>> {
 }
 
 async function runAll(out: string, worker: { index: number; count: number } | null): Promise<void> {
-  const common = { source, patchify, progress: false, maxFailures: 10, patchifyFn: flaky, worker, align: ALIGN };
+  const common = { source, patchify, patchifyFn: flaky };
+  const eng = { progress: false, maxFailures: 10, worker, align: ALIGN };
   const scores = join(out, 'scores');
   // Three EViT chains in one pass (922-byte rows); the ticket is the r = 0.8 chain's (26 patches, 612-byte rows).
-  const s = await scoreSource({ ...common, selector, mode: 'evit', params: { rate: [0.9, 0.8, 0.7] }, batchSize: BATCH, out: scores, shardBytes: 922 * 20 });
-  await materialize({ ...common, policy: 'ticket', keepFrom: 'evit-rate', rate: 0.8, scores: s.dir, out: join(out, 'ticket'), shardBytes: 612 * 15 });
+  const s = await scoreSource({ ...common, selector, mode: 'evit', params: { rate: [0.9, 0.8, 0.7] }, engine: { ...eng, batchSize: BATCH, out: scores, shardBytes: 922 * 20 } });
+  await materialize({ ...common, policy: 'ticket', keepFrom: 'evit-rate', rate: 0.8, scores: s.dir, engine: { ...eng, out: join(out, 'ticket'), shardBytes: 612 * 15 } });
 }
 
 test('split invariance: N workers + merge = one run, byte for byte (score and ticket datasets, native backend, real images)', { timeout: 300_000 }, async () => {

@@ -27,18 +27,19 @@ export async function makeGolden(out: string): Promise<void> {
   const source = await openSource({ kind: 'idx', dir: MINI, split: 'test', limit: 6 });
   const patchify = resolvePatchifyConfig({ imageSize: [28, 28], patchSize: 7, channels: 1, resize: 'none', mean: [0.286], std: [0.353] });
   // Three rows per shard, record batches of two: every shard has a full and a short batch.
-  const common = { source, patchify, progress: false, shardBytes: 3000, batchBytes: 2000 };
+  const common = { source, patchify };
+  const eng = { progress: false, shardBytes: 3000, batchBytes: 2000 };
   const vit = ViT.init({ ...variantConfig('vit-micro-p4-28'), patchSize: 7 }, 7);
   try {
-    await scoreSource({ ...common, selector: { vit, fingerprint: 'sha256:golden', model: 'vit-micro-p7-28' }, mode: 'evit', params: { rate: [0.7, 0.9] }, batchSize: 4, out: join(out, 'scores'), shardBytes: 450, batchBytes: 300 });
+    await scoreSource({ ...common, selector: { vit, fingerprint: 'sha256:golden', model: 'vit-micro-p7-28' }, mode: 'evit', params: { rate: [0.7, 0.9] }, engine: { ...eng, batchSize: 4, out: join(out, 'scores'), shardBytes: 450, batchBytes: 300 } });
   } finally {
     vit.dispose();
   }
-  await materialize({ ...common, policy: 'full', out: join(out, 'full') });
+  await materialize({ ...common, policy: 'full', engine: { ...eng, out: join(out, 'full') } });
   const half = { shardBytes: 1500, batchBytes: 1000 };
-  await materialize({ ...common, ...half, policy: 'random', keep: 0.5, seed: 3, out: join(out, 'random') });
+  await materialize({ ...common, policy: 'random', keep: 0.5, seed: 3, engine: { ...eng, ...half, out: join(out, 'random') } });
   // The r = 0.9 chain of the two-rate score dataset: its survivors (16 → 15 → 14 → 13 patches), exactly.
-  await materialize({ ...common, ...half, policy: 'ticket', keepFrom: 'evit-rate', rate: 0.9, scores: join(out, 'scores'), out: join(out, 'ticket') });
+  await materialize({ ...common, policy: 'ticket', keepFrom: 'evit-rate', rate: 0.9, scores: join(out, 'scores'), engine: { ...eng, ...half, out: join(out, 'ticket') } });
 }
 
 if (process.argv.includes('--write')) {

@@ -45,7 +45,7 @@ const cases = [
 for (const c of cases) {
   test(`pyarrow, datasets and polars read our shards: ${c.name}`, { skip: missing ? `${PYTHON} missing: run scripts/setup-python.sh` : false }, async () => {
     const dir = await tempDir();
-    await materialize({ source: syntheticSource(c.size), patchify: smallPatchify(32, c.patch), policy: c.policy, keep: c.keep, seed: 5, out: dir, shardBytes: c.shardBytes, progress: false });
+    await materialize({ source: syntheticSource(c.size), patchify: smallPatchify(32, c.patch), policy: c.policy, keep: c.keep, seed: 5, engine: { out: dir, shardBytes: c.shardBytes, progress: false } });
     const rows = await readTickets(dir);
     const expectFile = join(await tempDir(), 'expected.json');
     await writeFile(expectFile, JSON.stringify(expected(rows)));

@@ -50,9 +50,9 @@ test('stream views: naflex, zero and packed equal the Python package\'s views on
     const source = await openSource({ kind: 'idx', dir: join(ROOT, 'data', 'fashion-mnist-mini'), split: 'test', limit: 60 });
     const patchify = resolvePatchifyConfig({ imageSize: [28, 28], patchSize: 4, channels: 1, resize: 'none', mean: [0.286], std: [0.353] });
     const square = join(root, 'k25');
-    await materialize({ source, patchify, policy: 'random', k: 25, seed: 1, out: square, progress: false });
+    await materialize({ source, patchify, policy: 'random', k: 25, seed: 1, engine: { out: square, progress: false } });
     const odd = join(root, 'k24');
-    await materialize({ source, patchify, policy: 'random', k: 24, seed: 1, out: odd, progress: false });
+    await materialize({ source, patchify, policy: 'random', k: 24, seed: 1, engine: { out: odd, progress: false } });
     for (const [view, ds, extra] of [['zero', square, []], ['packed', square, []], ['naflex', odd, ['--max-patches', '30']], ['zero', odd, []]] as const) {
       const r = spawnSync(PYTHON, ['-c', CHECK, ds, view, ...extra], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
       assert.equal(r.status, 0, `${view}: ${r.stderr}`);

@@ -71,25 +71,26 @@ test('overwrite: another configuration into a finished dataset keeps the old one
   const root = await tempDir('overwrite');
   const out = join(root, 'ds');
   const { source, patchify } = await mini(200);
-  const common = { source, patchify, progress: false, shardBytes: 16384, out };
-  await materialize({ ...common, policy: 'random', keep: 0.5, seed: 1 });
+  const common = { source, patchify };
+  const eng = { progress: false, shardBytes: 16384, out };
+  await materialize({ ...common, policy: 'random', keep: 0.5, seed: 1, engine: eng });
   const manifest = await readFile(join(out, 'manifest.json'), 'utf8');
   // The new configuration fails half-way (here: every image after the 120th is undecodable).
   const failing = (payload: Parameters<typeof realPatchify>[0], config: typeof patchify) =>
     Number(/#(\d+)$/.exec(payload.file)?.[1] ?? '0') > 120 ? Promise.reject(new ImageError('broken', { file: payload.file })) : realPatchify(payload, config);
-  await assert.rejects(materialize({ ...common, policy: 'random', keep: 0.5, seed: 2, force: true, patchifyFn: failing }), /samples failed/);
+  await assert.rejects(materialize({ ...common, policy: 'random', keep: 0.5, seed: 2, patchifyFn: failing, engine: { ...eng, force: true } }), /samples failed/);
   assert.equal(await readFile(join(out, 'manifest.json'), 'utf8'), manifest, 'the old dataset is intact');
   assert.equal((await verifyDataset(out)).rows, 200);
   // A process killed mid-overwrite leaves its half-built `.ds.new-<pid>` (and maybe `.ds.old-<pid>`): the next writer cleans up.
   await mkdir(join(root, '.ds.new-999999999'));
   await writeFile(join(root, '.ds.new-999999999', 'shard-00000.arrow'), 'partial');
-  const done = await materialize({ ...common, policy: 'random', keep: 0.5, seed: 2, force: true });
+  const done = await materialize({ ...common, policy: 'random', keep: 0.5, seed: 2, engine: { ...eng, force: true } });
   assert.equal(done.rows, 200);
   assert.notEqual(await readFile(join(out, 'manifest.json'), 'utf8'), manifest);
   assert.deepEqual((await readdir(root)).sort(), ['ds']);
   // Killed between the two renames of the swap: the dataset is back at its name.
   await rename(out, join(root, '.ds.old-999999999'));
-  const again = await materialize({ ...common, policy: 'random', keep: 0.5, seed: 2 });
+  const again = await materialize({ ...common, policy: 'random', keep: 0.5, seed: 2, engine: eng });
   assert.equal(again.upToDate, true, 'the moved-aside dataset was restored and reused');
   await rm(root, { recursive: true, force: true });
 });
@@ -98,10 +99,10 @@ test('reuse: a dataset whose writer was killed after its manifest (journal and t
   const root = await tempDir('scratch');
   const out = join(root, 'ds');
   const { source, patchify } = await mini(50);
-  await materialize({ source, patchify, policy: 'full', out, progress: false });
+  await materialize({ source, patchify, policy: 'full', engine: { out, progress: false } });
   await writeFile(join(out, '.dlth-journal.json'), '{"key":"x","shards":{}}');
   await writeFile(join(out, '.shard-00000.arrow.tmp-999999999'), 'partial');
-  const again = await materialize({ source, patchify, policy: 'full', out, progress: false });
+  const again = await materialize({ source, patchify, policy: 'full', engine: { out, progress: false } });
   assert.equal(again.upToDate, true);
   assert.deepEqual((await readdir(out)).sort(), ['errors.jsonl', 'manifest.json', 'shard-00000.arrow']);
   await rm(root, { recursive: true, force: true });

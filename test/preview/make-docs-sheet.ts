@@ -57,9 +57,9 @@ const dir = await mkdtemp(join(tmpdir(), 'dlth-docs-sheet-'));
 try {
   const scores = join(dir, 'scores');
   const selector = { vit, fingerprint: 'trained:vit-micro-p4-28:docs-sheet', model: 'vit-micro-p4-28' };
-  await scoreSource({ source: test, patchify: cfg, selector, mode: 'evit', params: { rate: 0.7 }, out: scores, split: 'test' });
+  await scoreSource({ source: test, patchify: cfg, selector, mode: 'evit', params: { rate: 0.7 }, split: 'test', engine: { out: scores } });
   const tickets = join(dir, 'ticket@evit-0.7');
-  const m = await materialize({ source: test, patchify: cfg, policy: 'ticket', keepFrom: 'evit-rate', scores, out: tickets, split: 'test' });
+  const m = await materialize({ source: test, patchify: cfg, policy: 'ticket', keepFrom: 'evit-rate', scores, split: 'test', engine: { out: tickets } });
   const k = m.manifest.meta.k;
   const r = await writePreview(tickets, { n: 16, out, name: 'fashion-mnist test' });
   process.stderr.write(`wrote ${r.file} (${r.width}×${r.height}, k = ${k} of 49)\n`);

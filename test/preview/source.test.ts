@@ -27,7 +27,7 @@ let source: Source;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dlth-preview-src-'));
   source = await openSource({ kind: 'idx', dir: DATA, split: 'test', limit: 12 });
-  await materialize({ source, patchify: cfg, policy: 'random', keep: 0.5, seed: 3, out: join(dir, 'random'), split: 'test', progress: false });
+  await materialize({ source, patchify: cfg, policy: 'random', keep: 0.5, seed: 3, split: 'test', engine: { out: join(dir, 'random'), progress: false } });
 });
 
 after(() => {

@@ -30,16 +30,17 @@ function flaky(payload: ImagePayload, config: typeof patchify): ReturnType<typeo
 test('merge: N materialized worker parts (full, random) equal one materialize run', { timeout: 60_000 }, async () => {
   const source = await openSource({ kind: 'idx', dir: join(REPO, 'data', 'fashion-mnist-mini'), split: 'test', limit: 300 });
   const root = await tempDir('mat');
-  const common = { patchify, shardBytes: 16384, progress: false, seed: 1, maxFailures: 100, patchifyFn: flaky };
+  const common = { patchify, seed: 1, patchifyFn: flaky };
+  const eng = { shardBytes: 16384, progress: false, maxFailures: 100 };
   for (const [policy, keep] of [['full', undefined], ['random', 0.25]] as [Policy, number | undefined][]) {
     const single = join(root, 'single', policy);
-    await materialize({ ...common, source, policy, keep, out: single });
+    await materialize({ ...common, source, policy, keep, engine: { ...eng, out: single } });
     for (const count of [3, 7]) {
       const out = join(root, `w${count}`);
       const dir = join(out, policy);
       for (let index = 0; index < count; index++) {
         const worker = { index, count };
-        await materialize({ ...common, source, worker, policy, keep, out: dir });
+        await materialize({ ...common, source, policy, keep, engine: { ...eng, worker, out: dir } });
       }
       await mergeRun({ out });
       assert.deepEqual(await readContent(dir), await readContent(single), `${policy}, ${count} workers`);

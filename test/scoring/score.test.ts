@@ -79,7 +79,7 @@ test('scoreSource: score dataset with metadata, identical bytes across batch siz
   for (const batchSize of [1, 4, 16]) {
     const out = join(dir, `b${batchSize}`);
     const before = tf.memory().numTensors;
-    const res = await scoreSource({ source: source(), patchify, selector, mode: 'evit', params: { rate: 0.7 }, batchSize, out, progress: false });
+    const res = await scoreSource({ source: source(), patchify, selector, mode: 'evit', params: { rate: 0.7 }, engine: { batchSize, out, progress: false } });
     assert.equal(tf.memory().numTensors, before);
     assert.equal(res.rows, 11);
     assert.deepEqual(res.selector, { fingerprint: 'sha256:fixed', model: 'vit-micro-p4-28', mode: 'evit', params: { rate: 0.7, blocks: [1, 2, 3] },
@@ -99,17 +99,17 @@ test('scoreSource: score dataset with metadata, identical bytes across batch siz
 
 test('scoreSource: failures are recorded and bounded by maxFailures; workers split the source', async () => {
   const out = join(dir, 'bad');
-  await assert.rejects(scoreSource({ source: source([3]), patchify, selector, out, progress: false }), /1 samples failed/);
-  const res = await scoreSource({ source: source([3]), patchify, selector, out, progress: false, maxFailures: 1, batchSize: 4 });
+  await assert.rejects(scoreSource({ source: source([3]), patchify, selector, engine: { out, progress: false } }), /1 samples failed/);
+  const res = await scoreSource({ source: source([3]), patchify, selector, engine: { out, progress: false, maxFailures: 1, batchSize: 4 } });
   assert.equal(res.rows, 10);
   assert.equal(res.failures, 1);
   const errors = (await readFile(join(out, 'errors.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string });
   assert.deepEqual(errors.map((e) => e.id), ['img-003']);
-  const w0 = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'split'), worker: { index: 0, count: 2 }, batchSize: 2, progress: false });
-  const w1 = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'split'), worker: { index: 1, count: 2 }, batchSize: 2, progress: false });
+  const w0 = await scoreSource({ source: source(), patchify, selector, engine: { out: join(dir, 'split'), worker: { index: 0, count: 2 }, batchSize: 2, progress: false } });
+  const w1 = await scoreSource({ source: source(), patchify, selector, engine: { out: join(dir, 'split'), worker: { index: 1, count: 2 }, batchSize: 2, progress: false } });
   assert.deepEqual([w0.rows, w1.rows], [6, 5], 'worker ranges on the batch grid: 6 batches of 2, 3 each');
   assert.deepEqual([w0.dir, w1.dir], [join(dir, 'split', 'workers', '0-of-2'), join(dir, 'split', 'workers', '1-of-2')]);
-  const whole = await scoreSource({ source: source(), patchify, selector, out: join(dir, 'whole'), batchSize: 2, progress: false });
+  const whole = await scoreSource({ source: source(), patchify, selector, engine: { out: join(dir, 'whole'), batchSize: 2, progress: false } });
   const parts = [...(await rows(w0.dir)), ...(await rows(w1.dir))];
   assert.deepEqual(parts, await rows(join(dir, 'whole')));
   assert.equal(whole.rows, 11);
@@ -117,12 +117,13 @@ test('scoreSource: failures are recorded and bounded by maxFailures; workers spl
 
 test('scoreSource rejects a selector whose geometry differs from patchify', async () => {
   const p32 = resolvePatchifyConfig({ imageSize: [32, 32], patchSize: 4, channels: 1, resize: 'none', mean: [0.5], std: [0.5] });
-  await assert.rejects(scoreSource({ source: source(), patchify: p32, selector, out: join(dir, 'geo'), progress: false }), /takes 28×28/);
+  await assert.rejects(scoreSource({ source: source(), patchify: p32, selector, engine: { out: join(dir, 'geo'), progress: false } }), /takes 28×28/);
 });
 
 test('scoreSource: an interrupted run resumes from its complete shards, same bytes as one run', async () => {
-  const base = { patchify, selector, progress: false, batchSize: 2, shardBytes: 1024, batchBytes: 512 };
-  const whole = await scoreSource({ ...base, source: source(), out: join(dir, 'once') });
+  const base = { patchify, selector };
+  const eng = { progress: false, batchSize: 2, shardBytes: 1024, batchBytes: 512 };
+  const whole = await scoreSource({ ...base, source: source(), engine: { ...eng, out: join(dir, 'once') } });
   assert.ok(whole.shards > 1);
   const out = join(dir, 'resume');
   const stop = new AbortController();
@@ -131,8 +132,8 @@ test('scoreSource: an interrupted run resumes from its complete shards, same byt
     if (i >= 6) stop.abort('test');
     return src.load(i);
   } };
-  await assert.rejects(scoreSource({ ...base, source: stopping, out, signal: stop.signal }));
-  const again = await scoreSource({ ...base, source: source(), out });
+  await assert.rejects(scoreSource({ ...base, source: stopping, engine: { ...eng, out, signal: stop.signal } }));
+  const again = await scoreSource({ ...base, source: source(), engine: { ...eng, out } });
   assert.ok(again.reused >= 1, `reused ${again.reused}`);
   assert.equal(again.manifest.fingerprint, whole.manifest.fingerprint);
 });

@@ -40,10 +40,10 @@ test('materialize with scores decodes as the score dataset recorded; explicit ov
     }
     await w.finalize();
     const asked = resolvePatchifyConfig({ imageSize: [28, 28], patchSize: 4, channels: 1, resize: 'none', mean: [0.286], std: [0.353] });
-    const plain = await materialize({ source, patchify: asked, policy: 'ticket', keep: 0.5, scores, out: join(root, 't1'), progress: false });
+    const plain = await materialize({ source, patchify: asked, policy: 'ticket', keep: 0.5, scores, engine: { out: join(root, 't1'), progress: false } });
     assert.equal(plain.rows, 12, 'every content hash matched');
     assert.deepEqual([plain.manifest.meta.mean, plain.manifest.meta.std], [[0.5], [0.5]], 'the selector\'s statistics, not the caller\'s');
-    const overridden = await materialize({ source, patchify: asked, preprocessing: { mean: [0.2], std: [0.3] }, policy: 'ticket', keep: 0.5, scores, out: join(root, 't2'), progress: false });
+    const overridden = await materialize({ source, patchify: asked, preprocessing: { mean: [0.2], std: [0.3] }, policy: 'ticket', keep: 0.5, scores, engine: { out: join(root, 't2'), progress: false } });
     assert.deepEqual([overridden.manifest.meta.mean, overridden.manifest.meta.std], [[0.2], [0.3]], 'an explicit override wins');
     assert.equal((await openDataset(join(root, 't2'))).manifest.rows, 12);
   } finally {

@@ -8,10 +8,10 @@ import { verifyDataset } from '../../src/shards/verify.js';
 import { IoError, TooManyFailuresError } from '../../src/util/errors.js';
 import { faultFs } from '../shards/faultfs.js';
 import { readTickets, snapshot, tempDir } from '../shards/helpers.js';
-import { smallPatchify, syntheticSource } from './source.js';
+import { nested, smallPatchify, syntheticSource, type FlatMaterializeOptions } from './source.js';
 
-function options(out: string, extra: Partial<MaterializeOptions> = {}): MaterializeOptions {
-  return { source: syntheticSource(23), patchify: smallPatchify(), policy: 'random', keep: 0.25, seed: 11, out, progress: false, ...extra };
+function options(out: string, extra: Partial<FlatMaterializeOptions> = {}): MaterializeOptions {
+  return nested({ source: syntheticSource(23), patchify: smallPatchify(), policy: 'random', keep: 0.25, seed: 11, out, progress: false, ...extra });
 }
 
 test('random tickets are identical across concurrency and shard sizes, and match the policy', async () => {

@@ -52,7 +52,7 @@ async function all<T>(rows: AsyncGenerator<T>): Promise<T[]> {
 }
 
 const score = (rate: number | number[], out: string) =>
-  scoreSource({ source, patchify, selector, mode: 'evit', params: { rate, blocks: [1, 2, 3] }, batchSize: 16, out: join(root, out), progress: false });
+  scoreSource({ source, patchify, selector, mode: 'evit', params: { rate, blocks: [1, 2, 3] }, engine: { batchSize: 16, out: join(root, out), progress: false } });
 
 const tickets = async (dir: string): Promise<TicketRow[]> => all(ticketRows(await openDataset(dir)));
 
@@ -72,8 +72,8 @@ test('one pass at rates 0.9/0.8/0.7 stores each chain; the ticket at each rate e
       const m = j === 0 ? multiRows[i] : { ...multiRows[i], ...multiRows[i].chains?.[j - 1] };
       assert.deepEqual([m.id, m.rank, m.scores], [s.id, s.rank, s.scores], `rate ${rate}, row ${i}: the stored chain is the single-rate chain`);
     });
-    const fromMulti = await materialize({ source, patchify, policy: 'ticket', keepFrom: 'evit-rate', rate, scores: multi.dir, out: join(root, `t-multi-${rate}`), progress: false });
-    const fromSingle = await materialize({ source, patchify, policy: 'ticket', keepFrom: 'evit-rate', scores: single.dir, out: join(root, `t-single-${rate}`), progress: false });
+    const fromMulti = await materialize({ source, patchify, policy: 'ticket', keepFrom: 'evit-rate', rate, scores: multi.dir, engine: { out: join(root, `t-multi-${rate}`), progress: false } });
+    const fromSingle = await materialize({ source, patchify, policy: 'ticket', keepFrom: 'evit-rate', scores: single.dir, engine: { out: join(root, `t-single-${rate}`), progress: false } });
     const survivors = evitKeepCounts(49, rate, 3)[2];
     assert.equal(fromMulti.manifest.meta.k, survivors);
     assert.deepEqual(fromMulti.manifest.meta.evitTicket, { rate, survivors, taken: 'survivors' });
@@ -89,13 +89,14 @@ test('one pass at rates 0.9/0.8/0.7 stores each chain; the ticket at each rate e
 
 test('a multi-rate dataset needs a rate it holds; a k that is not the chain\'s survivor count needs rankPrefix and is recorded', { timeout: 60_000 }, async () => {
   const multi = await score(RATES, 'refusals');
-  const base = { source, patchify, policy: 'ticket' as const, scores: multi.dir, progress: false };
-  await assert.rejects(materialize({ ...base, keepFrom: 'evit-rate', out: join(root, 'r1') }), /stores EViT chains at rates 0\.9, 0\.8, 0\.7: choose one/);
-  await assert.rejects(materialize({ ...base, keepFrom: 'evit-rate', rate: 0.6, out: join(root, 'r2') }), /no EViT chain at rate 0\.6 \(it was scored at 0\.9, 0\.8, 0\.7\)/);
-  await assert.rejects(materialize({ ...base, keep: 0.5, rate: 0.8, out: join(root, 'r3') }), /k = 25 is not an EViT ticket: the rate-0\.8 chain keeps 26 patches.*--rank-prefix/);
-  await assert.rejects(materialize({ ...base, keepFrom: 'evit-rate', keep: 0.5, rate: 0.8, out: join(root, 'r4') }), /exactly one of k, keep or keepFrom/);
-  await assert.rejects(materialize({ source, patchify, policy: 'random', keep: 0.5, rate: 0.8, out: join(root, 'r5'), progress: false }), /rate: only policy ticket/);
-  const prefix = await materialize({ ...base, keep: 0.5, rate: 0.8, rankPrefix: true, out: join(root, 'prefix'), progress: false });
+  const base = { source, patchify, policy: 'ticket' as const, scores: multi.dir };
+  const eng = { progress: false };
+  await assert.rejects(materialize({ ...base, keepFrom: 'evit-rate', engine: { ...eng, out: join(root, 'r1') } }), /stores EViT chains at rates 0\.9, 0\.8, 0\.7: choose one/);
+  await assert.rejects(materialize({ ...base, keepFrom: 'evit-rate', rate: 0.6, engine: { ...eng, out: join(root, 'r2') } }), /no EViT chain at rate 0\.6 \(it was scored at 0\.9, 0\.8, 0\.7\)/);
+  await assert.rejects(materialize({ ...base, keep: 0.5, rate: 0.8, engine: { ...eng, out: join(root, 'r3') } }), /k = 25 is not an EViT ticket: the rate-0\.8 chain keeps 26 patches.*--rank-prefix/);
+  await assert.rejects(materialize({ ...base, keepFrom: 'evit-rate', keep: 0.5, rate: 0.8, engine: { ...eng, out: join(root, 'r4') } }), /exactly one of k, keep or keepFrom/);
+  await assert.rejects(materialize({ source, patchify, policy: 'random', keep: 0.5, rate: 0.8, engine: { out: join(root, 'r5'), progress: false } }), /rate: only policy ticket/);
+  const prefix = await materialize({ ...base, keep: 0.5, rate: 0.8, rankPrefix: true, engine: { ...eng, out: join(root, 'prefix'), progress: false } });
   assert.deepEqual(prefix.manifest.meta.evitTicket, { rate: 0.8, survivors: 26, taken: 'rank-prefix' });
   const rows: ScoreRow[] = await all(scoreRows(await openDataset(multi.dir)));
   (await tickets(prefix.dir)).forEach((t, i) => assert.deepEqual(t.positions, Uint16Array.from(rows[i].chains?.[0].rank.slice(0, 25) ?? []).sort()));

@@ -61,13 +61,13 @@ test('materialize --policy ticket refuses a score dataset with a NaN score whole
   const scores = await scoreDataset(7, Number.NaN);
   const out = await tempDir('dlth-nan-out-');
   await assert.rejects(
-    materialize({ source, patchify: smallPatchify(), policy: 'ticket', keep: 0.25, scores, out, progress: false, maxFailures: 1000 }),
+    materialize({ source, patchify: smallPatchify(), policy: 'ticket', keep: 0.25, scores, engine: { out, progress: false, maxFailures: 1000 } }),
     names(scores, 'img-0007', 'scores', 'NaN'),
   );
   assert.equal(existsSync(join(out, 'manifest.json')), false, 'no ticket dataset');
   // the same scores without the NaN give a dataset verify accepts
   const good = await scoreDataset(-1, 0);
-  await materialize({ source, patchify: smallPatchify(), policy: 'ticket', keep: 0.25, scores: good, out, progress: false });
+  await materialize({ source, patchify: smallPatchify(), policy: 'ticket', keep: 0.25, scores: good, engine: { out, progress: false } });
   await verifyDataset(out);
 });
 

@@ -3,6 +3,8 @@ import type { PatchifyConfig } from '../../src/patchify/types.js';
 import { resolvePatchifyConfig } from '../../src/patchify/index.js';
 import type { ImagePayload, SampleRef, Source } from '../../src/sources/types.js';
 import { ImageError } from '../../src/util/errors.js';
+import type { EngineOptions } from '../../src/engine/options.js';
+import type { MaterializeOptions } from '../../src/tickets/materialize.js';
 
 export function syntheticSource(size: number, side = 32, fail: ReadonlySet<number> = new Set()): Source {
   const id = (i: number): string => `img-${String(i).padStart(4, '0')}`;
@@ -24,4 +26,12 @@ export function syntheticSource(size: number, side = 32, fail: ReadonlySet<numbe
 
 export function smallPatchify(side = 32, patch = 8): PatchifyConfig {
   return resolvePatchifyConfig({ imageSize: side, patchSize: patch, channels: 3, resize: 'none' });
+}
+
+/** materialize options written flat (engine fields beside the stage's), nested as the API takes them. */
+export type FlatMaterializeOptions = Omit<MaterializeOptions, 'engine'> & EngineOptions;
+
+export function nested(flat: FlatMaterializeOptions): MaterializeOptions {
+  const { out, worker, batchSize, concurrency, align, shardBytes, batchBytes, maxFailures, force, progress, signal, fs, ...rest } = flat;
+  return { ...rest, engine: { out, worker, batchSize, concurrency, align, shardBytes, batchBytes, maxFailures, force, progress, signal, fs } };
 }

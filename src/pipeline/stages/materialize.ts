@@ -75,16 +75,9 @@ async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promi
       ...(stage.rate !== undefined ? { rate: stage.rate } : {}),
       ...(stage.rankPrefix ? { rankPrefix: true } : {}),
       seed: stage.seed ?? ctx.seed,
-      out: dir,
       scores: stage.scores === undefined || stage.policy !== 'ticket' ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),
-      worker: ctx.worker,
-      align: ctx.align,
-      force: true,
-      shardBytes: ctx.shardBytes,
-      concurrency: ctx.concurrency,
-      maxFailures: ctx.maxFailures,
-      progress: !ctx.quiet,
       split: name,
+      engine: ctx.engine(dir),
     });
     summary[rel] = { rows: result.rows, shards: result.shards, k: result.manifest.meta.k, failures: result.failures };
     if (preview !== null) {

@@ -36,16 +36,8 @@ async function runScore(ctx: StageContext, stage: ScoreStage): Promise<Record<st
         selector,
         mode: stage.mode ?? 'evit',
         params: { rate: stage.rate, blocks: stage.blocks, layer: stage.layer },
-        batchSize: stage.batchSize,
-        out: dir,
-        worker: ctx.worker,
-        align: ctx.align,
-        force: true,
-        concurrency: ctx.concurrency,
-        progress: !ctx.quiet,
-        maxFailures: ctx.maxFailures,
-        shardBytes: ctx.shardBytes,
         split: name,
+        engine: ctx.engine(dir, stage.batchSize),
       });
       summary[rel] = { rows: result.rows, failures: result.failures };
       ctx.log(`[${stage.name}] ${name}: ${result.rows} rows${result.upToDate ? ' (up to date, reused)' : ` at ${result.imagesPerSec.toFixed(1)} images/s`}`);
