@@ -7,7 +7,7 @@ import { DatasetKind } from '../shards/types.js';
 import { openStore } from '../loader/store/index.js';
 import { chainRates } from '../shards/schema.js';
 import type { DatasetMeta } from '../shards/types.js';
-import { evitSurvivors } from '../tickets/chain.js';
+import { evitSurvivors } from '../model/evit-counts.js';
 import { formatBytes } from './verify.js';
 
 export interface DatasetSummary {

@@ -3,7 +3,7 @@ import type { MaterializeStage, Pipeline, ScoreStage, Stage, TrainStage } from '
 import { formatKeep, parseDatasetRef, substituteKeep } from './refs.js';
 import { isVariantName, variantConfig } from '../model/configs.js';
 import { defaultEvitBlocks, EVIT_DEFAULT_RATE } from '../scoring/modes/evit.js';
-import { evitSurvivors } from '../tickets/chain.js';
+import { evitSurvivors } from '../model/evit-counts.js';
 import { kFromFraction } from '../tickets/policies/ticket.js';
 
 type Fail = (path: string, message: string) => never;

@@ -5,16 +5,5 @@ export { patchifyConfigFor, sharpKernel, SHARP_KERNEL, type Preprocessing, type 
 export { fromHfProcessor, fromTimmCfg, defaultPreprocessing } from './preprocessing-read.js';
 export { scoreMeta, checkGeometry, type ScoreMetaInput } from './meta.js';
 export { prepareMode, modeNames, isModeName, defaultEvitBlocks, ModeName, type ModeFactory, type ModeOptions, type PreparedMode } from './modes/index.js';
-export {
-  ascending,
-  combineStages,
-  evitFromMaps,
-  evitKeepCount,
-  evitKeepCounts,
-  orderByScore,
-  selectStage,
-  singleStage,
-  topK,
-  type PatchRanking,
-  type PruneStep,
-} from './select.js';
+export { ascending, combineStages, evitFromMaps, orderByScore, selectStage, singleStage, topK, type PatchRanking, type PruneStep } from './select.js';
+export { evitKeepCount, evitKeepCounts } from '../model/evit-counts.js';

@@ -18,20 +18,7 @@
  *   (each is a softmax over a different token set), which is why the rank, not the score, orders patches.
  */
 import { InputError } from '../util/errors.js';
-
-/** Number of tokens an EViT stage keeps of `n`: `ceil(rate · n)`, at least 1. */
-export function evitKeepCount(n: number, rate: number): number {
-  if (!(rate > 0 && rate <= 1)) throw new InputError(`EViT keep rate must be in (0, 1], got ${rate}`);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`token count must be a positive integer, got ${n}`);
-  return Math.max(1, Math.min(n, Math.ceil(rate * n)));
-}
-
-/** Token counts after each of `stages` EViT stages starting from `n` (196, 0.7, 3 → [138, 97, 68]). */
-export function evitKeepCounts(n: number, rate: number, stages: number): number[] {
-  const out: number[] = [];
-  for (let s = 0, m = n; s < stages; s++) out.push((m = evitKeepCount(m, rate)));
-  return out;
-}
+import { evitKeepCount } from '../model/evit-counts.js';
 
 /** -1 when token a (score sa, raster ra) goes before token b. NaN sorts after every number. */
 function before(sa: number, ra: number, sb: number, rb: number): number {

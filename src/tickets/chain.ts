@@ -11,12 +11,7 @@
 import { chainRates } from '../shards/schema.js';
 import type { DatasetMeta, EvitTicket, ScoreRow } from '../shards/types.js';
 import { InputError, show } from '../util/errors.js';
-import { evitKeepCounts } from '../scoring/select.js';
-
-/** The EViT survivor count of N patches at `rate` over `stages` blocks: ceil(r·n) at each. */
-export function evitSurvivors(n: number, rate: number, stages: number): number {
-  return stages === 0 ? n : evitKeepCounts(n, rate, stages)[stages - 1];
-}
+import { evitSurvivors } from '../model/evit-counts.js';
 
 export interface ChainChoice {
   /** 0: the `scores`/`rank` columns; j > 0: the row's chains[j − 1]. */

@@ -6,7 +6,7 @@ import { initBackend } from '../../src/backend/index.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { configFromHf, type HfVitConfigJson } from '../../src/model/hf_config.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
-import { evitKeepCounts } from '../../src/scoring/select.js';
+import { evitKeepCounts } from '../../src/model/evit-counts.js';
 import { FIXTURES, loadFixture } from '../model/helpers.js';
 
 before(async () => {

@@ -5,7 +5,8 @@ import { initBackend } from '../../src/backend/index.js';
 import { variantConfig } from '../../src/model/configs.js';
 import { ViT } from '../../src/model/vit.js';
 import { defaultEvitBlocks, prepareMode } from '../../src/scoring/modes/index.js';
-import { evitKeepCounts, type PatchRanking } from '../../src/scoring/select.js';
+import type { PatchRanking } from '../../src/scoring/select.js';
+import { evitKeepCounts } from '../../src/model/evit-counts.js';
 
 let model: ViT;
 

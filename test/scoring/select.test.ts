@@ -1,16 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ascending,
-  combineStages,
-  evitFromMaps,
-  evitKeepCount,
-  evitKeepCounts,
-  orderByScore,
-  selectStage,
-  singleStage,
-  topK,
-} from '../../src/scoring/select.js';
+import { ascending, combineStages, evitFromMaps, orderByScore, selectStage, singleStage, topK } from '../../src/scoring/select.js';
+import { evitKeepCount, evitKeepCounts } from '../../src/model/evit-counts.js';
 
 /** A tiny deterministic PRNG for property tests. */
 function rng(seed: number): () => number {

@@ -14,7 +14,7 @@ import { ViT } from '../../src/model/vit.js';
 import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { scoreSource } from '../../src/scoring/score.js';
 import type { LoadedSelector } from '../../src/scoring/selector.js';
-import { evitKeepCounts } from '../../src/scoring/select.js';
+import { evitKeepCounts } from '../../src/model/evit-counts.js';
 import { checkMeta } from '../../src/shards/meta.js';
 import { openDataset } from '../../src/shards/reader.js';
 import { scoreRows, ticketRows } from '../../src/shards/rows.js';

@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError, show } from '../../util/errors.js';
 import type { ViT } from '../../model/vit.js';
-import { combineStages, evitKeepCount, selectStage, type PatchRanking, type PruneStep } from '../select.js';
+import { combineStages, selectStage, type PatchRanking, type PruneStep } from '../select.js';
+import { evitKeepCount } from '../../model/evit-counts.js';
 import { attentionAt, onlyOptions, takeFloats } from './common.js';
 import { ModeName, type ModeFactory, type ModeOptions } from './types.js';
 

@@ -12,7 +12,8 @@
 import { InputError, show } from '../../util/errors.js';
 import { Policy, type DatasetMeta } from '../../shards/types.js';
 import { resolveK } from '../meta.js';
-import { chooseChain, evitSurvivors } from '../chain.js';
+import { chooseChain } from '../chain.js';
+import { evitSurvivors } from '../../model/evit-counts.js';
 import type { PolicyContext, PolicySpec, PatchSelection } from './types.js';
 
 export function ticketPolicy(ctx: PolicyContext): PatchSelection {
