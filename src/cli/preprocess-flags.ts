@@ -5,7 +5,7 @@
  */
 import { parseNumber, parseNumbers } from './numbers.js';
 import type { Command } from 'commander';
-import type { PreprocessingOverrides } from '../scoring/preprocessing.js';
+import type { PreprocessingOverrides } from '../preprocessing/resolve.js';
 import { ResizeMode } from '../patchify/types.js';
 import { InputError, show } from '../util/errors.js';
 

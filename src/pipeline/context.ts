@@ -6,7 +6,7 @@ import type { WorkerSlot } from '../engine/partition.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from '../engine/options.js';
 import { openSource } from '../sources/index.js';
 import { resolvePatchifyConfig } from '../patchify/index.js';
-import { sharpKernel, type PreprocessingOverrides } from '../scoring/preprocessing.js';
+import { sharpKernel, type PreprocessingOverrides } from '../preprocessing/resolve.js';
 import { InputError, show } from '../util/errors.js';
 import { parseDatasetRef } from './refs.js';
 import { datasetPath, modelPath, scoresPath } from './layout.js';

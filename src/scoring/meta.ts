@@ -6,7 +6,7 @@ import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { resolvePatchifyConfig } from '../patchify/config.js';
 import { InputError } from '../util/errors.js';
-import { patchifyOverridden, sharpKernel, type PreprocessingOverrides } from './preprocessing.js';
+import { patchifyOverridden, sharpKernel, type PreprocessingOverrides } from '../preprocessing/resolve.js';
 import { inspectSelector, type SelectorSpec } from './selector.js';
 
 export interface ScoreMetaInput {

@@ -21,7 +21,7 @@ import { contentHash } from './content.js';
 import { checkGeometry, scoreMeta } from './meta.js';
 import { appliedPreprocessing } from '../engine/meta.js';
 import { prepareMode, type ModeOptions, type PreparedMode } from './modes/index.js';
-import type { PreprocessingOverrides } from './preprocessing.js';
+import type { PreprocessingOverrides } from '../preprocessing/resolve.js';
 import { loadSelector, scoringPatchify, type LoadedSelector, type SelectorSpec } from './selector.js';
 import type { PatchRanking } from './select.js';
 

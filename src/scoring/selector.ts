@@ -21,8 +21,8 @@ import { hashFile } from '../shards/hashfile.js';
 import { hint, Setting } from '../sources/hints.js';
 import { newSha256 } from '../util/hash.js';
 import { CheckpointError, InputError, show } from '../util/errors.js';
-import { patchifyConfigFor, scoringPatchifyConfig, type Preprocessing, type PreprocessingOverrides } from './preprocessing.js';
-import { defaultPreprocessing, fromHfProcessor, fromTimmCfg } from './preprocessing-read.js';
+import { patchifyConfigFor, scoringPatchifyConfig, type Preprocessing, type PreprocessingOverrides } from '../preprocessing/resolve.js';
+import { defaultPreprocessing, fromHfProcessor, fromTimmCfg } from '../preprocessing/read.js';
 
 export interface SelectorSpec {
   /** A checkpoint: a safetensors file, an HF/timm model directory, or a sharded index; omitted: random weights (benchmarks only). */

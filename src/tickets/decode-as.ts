@@ -10,7 +10,7 @@
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { AppliedPreprocessing, DatasetMeta } from '../shards/types.js';
 import { patchifyFromScores, checkGeometry } from '../scoring/meta.js';
-import { patchifyOverridden, scoringPatchifyConfig, type PreprocessingOverrides } from '../scoring/preprocessing.js';
+import { patchifyOverridden, scoringPatchifyConfig, type PreprocessingOverrides } from '../preprocessing/resolve.js';
 import { inspectSelector, type SelectorSpec } from '../scoring/selector.js';
 import { InputError } from '../util/errors.js';
 

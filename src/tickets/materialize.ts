@@ -19,7 +19,7 @@ import { getPolicy, resolveTicketK, type PolicySpec } from './policies/index.js'
 import { ScoreCursor } from './scorecursor.js';
 import { evitTicketOf } from './chain.js';
 import { contentHash } from '../scoring/content.js';
-import type { PreprocessingOverrides } from '../scoring/preprocessing.js';
+import type { PreprocessingOverrides } from '../preprocessing/resolve.js';
 import type { SelectorSpec } from '../scoring/selector.js';
 import { openDataset, type Dataset } from '../shards/reader.js';
 import { scoreRows } from '../shards/rows.js';

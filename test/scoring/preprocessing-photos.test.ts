@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../src/model/configs.js';
 import { decodeImage } from '../../src/patchify/decode.js';
 import type { Interpolation } from '../../src/patchify/types.js';
-import { patchifyConfigFor, SHARP_KERNEL, type Preprocessing } from '../../src/scoring/preprocessing.js';
-import { fromHfProcessor } from '../../src/scoring/preprocessing-read.js';
+import { patchifyConfigFor, SHARP_KERNEL, type Preprocessing } from '../../src/preprocessing/resolve.js';
+import { fromHfProcessor } from '../../src/preprocessing/read.js';
 
 const PYTHON = '.venv/bin/python';
 const KERNELS: Interpolation[] = ['nearest', 'linear', 'cubic', 'lanczos3'];

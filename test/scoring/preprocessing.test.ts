@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../src/model/configs.js';
 import { planTransform, resolvePatchifyConfig } from '../../src/patchify/index.js';
-import { patchifyConfigFor, scoringPatchifyConfig, sharpKernel } from '../../src/scoring/preprocessing.js';
-import { defaultPreprocessing, fromHfProcessor, fromTimmCfg } from '../../src/scoring/preprocessing-read.js';
+import { patchifyConfigFor, scoringPatchifyConfig, sharpKernel } from '../../src/preprocessing/resolve.js';
+import { defaultPreprocessing, fromHfProcessor, fromTimmCfg } from '../../src/preprocessing/read.js';
 import { CheckpointError, InputError } from '../../src/util/errors.js';
 
 const M224 = resolveConfig({ imageSize: [224, 224], patchSize: 16 });

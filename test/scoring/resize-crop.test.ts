@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolvePatchifyConfig } from '../../src/patchify/config.js';
-import { patchifyConfigFor, patchifyOverridden, resizeOverride, type Preprocessing } from '../../src/scoring/preprocessing.js';
+import { patchifyConfigFor, patchifyOverridden, resizeOverride, type Preprocessing } from '../../src/preprocessing/resolve.js';
 import { InputError } from '../../src/util/errors.js';
 import { preprocessingDifference, describePreprocessing } from '../../src/shards/preprocessing.js';
 import { appliedPreprocessing } from '../../src/engine/meta.js';

@@ -9,7 +9,7 @@ import type { ViTConfig } from '../model/configs.js';
 import type { TimmPretrainedCfg } from '../model/timm_config.js';
 import { PATCHIFY_DEFAULTS } from '../patchify/config.js';
 import { CheckpointError, show } from '../util/errors.js';
-import { SHARP_KERNEL, type Preprocessing, type Resample } from './preprocessing.js';
+import { SHARP_KERNEL, type Preprocessing, type Resample } from './resolve.js';
 
 const PIL_RESAMPLE: Record<number, Resample> = { 0: 'nearest', 1: 'lanczos', 2: 'bilinear', 3: 'bicubic', 4: 'box', 5: 'hamming' };
 const HALF = [0.5, 0.5, 0.5];

@@ -1,8 +1,8 @@
 /**
- * The selector's preprocessing: how its checkpoint expects images to be resized, cropped,
- * resampled and normalised, read from the HF `preprocessor_config.json` or timm's pretrained_cfg,
- * and `patchifyConfigFor`, the pure function that turns it (plus explicit overrides) into the
- * PatchifyConfig used to score. Rescaling other than /255 is folded into mean and std:
+ * Preprocessing resolution, the one owner of it for every stage (score, materialize, pipelines,
+ * the CLI): a selector's preprocessing (how its checkpoint expects images to be resized, cropped,
+ * resampled and normalised; read by ./read.ts) plus explicit overrides (resize then crop,
+ * interpolation, mean/std) → the PatchifyConfig that decodes the images. Rescaling other than /255 is folded into mean and std:
  * (u·f − m)/s = (u/255 − m/(255f)) / (s/(255f)).
  */
 import { resolvePatchifyConfig } from '../patchify/config.js';
