@@ -8,7 +8,8 @@ export { AdamW, ADAMW_DEFAULTS, type AdamWConfig, type AdamWState, type NamedVar
 export { decays, NO_WEIGHT_DECAY_NAMES } from './decay.js';
 export { learningRate, type ScheduleConfig } from './schedule.js';
 export { smoothedCrossEntropy, smoothedCrossEntropyPerSample, correctCount } from './loss.js';
-export { clipByGlobalNorm, globalNorm, type Clipped } from './clip.js';
+export { clipByGlobalNorm, clipFlat, globalNorm, type Clipped, type ClippedFlat } from './clip.js';
+export { flatLayout, flatten, unflatten, type FlatLayout } from './flat.js';
 export { trainStep, evalStep, type HostBatch, type TrainModel, type StepOptions, type StepResult } from './step.js';
 export { evaluate } from './evaluate.js';
 export { checkCompatible, modelConfigFor } from './datasets.js';

@@ -9,20 +9,39 @@ import { oneHotRows } from '../model/layers/one_hot.js';
 
 /** Per-sample losses [B] from logits [B, C] and integer labels [B]. */
 export function smoothedCrossEntropyPerSample(logits: tf.Tensor2D, labels: tf.Tensor1D, smoothing: number): tf.Tensor1D {
-  return tf.tidy(() => {
-    const numClasses = logits.shape[1];
-    const logProbs = tf.logSoftmax(logits, -1);
-    const oneHot = oneHotRows(labels, numClasses); // not tf.oneHot: wrong on wasm (see one_hot.ts)
-    const nll = tf.neg(tf.sum(tf.mul(logProbs, oneHot), -1));
-    if (smoothing === 0) return nll as tf.Tensor1D;
-    const smooth = tf.neg(tf.mean(logProbs, -1));
-    return tf.add(tf.mul(nll, tf.scalar(1 - smoothing)), tf.mul(smooth, tf.scalar(smoothing))) as tf.Tensor1D;
-  });
+  return tf.tidy(() => perSample(tf.logSoftmax(logits, -1), oneHotRows(labels, logits.shape[1]), smoothing));
 }
 
-/** Mean label-smoothing cross entropy over the batch (a scalar). */
+/** (1 − s)·(−log p_y) + s·mean_c(−log p_c) per row. */
+function perSample(logProbs: tf.Tensor2D, oneHot: tf.Tensor, smoothing: number): tf.Tensor1D {
+  const nll = tf.neg(tf.sum(tf.mul(logProbs, oneHot), -1)); // oneHot: not tf.oneHot, wrong on wasm (see one_hot.ts)
+  if (smoothing === 0) return nll as tf.Tensor1D;
+  const smooth = tf.neg(tf.mean(logProbs, -1));
+  return tf.add(tf.mul(nll, tf.scalar(1 - smoothing)), tf.mul(smooth, tf.scalar(smoothing))) as tf.Tensor1D;
+}
+
+/**
+ * Mean label-smoothing cross entropy over the batch (a scalar), as one op with its analytic
+ * gradient: with target t = (1 − s)·onehot + s/C, d loss / d logits = (softmax(logits) − t) / B.
+ * (Autodiff of the composed forward records some forty kernels for a [B, C] tensor.)
+ */
 export function smoothedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, smoothing: number): tf.Scalar {
-  return tf.tidy(() => tf.mean(smoothedCrossEntropyPerSample(logits, labels, smoothing)) as tf.Scalar);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [z, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const [b, numClasses] = z.shape;
+    const logProbs = tf.logSoftmax(z, -1);
+    const oneHot = oneHotRows(labels, numClasses);
+    save([logProbs, oneHot]);
+    return {
+      value: tf.mean(perSample(logProbs, oneHot, smoothing)) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [lp, oh] = saved;
+        const target = smoothing === 0 ? oh : tf.add(tf.mul(oh, 1 - smoothing), smoothing / numClasses);
+        return [tf.mul(tf.sub(tf.exp(lp), target), tf.div(dy, b))];
+      },
+    };
+  }) as (z: tf.Tensor2D) => tf.Scalar;
+  return op(logits);
 }
 
 /** Number of samples whose arg-max logit equals the label (an int32 scalar). */

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../util/errors.js';
 import type { AdamW, NamedVariable } from './adamw.js';
-import { clipByGlobalNorm } from './clip.js';
+import { clipFlat } from './clip.js';
+import { flattenByName } from './flat.js';
 import { ensureGradients } from './gradients.js';
 import { correctCount, smoothedCrossEntropy } from './loss.js';
 
@@ -56,13 +57,19 @@ export async function trainStep(model: TrainModel, opt: AdamW, batch: HostBatch,
     loss = res.value;
     const grads: Record<string, tf.Tensor> = {};
     for (const [varName, g] of Object.entries(res.grads)) grads[byVarName.get(varName) ?? varName] = g;
-    const clipped = clipByGlobalNorm(grads, o.clipNorm);
-    tf.dispose(Object.values(grads));
+    let flat: tf.Tensor1D;
+    try {
+      flat = flattenByName(opt.layout, grads);
+    } finally {
+      tf.dispose(Object.values(grads));
+    }
+    const clipped = clipFlat(flat, o.clipNorm);
+    flat.dispose();
     norm = clipped.norm;
     try {
-      opt.apply(clipped.grads, lr);
+      opt.applyFlat(clipped.grad, lr);
     } finally {
-      tf.dispose(Object.values(clipped.grads));
+      clipped.grad.dispose();
     }
     if (!kept.logits) throw new InputError('the model returned no logits');
     correct = correctCount(kept.logits, labels);
