@@ -12,9 +12,9 @@
  * disposed.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { tidy, add } from '@tensorflow/tfjs-core';
-import { attention } from './layers/attention.js';
-import { mlp } from './layers/mlp.js';
+import { tidy, add, reshape } from '@tensorflow/tfjs-core';
+import { attentionRows } from './layers/attention.js';
+import { mlpRows } from './layers/mlp.js';
 import { layerNorm } from './layers/norm.js';
 import type { BlockParams } from './layers/params.js';
 
@@ -32,6 +32,10 @@ export interface BlockAttentionResult {
   clsAttention: tf.Tensor2D | null;
 }
 
+/** x [B, N, D] as rows [B·N, D], and back. */
+const toRows = (x: tf.Tensor3D): tf.Tensor2D => reshape(x, [x.shape[0] * x.shape[1], x.shape[2]]);
+const fromRows = (x: tf.Tensor2D, like: tf.Tensor3D): tf.Tensor3D => reshape(x, like.shape);
+
 export class Block {
   constructor(
     readonly params: BlockParams,
@@ -40,14 +44,9 @@ export class Block {
 
   /** First residual half: x + attn(norm1(x)); optionally this block's CLS attention row. */
   forwardAttention(x: tf.Tensor3D, opts: { returnClsAttention?: boolean } = {}): BlockAttentionResult {
-    const o = this.options;
     const [y, cls] = tidy(() => {
-      const r = attention(layerNorm(x, this.params.norm1, o.layerNormEps) as tf.Tensor3D, this.params.attn, {
-        heads: o.heads,
-        prefix: o.prefix,
-        returnClsAttention: opts.returnClsAttention ?? false,
-      });
-      const sum = add(x, r.out) as tf.Tensor3D;
+      const r = this.attentionRows(toRows(x), x.shape[0], x.shape[1], opts.returnClsAttention ?? false);
+      const sum = fromRows(r.x, x);
       return r.clsAttention ? [sum, r.clsAttention] : [sum];
     });
     return { x: y as tf.Tensor3D, clsAttention: (cls as tf.Tensor2D | undefined) ?? null };
@@ -55,14 +54,29 @@ export class Block {
 
   /** Second residual half: x + mlp(norm2(x)). Works on any token count (e.g. after pruning). */
   forwardMlp(x: tf.Tensor3D): tf.Tensor3D {
-    return tidy(() => add(x, mlp(layerNorm(x, this.params.norm2, this.options.layerNormEps), this.params.mlp)) as tf.Tensor3D);
+    return tidy(() => fromRows(this.mlpRows(toRows(x)), x));
   }
 
   /** Both halves. */
   forward(x: tf.Tensor3D, opts: { returnClsAttention?: boolean } = {}): BlockAttentionResult {
-    const a = this.forwardAttention(x, opts);
-    const y = this.forwardMlp(a.x);
-    a.x.dispose();
-    return { x: y, clsAttention: a.clsAttention };
+    const [y, cls] = tidy(() => {
+      const a = this.attentionRows(toRows(x), x.shape[0], x.shape[1], opts.returnClsAttention ?? false);
+      const out = fromRows(this.mlpRows(a.x), x);
+      return a.clsAttention ? [out, a.clsAttention] : [out];
+    });
+    return { x: y as tf.Tensor3D, clsAttention: (cls as tf.Tensor2D | undefined) ?? null };
+  }
+
+  /** x + attn(norm1(x)) on rows [B·N, D] of b samples of n tokens. */
+  private attentionRows(x: tf.Tensor2D, b: number, n: number, returnClsAttention: boolean): { x: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
+    const o = this.options;
+    const h = layerNorm(x, this.params.norm1, o.layerNormEps) as tf.Tensor2D;
+    const r = attentionRows(h, this.params.attn, { b, n, heads: o.heads }, { heads: o.heads, prefix: o.prefix, returnClsAttention });
+    return { x: add(x, r.out), clsAttention: r.clsAttention };
+  }
+
+  /** x + mlp(norm2(x)) on rows [T, D]. */
+  private mlpRows(x: tf.Tensor2D): tf.Tensor2D {
+    return add(x, mlpRows(layerNorm(x, this.params.norm2, this.options.layerNormEps) as tf.Tensor2D, this.params.mlp));
   }
 }

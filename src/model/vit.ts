@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Block } from './block.js';
 import { gridOf, type ViTConfig } from './configs.js';
-import { dense } from './layers/matmul.js';
+import { dense } from './layers/linear.js';
 import { gatherPatches, gatherTokens } from './layers/keep_tokens.js';
 import { layerNorm } from './layers/norm.js';
 import { normalisationVectors, patchEmbed } from './layers/patch_embed.js';
@@ -99,7 +99,7 @@ export class ViT {
       const prefixTokens = [p.clsToken, p.distToken].filter((t): t is tf.Variable => t !== null);
       prefixTokens.forEach((t, i) => {
         const withPos = tf.add(t, tf.slice(p.posEmbed, [0, i, 0], [1, 1, d]));
-        parts.push(tf.tile(withPos, [b, 1, 1]));
+        parts.push(tf.add(withPos, tf.zeros([b, 1, d]))); // not tf.tile: its gradient is b slices and b adds
       });
       parts.push(tf.add(tokens, pos));
       return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor3D;

@@ -42,7 +42,12 @@ async function run(root: string): Promise<Omit<Curve, 'note' | 'backend'>> {
   const { vit } = await loadCheckpoint(join(out, OUTPUT_FILES.model));
   let sum = 0;
   let sumSq = 0;
-  for (const v of vit.trainableVariables()) for (const x of v.dataSync()) (sum += x), (sumSq += x * x);
+  for (const v of vit.trainableVariables()) {
+    for (const x of v.dataSync()) {
+      sum += x;
+      sumSq += x * x;
+    }
+  }
   vit.dispose();
   return { loss, eval: records.map((r) => ({ loss: r.eval.test.loss, acc: r.eval.test.acc })), weights: { sum, sumSq } };
 }

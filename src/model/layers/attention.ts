@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense, matMul, type DenseLike } from './matmul.js';
+import { linear } from './linear.js';
+import { matMulT } from './matmul.js';
 import type { AttentionParams } from './params.js';
 
 export interface AttentionOptions {
@@ -17,42 +18,105 @@ export interface AttentionResult {
   clsAttention: tf.Tensor2D | null;
 }
 
-/**
- * The q, k and v projections as three dense layers cut from the fused qkv weights, with the 1/√d
- * query scaling folded into q's weights: three plain matmuls cost what the fused one does, and
- * save splitting (and scaling) the [B·N, 3D] activations.
- */
-function projections(qkv: DenseLike, d: number, scale: number): [DenseLike, DenseLike, DenseLike] {
-  const cut = (i: number, s: number): DenseLike => {
-    const weight = tf.slice(qkv.weight, [0, i * d], [d, d]);
-    const bias = qkv.bias ? tf.slice(qkv.bias, [i * d], [d]) : null;
-    return s === 1 ? { weight, bias } : { weight: tf.mul(weight, s), bias: bias ? tf.mul(bias, s) : null };
-  };
-  return [cut(0, scale), cut(1, 1), cut(2, 1)];
+/** Samples, tokens per sample and heads of activations laid out as rows [B·N, …]. */
+export interface HeadShape {
+  b: number;
+  n: number;
+  heads: number;
+}
+
+/** qkv rows [B·N, 3D] → q, k, v, each [B·H, N, hd] (one transpose, one split). */
+function splitHeads(qkv: tf.Tensor2D, s: HeadShape): tf.Tensor3D[] {
+  const hd = qkv.shape[1] / 3 / s.heads;
+  const t = tf.transpose(tf.reshape(qkv, [s.b, s.n, 3, s.heads, hd]), [2, 0, 3, 1, 4]); // [3, B, H, N, hd]
+  return tf.split(tf.reshape(t, [3 * s.b * s.heads, s.n, hd]), 3, 0) as tf.Tensor3D[];
+}
+
+/** Per-head [B·H, N, hd] → rows [B·N, H·hd]. */
+function mergeHeads(x: tf.Tensor3D, s: HeadShape): tf.Tensor2D {
+  const hd = x.shape[2];
+  return tf.reshape(tf.transpose(tf.reshape(x, [s.b, s.heads, s.n, hd]), [0, 2, 1, 3]), [s.b * s.n, s.heads * hd]);
+}
+
+/** Rows [B·N, H·hd] → per-head [B·H, N, hd] (the inverse of mergeHeads). */
+function rowsToHeads(x: tf.Tensor2D, s: HeadShape): tf.Tensor3D {
+  const hd = x.shape[1] / s.heads;
+  return tf.reshape(tf.transpose(tf.reshape(x, [s.b, s.n, s.heads, hd]), [0, 2, 1, 3]), [s.b * s.heads, s.n, hd]);
+}
+
+/** softmax(q·kᵀ) per head [B·H, N, N] and its context rows [B·N, D], q already scaled. */
+function attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, s: HeadShape): { probs: tf.Tensor3D; ctx: tf.Tensor2D } {
+  const probs = tf.softmax(matMulT(q, k, false, true)) as tf.Tensor3D;
+  return { probs, ctx: mergeHeads(tf.matMul(probs, v), s) };
 }
 
 /**
- * Multi-head self-attention (timm Attention: fused qkv, scale q, softmax, proj). x: [B, N, D].
- * Heads are laid out with one transpose each: q and v as [B·H, N, hd], k directly as [B·H, hd, N].
+ * The gradient of softmax(q·kᵀ)·v (P = probs, dC the context gradient per head):
+ * dV = Pᵀ·dC, dP = dC·Vᵀ, dS = P ⊙ (dP − Σ_row dP⊙P), dQ = dS·K, dK = dSᵀ·Q; returned as qkv rows.
  */
-export function attention(x: tf.Tensor3D, p: AttentionParams, o: AttentionOptions): AttentionResult {
+function attendGrad(dy: tf.Tensor2D, q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, probs: tf.Tensor3D, s: HeadShape): tf.Tensor2D {
+  const dc = rowsToHeads(dy, s);
+  const dv = matMulT(probs, dc, true, false);
+  const dp = matMulT(dc, v, false, true);
+  const ds = tf.mul(probs, tf.sub(dp, tf.sum(tf.mul(dp, probs), -1, true)));
+  const dq = tf.matMul(ds, k);
+  const dk = matMulT(ds, q, true, false);
+  const hd = q.shape[2];
+  const stacked = tf.reshape(tf.concat([dq, dk, dv], 0), [3, s.b, s.heads, s.n, hd]);
+  return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [s.b * s.n, 3 * s.heads * hd]);
+}
+
+/**
+ * Multi-head attention of fused qkv rows [B·N, 3D] (q's 1/√hd already applied) → context rows
+ * [B·N, D], as one op with the analytic gradient of `attendGrad`.
+ */
+export function attentionCore(qkv: tf.Tensor2D, s: HeadShape): tf.Tensor2D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const [q, k, v] = splitHeads(x, s);
+    const { probs, ctx } = attend(q, k, v, s);
+    save([q, k, v, probs]);
+    return {
+      value: ctx,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, sp] = saved as tf.Tensor3D[];
+        return [attendGrad(dy as tf.Tensor2D, sq, sk, sv, sp, s)];
+      },
+    };
+  }) as (x: tf.Tensor2D) => tf.Tensor2D;
+  return op(qkv);
+}
+
+/** Per output column of the fused qkv projection: 1/√hd for q's D columns, 1 for k's and v's. */
+function qScale(d: number, heads: number): Float32Array {
+  return new Float32Array(3 * d).fill(1).fill(1 / Math.sqrt(d / heads), 0, d);
+}
+
+/**
+ * Multi-head self-attention on rows (timm Attention: fused qkv, scale q, softmax, proj).
+ * x: [B·N, D] → [B·N, D]; with `returnClsAttention`, also the CLS row (then computed without the fused op).
+ */
+export function attentionRows(x: tf.Tensor2D, p: AttentionParams, s: HeadShape, o: AttentionOptions): { out: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
   const [out, cls] = tf.tidy(() => {
-    const [b, n, d] = x.shape;
-    const h = o.heads;
-    const hd = d / h;
-    const [wq, wk, wv] = projections(p.qkv, d, 1 / Math.sqrt(hd));
-    const heads = (w: DenseLike, perm: number[], shape: number[]) =>
-      tf.reshape(tf.transpose(tf.reshape(dense(x, w), [b, n, h, hd]), perm), shape);
-    const q = heads(wq, [0, 2, 1, 3], [b * h, n, hd]);
-    const kt = heads(wk, [0, 2, 3, 1], [b * h, hd, n]);
-    const v = heads(wv, [0, 2, 1, 3], [b * h, n, hd]);
-    const attn = tf.softmax(matMul(q, kt)); // [B·H, N, N]
-    const ctx = matMul(attn, v); // [B·H, N, hd]
-    const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [b, h, n, hd]), [0, 2, 1, 3]), [b, n, d]);
-    const y = dense(merged, p.proj) as tf.Tensor3D;
-    if (!o.returnClsAttention) return [y];
-    const row = tf.slice(tf.reshape(attn, [b, h, n, n]), [0, 0, 0, o.prefix], [b, h, 1, n - o.prefix]);
-    return [y, tf.reshape(tf.mean(row, 1), [b, n - o.prefix]) as tf.Tensor2D];
+    const d = x.shape[1];
+    const scale = qScale(d, o.heads);
+    const qkv = linear(x, p.qkv, { weight: scale, bias: scale });
+    if (!o.returnClsAttention) return [linear(attentionCore(qkv, s), p.proj)];
+    const [q, k, v] = splitHeads(qkv, s);
+    const { probs, ctx } = attend(q, k, v, s);
+    const row = tf.slice(tf.reshape(probs, [s.b, s.heads, s.n, s.n]), [0, 0, 0, o.prefix], [s.b, s.heads, 1, s.n - o.prefix]);
+    return [linear(ctx, p.proj), tf.reshape(tf.mean(row, 1), [s.b, s.n - o.prefix]) as tf.Tensor2D];
+  });
+  return { out: out as tf.Tensor2D, clsAttention: (cls as tf.Tensor2D | undefined) ?? null };
+}
+
+/** Multi-head self-attention (timm Attention: fused qkv, scale q, softmax, proj). x: [B, N, D]. */
+export function attention(x: tf.Tensor3D, p: AttentionParams, o: AttentionOptions): AttentionResult {
+  const [b, n, d] = x.shape;
+  const [out, cls] = tf.tidy(() => {
+    const r = attentionRows(tf.reshape(x, [b * n, d]), p, { b, n, heads: o.heads }, o);
+    const y = tf.reshape(r.out, [b, n, d]);
+    return r.clsAttention ? [y, r.clsAttention] : [y];
   });
   return { out: out as tf.Tensor3D, clsAttention: (cls as tf.Tensor2D | undefined) ?? null };
 }

@@ -5,19 +5,20 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 /**
  * u·(1 + erf(u)) = √2·GELU(√2·u): GELU with its two constant scalings moved into the neighbouring
  * dense layers (the MLP feeds u = z/√2 and scales fc2 by 1/√2), so the activation costs three
- * element-wise ops on the widest tensor of the block instead of five. Gradient 1 + erf(u) + u·(2/√π)·e^(−u²).
+ * element-wise ops on the widest tensor of the block instead of five. Gradient 1 + erf(u) + u·(2/√π)·e^(−u²),
+ * with 1 + erf(u) kept from the forward.
  */
 export const geluFolded: (u: tf.Tensor) => tf.Tensor = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [u, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  save([u]);
+  const onePlusErf = tf.add(tf.erf(u), 1);
+  save([u, onePlusErf]);
   return {
-    value: tf.tidy(() => tf.mul(u, tf.add(tf.erf(u), 1))),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-      tf.tidy(() => {
-        const su = saved[0];
-        const pdf = tf.mul(tf.exp(tf.neg(tf.square(su))), TWO_OVER_SQRT_PI);
-        return [tf.mul(dy, tf.add(tf.add(tf.erf(su), 1), tf.mul(su, pdf)))];
-      }),
+    value: tf.mul(u, onePlusErf),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [su, se] = saved;
+      const pdf = tf.mul(tf.exp(tf.neg(tf.square(su))), TWO_OVER_SQRT_PI);
+      return [tf.mul(dy, tf.add(se, tf.mul(su, pdf)))];
+    },
   };
 }) as (u: tf.Tensor) => tf.Tensor;
 

@@ -2,7 +2,8 @@ export type { AttentionParams, BlockParams, DenseParams, MlpParams, NormParams }
 export { attention, type AttentionOptions, type AttentionResult } from './attention.js';
 export { gelu, geluFolded } from './gelu.js';
 export { batchGather, gatherPatches, gatherTokens } from './keep_tokens.js';
-export { dense, matMul, type DenseLike } from './matmul.js';
+export { matMul, matMulT, type DenseLike } from './matmul.js';
+export { dense, linear, type LinearScale } from './linear.js';
 export { mlp } from './mlp.js';
 export { layerNorm } from './norm.js';
 export { normalisationVectors, patchEmbed } from './patch_embed.js';

@@ -12,8 +12,8 @@ function swapLast(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, perm);
 }
 
-/** a·bᵀ-free product helpers: aᵀ·b and a·bᵀ, by flags or explicit transposes depending on the backend. */
-function mmT(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+/** aᵀ·b or a·bᵀ (or aᵀ·bᵀ): by the matmul's flags, or on wasm by explicit transposes. */
+export function matMulT(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
   if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
   return tf.tidy(() => tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b));
 }
@@ -30,7 +30,7 @@ export const matMul: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor = tf.customGrad(
       value: tf.matMul(a, b),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sa, sb] = saved;
-        return [mmT(dy, sb, false, true), mmT(sa, dy, true, false)];
+        return [matMulT(dy, sb, false, true), matMulT(sa, dy, true, false)];
       },
     };
   },
@@ -42,15 +42,4 @@ export interface DenseLike {
   weight: tf.Tensor;
   /** [out] or null */
   bias: tf.Tensor | null;
-}
-
-/** Dense layer over the last axis: x [..., in] → [..., out] = x·W + b. */
-export function dense(x: tf.Tensor, p: DenseLike): tf.Tensor {
-  return tf.tidy(() => {
-    const inDim = x.shape[x.shape.length - 1];
-    const outDim = p.weight.shape[1] as number;
-    const y = matMul(tf.reshape(x, [-1, inDim]), p.weight);
-    const yb = p.bias ? tf.add(y, p.bias) : y;
-    return tf.reshape(yb, [...x.shape.slice(0, -1), outDim]);
-  });
 }

@@ -1,19 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { geluFolded } from './gelu.js';
-import { dense } from './matmul.js';
+import { linear } from './linear.js';
 import type { MlpParams } from './params.js';
 
 const S = Math.SQRT1_2;
 
 /**
- * fc1 → exact GELU → fc2 (timm Mlp; HF ViTIntermediate + ViTOutput without the residual). GELU's
- * two constant scalings are moved into the weights (fc1 by 1/√2, fc2's weight by 1/√2; see
- * geluFolded): the same function, two fewer element-wise passes over the widest activation.
+ * fc1 → exact GELU → fc2 on rows [T, D] (timm Mlp; HF ViTIntermediate + ViTOutput without the
+ * residual). GELU's two constant scalings are moved into the weights (fc1 by 1/√2, fc2's weight by
+ * 1/√2; see geluFolded): the same function, two fewer element-wise passes over the widest activation.
  */
+export function mlpRows(x: tf.Tensor2D, p: MlpParams): tf.Tensor2D {
+  return tf.tidy(() => linear(geluFolded(linear(x, p.fc1, { weight: S, bias: S })) as tf.Tensor2D, p.fc2, { weight: S }));
+}
+
+/** `mlpRows` over the last axis of x [..., D]. */
 export function mlp(x: tf.Tensor, p: MlpParams): tf.Tensor {
   return tf.tidy(() => {
-    const fc1 = { weight: tf.mul(p.fc1.weight, S), bias: p.fc1.bias ? tf.mul(p.fc1.bias, S) : null };
-    const fc2 = { weight: tf.mul(p.fc2.weight, S), bias: p.fc2.bias };
-    return dense(geluFolded(dense(x, fc1)), fc2);
+    const d = x.shape[x.shape.length - 1];
+    const y = mlpRows((x.rank === 2 ? x : tf.reshape(x, [-1, d])) as tf.Tensor2D, p);
+    return x.rank === 2 ? y : tf.reshape(y, x.shape);
   });
 }

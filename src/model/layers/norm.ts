@@ -24,7 +24,7 @@ function makeLayerNorm(eps: number): LayerNormOp {
         const d = sx.shape[axis] as number;
         const g = tf.mul(dy, sw);
         const inner = tf.sub(tf.sub(g, tf.mean(g, axis, true)), tf.mul(sx, tf.mean(tf.mul(g, sx), axis, true)));
-        const rows = (t: tf.Tensor) => tf.reshape(t, [-1, d]);
+        const rows = (t: tf.Tensor) => (t.rank === 2 ? t : tf.reshape(t, [-1, d]));
         return [tf.mul(inner, sr), tf.sum(rows(tf.mul(dy, sx)), 0), tf.sum(rows(dy), 0)];
       },
     };

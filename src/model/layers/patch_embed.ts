@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense } from './matmul.js';
+import { dense } from './linear.js';
 import type { DenseParams } from './params.js';
 
 /**
