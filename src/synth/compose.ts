@@ -13,6 +13,7 @@
  *   out   = clamp(round(alpha · v + (1 − alpha) · bg), 0, 255)
  * so the item keeps its own intensities wherever it is brighter than `opaqueAt`, its dark outline
  * blends into the texture, and the texture keeps most of its contrast (saliency is not free).
+ * The object mask is 1 where the item is at least half opaque (alpha ≥ 1/2, i.e. v ≥ opaqueAt / 2).
  */
 import { hashInts, Rng } from '../loader/rng.js';
 import type { GrayImage } from './pgm.js';
@@ -64,8 +65,8 @@ export function placement(seed: number, splitSalt: number, index: number, textur
   };
 }
 
-/** Writes the S×S composite of `item` (item×item pixels) into `out` (S·S bytes). */
-export function compose(item: Uint8Array, itemSide: number, texture: Texture, p: Placement, c: ComposeConfig, out: Uint8Array): void {
+/** Writes the S×S composite of `item` (item×item pixels) into `out`, and its object mask into `mask` when given (S·S bytes each). */
+export function compose(item: Uint8Array, itemSide: number, texture: Texture, p: Placement, c: ComposeConfig, out: Uint8Array, mask?: Uint8Array): void {
   const S = c.size;
   for (let y = 0; y < S; y++) {
     const row = (p.cropY + y) * texture.width + p.cropX;
@@ -76,6 +77,7 @@ export function compose(item: Uint8Array, itemSide: number, texture: Texture, p:
       const v = iy >= 0 && iy < itemSide && ix >= 0 && ix < itemSide ? item[iy * itemSide + ix] : 0;
       const alpha = Math.min(1, v / c.opaqueAt);
       out[y * S + x] = Math.max(0, Math.min(255, Math.round(alpha * v + (1 - alpha) * bg)));
+      if (mask) mask[y * S + x] = alpha >= 0.5 ? 1 : 0;
     }
   }
 }

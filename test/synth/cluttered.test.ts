@@ -1,5 +1,5 @@
 /**
- * dlth make-cluttered: same seed → same bytes (sha256), another seed → other bytes, the files read
+ * dlth make-cluttered: same seed → same bytes (sha256, masks included), another seed → other bytes, the files read
  * back through the idx source, the composition rule holds pixel by pixel, untrusted textures fail
  * with one line naming the file.
  */
@@ -16,7 +16,7 @@ import { compose, COMPOSE_DEFAULTS, defaultTextureDir, loadTextures, makeClutter
 import { InputError, IoError } from '../../src/util/errors.js';
 
 const MINI = 'data/fashion-mnist-mini';
-const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'train-masks-idx3-ubyte.gz', 't10k-masks-idx3-ubyte.gz'];
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'dlth-cluttered-'));
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
