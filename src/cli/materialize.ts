@@ -29,6 +29,8 @@ interface MaterializeFlags extends SourceFlags, PreprocessFlags, EngineFlags {
   rankPrefix?: boolean;
   checkpoint?: string;
   model?: string;
+  masks?: string;
+  priorMasks?: string;
 }
 
 /** The geometry flags the user typed (not commander's defaults): they must agree with --scores / --checkpoint. */
@@ -56,6 +58,8 @@ export function registerMaterialize(program: Command): void {
     .option('--scores <dir>', 'score dataset: policy ticket ranks by it; every policy decodes images with its recorded preprocessing (the selector\'s), so full, random, saliency and ticket datasets of one comparison hold the same pixels')
     .option('--checkpoint <path>', 'without --scores: decode images as this selector checkpoint expects them (its HF processor / timm config / dlth config: resize, crop, interpolation, mean/std)')
     .option('--model <variant>', 'with --checkpoint: model variant, for HF/timm files without config.json')
+    .option('--masks <idx>', 'policy oracle: IDX file of the source\'s images\' object masks ([N, H, W], nonzero on the object; mask i is image i), e.g. t10k-masks-idx3-ubyte.gz of dlth make-cluttered')
+    .option('--prior-masks <idx>', 'policy prior: IDX object masks (e.g. the training split\'s) whose most frequent object positions every image keeps; without it, the positions nearest the grid\'s centre')
     .option('--foreign-scores', 'accept scores made from another copy of the source (another lab\'s): every image is checked against its recorded content hash; mismatches go to errors.jsonl')
     .action(async (flags: MaterializeFlags, cmd: Command) => {
       if (flags.model !== undefined && flags.checkpoint === undefined) throw new InputError('--model names the variant of a --checkpoint: give --checkpoint too');
@@ -78,6 +82,8 @@ export function registerMaterialize(program: Command): void {
         rankPrefix: flags.rankPrefix ?? false,
         seed: num('seed', flags.seed),
         scores: flags.scores === undefined ? undefined : localPath('--scores', flags.scores),
+        masks: flags.masks === undefined ? undefined : localPath('--masks', flags.masks),
+        priorMasks: flags.priorMasks === undefined ? undefined : localPath('--prior-masks', flags.priorMasks),
         allowForeignScores: flags.foreignScores ?? false,
         split: config.kind === 'idx' ? config.split : undefined,
         engine: engineOptions(flags),

@@ -16,7 +16,7 @@ export const DatasetKind = {
 } as const;
 export type DatasetKind = (typeof DatasetKind)[keyof typeof DatasetKind];
 
-export const Policy = { Full: 'full', Random: 'random', Ticket: 'ticket', Saliency: 'saliency' } as const;
+export const Policy = { Full: 'full', Random: 'random', Ticket: 'ticket', Saliency: 'saliency', Prior: 'prior', Oracle: 'oracle' } as const;
 export type Policy = (typeof Policy)[keyof typeof Policy];
 
 export interface SelectorInfo {
@@ -101,6 +101,26 @@ export interface DatasetMeta {
    * only made when asked for (`rankPrefix`): a prefix is not the ticket an EViT at any rate picks.
    */
   evitTicket?: EvitTicket;
+  /** Ticket datasets of policies that read object masks (prior, oracle): which masks, and how. */
+  policyParams?: PolicyParams;
+}
+
+/** A mask file as metadata records it: its name (not its directory), count, [H, W] and sha256. */
+export interface MaskRecord {
+  file: string;
+  count: number;
+  size: [number, number];
+  sha256: string;
+}
+
+/**
+ * prior: `masks` (the positions most often object in `masks`) or `centre` (nearest the grid's
+ * centre); oracle: each image's own mask. `objectAt`: the cover from which a patch is object.
+ */
+export interface PolicyParams {
+  prior?: 'masks' | 'centre';
+  masks?: MaskRecord;
+  objectAt?: number;
 }
 
 export interface EvitTicket {

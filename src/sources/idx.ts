@@ -68,6 +68,11 @@ export class IdxSource implements Source {
     return listingFingerprint('idx', this.classes, entries.call(this), this.images.data.subarray(0, this.size * this.pixels));
   }
 
+  /** Images in the file: `size` is a prefix of them when the source has a `limit`. */
+  get total(): number {
+    return this.images.dims[0];
+  }
+
   ref(index: number): SampleRef {
     checkIndex(index, this.size, this.kind);
     return {

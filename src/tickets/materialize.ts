@@ -26,10 +26,11 @@ import { scoreRows } from '../shards/rows.js';
 import { DatasetKind } from '../shards/types.js';
 import { sampleSelection } from './select.js';
 import { decodePlan, type DecodeReference, type RequestedGeometry } from './decode-as.js';
+import { loadMaskInputs, type MaskInputs, type MaskOptions } from './mask-inputs.js';
 
 export { ERRORS_FILE };
 
-export interface MaterializeOptions {
+export interface MaterializeOptions extends MaskOptions {
   source: Source;
   /**
    * The caller's patch geometry. With a score dataset (any policy), images are decoded as its
@@ -87,6 +88,7 @@ interface Work {
   source: Source;
   n: number;
   seed: number;
+  masks: MaskInputs;
 }
 
 async function selectBatch(w: Work, batch: readonly Decoded<PatchGrid>[], writer: ShardWriter<TicketRow, TicketEncoder>): Promise<SampleFailure[]> {
@@ -96,7 +98,8 @@ async function selectBatch(w: Work, batch: readonly Decoded<PatchGrid>[], writer
     try {
       const scoreRow = w.cursor ? await w.cursor.get(ref.id) : undefined;
       if (w.checkContent && scoreRow?.content) checkContent(scoreRow.content, grid.patches);
-      const sel = sampleSelection(w.spec, { id: ref.id, n: w.n, k: w.meta.k, seed: w.seed, scoreRow }, grid, w.meta);
+      const ctx = { id: ref.id, n: w.n, k: w.meta.k, seed: w.seed, scoreRow, grid: w.meta.grid, cover: w.masks.cover?.(index), prior: w.masks.prior };
+      const sel = sampleSelection(w.spec, ctx, grid, w.meta);
       await writer.writeVia((enc) => enc.appendFromGrid(ref.id, ref.label, grid.patches, sel.positions, sel.scores));
     } catch (err) {
       failed.push({ index, error: err instanceof Error ? err : new Error(String(err)) });
@@ -125,10 +128,11 @@ export async function materialize(options: MaterializeOptions): Promise<Material
       : resolveK(options.policy, n, options);
     const evitTicket = cursor ? evitTicketOf(cursor.chain, k, options.rankPrefix ?? false, cursor.dataset.store.location) : undefined;
     const seed = spec.seeded ? (options.seed ?? 0) : null;
+    const masks = await loadMaskInputs(options.policy, spec, options, source, cfg);
     const meta = ticketMeta({ patchify: cfg, preprocessingFrom: from, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
-      selector: cursor?.dataset.meta.selector ?? null, evitTicket });
+      selector: cursor?.dataset.meta.selector ?? null, evitTicket, policyParams: masks.params });
     const checkContent = cursor ? await checkScores(cursor, options, source) : false;
-    const work: Work = { checkContent, spec, meta, cursor, source, n, seed: seed ?? 0 };
+    const work: Work = { checkContent, spec, meta, cursor, source, n, seed: seed ?? 0, masks };
     const decode = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
     return await runSharded({
       label: 'materialize', source, meta, createWriter: createTicketWriter,

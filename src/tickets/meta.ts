@@ -1,6 +1,6 @@
 /** Resolving k and building the dataset metadata of a materialized ticket dataset. */
 import type { PatchifyConfig } from '../patchify/types.js';
-import { DatasetKind, type AppliedPreprocessing, type DatasetMeta, type EvitTicket, type Policy, type SelectorInfo } from '../shards/types.js';
+import { DatasetKind, type AppliedPreprocessing, type DatasetMeta, type EvitTicket, type Policy, type PolicyParams, type SelectorInfo } from '../shards/types.js';
 import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
@@ -43,6 +43,8 @@ export interface TicketMetaInput {
   numClasses?: number | null;
   /** Tickets from EViT scores: the chain and whether the ticket is its survivors or a rank prefix. */
   evitTicket?: EvitTicket;
+  /** Policies that read object masks: which masks and how (prior, oracle). */
+  policyParams?: PolicyParams;
 }
 
 export function ticketMeta(input: TicketMetaInput): DatasetMeta {
@@ -58,5 +60,6 @@ export function ticketMeta(input: TicketMetaInput): DatasetMeta {
     selector: input.selector ?? null,
     numClasses: input.numClasses ?? base.numClasses,
     ...(input.evitTicket ? { evitTicket: input.evitTicket } : {}),
+    ...(input.policyParams ? { policyParams: input.policyParams } : {}),
   };
 }

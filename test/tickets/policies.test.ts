@@ -20,7 +20,8 @@ test('every registered policy keeps the selection invariant', () => {
     for (const [n, k] of [[16, 16], [196, 98], [196, 1], [49, 49], [196, 196]]) {
       if (name === 'full' && k !== n) continue;
       const patches = Uint8Array.from({ length: n * 16 }, (_, i) => (i * 2654435761) >>> 24);
-      const ctx = { id: `x${n}-${k}`, n, k, seed: 3, patches };
+      const cover = Float32Array.from({ length: n }, (_, i) => ((i * 40503) % 97) / 96); // policies that read masks (oracle)
+      const ctx = { id: `x${n}-${k}`, n, k, seed: 3, patches, cover };
       assertValidSelection(spec.select(ctx), ctx);
     }
   }

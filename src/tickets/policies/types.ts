@@ -1,7 +1,8 @@
 /**
  * The policy interface: one function per policy, one shared signature. A policy picks the k kept
- * patches of one sample from its id and grid size (and, for `ticket`, its score row); it must not
- * depend on order, concurrency or partitioning.
+ * patches of one sample from its id and grid size (and, for `ticket`, its score row; for `oracle`,
+ * its object mask's cover; for `prior`, a mask set's object frequency); it must not depend on
+ * order, concurrency or partitioning.
  */
 import type { ScoreRow } from '../../shards/types.js';
 
@@ -17,6 +18,12 @@ export interface PolicyContext {
   scoreRow?: ScoreRow;
   /** The sample's n patches, each p·p·C bytes, in raster order (pixel policies such as saliency). */
   patches?: Uint8Array;
+  /** Grid rows and columns (policies that use geometry, such as prior's centre). */
+  grid?: readonly [number, number];
+  /** The sample's object cover: per patch, the fraction of its pixels under its mask (policy oracle). */
+  cover?: Float32Array;
+  /** Per patch, the fraction of a mask set's masks in which it is object (policy prior; absent: none, the centre decides). */
+  prior?: Float64Array;
 }
 
 export interface PatchSelection {
@@ -34,4 +41,10 @@ export interface PolicySpec {
   needsScores: boolean;
   /** Whether the policy uses the seed (recorded in metadata as null otherwise). */
   seeded: boolean;
+  /**
+   * The object masks the policy reads: `sample`, each image's own (materialize option `masks`,
+   * required, aligned with the source); `prior`, a mask set pooled into a per-position frequency
+   * (option `priorMasks`, optional). Absent: none.
+   */
+  masks?: 'sample' | 'prior';
 }
