@@ -8,7 +8,7 @@ import { usePipelineVocabulary } from './hints.js';
 
 const MAX_PIPELINE_BYTES = 4 * 1024 * 1024;
 
-/** Reads, parses and validates a pipeline file; relative source paths resolve against its directory. */
+/** Reads, parses and validates a pipeline file; relative source, checkpoint and mask paths resolve against its directory. */
 export async function loadPipeline(file: string): Promise<LoadedPipeline> {
   usePipelineVocabulary();
   const abs = resolve(file);
@@ -58,8 +58,14 @@ function resolvePaths(p: Pipeline, dir: string): Pipeline {
     else if (s.kind === 'jsonl') sources[name] = { ...s, file: r(s.file) };
     else sources[name] = { ...s, dir: s.dir && r(s.dir), images: s.images && r(s.images), labels: s.labels && r(s.labels) };
   }
-  const stages = p.stages.map((s) =>
-    s.kind === 'score' && typeof s.selector !== 'string' && 'checkpoint' in s.selector ? { ...s, selector: { ...s.selector, checkpoint: r(s.selector.checkpoint) } } : s,
-  );
+  const stages = p.stages.map((s) => {
+    if (s.kind === 'score' && typeof s.selector !== 'string' && 'checkpoint' in s.selector) return { ...s, selector: { ...s.selector, checkpoint: r(s.selector.checkpoint) } };
+    if (s.kind !== 'materialize') return s;
+    return {
+      ...s,
+      ...(s.masks ? { masks: Object.fromEntries(Object.entries(s.masks).map(([src, file]) => [src, r(file)])) } : {}),
+      ...(s.priorMasks !== undefined ? { priorMasks: r(s.priorMasks) } : {}),
+    };
+  });
   return { ...p, sources, stages };
 }

@@ -63,6 +63,7 @@ function checkMaterialize(p: Pipeline, s: MaterializeStage, at: string, seen: Ma
     fail(at, `policy ${show(s.policy)} needs exactly one of keep, k or keepFrom`);
   }
   if (hasK && (s.k as number) > n) fail(`${at}.k`, `k = ${s.k} exceeds the ${n} patches of the grid`);
+  checkMasks(s, at, fail);
   if (s.policy === 'ticket') {
     const sc = s.scores === undefined ? undefined : seen.get(s.scores);
     if (sc?.kind !== 'score') fail(`${at}.scores`, `policy "ticket" needs "scores": the name of an earlier score stage`);
@@ -88,6 +89,17 @@ function checkMaterialize(p: Pipeline, s: MaterializeStage, at: string, seen: Ma
       }
     }
   }
+}
+
+/** masks: policy oracle, one file per source of the stage; priorMasks: policy prior. */
+function checkMasks(s: MaterializeStage, at: string, fail: Fail): void {
+  if (s.priorMasks !== undefined && s.policy !== 'prior') fail(`${at}.priorMasks`, `only policy "prior" takes priorMasks, not ${show(s.policy)}`);
+  if (s.masks !== undefined && s.policy !== 'oracle') fail(`${at}.masks`, `only policy "oracle" takes masks, not ${show(s.policy)}`);
+  if (s.policy !== 'oracle') return;
+  const missing = s.sources.filter((src) => s.masks?.[src] === undefined);
+  if (missing.length > 0) fail(`${at}.masks`, `policy "oracle" needs the object masks of each source: add ${missing.map((m) => `"${m}": <masks IDX file>`).join(', ')}`);
+  const extra = Object.keys(s.masks ?? {}).filter((src) => !s.sources.includes(src));
+  if (extra.length > 0) fail(`${at}.masks`, `${show(extra)} ${extra.length > 1 ? 'are' : 'is'} not among the stage's sources ${show(s.sources)}`);
 }
 
 /**

@@ -25,7 +25,7 @@ export interface PatchifySpec {
 export interface MaterializeStage {
   kind: 'materialize';
   name: string;
-  policy: 'full' | 'random' | 'ticket' | 'saliency';
+  policy: 'full' | 'random' | 'ticket' | 'saliency' | 'prior' | 'oracle';
   sources: string[];
   keep?: number | number[];
   k?: number;
@@ -42,6 +42,10 @@ export interface MaterializeStage {
   scores?: string;
   /** "pipeline": decode with the pipeline's own patchify settings, not a selector's preprocessing. */
   preprocessing?: 'pipeline';
+  /** Policy oracle: per source name, the IDX file of its images' object masks (mask i = the source's image i). */
+  masks?: Record<string, string>;
+  /** Policy prior: IDX object masks (e.g. the training split's) whose most frequent object positions it keeps; absent: the grid's centre. */
+  priorMasks?: string;
   seed?: number;
   preview?: boolean;
 }
