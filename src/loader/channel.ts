@@ -65,14 +65,20 @@ export class Channel<T> {
   }
 }
 
-/** A pool of up to `limit` items created on demand; `acquire` waits while all are in use. */
+/**
+ * A pool of up to `limit` items, starting with `initial` ones and created on demand; `acquire`
+ * waits while all are in use, and takes the free item that `score`s highest (the last freed on ties).
+ */
 export class Pool<T> {
   private readonly free: T[] = [];
   private readonly changed = new Wakeup();
   private readonly all: T[] = [];
   private stopped = false;
 
-  constructor(private readonly make: () => T, readonly limit: number) {}
+  constructor(private readonly make: () => T, readonly limit: number, initial: readonly T[] = []) {
+    this.all.push(...initial);
+    this.free.push(...initial);
+  }
 
   get allocated(): number {
     return this.all.length;
@@ -84,11 +90,10 @@ export class Pool<T> {
   }
 
   /** An item, or null if the pool was stopped while waiting. */
-  async acquire(): Promise<T | null> {
+  async acquire(score?: (item: T) => number): Promise<T | null> {
     for (;;) {
       if (this.stopped) return null;
-      const item = this.free.pop();
-      if (item !== undefined) return item;
+      if (this.free.length > 0) return this.take(score);
       if (this.all.length < this.limit) {
         const made = this.make();
         this.all.push(made);
@@ -96,6 +101,17 @@ export class Pool<T> {
       }
       await this.changed.wait();
     }
+  }
+
+  private take(score?: (item: T) => number): T {
+    let best = this.free.length - 1;
+    if (score) {
+      for (let i = best - 1, top = score(this.free[best]); i >= 0; i--) {
+        const v = score(this.free[i]);
+        if (v > top) [best, top] = [i, v];
+      }
+    }
+    return this.free.splice(best, 1)[0];
   }
 
   release(item: T): void {

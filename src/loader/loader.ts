@@ -113,6 +113,10 @@ export class TicketLoader {
       seq,
       from,
       newSlot: () => this.freeSlots.pop() ?? ShardSlot.forMeta(meta, maxShardRows, maxShardBytes),
+      takeSlots: (n, wanted) => {
+        this.freeSlots.sort((a, b) => Number(wanted(a)) - Number(wanted(b)));
+        return this.freeSlots.splice(Math.max(0, this.freeSlots.length - n));
+      },
       slotBytes: ShardSlot.bytes(maxShardBytes, maxShardRows),
       newBatch: () => this.freeBatches.pop() ?? new BatchBuffers(this.options.batchSize, this.k * patchBytes(meta), this.k, flip),
       recycle: (slots, batches) => {

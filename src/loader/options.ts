@@ -8,7 +8,10 @@ import { Content } from './augment/content.js';
 export const Verify = {
   /** Check every shard's sha256 every time it is read (default). */
   Always: 'always',
-  /** Check a local shard's sha256 the first time this loader reads it; later epochs check size and format only. HTTP shards are always checked. */
+  /**
+   * Check a local shard's sha256 the first time this loader reads it; later epochs check size and format only, or do not
+   * read the shard at all while one of the loader's slots still holds it from an earlier read. HTTP shards are always checked.
+   */
   First: 'first',
 } as const;
 export type Verify = (typeof Verify)[keyof typeof Verify];

@@ -4,7 +4,8 @@
  * shard), so a row's patches, positions and scores are where the read put them: the loader copies
  * each row once, from the arena into a batch. A slot becomes readable only after the reader has
  * checked the whole shard — size, schema, every batch and the sha256 against the manifest — so no
- * sample of a tampered shard ever reaches a batch.
+ * sample of a tampered shard ever reaches a batch. A slot remembers the shard it holds: a later epoch
+ * that needs it again, and need not check its sha256 again, uses it without reading (run.ts).
  */
 import { ShardError } from '../util/errors.js';
 import { ReadBuffers } from '../shards/decode/stream.js';
@@ -61,6 +62,8 @@ export class ShardSlot {
   readonly ids: string[];
   readonly buffers: ArenaBuffers;
   rows = 0;
+  /** The shard the slot holds, whole and checked; null while reading or after a failed or stopped read. */
+  holds: ShardRef | null = null;
 
   constructor(readonly rowPatchBytes: number, readonly k: number, readonly capacity: number, arenaBytes: number) {
     this.arena = new Uint8Array(align(arenaBytes));
@@ -104,6 +107,7 @@ export class ShardSlot {
 export async function loadShard(sources: Sources, ref: ShardRef, slot: ShardSlot, verifyHash: boolean, stopped: () => boolean = () => false): Promise<void> {
   const ds = sources.datasets[ref.dataset];
   slot.rows = 0;
+  slot.holds = null;
   slot.buffers.reset();
   if (ref.entry.rows > slot.capacity) {
     throw new ShardError(`${ref.entry.rows} rows do not fit the loader's slot of ${slot.capacity}`, { file: ds.store.describe(ref.entry.file) });
@@ -116,4 +120,5 @@ export async function loadShard(sources: Sources, ref: ShardRef, slot: ShardSlot
     if (b.patches.buffer !== slot.arena.buffer) throw new ShardError('a record batch was not read into the slot', { file: ds.store.describe(ref.entry.file) });
     slot.addBatch(b);
   }
+  slot.holds = ref;
 }

@@ -1,7 +1,8 @@
 /**
  * One epoch of one rank, from a resume position: two cooperating tasks and the consumer.
  * - the shard reader reads shards in order of first use into slots (at most the plan's peak plus
- *   `prefetchShards`), each fully verified before it is marked ready;
+ *   `prefetchShards`), each fully verified before it is marked ready; a free slot that still holds
+ *   the shard from an earlier read is used as it is, unless the shard's sha256 must be checked again;
  * - the batch producer fills pooled batch buffers from ready slots (flipping samples when asked),
  *   releases each slot after its last use, and queues at most `prefetch` batches;
  * - the consumer (this generator) yields queued batches; a batch's buffers return to the pool when
@@ -32,6 +33,8 @@ export interface EpochContext {
   seq: Uint32Array;
   from: number;
   newSlot: () => ShardSlot;
+  /** Up to `n` of the loader's idle slots, those holding a shard that `wanted` first. */
+  takeSlots: (n: number, wanted: (slot: ShardSlot) => boolean) => ShardSlot[];
   /** Bytes of one shard slot. */
   slotBytes: number;
   newBatch: () => BatchBuffers;
@@ -84,10 +87,11 @@ export async function* runEpoch(ctx: EpochContext): AsyncGenerator<Batch> {
     );
   }
   let stop = false;
+  const needed = new Set(plan.visits.map((v) => ctx.sources.shards[v.shard]));
   const s: Shared = {
     ctx,
     plan,
-    slots: new Pool(ctx.newSlot, slots),
+    slots: new Pool(ctx.newSlot, slots, ctx.takeSlots(slots, (slot) => slot.holds !== null && needed.has(slot.holds))),
     batches: new Pool(ctx.newBatch, options.prefetch + 1),
     ready: plan.visits.map(() => deferred<ShardSlot>()),
     channel: new Channel<Queued>(options.prefetch),
@@ -113,13 +117,15 @@ export async function* runEpoch(ctx: EpochContext): AsyncGenerator<Batch> {
 
 async function readShards(s: Shared): Promise<void> {
   const { sources } = s.ctx;
+  const visitOf = new Map(s.plan.visits.map((visit, i) => [sources.shards[visit.shard], i]));
   for (let v = 0; v < s.plan.visits.length; v++) {
-    const slot = await s.slots.acquire();
-    if (!slot || s.stopped()) return;
     const ref = sources.shards[s.plan.visits[v].shard];
+    // Best: the slot holding this shard; then one holding nothing this epoch still needs.
+    const slot = await s.slots.acquire((x) => (x.holds === ref ? 2 : x.holds === null || (visitOf.get(x.holds) ?? -1) < v ? 1 : 0));
+    if (!slot || s.stopped()) return;
     try {
       const hash = s.ctx.verifyHash(ref);
-      await loadShard(sources, ref, slot, hash, s.stopped);
+      if (hash || slot.holds !== ref) await loadShard(sources, ref, slot, hash, s.stopped);
       if (s.stopped()) return;
       if (hash) s.ctx.verified(ref);
       s.ready[v].resolve(slot);
