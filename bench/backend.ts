@@ -4,7 +4,8 @@
 // All three backends execute eagerly and synchronously, so timing the call times the compute.
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type ConcreteBackend } from '../src/backend/index.js';
+import { initBackend } from '../src/backend/init.js';
+import type { ConcreteBackend } from '../src/backend/types.js';
 
 const SHAPE_A = [32, 197, 384] as const;
 const SHAPE_B = [384, 1152] as const;

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend } from '../src/backend/init.js';
 import { variantConfig } from '../src/model/configs.js';
 import { trainStep } from '../src/model/train.js';
 import { ViT } from '../src/model/vit.js';

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { configureDecoder, patchify, resolvePatchifyConfig } from '../src/patchify/index.js';
+import { configureDecoder } from '../src/patchify/decode.js';
+import { patchify } from '../src/patchify/patchify.js';
+import { resolvePatchifyConfig } from '../src/patchify/config.js';
 import type { ImagePayload } from '../src/sources/types.js';
 
 function arg(name: string, fallback: number): number {

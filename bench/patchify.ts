@@ -13,7 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { configureDecoder, mapConcurrent, patchify, range, resolvePatchifyConfig, type PatchifyConfig } from '../src/patchify/index.js';
+import { configureDecoder } from '../src/patchify/decode.js';
+import { mapConcurrent, range } from '../src/patchify/pool.js';
+import { patchify } from '../src/patchify/patchify.js';
+import { resolvePatchifyConfig } from '../src/patchify/config.js';
+import type { PatchifyConfig } from '../src/patchify/types.js';
 import type { ImagePayload } from '../src/sources/types.js';
 
 const PYTHON = '.venv/bin/python';

@@ -16,12 +16,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend } from '../src/backend/init.js';
 import { variantConfig } from '../src/model/configs.js';
 import { ViT } from '../src/model/vit.js';
-import { resolvePatchifyConfig } from '../src/patchify/index.js';
-import { prepareMode, scoreSource } from '../src/scoring/index.js';
-import { openSource } from '../src/sources/index.js';
+import { resolvePatchifyConfig } from '../src/patchify/config.js';
+import { prepareMode } from '../src/scoring/modes/index.js';
+import { scoreSource } from '../src/scoring/score.js';
+import { openSource } from '../src/sources/open.js';
 import type { BackendName } from '../src/backend/types.js';
 
 function arg(name: string, fallback: string): string {

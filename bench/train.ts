@@ -11,9 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, parseBackendName } from '../src/backend/index.js';
-import { variantConfig } from '../src/model/index.js';
-import { AdamW, buildModel, ensureGradients, trainStep, type HostBatch, type TrainModel } from '../src/trainer/index.js';
+import { initBackend } from '../src/backend/init.js';
+import { parseBackendName } from '../src/backend/options.js';
+import { variantConfig } from '../src/model/configs.js';
+import { AdamW } from '../src/trainer/adamw.js';
+import { buildModel } from '../src/trainer/model.js';
+import { ensureGradients } from '../src/trainer/gradients.js';
+import { trainStep, type HostBatch, type TrainModel } from '../src/trainer/step.js';
 
 interface Args {
   backend: string | undefined;

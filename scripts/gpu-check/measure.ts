@@ -13,10 +13,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
+import { type BackendName } from '../../src/backend/types.js';
 import { variantConfig } from '../../src/model/configs.js';
 import { ViT } from '../../src/model/vit.js';
-import { patchify, resolvePatchifyConfig } from '../../src/patchify/index.js';
+import { patchify } from '../../src/patchify/patchify.js';
+import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
 import type { PatchRanking } from '../../src/scoring/select.js';
 

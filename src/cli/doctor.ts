@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { BACKEND_NAMES, backendReport, formatBackendReport, type BackendName } from '../backend/index.js';
+import { BACKEND_NAMES, type BackendName } from '../backend/types.js';
+import { backendReport, formatBackendReport } from '../backend/report.js';
 import { formatGpuReport, gpuReport } from '../backend/gpu-report.js';
 import { BackendError } from '../util/errors.js';
 

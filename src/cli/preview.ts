@@ -6,8 +6,8 @@
 import { parseNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { PREVIEW_DEFAULTS, writePreview } from '../preview/index.js';
-import { openSource } from '../sources/index.js';
+import { PREVIEW_DEFAULTS, writePreview } from '../preview/write.js';
+import { openSource } from '../sources/open.js';
 import type { Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
 import { datasetLocation, openStore } from '../loader/store/index.js';

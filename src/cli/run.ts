@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { loadPipeline } from '../pipeline/load.js';
 import { runPipeline } from '../pipeline/runner.js';
 import { parseWorker, workerFromEnv } from '../pipeline/worker.js';
-import { initBackend } from '../backend/index.js';
+import { initBackend } from '../backend/init.js';
 
 interface RunFlags {
   out: string;

@@ -4,11 +4,13 @@ import { addEngineOptions, engineOptions, type EngineFlags } from './engine-flag
 import { parseNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { localPath } from '../util/local-path.js';
-import { initBackend } from '../backend/index.js';
+import { initBackend } from '../backend/init.js';
 import { parseBackendName } from '../backend/options.js';
-import { modeNames, scoreSource, SCORE_DEFAULTS, type ModeOptions, type ScoreResult } from '../scoring/index.js';
+import { modeNames } from '../scoring/modes/index.js';
+import { scoreSource, SCORE_DEFAULTS, type ScoreResult } from '../scoring/score.js';
+import type { ModeOptions } from '../scoring/modes/types.js';
 import { loadSelector, selectorGeometry } from '../scoring/selector.js';
-import { openSource } from '../sources/index.js';
+import { openSource } from '../sources/open.js';
 import { formatRate } from '../util/progress.js';
 import { formatBytes } from './verify.js';
 import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';

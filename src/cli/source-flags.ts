@@ -8,7 +8,7 @@
 import { optionalNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { resolvePatchifyConfig } from '../patchify/index.js';
+import { resolvePatchifyConfig } from '../patchify/config.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { SourceConfig } from '../sources/types.js';
 import { CONFIG_KEYS, useVocabulary, type Vocabulary } from '../sources/hints.js';

@@ -8,7 +8,9 @@ import { createProgress } from '../util/progress.js';
 import { ArrowStreamEncoder } from '../loader/arrow-out.js';
 import { VIEW_NAMES, type ViewName } from '../loader/views.js';
 import { PipeSink } from '../loader/sink.js';
-import { parseState, TicketLoader, type LoaderOptions, type LoaderState } from '../loader/index.js';
+import { parseState, type LoaderState } from '../loader/state.js';
+import { TicketLoader } from '../loader/loader.js';
+import type { LoaderOptions } from '../loader/options.js';
 import { PARTITION_NAMES, type PartitionName } from '../loader/partition.js';
 import { SHUFFLE_NAMES, type ShuffleName } from '../loader/shuffle/index.js';
 

@@ -5,7 +5,8 @@
  * must reproduce the row's kept patches byte for byte: another source, or another decoding, is
  * refused rather than shown as if it were what the ticket dropped.
  */
-import { patchify, resolvePatchifyConfig } from '../patchify/index.js';
+import { patchify } from '../patchify/patchify.js';
+import { resolvePatchifyConfig } from '../patchify/config.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { DatasetMeta, TicketRow } from '../shards/types.js';
 import { compareIds } from '../sources/common.js';

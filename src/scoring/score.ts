@@ -6,12 +6,12 @@
  * fixed positions of the sorted source, so output is byte-identical however the work is split.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../backend/index.js';
+import { initBackend } from '../backend/init.js';
 import type { BackendName } from '../backend/types.js';
 import { runSharded, type Decoded, type EngineResult, type SampleFailure } from '../engine/run.js';
 import { ERRORS_FILE } from '../engine/failures.js';
 import type { EngineOptions } from '../engine/options.js';
-import { patchify as realPatchify } from '../patchify/index.js';
+import { patchify as realPatchify } from '../patchify/patchify.js';
 import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
 import type { SelectorInfo, ScoreRow } from '../shards/types.js';
 import { createScoreWriter, type ShardWriter } from '../shards/writer.js';

@@ -2,7 +2,7 @@
  * The trainer's one typed config: `TrainOptions` (what a caller passes), defaults, and
  * `resolveTrainConfig` which copies, fills defaults and throws an InputError naming any bad value.
  */
-import type { BackendName } from '../backend/index.js';
+import type { BackendName } from '../backend/types.js';
 import { checkConfigInput, type ViTConfigInput } from '../model/configs.js';
 import { InputError, show } from '../util/errors.js';
 import { Content } from '../loader/augment/content.js';

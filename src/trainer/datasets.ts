@@ -4,7 +4,8 @@
  * be evaluated on all patches), and the classes must fit the head. Unless overridden, the model
  * takes its class count and pixel normalisation from the training dataset's metadata.
  */
-import { TicketLoader, Verify, type LoaderOptions } from '../loader/index.js';
+import { TicketLoader } from '../loader/loader.js';
+import { Verify, type LoaderOptions } from '../loader/options.js';
 import { checkSamePreprocessing } from '../loader/sources.js';
 import { gridOf, variantConfig, type ViTConfig, type ViTConfigInput } from '../model/configs.js';
 import type { DatasetMeta } from '../shards/types.js';

@@ -1,5 +1,5 @@
 /** Evaluation of a model on one dataset: every sample once, in stored order, positions as stored. */
-import type { TicketLoader } from '../loader/index.js';
+import type { TicketLoader } from '../loader/loader.js';
 import { throwIfStopped } from '../util/abort.js';
 import type { LossAcc } from './history.js';
 import { addBatch, emptyMeter, summarize } from './metrics.js';

@@ -12,7 +12,7 @@ import { batchGather } from '../model/layers/keep_tokens.js';
 import type { ViT } from '../model/vit.js';
 import { toModelInput } from '../model/input.js';
 import { evitKeepCount } from '../model/evit-counts.js';
-import type { TicketLoader } from '../loader/index.js';
+import type { TicketLoader } from '../loader/loader.js';
 import { InputError } from '../util/errors.js';
 import { throwIfStopped } from '../util/abort.js';
 

@@ -5,7 +5,7 @@
  * continues from the last step, computing exactly what an uninterrupted run would have. With a
  * stop rule, the loop ends once the monitored accuracy has plateaued (stop.ts).
  */
-import type { TicketLoader } from '../loader/index.js';
+import type { TicketLoader } from '../loader/loader.js';
 import { InterruptedError } from '../util/errors.js';
 import { throwIfStopped } from '../util/abort.js';
 import type { Progress } from '../util/progress.js';

@@ -3,7 +3,10 @@
  * `TrainModel` (named parameters, logits from host batches, validated by the model's input code).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { namedVariables, toModelInput, ViT, type ViTConfig } from '../model/index.js';
+import { namedVariables } from '../model/weights.js';
+import { toModelInput } from '../model/input.js';
+import { ViT } from '../model/vit.js';
+import type { ViTConfig } from '../model/configs.js';
 import { initWeightsInterruptibly } from './init.js';
 import type { HostBatch, TrainModel } from './step.js';
 

@@ -5,7 +5,9 @@
  * with the saved state.
  */
 import { join } from 'node:path';
-import { saveCheckpoint, type ViT, type ViTConfig } from '../model/index.js';
+import { saveCheckpoint } from '../model/checkpoint.js';
+import type { ViT } from '../model/vit.js';
+import type { ViTConfig } from '../model/configs.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import type { TrainConfig } from './config.js';
 import { writeCurves } from './curves.js';

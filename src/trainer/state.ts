@@ -8,8 +8,8 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { LoaderState } from '../loader/index.js';
-import { parseState } from '../loader/index.js';
+import type { LoaderState } from '../loader/state.js';
+import { parseState } from '../loader/state.js';
 import { parseSafetensors, serializeSafetensors, type StateDict } from '../model/safetensors.js';
 import { CheckpointError, errnoCode, ioError } from '../util/errors.js';
 import { mkdirp, writeFileAtomic } from '../util/fsx.js';

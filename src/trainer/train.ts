@@ -7,7 +7,7 @@
  * the training rows, batch size and epochs (or `steps`), never on k.
  */
 import { mkdirp } from '../util/fsx.js';
-import { initBackend } from '../backend/index.js';
+import { initBackend } from '../backend/init.js';
 import { InputError } from '../util/errors.js';
 import { throwIfStopped } from '../util/abort.js';
 import type { DatasetLocation } from '../loader/store/location.js';
@@ -20,14 +20,14 @@ import { ensureGradients } from './gradients.js';
 import { runLoop } from './loop.js';
 import { plateaued } from './stop.js';
 import { evitAccuracy, type EvitEvalSpec } from './evit-eval.js';
-import type { ViT } from '../model/index.js';
+import type { ViT } from '../model/vit.js';
 import { emptyMeter } from './metrics.js';
 import { checkModelMemory, type ModelCost } from './memory.js';
 import { buildModelStoppable } from './model.js';
 import { buildSummary, summaryConfig, writeEpochOutputs, writeFinalOutputs, type DatasetRecord, type TrainSummary } from './outputs.js';
 import type { ScheduleConfig } from './schedule.js';
 import { clearState, loadStateTensors, readStateInfo, type StateInfo } from './state.js';
-import type { TicketLoader } from '../loader/index.js';
+import type { TicketLoader } from '../loader/loader.js';
 
 function datasetRecord(dirs: readonly DatasetLocation[], loader: TicketLoader): DatasetRecord {
   const m = loader.meta;

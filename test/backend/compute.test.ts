@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type ConcreteBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
+import type { ConcreteBackend } from '../../src/backend/types.js';
 import { lcg, NATIVE_SKIP, nativeBuilt } from './helpers.js';
 
 const A = lcg(2 * 17 * 48, 1);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { registerDoctor } from '../../src/cli/doctor.js';
-import type { BackendReport } from '../../src/backend/index.js';
+import type { BackendReport } from '../../src/backend/types.js';
 import type { GpuReport } from '../../src/backend/gpu-report.js';
 
 async function runDoctor(args: string[]): Promise<string> {

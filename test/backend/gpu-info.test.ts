@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CUDA_SONAMES, findCudaLibraries, parseNvidiaSmi, queryNvidiaSmi } from '../../src/backend/gpu-info.js';
 import { whyNotGpu } from '../../src/backend/gpu-report.js';
-import type { BackendReport } from '../../src/backend/index.js';
+import type { BackendReport } from '../../src/backend/types.js';
 
 // nvidia-smi --query-gpu=index,name,compute_cap,memory.total,driver_version --format=csv,noheader,nounits
 const H200 = '0, NVIDIA H200, 9.0, 143771, 580.95.05\n1, Tesla K80, [N/A], 11441, 470.57.02\ngarbage line\n';

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { candidatesFor, parseBackendName, resolveBackendOptions, type BackendName } from '../../src/backend/index.js';
+import { candidatesFor } from '../../src/backend/init.js';
+import { parseBackendName, resolveBackendOptions } from '../../src/backend/options.js';
+import type { BackendName } from '../../src/backend/types.js';
 import { BackendError } from '../../src/util/errors.js';
 
 test('the option wins over DLTH_BACKEND, which wins over auto', () => {

@@ -2,12 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  backendReport,
-  formatBackendReport,
-  type BackendReport,
-  type Candidate,
-} from '../../src/backend/index.js';
+import { backendReport, formatBackendReport } from '../../src/backend/report.js';
+import type { BackendReport, Candidate } from '../../src/backend/types.js';
 import { nativeBuilt } from './helpers.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));

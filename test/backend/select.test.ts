@@ -2,7 +2,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendInfo } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
+import type { BackendInfo } from '../../src/backend/types.js';
 import { BackendError } from '../../src/util/errors.js';
 import { NATIVE_SKIP, nativeBuilt } from './helpers.js';
 

@@ -16,10 +16,12 @@ import * as tf from '@tensorflow/tfjs-core';
 const LVP = resolve('.cache/vulkan/lvp_icd.json');
 if (process.env.VK_ICD_FILENAMES === undefined && existsSync(LVP)) process.env.VK_ICD_FILENAMES = LVP;
 
-import { initBackend, loadWebGpu } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
+import { loadWebGpu } from '../../src/backend/webgpu.js';
 import { variantConfig } from '../../src/model/configs.js';
 import { ViT } from '../../src/model/vit.js';
-import { patchify, resolvePatchifyConfig } from '../../src/patchify/index.js';
+import { patchify } from '../../src/patchify/patchify.js';
+import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
 import type { PatchRanking } from '../../src/scoring/select.js';
 import { clearTicketDifferences, nativeBuilt, ticketDifference, worstRelative } from './helpers.js';

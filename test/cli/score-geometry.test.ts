@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
 import { variantConfig } from '../../src/model/configs.js';
 import { ViT } from '../../src/model/vit.js';

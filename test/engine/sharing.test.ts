@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { openSource } from '../../src/sources/index.js';
+import { openSource } from '../../src/sources/open.js';
 import { openDataset } from '../../src/shards/reader.js';
 import { ticketRows } from '../../src/shards/rows.js';
 import type { TicketRow } from '../../src/shards/types.js';

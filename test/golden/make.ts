@@ -9,12 +9,12 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
 import { variantConfig } from '../../src/model/configs.js';
 import { ViT } from '../../src/model/vit.js';
 import { resolvePatchifyConfig } from '../../src/patchify/config.js';
-import { scoreSource } from '../../src/scoring/index.js';
-import { openSource } from '../../src/sources/index.js';
+import { scoreSource } from '../../src/scoring/score.js';
+import { openSource } from '../../src/sources/open.js';
 import { materialize } from '../../src/tickets/materialize.js';
 
 export const GOLDEN_DIR = fileURLToPath(new URL('../fixtures/golden/', import.meta.url));

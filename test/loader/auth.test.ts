@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TicketLoader } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
 import { credentialsFor, type Env } from '../../src/loader/store/auth.js';
 import { parseNetrc } from '../../src/loader/store/netrc.js';
 import { InputError } from '../../src/util/errors.js';

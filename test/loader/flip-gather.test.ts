@@ -6,7 +6,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { TicketLoader, type LoaderOptions } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
+import type { LoaderOptions } from '../../src/loader/options.js';
 import { flipOrder, flipRow, type FlipGeometry } from '../../src/loader/augment/flip.js';
 import { createRowFlipper } from '../../src/loader/augment/flipper.js';
 import { mirrorChunks } from '../../src/loader/augment/mirror-wasm.js';

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { TicketLoader } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
 import { HttpStore } from '../../src/loader/store/http.js';
 import { InputError } from '../../src/util/errors.js';
 import { collect, tempDir, ticketMeta, ticketRows, writeDataset } from './helpers.js';

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { TicketLoader } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
 import { collect, tempDir, ticketMeta, ticketRows, writeDataset } from './helpers.js';
 import { serveDir, type TestServer } from './server.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { appendFile, cp, open, readFile, stat } from 'node:fs/promises';
-import { TicketLoader } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
 import { tempDir, ticketMeta, ticketRows, writeDataset } from './helpers.js';
 
 const meta = ticketMeta();

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readdir } from 'node:fs/promises';
-import { TicketLoader } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
 import type { TicketRow } from '../../src/shards/types.js';
 import { collect, CountingStore, tempDir, ticketMeta, ticketRows, writeDataset, type CopiedBatch } from './helpers.js';
 

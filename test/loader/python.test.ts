@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TicketLoader } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
 import { collect, tempDir, ticketMeta, ticketRows, writeDataset } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -6,8 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { TicketLoader } from '../../src/loader/index.js';
-import { meanPixel, subsetIndices } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
+import { meanPixel } from '../../src/loader/augment/content.js';
+import { subsetIndices } from '../../src/loader/augment/subset.js';
 import { InputError } from '../../src/util/errors.js';
 import { collect, tempDir, ticketMeta, ticketRows, writeDataset, type CopiedBatch } from './helpers.js';
 

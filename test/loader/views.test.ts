@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolvePatchifyConfig } from '../../src/patchify/config.js';
-import { openSource } from '../../src/sources/index.js';
+import { openSource } from '../../src/sources/open.js';
 import { materialize } from '../../src/tickets/materialize.js';
 import { ROOT } from '../reliability/helpers.js';
 

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
 import { locateCheckpoint } from '../../src/model/checkpoint_dir.js';
 import { variantConfig } from '../../src/model/configs.js';

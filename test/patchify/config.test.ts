@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolvePatchifyConfig, IMAGENET_MEAN, FASHION_MNIST_STD } from '../../src/patchify/index.js';
+import { resolvePatchifyConfig, IMAGENET_MEAN, FASHION_MNIST_STD } from '../../src/patchify/config.js';
 import { InputError } from '../../src/util/errors.js';
 
 test('defaults: deit, 0.875, white background, 100 MP limit, per-channel statistics', () => {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { decodeImage, resolvePatchifyConfig } from '../../src/patchify/index.js';
+import { decodeImage } from '../../src/patchify/decode.js';
+import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { ImageError } from '../../src/util/errors.js';
 import type { ImagePayload } from '../../src/sources/types.js';
 import { encodePhoto, photoRgb, quadrants, type Format } from './images.js';

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { patchify, resolvePatchifyConfig, splitPatches, splitPatchesInPlace, unpatchify } from '../../src/patchify/index.js';
-import type { PatchGrid } from '../../src/patchify/index.js';
-import { openIdx } from '../../src/sources/index.js';
+import { patchify } from '../../src/patchify/patchify.js';
+import { resolvePatchifyConfig } from '../../src/patchify/config.js';
+import { splitPatches, splitPatchesInPlace, unpatchify } from '../../src/patchify/grid.js';
+import type { PatchGrid } from '../../src/patchify/types.js';
+import { openIdx } from '../../src/sources/idx.js';
 import type { RawImage } from '../../src/sources/types.js';
 import { photoRgb } from './images.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mapConcurrent, mapOrdered, range } from '../../src/patchify/index.js';
+import { mapConcurrent, mapOrdered, range } from '../../src/patchify/pool.js';
 
 test('results come in input order, failures are yielded, concurrency and window are bounded', async () => {
   let running = 0;

@@ -1,7 +1,8 @@
 /** Images smaller than the target: counted and warned about (default), refused ('skip'), or upscaled silently. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { patchify, resolvePatchifyConfig } from '../../src/patchify/index.js';
+import { patchify } from '../../src/patchify/patchify.js';
+import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { smallImagesWarning } from '../../src/patchify/small.js';
 import { ImageError, InputError, SmallImageError } from '../../src/util/errors.js';
 import { encodePhoto } from './images.js';

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
-import { decodeImage, planTransform, resolvePatchifyConfig, roundHalfEven } from '../../src/patchify/index.js';
+import { decodeImage } from '../../src/patchify/decode.js';
+import { planTransform, roundHalfEven } from '../../src/patchify/transform.js';
+import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { InputError } from '../../src/util/errors.js';
 import { photoRgb } from './images.js';
 

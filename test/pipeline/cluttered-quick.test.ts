@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { verifyDataset } from '../../src/shards/index.js';
+import { verifyDataset } from '../../src/shards/verify.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dlth-cluttered-quick-'));
 const out = join(root, 'out');

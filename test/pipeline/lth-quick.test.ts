@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyDataset } from '../../src/shards/index.js';
+import { verifyDataset } from '../../src/shards/verify.js';
 
 const out = mkdtempSync(join(tmpdir(), 'dlth-lth-quick-'));
 const keeps = ['0.75', '0.5', '0.35'];

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createTicketWriter } from '../../src/shards/writer.js';
 import type { DatasetMeta } from '../../src/shards/types.js';
-import { captionSvg, DROPPED_BASE, DROPPED_HATCH, renderTile, sheetLayout, tileOrigin, titleText, writePreview } from '../../src/preview/index.js';
+import { captionSvg, titleText } from '../../src/preview/caption.js';
+import { DROPPED_BASE, DROPPED_HATCH, renderTile } from '../../src/preview/tile.js';
+import { sheetLayout, tileOrigin } from '../../src/preview/sheet.js';
+import { writePreview } from '../../src/preview/write.js';
 
 function meta(k: number): DatasetMeta {
   return {

@@ -1,7 +1,7 @@
 /** Which rows a sheet shows: 'first' n, or a seeded sample spread across classes (properties). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sampleRows, type SampleOptions } from '../../src/preview/index.js';
+import { sampleRows, type SampleOptions } from '../../src/preview/sample.js';
 import type { TicketRow } from '../../src/shards/types.js';
 
 /** `perClass` rows of each of `classes` classes, sorted by class (as an imagefolder sorts them). */
@@ -42,7 +42,7 @@ test('spread: more classes than tiles gives n distinct classes; unlabelled rows 
 });
 
 test('captions carry the sample id under the label (long ids keep their end)', async () => {
-  const { captionSvg, sheetLayout } = await import('../../src/preview/index.js');
+  const [{ captionSvg }, { sheetLayout }] = await Promise.all([import('../../src/preview/caption.js'), import('../../src/preview/sheet.js')]);
   const svg = captionSvg(sheetLayout(2, 112, 112), ['t', 's'], [['Sneaker', 'test/00042'], ['Bag', 'some/very/long/directory/name/image-123.jpg']]);
   assert.match(svg, />Sneaker<\/text>\n<text [^>]*font-size="9"[^>]*>test\/00042<\/text>/);
   assert.match(svg, />…[^<]*image-123\.jpg<\/text>/);

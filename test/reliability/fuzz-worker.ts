@@ -4,7 +4,7 @@
  * Message in: a dataset directory. Message out: the outcome of verify, the reader and the loader.
  */
 import { parentPort } from 'node:worker_threads';
-import { TicketLoader } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
 import { openDataset } from '../../src/shards/reader.js';
 import { ticketRows } from '../../src/shards/rows.js';
 import type { TicketRow } from '../../src/shards/types.js';

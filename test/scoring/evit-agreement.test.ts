@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { patchify } from '../../src/patchify/index.js';
+import { patchify } from '../../src/patchify/patchify.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
 import { applyPreprocessing, loadSelector, type LoadedSelector } from '../../src/scoring/selector.js';
 import { useBackend } from '../model/helpers.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { configFromHf, type HfVitConfigJson } from '../../src/model/hf_config.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';

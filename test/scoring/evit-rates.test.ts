@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { variantConfig, ViT } from '../../src/model/index.js';
+import { variantConfig } from '../../src/model/configs.js';
+import { ViT } from '../../src/model/vit.js';
 import { prepareMode } from '../../src/scoring/modes/index.js';
 import { evitChains } from '../../src/scoring/modes/evit.js';
 import { availableBackends, useBackend } from '../model/helpers.js';

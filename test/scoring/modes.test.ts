@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
 import { variantConfig } from '../../src/model/configs.js';
 import { ViT } from '../../src/model/vit.js';
 import { defaultEvitBlocks, prepareMode } from '../../src/scoring/modes/index.js';

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../src/model/configs.js';
-import { planTransform, resolvePatchifyConfig } from '../../src/patchify/index.js';
+import { planTransform } from '../../src/patchify/transform.js';
+import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { patchifyConfigFor, scoringPatchifyConfig, sharpKernel } from '../../src/preprocessing/resolve.js';
 import { defaultPreprocessing, fromHfProcessor, fromTimmCfg } from '../../src/preprocessing/read.js';
 import { CheckpointError, InputError } from '../../src/util/errors.js';

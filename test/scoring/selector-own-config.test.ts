@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '../../src/backend/index.js';
-import { saveCheckpoint, variantConfig, ViT } from '../../src/model/index.js';
+import { initBackend } from '../../src/backend/init.js';
+import { saveCheckpoint } from '../../src/model/checkpoint.js';
+import { variantConfig } from '../../src/model/configs.js';
+import { ViT } from '../../src/model/vit.js';
 import { readSafetensors, writeSafetensors } from '../../src/model/safetensors.js';
 import { inspectSelector, loadSelector } from '../../src/scoring/selector.js';
 

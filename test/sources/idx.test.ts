@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openIdx, openSource, parseIdx } from '../../src/sources/index.js';
+import { openIdx } from '../../src/sources/idx.js';
+import { openSource } from '../../src/sources/open.js';
+import { parseIdx } from '../../src/sources/idx_format.js';
 import type { Source } from '../../src/sources/types.js';
 import { InputError } from '../../src/util/errors.js';
 

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSource } from '../../src/sources/index.js';
-import { patchify, resolvePatchifyConfig } from '../../src/patchify/index.js';
+import { openSource } from '../../src/sources/open.js';
+import { patchify } from '../../src/patchify/patchify.js';
+import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { InputError } from '../../src/util/errors.js';
 import { encodePhoto, permissionsIgnored, type Format } from '../patchify/images.js';
 

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { openSource } from '../../src/sources/index.js';
+import { openSource } from '../../src/sources/open.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../../src/sources/common.js';
 import { ImageError, InputError } from '../../src/util/errors.js';
 import { encodePhoto } from '../patchify/images.js';

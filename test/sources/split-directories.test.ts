@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSource } from '../../src/sources/index.js';
+import { openSource } from '../../src/sources/open.js';
 import { InputError } from '../../src/util/errors.js';
 import { encodePhoto } from '../patchify/images.js';
 import { withDir } from './helpers.js';

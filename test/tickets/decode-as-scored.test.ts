@@ -10,12 +10,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolvePatchifyConfig } from '../../src/patchify/config.js';
-import { patchify } from '../../src/patchify/index.js';
+import { patchify } from '../../src/patchify/patchify.js';
 import { contentHash } from '../../src/scoring/content.js';
 import { openDataset } from '../../src/shards/reader.js';
 import { DatasetKind, type DatasetMeta } from '../../src/shards/types.js';
 import { createScoreWriter } from '../../src/shards/writer.js';
-import { openSource } from '../../src/sources/index.js';
+import { openSource } from '../../src/sources/open.js';
 import { materialize } from '../../src/tickets/materialize.js';
 import { REPO } from '../scaleout/cluster.js';
 

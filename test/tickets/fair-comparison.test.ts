@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset } from '../../src/shards/reader.js';
 import { ticketRows } from '../../src/shards/rows.js';
-import { TicketLoader } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
 import type { TicketRow } from '../../src/shards/types.js';
 import { runCli } from '../cli/run-cli.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset } from '../../src/shards/reader.js';
-import { ticketBatches } from '../../src/shards/index.js';
+import { ticketBatches } from '../../src/shards/reader.js';
 import { getPolicy, patchSpread, saliencyPolicy } from '../../src/tickets/policies/index.js';
 import { InputError } from '../../src/util/errors.js';
 

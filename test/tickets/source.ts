@@ -1,6 +1,6 @@
 /** A tiny in-memory Source of synthetic raw images (some indices can be made to fail). */
 import type { PatchifyConfig } from '../../src/patchify/types.js';
-import { resolvePatchifyConfig } from '../../src/patchify/index.js';
+import { resolvePatchifyConfig } from '../../src/patchify/config.js';
 import type { ImagePayload, SampleRef, Source } from '../../src/sources/types.js';
 import { ImageError } from '../../src/util/errors.js';
 import type { EngineOptions } from '../../src/engine/options.js';

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { variantConfig } from '../../src/model/index.js';
+import { variantConfig } from '../../src/model/configs.js';
 import type { DatasetMeta } from '../../src/shards/types.js';
 import { InputError } from '../../src/util/errors.js';
-import { checkCompatible, modelConfigFor, resolveTrainConfig, train } from '../../src/trainer/index.js';
+import { checkCompatible, modelConfigFor } from '../../src/trainer/datasets.js';
+import { resolveTrainConfig } from '../../src/trainer/config.js';
+import { train } from '../../src/trainer/train.js';
 import { makeFashionDataset } from './fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dlth-trainer-config-'));

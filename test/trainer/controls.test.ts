@@ -9,11 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readIdx } from '../../src/sources/index.js';
+import { readIdx } from '../../src/sources/idx_format.js';
 import { createTicketWriter } from '../../src/shards/writer.js';
 import { DatasetKind, FORMAT_NAME, FORMAT_VERSION } from '../../src/shards/types.js';
 import { parseStopFlag } from '../../src/cli/train.js';
-import { plateaued, train, type EpochRecord, type TrainOptions } from '../../src/trainer/index.js';
+import { plateaued } from '../../src/trainer/stop.js';
+import { train } from '../../src/trainer/train.js';
+import type { EpochRecord } from '../../src/trainer/history.js';
+import type { TrainOptions } from '../../src/trainer/config.js';
 import { CLASSES, makeFashionDataset } from './fixture.js';
 
 const tiny = { model: 'vit-micro-p4-28', modelOverrides: { dim: 16, depth: 1, heads: 2 }, batchSize: 16, progress: false } as const;

@@ -5,9 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
-import { ViT, variantConfig } from '../../src/model/index.js';
-import { evitLogits, train } from '../../src/trainer/index.js';
+import { initBackend } from '../../src/backend/init.js';
+import { ViT } from '../../src/model/vit.js';
+import { variantConfig } from '../../src/model/configs.js';
+import { evitLogits } from '../../src/trainer/evit-eval.js';
+import { train } from '../../src/trainer/train.js';
 import { makeFashionDataset } from './fixture.js';
 
 test('rate 1 gives the dense logits; rate 0.5 other logits; no tensor is leaked', async () => {

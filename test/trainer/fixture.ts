@@ -4,7 +4,7 @@
  * writer. Independent of patchify/materialize, so trainer tests isolate the trainer.
  */
 import { join } from 'node:path';
-import { readIdx } from '../../src/sources/index.js';
+import { readIdx } from '../../src/sources/idx_format.js';
 import { createTicketWriter } from '../../src/shards/writer.js';
 import { DatasetKind, FORMAT_NAME, FORMAT_VERSION, type DatasetMeta } from '../../src/shards/types.js';
 

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCheckpoint } from '../../src/model/index.js';
-import { train, OUTPUT_FILES, type EpochRecord } from '../../src/trainer/index.js';
+import { loadCheckpoint } from '../../src/model/checkpoint.js';
+import { train } from '../../src/trainer/train.js';
+import { OUTPUT_FILES } from '../../src/trainer/outputs.js';
+import type { EpochRecord } from '../../src/trainer/history.js';
 import { makeFashionDataset } from './fixture.js';
 
 test('a small ViT learns Fashion-MNIST from all patches (well above the 10% of chance)', async (t: TestContext) => {

@@ -10,9 +10,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '../../src/backend/index.js';
-import { loadCheckpoint } from '../../src/model/index.js';
-import { train, OUTPUT_FILES, type EpochRecord } from '../../src/trainer/index.js';
+import { initBackend } from '../../src/backend/init.js';
+import { loadCheckpoint } from '../../src/model/checkpoint.js';
+import { train } from '../../src/trainer/train.js';
+import { OUTPUT_FILES } from '../../src/trainer/outputs.js';
+import type { EpochRecord } from '../../src/trainer/history.js';
 import { makeFashionDataset } from './fixture.js';
 
 const FIXTURE = join('test', 'trainer', 'fixtures', 'loss-curve-200.json');

@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init.js';
 import { learningRate, type ScheduleConfig } from '../../src/trainer/schedule.js';
 import { AdamW } from '../../src/trainer/adamw.js';
 import { decays } from '../../src/trainer/decay.js';

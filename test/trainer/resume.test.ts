@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InterruptedError } from '../../src/util/errors.js';
-import { train, type TrainOptions } from '../../src/trainer/index.js';
+import { train } from '../../src/trainer/train.js';
+import type { TrainOptions } from '../../src/trainer/config.js';
 import { makeFashionDataset } from './fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dlth-trainer-resume-'));

@@ -1,8 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
-import { variantConfig } from '../../src/model/index.js';
+import { initBackend } from '../../src/backend/init.js';
+import { variantConfig } from '../../src/model/configs.js';
 import { AdamW } from '../../src/trainer/adamw.js';
 import { ensureGradients } from '../../src/trainer/gradients.js';
 import { buildModel } from '../../src/trainer/model.js';
