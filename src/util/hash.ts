@@ -8,12 +8,10 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
+    // fromEntries defines own properties: a "__proto__" key (JSON.parse makes one) is kept, not
+    // taken for the prototype setter and silently dropped from the canonical form.
+    const entries = Object.keys(value).sort().map((key): [string, unknown] => [key, (value as Record<string, unknown>)[key]]);
+    return Object.fromEntries(entries.filter(([, v]) => v !== undefined).map(([k, v]) => [k, sortKeys(v)]));
   }
   return value;
 }

@@ -11,3 +11,10 @@ test('fingerprint is stable across key order and changes with content', () => {
   assert.notEqual(fingerprint({ a: 1 }), fingerprint({ a: 2 }));
   assert.match(fingerprint(null), /^sha256:[0-9a-f]{16}$/);
 });
+
+test('canonical JSON keeps a "__proto__" key (a manifest from JSON.parse can carry one): it changes the fingerprint', () => {
+  const plain = JSON.parse('{"a":1}') as unknown;
+  const withProto = JSON.parse('{"a":1,"__proto__":{"x":2}}') as unknown;
+  assert.equal(canonicalJson(withProto), '{"__proto__":{"x":2},"a":1}');
+  assert.notEqual(canonicalJson(withProto), canonicalJson(plain));
+});
