@@ -2,11 +2,12 @@
  * Flipped rows written straight into a batch, in one pass: output patch i of a row is the mirror
  * of source patch perm[i] (the order `flipOrder` computes), so a flip costs one read of the source
  * row and one write, like a copy. With WebAssembly SIMD the batch's patch buffer lives in the
- * kernel's memory (mirror-wasm.ts): the source row is copied next to it, then mirrored into place.
+ * kernel's memory (mirror-wasm.ts): the source row is copied next to it (memory layout: perm,
+ * scratch row, batch rows), then mirrored into place.
  * Without SIMD, or for a geometry the kernel does not cover, the same bytes come from `mirrorPatch`.
  */
 import { mirrorPatch, type FlipGeometry } from './flip.js';
-import { CHUNK_ENTRY_BYTES, instantiateMirror, mirrorChunks, writeChunkTable, type FlipKernel } from './mirror-wasm.js';
+import { instantiateMirror, type FlipKernel } from './mirror-wasm.js';
 
 export interface RowFlipper {
   /** The batch's patch buffer: `capacity` rows of k patches. */
@@ -30,22 +31,22 @@ class SimdFlipper implements RowFlipper {
   private readonly scratchAt: number;
   private readonly patchesAt: number;
 
-  constructor(private readonly memory: Uint8Array, private readonly kernel: FlipKernel, private readonly chunks: number, private readonly patchBytes: number, private readonly k: number, capacity: number) {
+  constructor(private readonly memory: Uint8Array, private readonly kernel: FlipKernel, patchBytes: number, private readonly k: number, capacity: number) {
     this.rowBytes = k * patchBytes;
-    this.permAt = align16(chunks * CHUNK_ENTRY_BYTES);
+    this.permAt = 0;
     this.scratchAt = align16(this.permAt + 2 * k);
     this.patchesAt = align16(this.scratchAt + this.rowBytes + WINDOW_SLACK);
     this.perm = new Uint16Array(memory.buffer, this.permAt, k);
     this.patches = memory.subarray(this.patchesAt, this.patchesAt + capacity * this.rowBytes);
   }
 
-  static bytes(chunks: number, k: number, rowBytes: number, capacity: number): number {
-    return align16(align16(align16(chunks * CHUNK_ENTRY_BYTES) + 2 * k) + rowBytes + WINDOW_SLACK) + capacity * rowBytes;
+  static bytes(k: number, rowBytes: number, capacity: number): number {
+    return align16(align16(2 * k) + rowBytes + WINDOW_SLACK) + capacity * rowBytes;
   }
 
   flip(src: Uint8Array, from: number, row: number): void {
     this.memory.set(src.subarray(from, from + this.rowBytes), this.scratchAt);
-    this.kernel(this.scratchAt, this.patchesAt + row * this.rowBytes, this.permAt, this.k, this.patchBytes, 0, this.chunks);
+    this.kernel(this.scratchAt, this.patchesAt + row * this.rowBytes, this.permAt, this.k);
   }
 }
 
@@ -71,14 +72,7 @@ function patchBytesOf(geo: FlipGeometry): number {
 
 /** A flipper for batches of `capacity` rows of k patches; `simd: false` forces the scalar one. */
 export function createRowFlipper(geo: FlipGeometry, k: number, capacity: number, options: { simd?: boolean } = {}): RowFlipper {
-  const chunks = options.simd === false ? null : mirrorChunks(geo.patchSize, geo.channels);
   const size = patchBytesOf(geo);
-  if (chunks) {
-    const wasm = instantiateMirror(SimdFlipper.bytes(chunks.length, k, k * size, capacity));
-    if (wasm) {
-      writeChunkTable(chunks, wasm.memory, 0);
-      return new SimdFlipper(wasm.memory, wasm.flip, chunks.length, size, k, capacity);
-    }
-  }
-  return new ScalarFlipper(geo, k, capacity);
+  const wasm = options.simd === false ? null : instantiateMirror(geo.patchSize, geo.channels, SimdFlipper.bytes(k, k * size, capacity));
+  return wasm ? new SimdFlipper(wasm.memory, wasm.flip, size, k, capacity) : new ScalarFlipper(geo, k, capacity);
 }

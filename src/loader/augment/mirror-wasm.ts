@@ -1,25 +1,19 @@
 /**
  * The horizontal mirror of many patches with WebAssembly SIMD: a patch's pixels mirrored within
  * each pixel row, 16 output bytes at a time. Which source bytes each 16-byte output chunk takes
- * depends only on the geometry (p, C), so a table computed once per geometry gives, for every
- * chunk of a patch, a 32-byte source window and the byte of that window for each output lane; the
- * kernel then does two loads, two `i8x16.swizzle`s and one store per chunk (lanes ≥ 16 select 0,
- * so the two halves of the window combine with an `or`).
+ * depends only on the geometry (p, C), so a module is assembled per geometry (no toolchain: the
+ * bytes are written here) with one straight-line step per chunk of a patch — two loads of the
+ * chunk's 32-byte source window, a constant `i8x16.swizzle` of each (one pshufb; lanes that belong
+ * to the other half select 0), an `or`, one store — inside a loop over the row's patches. The
+ * constants repeat from pixel row to pixel row, so the compiler keeps them in registers. In WAT,
+ * for chunks (out, window, lanes):
  *
- * The module is assembled here from its instructions (no toolchain); in WAT:
- *
- *   (func (export "flip") (param $src $dst $perm $k $P $tbl $chunks i32) (local $i $s $d $c $e $w i32)
- *     $d = $dst
- *     for $i in [0, $k):                      ;; output patch i is the mirror of source patch perm[i]
- *       $s = $src + load16_u($perm + 2·$i) · $P
- *       $e = $tbl
- *       for $c in [0, $chunks):               ;; table entry: window, output offset, lanes, lanes − 16
- *         $w = $s + load($e)
- *         v128.store($d + load($e + 4),
- *           v128.or(i8x16.swizzle(v128.load($w), v128.load($e + 16)),
- *                   i8x16.swizzle(v128.load($w + 16), v128.load($e + 32))))
- *         $e += 48
- *       $d += $P
+ *   (func (export "flip") (param $src $dst $perm $k i32) (local $i $s i32)
+ *     for $i in [0, $k):                       ;; output patch i is the mirror of source patch perm[i]
+ *       $s = $src + load16_u($perm + 2·$i) · P
+ *       v128.store offset=out ($dst, v128.or (i8x16.swizzle (v128.load offset=window ($s)) lanes)
+ *                                            (i8x16.swizzle (v128.load offset=window+16 ($s)) lanes − 16))  ;; per chunk
+ *       $dst += P
  */
 
 /** One 16-byte output chunk of a mirrored patch: it reads the 32 bytes at `window` of the source patch. */
@@ -63,23 +57,6 @@ export function mirrorChunks(p: number, c: number): MirrorChunk[] | null {
   return chunks;
 }
 
-/** Bytes of one table entry: window (i32), output offset (i32), padding, lanes, lanes − 16. */
-export const CHUNK_ENTRY_BYTES = 48;
-
-/** Writes the chunk table the kernel reads (CHUNK_ENTRY_BYTES per chunk) into `mem` at `at`. */
-export function writeChunkTable(chunks: readonly MirrorChunk[], mem: Uint8Array, at: number): void {
-  const view = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
-  chunks.forEach((chunk, i) => {
-    const e = at + i * CHUNK_ENTRY_BYTES;
-    view.setInt32(e, chunk.window, true);
-    view.setInt32(e + 4, chunk.out, true);
-    chunk.lanes.forEach((lane, j) => {
-      mem[e + 16 + j] = lane;
-      mem[e + 32 + j] = (lane - 16) & 0xff;
-    });
-  });
-}
-
 // --- the module's bytes ---------------------------------------------------------------------
 
 function uleb(n: number): number[] {
@@ -97,55 +74,67 @@ const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.fl
 const name = (s: string): number[] => vec(Array.from(s, (ch) => [ch.charCodeAt(0)]));
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
+/** Signed LEB128 of a non-negative integer (i32.const). */
+function sleb(n: number): number[] {
+  const out = uleb(n);
+  if ((out[out.length - 1] & 0x40) !== 0) {
+    out[out.length - 1] |= 0x80;
+    out.push(0);
+  }
+  return out;
+}
+
 const I32 = 0x7f;
-const [SRC, DST, PERM, K, P, TBL, CHUNKS, I, S, D, C, E, W] = Array.from({ length: 13 }, (_, i) => i);
+const [SRC, DST, PERM, K, I, S] = [0, 1, 2, 3, 4, 5];
 const get = (l: number): number[] => [0x20, l];
 const set = (l: number): number[] => [0x21, l];
-const i32 = (v: number): number[] => [0x41, ...uleb(v)]; // small non-negative constants only (< 64)
+const i32 = (v: number): number[] => [0x41, ...sleb(v)];
 const [ADD, MUL, LT_U, EQZ] = [[0x6a], [0x6c], [0x49], [0x45]];
-const LOAD = (offset: number): number[] => [0x28, 2, offset];
 const LOAD16_U = [0x2f, 1, 0];
-const V128_LOAD = (offset: number): number[] => [0xfd, 0x00, 0, offset]; // alignment hint 1: windows are unaligned
-const V128_STORE = [0xfd, 0x0b, 0, 0];
+// memarg: alignment hint 1 byte (windows and chunks are unaligned), then the offset.
+const V128_LOAD = (offset: number): number[] => [0xfd, 0x00, 0, ...uleb(offset)];
+const V128_STORE = (offset: number): number[] => [0xfd, 0x0b, 0, ...uleb(offset)];
+const V128_CONST = (bytes: readonly number[]): number[] => [0xfd, 0x0c, ...bytes];
 const SWIZZLE = [0xfd, 0x0e];
 const V128_OR = [0xfd, 0x50];
 const [BLOCK, LOOP, END] = [[0x02, 0x40], [0x03, 0x40], [0x0b]];
 const BR = (depth: number): number[] => [0x0c, depth];
 const BR_IF = (depth: number): number[] => [0x0d, depth];
-const inc = (l: number, by: number[]): number[] => [...get(l), ...by, ...ADD, ...set(l)];
-/** `for (; l < limit; l++) body` with l starting at 0. */
-const forRange = (l: number, limit: number, body: number[]): number[] => [
-  ...i32(0), ...set(l), ...BLOCK, ...LOOP,
-  ...get(l), ...get(limit), ...LT_U, ...EQZ, ...BR_IF(1),
-  ...body, ...inc(l, i32(1)), ...BR(0),
-  ...END, ...END,
-];
 
-const chunkBody = [
-  ...get(S), ...get(E), ...LOAD(0), ...ADD, ...set(W),
-  ...get(D), ...get(E), ...LOAD(4), ...ADD,
-  ...get(W), ...V128_LOAD(0), ...get(E), ...V128_LOAD(16), ...SWIZZLE,
-  ...get(W), ...V128_LOAD(16), ...get(E), ...V128_LOAD(32), ...SWIZZLE,
-  ...V128_OR, ...V128_STORE,
-  ...inc(E, i32(CHUNK_ENTRY_BYTES)),
-];
-const patchBody = [
-  ...get(SRC), ...get(PERM), ...get(I), ...get(I), ...ADD, ...ADD, ...LOAD16_U, ...get(P), ...MUL, ...ADD, ...set(S),
-  ...get(TBL), ...set(E),
-  ...forRange(C, CHUNKS, chunkBody),
-  ...inc(D, get(P)),
-];
-const flipFunction = [...vec([[6, I32]]), ...get(DST), ...set(D), ...forRange(I, K, patchBody), ...END];
+function flipFunction(chunks: readonly MirrorChunk[], patchBytes: number): number[] {
+  // Lanes of the other half are 0x80, which pshufb (and swizzle: any lane ≥ 16) turns into 0.
+  const steps = chunks.flatMap((c) => [
+    ...get(DST),
+    ...get(S), ...V128_LOAD(c.window), ...V128_CONST(c.lanes.map((l) => (l < 16 ? l : 0x80))), ...SWIZZLE,
+    ...get(S), ...V128_LOAD(c.window + 16), ...V128_CONST(c.lanes.map((l) => (l >= 16 ? l - 16 : 0x80))), ...SWIZZLE,
+    ...V128_OR, ...V128_STORE(c.out),
+  ]);
+  const patch = [
+    ...get(SRC), ...get(PERM), ...get(I), ...get(I), ...ADD, ...ADD, ...LOAD16_U, ...i32(patchBytes), ...MUL, ...ADD, ...set(S),
+    ...steps,
+    ...get(DST), ...i32(patchBytes), ...ADD, ...set(DST),
+  ];
+  const loop = [
+    ...i32(0), ...set(I), ...BLOCK, ...LOOP,
+    ...get(I), ...get(K), ...LT_U, ...EQZ, ...BR_IF(1),
+    ...patch, ...get(I), ...i32(1), ...ADD, ...set(I), ...BR(0),
+    ...END, ...END,
+  ];
+  return [...vec([[2, I32]]), ...loop, ...END];
+}
 
-/** The module: imports `env.memory`, exports `flip(src, dst, perm, k, P, tbl, chunks)`. */
-export const MIRROR_WASM = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, vec([[0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0]])),
-  ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
-  ...section(3, vec([[0]])),
-  ...section(7, vec([[...name('flip'), 0x00, 0]])),
-  ...section(10, vec([[...uleb(flipFunction.length), ...flipFunction]])),
-]);
+/** The module for one geometry's chunks: imports `env.memory`, exports `flip(src, dst, perm, k)`. */
+export function mirrorWasm(chunks: readonly MirrorChunk[], patchBytes: number): Uint8Array {
+  const body = flipFunction(chunks, patchBytes);
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), 0]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('flip'), 0x00, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
 
 // --- instantiation --------------------------------------------------------------------------
 
@@ -160,27 +149,35 @@ interface WasmApi {
   Instance: new (module: object, imports: { env: { memory: WasmMemory } }) => { exports: Record<string, unknown> };
 }
 
-export type FlipKernel = (src: number, dst: number, perm: number, k: number, patchBytes: number, table: number, chunks: number) => void;
+export type FlipKernel = (src: number, dst: number, perm: number, k: number) => void;
 
-let compiled: object | null | undefined;
+/** Compiled modules by geometry; null where WebAssembly or its SIMD instructions are unavailable. */
+const compiled = new Map<string, object | null>();
 
-/** The compiled module, or null where WebAssembly or its SIMD instructions are unavailable. */
-function mirrorModule(): object | null {
-  if (compiled !== undefined) return compiled;
+function mirrorModule(p: number, c: number): object | null {
+  const key = `${p}×${c}`;
+  const cached = compiled.get(key);
+  if (cached !== undefined) return cached;
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const chunks = mirrorChunks(p, c);
+  let module: object | null = null;
   try {
-    compiled = api ? new api.Module(MIRROR_WASM) : null;
+    if (api && chunks) module = new api.Module(mirrorWasm(chunks, p * p * c));
   } catch {
-    compiled = null;
+    module = null;
   }
-  return compiled;
+  compiled.set(key, module);
+  return module;
 }
 
 export const WASM_PAGE = 65536;
 
-/** A fresh memory of `bytes` (never grown, so views of it stay valid) and the kernel over it; null without SIMD. */
-export function instantiateMirror(bytes: number): { memory: Uint8Array; flip: FlipKernel } | null {
-  const module = mirrorModule();
+/**
+ * The kernel mirroring p×p×C patches over a fresh memory of `bytes` (never grown, so views of it
+ * stay valid); null where SIMD or this geometry is not covered.
+ */
+export function instantiateMirror(p: number, c: number, bytes: number): { memory: Uint8Array; flip: FlipKernel } | null {
+  const module = mirrorModule(p, c);
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (!module || !api) return null;
   const pages = Math.ceil(bytes / WASM_PAGE);
