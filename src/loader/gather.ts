@@ -4,9 +4,12 @@
  * one copy per column, a flipped row mirrored on the way (flipOrder + the batch's RowFlipper), a
  * subset patch by patch. The result is the same as copying each row and then flipping it in place.
  */
-import { flipOrder, type FlipGeometry } from './augment/flip.js';
-import { copySubset, type RowSource } from './augment/subset.js';
+import { patchBytes } from '../shards/schema.js';
+import type { DatasetMeta } from '../shards/types.js';
+import { flipGeometry, flipOrder, type FlipGeometry } from './augment/flip.js';
+import { copySubset, subsetIndices, type RowSource } from './augment/subset.js';
 import type { BatchBuffers } from './batch.js';
+import type { ResolvedOptions } from './options.js';
 import type { ShardSlot } from './resident.js';
 
 /** Rows from `row` on that follow each other in `slot`'s arena, up to `max`. */
@@ -60,4 +63,51 @@ export function subsetRow(slot: ShardSlot, row: number, keep: Uint16Array, dst: 
 export function batchRow(buf: BatchBuffers, i: number): RowSource {
   const [R, k] = [buf.rowPatchBytes, buf.k];
   return { patches: buf.patches.subarray(i * R, i * R + R), positions: buf.positions.subarray(i * k, i * k + k), scores: buf.scores.subarray(i * k, i * k + k) };
+}
+
+/** What every row of an epoch is written with: flip geometry, subset draw, the scratch row a flipped subset passes through. */
+export interface RowWriter {
+  epoch: number;
+  seed: number;
+  geo: FlipGeometry;
+  /** Patches kept per row (subset), or null for all stored. */
+  subset: number | null;
+  stored: number;
+  order: Uint16Array;
+  scratch: RowSource;
+}
+
+/** The writer of an epoch's rows of `k` patches. */
+export function rowWriter(meta: DatasetMeta, options: Pick<ResolvedOptions, 'seed' | 'flip' | 'subset'>, epoch: number, k: number): RowWriter {
+  const subset = options.subset ?? null;
+  const scratch = subset === null || !options.flip ? { patches: new Uint8Array(0), positions: new Uint16Array(0), scores: new Float32Array(0) }
+    : { patches: new Uint8Array(k * patchBytes(meta)), positions: new Uint16Array(k), scores: new Float32Array(k) };
+  return { epoch, seed: options.seed, geo: flipGeometry(meta), subset, stored: meta.k, order: new Uint16Array(meta.k), scratch };
+}
+
+const SCRATCH_AT = { patch: 0, position: 0, score: 0 };
+
+/** Writes batch rows [0, size): row i is row rowOf[i] of slots[i], flipped where buf.flipped[i]. */
+export function writeRows(w: RowWriter, slots: readonly ShardSlot[], rowOf: Uint32Array, size: number, buf: BatchBuffers, ids: readonly string[]): void {
+  for (let i = 0; i < size;) {
+    const slot = slots[i];
+    const row = rowOf[i];
+    if (w.subset !== null) {
+      const keep = subsetIndices(w.seed, w.epoch, ids[i], w.stored, w.subset, w.order);
+      if (buf.flipped[i]) {
+        subsetRow(slot, row, keep, w.scratch);
+        flipInto(w.scratch, SCRATCH_AT, w.geo, buf, i);
+      } else subsetRow(slot, row, keep, batchRow(buf, i));
+      i++;
+    } else if (buf.flipped[i]) {
+      flipRowFrom(slot, row, w.geo, buf, i);
+      i++;
+    } else {
+      let m = 1;
+      while (i + m < size && slots[i + m] === slot && rowOf[i + m] === row + m && !buf.flipped[i + m]) m++;
+      const n = m === 1 ? 1 : contiguousRows(slot, row, m);
+      copyRows(slot, row, n, buf, i);
+      i += n;
+    }
+  }
 }

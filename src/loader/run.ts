@@ -11,14 +11,12 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InputError } from '../util/errors.js';
-import { patchBytes } from '../shards/schema.js';
-import { flipGeometry, shouldFlip, type FlipGeometry } from './augment/flip.js';
+import { shouldFlip } from './augment/flip.js';
 import { Content, fillMean, meanPixel } from './augment/content.js';
-import { subsetIndices, type RowSource } from './augment/subset.js';
 import type { Batch, BatchBuffers } from './batch.js';
 import { Channel, Pool } from './channel.js';
 import type { ResolvedOptions } from './options.js';
-import { batchRow, contiguousRows, copyRows, flipInto, flipRowFrom, subsetRow } from './gather.js';
+import { rowWriter, writeRows, type RowWriter } from './gather.js';
 import { readPlan, type ReadPlan } from './plan.js';
 import { loadShard, type ShardSlot } from './resident.js';
 import type { ShardRef, Sources } from './sources.js';
@@ -151,53 +149,6 @@ function releaseSchedule(plan: ReadPlan, from: number, batch: number): number[][
   return out;
 }
 
-/** What every row of an epoch is written with: flip geometry, subset draw, the scratch row a flipped subset passes through. */
-interface RowWriter {
-  epoch: number;
-  seed: number;
-  geo: FlipGeometry;
-  /** Patches kept per row (subset), or null for all stored. */
-  subset: number | null;
-  stored: number;
-  order: Uint16Array;
-  scratch: RowSource;
-}
-
-function rowWriter(ctx: EpochContext, k: number): RowWriter {
-  const { meta } = ctx.sources;
-  const subset = ctx.options.subset ?? null;
-  const scratch = subset === null || !ctx.options.flip ? { patches: new Uint8Array(0), positions: new Uint16Array(0), scores: new Float32Array(0) }
-    : { patches: new Uint8Array(k * patchBytes(meta)), positions: new Uint16Array(k), scores: new Float32Array(k) };
-  return { epoch: ctx.epoch, seed: ctx.options.seed, geo: flipGeometry(meta), subset, stored: meta.k, order: new Uint16Array(meta.k), scratch };
-}
-
-const SCRATCH_AT = { patch: 0, position: 0, score: 0 };
-
-/** Writes batch rows [0, size): row i is row rowOf[i] of slots[i], flipped where buf.flipped[i]. */
-function writeRows(w: RowWriter, slots: readonly ShardSlot[], rowOf: Uint32Array, size: number, buf: BatchBuffers, ids: readonly string[]): void {
-  for (let i = 0; i < size;) {
-    const slot = slots[i];
-    const row = rowOf[i];
-    if (w.subset !== null) {
-      const keep = subsetIndices(w.seed, w.epoch, ids[i], w.stored, w.subset, w.order);
-      if (buf.flipped[i]) {
-        subsetRow(slot, row, keep, w.scratch);
-        flipInto(w.scratch, SCRATCH_AT, w.geo, buf, i);
-      } else subsetRow(slot, row, keep, batchRow(buf, i));
-      i++;
-    } else if (buf.flipped[i]) {
-      flipRowFrom(slot, row, w.geo, buf, i);
-      i++;
-    } else {
-      let m = 1;
-      while (i + m < size && slots[i + m] === slot && rowOf[i + m] === row + m && !buf.flipped[i + m]) m++;
-      const n = m === 1 ? 1 : contiguousRows(slot, row, m);
-      copyRows(slot, row, n, buf, i);
-      i += n;
-    }
-  }
-}
-
 async function fillBatches(s: Shared): Promise<void> {
   const { ctx, plan } = s;
   const { options, sources, seq, from, epoch } = ctx;
@@ -214,7 +165,7 @@ async function fillBatches(s: Shared): Promise<void> {
     const size = Math.min(B, len - start);
     const buf = await s.batches.acquire();
     if (!buf || s.stopped()) return;
-    writer ??= rowWriter(ctx, buf.k);
+    writer ??= rowWriter(sources.meta, options, epoch, buf.k);
     const ids = new Array<string>(size);
     for (let i = 0; i < size; i++) {
       const v = visitOfShard[plan.shardOf[start + i]];
