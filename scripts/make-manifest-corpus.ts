@@ -95,6 +95,10 @@ const GAP = 'not checked by either reader: schemas/README.md §10 does not ask r
 
 type Row = [file: string, text: string | Uint8Array, path: string | null, why: string];
 
+/** What policy oracle records of the masks it read (schemas/README.md §4). */
+const MASKS: Obj = { file: 't10k-masks-idx3-ubyte.gz', count: 6, size: [28, 28], sha256: 'ab'.repeat(32) };
+const ORACLE_PARAMS: Obj = { masks: MASKS, objectAt: 0.5 };
+
 function accepted(): Row[] {
   const rows: Row[] = [
     ['golden-ticket.json', golden('ticket'), null, 'the golden EViT ticket dataset (evitTicket, selector with preprocessing)'],
@@ -115,6 +119,8 @@ function accepted(): Row[] {
     ['gap-evit-survivors-not-k.json', edited('ticket', set(['meta', 'evitTicket', 'survivors'], 12)), null, `evitTicket taken "survivors" with 12 survivors but k = 13: ${GAP}`],
     ['gap-scores-with-policy.json', edited('scores', set(['meta', 'policy'], 'ticket')), null, `a score dataset with a policy (section 4 says null): ${GAP}`],
     ['gap-random-without-seed.json', edited('random', set(['meta', 'seed'], null)), null, `policy random with seed null: ${GAP}`],
+    ['policy-oracle.json', edited('random', all(set(['meta', 'policy'], 'oracle'), set(['meta', 'policyParams'], ORACLE_PARAMS))), null, 'policy oracle with the mask file it read (policyParams)'],
+    ['policy-prior-centre.json', edited('random', all(set(['meta', 'policy'], 'prior'), set(['meta', 'seed'], null), set(['meta', 'policyParams'], { prior: 'centre' }))), null, 'policy prior without masks: the grid centre'],
   ];
   return rows;
 }
@@ -272,6 +278,10 @@ function metaConsistency(): Row[] {
     t('meta-evit-ticket-rate-zero.json', set(['meta', 'evitTicket', 'rate'], 0), '$.meta.evitTicket.rate', 'rate 0'),
     t('meta-content-hash-on-tickets.json', set(['meta', 'contentHash'], 'sha256'), '$.meta.contentHash', 'content hashes in a ticket dataset'),
     t('meta-content-hash-md5.json', set(['meta', 'contentHash'], 'md5'), '$.meta.contentHash', 'a hash other than sha256', 'scores'),
+    t('meta-policy-params-prior.json', set(['meta', 'policyParams'], { prior: 'edge' }), '$.meta.policyParams.prior', 'a prior that does not exist', 'random'),
+    t('meta-policy-params-unknown-key.json', set(['meta', 'policyParams'], { prior: 'centre', radius: 2 }), '$.meta.policyParams.radius', 'a policyParams key that does not exist', 'random'),
+    t('meta-policy-params-masks-sha256.json', set(['meta', 'policyParams'], { ...ORACLE_PARAMS, masks: { ...MASKS, sha256: 'abc' } }), '$.meta.policyParams.masks.sha256', 'a mask file hash that is not 64 hex digits', 'random'),
+    t('meta-policy-params-masks-count.json', set(['meta', 'policyParams'], { ...ORACLE_PARAMS, masks: { ...MASKS, count: 0 } }), '$.meta.policyParams.masks.count', 'a mask file of 0 masks', 'random'),
   ];
 }
 
