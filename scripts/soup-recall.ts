@@ -10,7 +10,9 @@
 // issue 26: every rule within ±3 points of random at every k; the prior at most 60% at the smallest k.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { measureRecall, patchRules, positionFrequency, readMasks, type Ranker } from '../src/masks/index.js';
+import { positionFrequency } from '../src/masks/cover.js';
+import { readMasks } from '../src/masks/read.js';
+import { measureRecall, patchRules, type Ranker } from '../src/masks/recall.js';
 import { readIdx } from '../src/sources/idx_format.js';
 import { priorRank } from '../src/tickets/policies/prior.js';
 

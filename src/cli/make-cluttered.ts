@@ -3,7 +3,10 @@ import { optionalNumber, parseNumber } from './numbers.js';
 import { localPath } from '../util/local-path.js';
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { Background, COMPOSE_DEFAULTS, FASHION_MNIST_DIR, makeCluttered, SOUP_DEFAULTS, writeGraySheet } from '../synth/index.js';
+import { Background, SOUP_DEFAULTS } from '../synth/backgrounds.js';
+import { FASHION_MNIST_DIR, makeCluttered } from '../synth/cluttered.js';
+import { COMPOSE_DEFAULTS } from '../synth/compose.js';
+import { writeGraySheet } from '../synth/preview.js';
 
 interface Flags {
   out: string;

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { maskRecord, measureRecall, objectPositions, patchCover, patchRules, patchStats, positionFrequency, rankByValue, readMasks, recallOf, type MaskSet } from '../../src/masks/index.js';
+import { objectPositions, patchCover, positionFrequency } from '../../src/masks/cover.js';
+import { maskRecord, readMasks, type MaskSet } from '../../src/masks/read.js';
+import { measureRecall, patchRules, patchStats, rankByValue, recallOf } from '../../src/masks/recall.js';
 import { encodeIdx, encodeIdxGz } from '../../src/synth/idx-write.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'dlth-masks-'));

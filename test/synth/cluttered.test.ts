@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSource } from '../../src/sources/index.js';
 import { readIdx } from '../../src/sources/idx_format.js';
-import { compose, COMPOSE_DEFAULTS, defaultTextureDir, loadTextures, makeCluttered, parsePgm, placement } from '../../src/synth/index.js';
+import { makeCluttered } from '../../src/synth/cluttered.js';
+import { compose, COMPOSE_DEFAULTS, placement } from '../../src/synth/compose.js';
+import { parsePgm } from '../../src/synth/pgm.js';
+import { defaultTextureDir, loadTextures } from '../../src/synth/textures.js';
 import { InputError, IoError } from '../../src/util/errors.js';
 
 const MINI = 'data/fashion-mnist-mini';

@@ -12,7 +12,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readIdx, type IdxArray } from '../../src/sources/idx_format.js';
-import { cellWeights, compose, COMPOSE_DEFAULTS, defaultTextureDir, loadTextures, makeCluttered, placement, soupPlacement, type SoupConfig } from '../../src/synth/index.js';
+import { makeCluttered } from '../../src/synth/cluttered.js';
+import { compose, COMPOSE_DEFAULTS, placement } from '../../src/synth/compose.js';
+import { cellWeights, soupPlacement, type SoupConfig } from '../../src/synth/soup.js';
+import { defaultTextureDir, loadTextures } from '../../src/synth/textures.js';
 import { InputError } from '../../src/util/errors.js';
 
 const MINI = 'data/fashion-mnist-mini';

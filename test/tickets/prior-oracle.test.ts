@@ -10,10 +10,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getPolicy, oraclePolicy, priorPolicy, priorRank } from '../../src/tickets/policies/index.js';
-import { objectPositions, patchCover, positionFrequency, readMasks, maskAt } from '../../src/masks/index.js';
+import { objectPositions, patchCover, positionFrequency } from '../../src/masks/cover.js';
+import { maskAt, readMasks } from '../../src/masks/read.js';
 import { openDataset } from '../../src/shards/reader.js';
 import { ticketRows } from '../../src/shards/rows.js';
-import { makeCluttered } from '../../src/synth/index.js';
+import { makeCluttered } from '../../src/synth/cluttered.js';
 import { encodeIdxGz } from '../../src/synth/idx-write.js';
 
 test('prior without masks: the k positions nearest the grid centre, ties by position; scores NaN; no seed', () => {
