@@ -115,15 +115,15 @@ async function profile(): Promise<void> {
     for (const [i, ref] of sources.shards.entries()) await loadShard(sources, ref, slots[i], hash);
   };
   for (let rep = 0; rep < repeats; rep++) {
-    await time('read + decode shards into slots', () => readAll(false));
-    await time('read + decode + sha256', () => readAll(true));
+    await time('read + decode into slots', () => readAll(false));
+    await time('read + decode + sha256 into slots', () => readAll(true));
     const seq = loader.sequence(rep);
     let plan = readPlan(seq, 0, sources.offsets, batch);
     await time('order + read plan', () => (plan = readPlan(loader.sequence(rep), 0, sources.offsets, batch)));
     const ids = Array.from(plan.rowOf, (row, i) => slots[plan.shardOf[i]].ids[row]);
     let flips = 0;
-    await time('flip decisions (sha of id → coin)', () => ids.forEach((id) => (flips += shouldFlip(0, rep, id) ? 1 : 0)));
-    await time('copy rows into batches, shuffle none (runs)', () => {
+    await time('flip decisions', () => ids.forEach((id) => (flips += shouldFlip(0, rep, id) ? 1 : 0)));
+    await time('copy rows into batches, none order (runs)', () => {
       for (let i = 0, b = 0; i < sources.rows; b = (b + 1) % batch) {
         const s = i < slots[0].rows ? 0 : 1;
         const row = s === 0 ? i : i - slots[0].rows;
@@ -139,10 +139,10 @@ async function profile(): Promise<void> {
       const geo = flipGeometry(sources.meta);
       for (let i = 0; i < plan.rowOf.length; i++) flipRowFrom(slots[plan.shardOf[i]], plan.rowOf[i], geo, flipBuf, i % batch);
     });
-    await time('whole epoch, block', () => epoch(loader, rep + 1));
-    await time('whole epoch, block + flip', () => epoch(flipLoader, rep + 1));
+    await time('whole epoch, block (shards held)', () => epoch(loader, rep + 1));
+    await time('whole epoch, block + flip (shards held)', () => epoch(flipLoader, rep + 1));
   }
-  console.log(`profile, ${sources.rows} rows, µs per row (median of ${repeats}); load average ${load()}`);
+  console.log(`profile (${dir}), ${sources.rows} rows, µs per row (median of ${repeats}); load average ${load()}`);
   for (const [label, us] of times) console.log(`  ${label.padEnd(46)} ${median(us).toFixed(2).padStart(7)}`);
 }
 

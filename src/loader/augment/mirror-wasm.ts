@@ -174,14 +174,19 @@ export const WASM_PAGE = 65536;
 
 /**
  * The kernel mirroring p×p×C patches over a fresh memory of `bytes` (never grown, so views of it
- * stay valid); null where SIMD or this geometry is not covered.
+ * stay valid); null where SIMD or this geometry is not covered, or no memory can be had.
  */
 export function instantiateMirror(p: number, c: number, bytes: number): { memory: Uint8Array; flip: FlipKernel } | null {
   const module = mirrorModule(p, c);
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (!module || !api) return null;
   const pages = Math.ceil(bytes / WASM_PAGE);
-  const memory = new api.Memory({ initial: pages, maximum: pages });
+  let memory: WasmMemory;
+  try {
+    memory = new api.Memory({ initial: pages, maximum: pages });
+  } catch {
+    return null; // out of memory or address space: the scalar mirror serves
+  }
   const { exports } = new api.Instance(module, { env: { memory } });
   const flip = exports.flip;
   if (typeof flip !== 'function') return null;
