@@ -8,7 +8,8 @@ import { nodeFs, removeStaleTemps } from '../util/fsx.js';
 import { acquireLock } from '../engine/lock.js';
 import { shardsIntact } from '../engine/output.js';
 import { openDataset } from '../shards/reader.js';
-import { lockDir, openState, readMarker, readStarted, writeMarker, writeStarted, type StageMarker, type StageRecord } from './state.js';
+import { stageDependencies, runScheduled, type StageCommand } from './scheduler.js';
+import { lockDir, stageLockDir, openState, readMarker, readStarted, writeMarker, writeStarted, type StageMarker, type StageRecord } from './state.js';
 import { throwIfStopped } from '../util/abort.js';
 import { InputError, show, TooManyFailuresError } from '../util/errors.js';
 import { workerDatasetDir } from '../engine/part.js';
@@ -25,6 +26,10 @@ export interface RunOptions {
   only?: string[];
   /** Stage kind → descriptor (default: the built-in kinds, src/pipeline/stages/index.ts). */
   registry?: StageRegistry;
+  /** Run each stage in its own process, up to `count` at once, after its dependencies (`dlth run --jobs`); `command` starts one. */
+  processes?: { count: number; command(stage: string): StageCommand };
+  /** This process runs the one stage of `only` for a parent `dlth run --jobs`, which holds the run's lock and gathers errors. */
+  underParent?: boolean;
   log?(message: string): void;
 }
 
@@ -38,8 +43,11 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
   const worker = options.worker ?? null;
   const ctx = createContext(loaded, { ...options, worker, quiet: options.quiet ?? false, log });
   // One process per run directory (or per worker slot of a job array): a second one is refused.
-  const lock = await acquireLock(lockDir(options.out, worker));
+  // A stage process of `--jobs` runs under its parent's lock and holds its stage's.
+  const child = options.underParent === true && options.only?.length === 1 ? options.only[0] : null;
+  const lock = await acquireLock(child === null ? lockDir(options.out, worker) : stageLockDir(options.out, child));
   try {
+    if (options.processes && options.processes.count > 1 && child === null) return await runInProcesses(ctx, loaded, options, options.processes);
     return await runStages(ctx, loaded, options, log);
   } finally {
     await lock.release();
@@ -48,11 +56,7 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
 
 async function runStages(ctx: StageContext, loaded: LoadedPipeline, options: RunOptions, log: (m: string) => void): Promise<StageRecord[]> {
   const worker = ctx.worker;
-  await openState(options.out, worker);
-  // Temporary files of atomic writes interrupted by a kill (`.<name>.tmp-<pid>`) are never reused.
-  // Workers of a job array share these directories across hosts, where pids say nothing: a worker
-  // sweeps only its own dataset parts (the shard writer does that).
-  if (!worker) await removeStaleTemps(options.out);
+  await openRun(ctx, options);
   const records: StageRecord[] = [];
   /** Dataset directories (relative to the run) of the stages run or reused so far: their errors.jsonl are gathered. */
   const datasets: string[] = [];
@@ -92,8 +96,42 @@ async function runStages(ctx: StageContext, loaded: LoadedPipeline, options: Run
     records.push(record);
     datasets.push(...datasetPaths(outputs));
   }
-  const failures = await collectErrors(options.out, datasets);
-  if (failures > 0) log(`${failures} image(s) were skipped: see ${join(options.out, 'errors.jsonl')}`);
+  if (!options.underParent) await gatherErrors(ctx, datasets);
+  return records;
+}
+
+async function openRun(ctx: StageContext, options: RunOptions): Promise<void> {
+  if (options.underParent) return;
+  await openState(options.out, ctx.worker);
+  // Temporary files of atomic writes interrupted by a kill (`.<name>.tmp-<pid>`) are never reused.
+  // Workers of a job array share these directories across hosts, where pids say nothing: a worker
+  // sweeps only its own dataset parts (the shard writer does that).
+  if (!ctx.worker) await removeStaleTemps(options.out);
+}
+
+async function gatherErrors(ctx: StageContext, datasets: readonly string[]): Promise<void> {
+  const failures = await collectErrors(ctx.out, datasets);
+  if (failures > 0) ctx.log(`${failures} image(s) were skipped: see ${join(ctx.out, 'errors.jsonl')}`);
+}
+
+/**
+ * `--jobs N`: each stage (of `only`, when given) in its own process, up to N at once, after the
+ * stages it reads; the records from the stages' completion markers, in pipeline order.
+ */
+async function runInProcesses(ctx: StageContext, loaded: LoadedPipeline, options: RunOptions, processes: NonNullable<RunOptions['processes']>): Promise<StageRecord[]> {
+  await openRun(ctx, options);
+  const registry = options.registry ?? stageDescriptors;
+  const stages = loaded.pipeline.stages.filter((s) => !options.only || options.only.includes(s.name));
+  const all = stageDependencies(loaded.pipeline.stages, registry, loaded.file);
+  const deps = new Map(stages.map((s) => [s.name, (all.get(s.name) ?? []).filter((n) => stages.some((t) => t.name === n))]));
+  const exits = await runScheduled({ deps, jobs: processes.count, command: processes.command, log: ctx.log });
+  const records: StageRecord[] = [];
+  for (const stage of stages) {
+    const marker = await readMarker(ctx.out, stage.name, null);
+    if (!marker) throw new InputError(`stage ${show(stage.name)} finished without its completion marker`, { file: loaded.file });
+    records.push({ ...marker, status: exits.find((e) => e.stage === stage.name)?.status === 'reused' ? 'reused' : 'ran' });
+  }
+  await gatherErrors(ctx, stages.flatMap((s) => datasetPaths(descriptorOf(registry, s, loaded.file).outputs(ctx, s))));
   return records;
 }
 

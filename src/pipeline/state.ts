@@ -1,7 +1,8 @@
 /**
  * Run state: the one owner of the pipeline runner's records under `<out>/.dlth/`: completion
  * markers (`stages/<stage>.json`, `stages/<stage>.worker-<i>-of-<N>.json`), start markers
- * (`….started.json`), a worker's lock directory (`worker-<i>-of-<N>/`), their names, reading,
+ * (`….started.json`), a worker's lock directory (`worker-<i>-of-<N>/`), a stage process's
+ * (`running/<stage>/`), their names, reading,
  * writing, and the consolidation of N worker markers into one stage marker after a merge. Nothing
  * else knows these file names; a worker slot's name (`<i>-of-<N>`) is the engine's (src/engine/part.ts).
  */
@@ -40,6 +41,11 @@ const suffix = (worker: WorkerSlot | null): string => (worker ? `.${workerTag(wo
 /** The directory a run (the run directory itself) or a worker slot of a job array (`.dlth/worker-<i>-of-<N>`) locks. */
 export function lockDir(out: string, worker: WorkerSlot | null): string {
   return worker ? join(out, STATE_DIR, workerTag(worker)) : out;
+}
+
+/** The directory a stage process of `dlth run --jobs` locks (`.dlth/running/<stage>`): the run's lock is its parent's. */
+export function stageLockDir(out: string, stage: string): string {
+  return join(out, STATE_DIR, 'running', stage);
 }
 
 export function markerPath(out: string, stage: string, worker: WorkerSlot | null): string {

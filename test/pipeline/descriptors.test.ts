@@ -41,6 +41,8 @@ interface FakeStage {
   kind: string;
   name: string;
   value: number;
+  /** Stages it reads. */
+  after?: string[];
 }
 
 /** A descriptor of kind `kind` whose stages write the given outputs (under `fake/<stage>/`); counts its runs. */
@@ -52,6 +54,7 @@ function fakeKind(kind: string, partitioned: boolean, outputs: readonly StageOut
     partitioned,
     runs,
     outputs: (_ctx, stage) => of(stage),
+    dependsOn: (stage) => (stage as unknown as FakeStage).after ?? [],
     home: (_ctx, stage) => join('fake', stage.name),
     async run(ctx, stage) {
       runs.push(stage.name);

@@ -28,6 +28,8 @@ export interface StageDescriptor<S extends Stage> {
   readonly partitioned: boolean;
   /** Everything it writes for `stage` in this context (a worker writes no previews), in the order its completion marker lists them. */
   outputs(ctx: StageContext, stage: S): StageOutput[];
+  /** The stages (by name) whose outputs it reads: it runs after them (`dlth run --jobs`). */
+  dependsOn(stage: S): string[];
   /** A directory that holds all of its outputs and only them, removed whole with them (a report's). */
   home?(ctx: StageContext, stage: S): string;
   /** Writes its outputs; returns small JSON-able facts for its completion marker (counts, accuracies). */

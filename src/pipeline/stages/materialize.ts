@@ -90,4 +90,11 @@ async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promi
 }
 
 /** A materialize stage: partitioned; one dataset per (keep value, source), and their previews. */
-export const materializeStage: StageDescriptor<MaterializeStage> = { kind: 'materialize', partitioned: true, outputs, run: runMaterialize };
+export const materializeStage: StageDescriptor<MaterializeStage> = {
+  kind: 'materialize',
+  partitioned: true,
+  outputs,
+  // A ticket reads its score stage's datasets; a named selector checkpoint is a file, not a stage.
+  dependsOn: (stage) => (stage.policy === 'ticket' && stage.scores !== undefined ? [stage.scores] : []),
+  run: runMaterialize,
+};

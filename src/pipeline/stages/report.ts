@@ -127,5 +127,7 @@ export const reportStage: StageDescriptor<ReportStage> = {
   partitioned: false,
   outputs,
   home: (_ctx, stage) => reportPath(stage.name),
+  // It reads its paths' train runs (summary.json); preview sheets are only linked.
+  dependsOn: (stage) => [...new Set(stage.paths.map((p) => p.train))],
   run: runReport,
 };

@@ -50,4 +50,11 @@ async function runScore(ctx: StageContext, stage: ScoreStage): Promise<Record<st
 }
 
 /** A score stage: partitioned; one score dataset per source. */
-export const scoreStage: StageDescriptor<ScoreStage> = { kind: 'score', partitioned: true, outputs, run: runScore };
+export const scoreStage: StageDescriptor<ScoreStage> = {
+  kind: 'score',
+  partitioned: true,
+  outputs,
+  // A selector named by stage is that train stage's checkpoint.
+  dependsOn: (stage) => (typeof stage.selector === 'string' ? [stage.selector] : []),
+  run: runScore,
+};

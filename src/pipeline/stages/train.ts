@@ -2,7 +2,7 @@ import type { TrainStage } from '../types.js';
 import type { StageContext } from '../context.js';
 import type { StageDescriptor, StageOutput } from './descriptor.js';
 import { train } from '../../trainer/train.js';
-import { substituteKeep } from '../refs.js';
+import { parseDatasetRef, substituteKeep } from '../refs.js';
 import { modelPath } from '../layout.js';
 
 export interface TrainRun {
@@ -59,4 +59,11 @@ async function runTrain(ctx: StageContext, stage: TrainStage): Promise<Record<st
 }
 
 /** A train stage: runs after the merge; one model directory per (keep value, seed). */
-export const trainStage: StageDescriptor<TrainStage> = { kind: 'train', partitioned: false, outputs, run: runTrain };
+/** The materialize stages of its training and evaluation sets, for each of its keep values. */
+function dependsOn(stage: TrainStage): string[] {
+  const refs = [stage.train, ...(stage.eval ?? []), ...(stage.stopWhen ? [stage.stopWhen.eval] : [])];
+  const texts = (stage.keep ?? [null]).flatMap((keep) => refs.map((ref) => substituteKeep(ref, keep)));
+  return [...new Set(texts.flatMap((t) => parseDatasetRef(t)?.stage ?? []))];
+}
+
+export const trainStage: StageDescriptor<TrainStage> = { kind: 'train', partitioned: false, outputs, dependsOn, run: runTrain };
