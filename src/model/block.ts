@@ -12,10 +12,11 @@
  * disposed.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { tidy, add, reshape } from '@tensorflow/tfjs-core';
+import { tidy, reshape } from '@tensorflow/tfjs-core';
 import { attentionRows } from './layers/attention.js';
 import { mlpRows } from './layers/mlp.js';
-import { layerNorm } from './layers/norm.js';
+import { foldNorm, normalize } from './layers/norm.js';
+import { residual } from './layers/residual.js';
 import type { BlockParams } from './layers/params.js';
 
 export interface BlockOptions {
@@ -67,16 +68,18 @@ export class Block {
     return { x: y as tf.Tensor3D, clsAttention: (cls as tf.Tensor2D | undefined) ?? null };
   }
 
-  /** x + attn(norm1(x)) on rows [B·N, D] of b samples of n tokens. */
+  /** x + attn(norm1(x)) on rows [B·N, D] of b samples of n tokens (norm1's scale and shift folded into qkv). */
   private attentionRows(x: tf.Tensor2D, b: number, n: number, returnClsAttention: boolean): { x: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
     const o = this.options;
-    const h = layerNorm(x, this.params.norm1, o.layerNormEps) as tf.Tensor2D;
-    const r = attentionRows(h, this.params.attn, { b, n, heads: o.heads }, { heads: o.heads, prefix: o.prefix, returnClsAttention });
-    return { x: add(x, r.out), clsAttention: r.clsAttention };
+    const p = this.params;
+    const attn = { qkv: foldNorm(p.norm1, p.attn.qkv), proj: p.attn.proj };
+    const r = attentionRows(normalize(x, o.layerNormEps) as tf.Tensor2D, attn, { b, n, heads: o.heads }, { heads: o.heads, prefix: o.prefix, returnClsAttention });
+    return { x: residual(x, r.out) as tf.Tensor2D, clsAttention: r.clsAttention };
   }
 
-  /** x + mlp(norm2(x)) on rows [T, D]. */
+  /** x + mlp(norm2(x)) on rows [T, D] (norm2's scale and shift folded into fc1). */
   private mlpRows(x: tf.Tensor2D): tf.Tensor2D {
-    return add(x, mlpRows(layerNorm(x, this.params.norm2, this.options.layerNormEps) as tf.Tensor2D, this.params.mlp));
+    const p = this.params;
+    return residual(x, mlpRows(normalize(x, this.options.layerNormEps) as tf.Tensor2D, { fc1: foldNorm(p.norm2, p.mlp.fc1), fc2: p.mlp.fc2 })) as tf.Tensor2D;
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { linear } from './linear.js';
-import { matMulT } from './matmul.js';
+import { matMulT, type DenseLike } from './matmul.js';
 import type { AttentionParams } from './params.js';
 
 export interface AttentionOptions {
@@ -44,21 +44,23 @@ function rowsToHeads(x: tf.Tensor2D, s: HeadShape): tf.Tensor3D {
   return tf.reshape(tf.transpose(tf.reshape(x, [s.b, s.n, s.heads, hd]), [0, 2, 1, 3]), [s.b * s.heads, s.n, hd]);
 }
 
-/** softmax(q·kᵀ) per head [B·H, N, N] and its context rows [B·N, D], q already scaled. */
-function attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, s: HeadShape): { probs: tf.Tensor3D; ctx: tf.Tensor2D } {
+/** softmax(q·kᵀ) per head [B·H, N, N] and the context per head [B·H, N, hd], q already scaled. */
+function attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D): { probs: tf.Tensor3D; ctx: tf.Tensor3D } {
   const probs = tf.softmax(matMulT(q, k, false, true)) as tf.Tensor3D;
-  return { probs, ctx: mergeHeads(tf.matMul(probs, v), s) };
+  return { probs, ctx: tf.matMul(probs, v) };
 }
 
 /**
- * The gradient of softmax(q·kᵀ)·v (P = probs, dC the context gradient per head):
+ * The gradient of C = softmax(q·kᵀ)·v (P = probs, dC the context gradient per head):
  * dV = Pᵀ·dC, dP = dC·Vᵀ, dS = P ⊙ (dP − Σ_row dP⊙P), dQ = dS·K, dK = dSᵀ·Q; returned as qkv rows.
+ * Σ_row dP⊙P = Σ_row dC⊙C (as flash attention's backward): a reduction over hd, not over N.
  */
-function attendGrad(dy: tf.Tensor2D, q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, probs: tf.Tensor3D, s: HeadShape): tf.Tensor2D {
+function attendGrad(dy: tf.Tensor2D, saved: tf.Tensor3D[], s: HeadShape): tf.Tensor2D {
+  const [q, k, v, probs, ctx] = saved;
   const dc = rowsToHeads(dy, s);
   const dv = matMulT(probs, dc, true, false);
   const dp = matMulT(dc, v, false, true);
-  const ds = tf.mul(probs, tf.sub(dp, tf.sum(tf.mul(dp, probs), -1, true)));
+  const ds = tf.mul(probs, tf.sub(dp, tf.sum(tf.mul(dc, ctx), -1, true)));
   const dq = tf.matMul(ds, k);
   const dk = matMulT(ds, q, true, false);
   const hd = q.shape[2];
@@ -74,14 +76,11 @@ export function attentionCore(qkv: tf.Tensor2D, s: HeadShape): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     const [q, k, v] = splitHeads(x, s);
-    const { probs, ctx } = attend(q, k, v, s);
-    save([q, k, v, probs]);
+    const { probs, ctx } = attend(q, k, v);
+    save([q, k, v, probs, ctx]);
     return {
-      value: ctx,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, sp] = saved as tf.Tensor3D[];
-        return [attendGrad(dy as tf.Tensor2D, sq, sk, sv, sp, s)];
-      },
+      value: mergeHeads(ctx, s),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [attendGrad(dy as tf.Tensor2D, saved as tf.Tensor3D[], s)],
     };
   }) as (x: tf.Tensor2D) => tf.Tensor2D;
   return op(qkv);
@@ -96,16 +95,16 @@ function qScale(d: number, heads: number): Float32Array {
  * Multi-head self-attention on rows (timm Attention: fused qkv, scale q, softmax, proj).
  * x: [B·N, D] → [B·N, D]; with `returnClsAttention`, also the CLS row (then computed without the fused op).
  */
-export function attentionRows(x: tf.Tensor2D, p: AttentionParams, s: HeadShape, o: AttentionOptions): { out: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
+export function attentionRows(x: tf.Tensor2D, p: { qkv: DenseLike; proj: DenseLike }, s: HeadShape, o: AttentionOptions): { out: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
   const [out, cls] = tf.tidy(() => {
     const d = x.shape[1];
     const scale = qScale(d, o.heads);
     const qkv = linear(x, p.qkv, { weight: scale, bias: scale });
     if (!o.returnClsAttention) return [linear(attentionCore(qkv, s), p.proj)];
     const [q, k, v] = splitHeads(qkv, s);
-    const { probs, ctx } = attend(q, k, v, s);
+    const { probs, ctx } = attend(q, k, v);
     const row = tf.slice(tf.reshape(probs, [s.b, s.heads, s.n, s.n]), [0, 0, 0, o.prefix], [s.b, s.heads, 1, s.n - o.prefix]);
-    return [linear(ctx, p.proj), tf.reshape(tf.mean(row, 1), [s.b, s.n - o.prefix]) as tf.Tensor2D];
+    return [linear(mergeHeads(ctx, s), p.proj), tf.reshape(tf.mean(row, 1), [s.b, s.n - o.prefix]) as tf.Tensor2D];
   });
   return { out: out as tf.Tensor2D, clsAttention: (cls as tf.Tensor2D | undefined) ?? null };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+const LOG_TWO_OVER_SQRT_PI = Math.log(2 / Math.sqrt(Math.PI));
 
 /**
  * u·(1 + erf(u)) = √2·GELU(√2·u): GELU with its two constant scalings moved into the neighbouring
@@ -16,7 +16,7 @@ export const geluFolded: (u: tf.Tensor) => tf.Tensor = tf.customGrad((...args: (
     value: tf.mul(u, onePlusErf),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [su, se] = saved;
-      const pdf = tf.mul(tf.exp(tf.neg(tf.square(su))), TWO_OVER_SQRT_PI);
+      const pdf = tf.exp(tf.sub(LOG_TWO_OVER_SQRT_PI, tf.square(su))); // (2/√π)·e^(−u²) in three passes, not four
       return [tf.mul(dy, tf.add(se, tf.mul(su, pdf)))];
     },
   };

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { geluFolded } from './gelu.js';
 import { linear } from './linear.js';
+import type { DenseLike } from './matmul.js';
 import type { MlpParams } from './params.js';
 
 const S = Math.SQRT1_2;
@@ -10,7 +11,7 @@ const S = Math.SQRT1_2;
  * residual). GELU's two constant scalings are moved into the weights (fc1 by 1/√2, fc2's weight by
  * 1/√2; see geluFolded): the same function, two fewer element-wise passes over the widest activation.
  */
-export function mlpRows(x: tf.Tensor2D, p: MlpParams): tf.Tensor2D {
+export function mlpRows(x: tf.Tensor2D, p: { fc1: DenseLike; fc2: DenseLike }): tf.Tensor2D {
   return tf.tidy(() => linear(geluFolded(linear(x, p.fc1, { weight: S, bias: S })) as tf.Tensor2D, p.fc2, { weight: S }));
 }
 

@@ -1,44 +1,109 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { DenseLike } from './matmul.js';
+import { biasGrad, nativeKernels, rowNorm, rowNormGrad } from './native.js';
 import type { NormParams } from './params.js';
 
 type LayerNormOp = (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+type NormalizeOp = (x: tf.Tensor) => tf.Tensor;
+
+/** What `standardize` saves: rowNorm's four tensors (native), or x̂ and r. */
+const ROW_NORM_SAVED = 4;
+
+/** x̂ = (x − μ)·r, r = 1/√(σ² + ε) over the last axis (biased variance, like torch.nn.LayerNorm), and what its gradient needs. */
+function standardize(x: tf.Tensor, eps: number): { xhat: tf.Tensor; saved: tf.Tensor[] } {
+  if (nativeKernels()) {
+    const d = x.shape[x.rank - 1] as number;
+    const r = rowNorm((x.rank === 2 ? x : tf.reshape(x, [-1, d])) as tf.Tensor2D, eps);
+    return { xhat: x.rank === 2 ? r.xhat : tf.reshape(r.xhat, x.shape), saved: r.saved };
+  }
+  const axis = x.rank - 1;
+  const centred = tf.sub(x, tf.mean(x, axis, true));
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), axis, true), eps));
+  const xhat = tf.mul(centred, rstd);
+  return { xhat, saved: [xhat, rstd] };
+}
+
+/** The gradient of x̂ with respect to x, given g = d loss / d x̂: r·(g − mean(g) − x̂·mean(g·x̂)). */
+function standardizeGrad(g: tf.Tensor, saved: tf.Tensor[], eps: number): tf.Tensor {
+  if (saved.length === ROW_NORM_SAVED) {
+    const d = g.shape[g.rank - 1] as number;
+    const dx = rowNormGrad(g.rank === 2 ? g : tf.reshape(g, [-1, d]), saved, eps);
+    return g.rank === 2 ? dx : tf.reshape(dx, g.shape);
+  }
+  const [xhat, rstd] = saved;
+  const axis = g.rank - 1;
+  return tf.mul(tf.sub(tf.sub(g, tf.mean(g, axis, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), axis, true))), rstd);
+}
 
 /**
  * LayerNorm as one differentiable op with its analytic gradient: autodiff of the forward's chain
  * (mean, centre, square, mean, rsqrt, scale, shift) records about twice as many kernels, each with
  * its own broadcast reductions. With x̂ = (x − μ)·r, r = 1/√(σ² + ε), g = dy·γ (means over the last axis):
  *   dx = r·(g − mean(g) − x̂·mean(g·x̂)),  dγ = Σ dy·x̂,  dβ = Σ dy.
+ * On the native backend x̂ and dx are one FusedBatchNorm kernel each (native.ts).
  */
 function makeLayerNorm(eps: number): LayerNormOp {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, weight, bias, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const axis = x.rank - 1;
-    const centred = tf.sub(x, tf.mean(x, axis, true));
-    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), axis, true), eps));
-    const xhat = tf.mul(centred, rstd);
-    save([xhat, rstd, weight]);
+    const { xhat, saved } = standardize(x, eps);
+    save([xhat, weight, ...saved]);
     return {
       value: tf.add(tf.mul(xhat, weight), bias),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sr, sw] = saved;
-        const d = sx.shape[axis] as number;
-        const g = tf.mul(dy, sw);
-        const inner = tf.sub(tf.sub(g, tf.mean(g, axis, true)), tf.mul(sx, tf.mean(tf.mul(g, sx), axis, true)));
+      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => {
+        const [sx, sw, ...rest] = kept;
+        const d = sx.shape[sx.rank - 1] as number;
         const rows = (t: tf.Tensor) => (t.rank === 2 ? t : tf.reshape(t, [-1, d]));
-        return [tf.mul(inner, sr), tf.sum(rows(tf.mul(dy, sx)), 0), tf.sum(rows(dy), 0)];
+        return [standardizeGrad(tf.mul(dy, sw), rest, eps), tf.sum(rows(tf.mul(dy, sx)), 0), biasGrad(dy)];
       },
     };
   }) as LayerNormOp;
 }
 
-const ops = new Map<number, LayerNormOp>();
+/** LayerNorm without its affine part: x̂ alone, one op with the gradient of `standardizeGrad`. */
+function makeNormalize(eps: number): NormalizeOp {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const { xhat, saved } = standardize(x, eps);
+    save(saved);
+    return {
+      value: xhat,
+      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => [standardizeGrad(dy, kept, eps)],
+    };
+  }) as NormalizeOp;
+}
+
+function cached<T>(ops: Map<number, T>, eps: number, make: (eps: number) => T): T {
+  let op = ops.get(eps);
+  if (!op) {
+    op = make(eps);
+    ops.set(eps, op);
+  }
+  return op;
+}
+
+const layerNormOps = new Map<number, LayerNormOp>();
+const normalizeOps = new Map<number, NormalizeOp>();
 
 /** LayerNorm over the last axis (biased variance, like torch.nn.LayerNorm). */
 export function layerNorm(x: tf.Tensor, p: NormParams, eps: number): tf.Tensor {
-  let op = ops.get(eps);
-  if (!op) {
-    op = makeLayerNorm(eps);
-    ops.set(eps, op);
-  }
-  return op(x, p.weight, p.bias);
+  return cached(layerNormOps, eps, makeLayerNorm)(x, p.weight, p.bias);
+}
+
+/** (x − μ)/√(σ² + ε) over the last axis: LayerNorm before its scale and shift. */
+export function normalize(x: tf.Tensor, eps: number): tf.Tensor {
+  return cached(normalizeOps, eps, makeNormalize)(x);
+}
+
+/**
+ * A dense layer that reads a LayerNorm's output, with the norm's scale and shift folded into it:
+ * (x̂·γ + β)·W + b = x̂·(γ ⊙ W) + (β·W + b). The fold costs two small ops on the parameters (their
+ * gradients by autodiff, as small) instead of two passes over the activations each way.
+ */
+export function foldNorm(norm: NormParams, dense: DenseLike): DenseLike {
+  return tf.tidy(() => {
+    const [d, out] = dense.weight.shape as [number, number];
+    const weight = tf.mul(tf.reshape(norm.weight, [d, 1]), dense.weight);
+    const shift = tf.reshape(tf.matMul(tf.reshape(norm.bias, [1, d]), dense.weight), [out]);
+    return { weight, bias: dense.bias ? tf.add(shift, dense.bias) : shift };
+  });
 }

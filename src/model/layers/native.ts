@@ -1,0 +1,153 @@
+/**
+ * TensorFlow kernels that tfjs does not expose, for the native (`tensorflow`) backend: a bias add
+ * and its column sums (tfjs's broadcast add and sum take the generic broadcasting path, about twice
+ * as slow on [tokens, features]), and row standardisation by FusedBatchNorm (rows as its channels:
+ * one kernel each way instead of a dozen passes over the activations). Registered as tfjs kernels
+ * of their own (so the engine tracks and profiles them) on first use; every function falls back to
+ * plain tfjs ops on other backends, with the same results up to float rounding.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+const BIAS_ADD = 'DlthBiasAdd';
+const BIAS_GRAD = 'DlthBiasAddGrad';
+const ROW_NORM = 'DlthRowNorm';
+const ROW_NORM_GRAD = 'DlthRowNormGrad';
+
+interface OpAttr {
+  name: string;
+  type: number;
+  value: boolean | number | string;
+}
+
+/** What these kernels use of tfjs-node's backend (NodeJSKernelBackend). */
+interface NativeBackend {
+  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_FLOAT: number; TF_ATTR_BOOL: number };
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
+}
+
+function isNative(b: unknown): b is NativeBackend {
+  const n = b as Partial<NativeBackend> | null;
+  return typeof n?.executeSingleOutput === 'function' && typeof n.executeMultipleOutputs === 'function' && typeof n.binding?.TF_ATTR_TYPE === 'number';
+}
+
+const floatAttr = (b: NativeBackend, name = 'T'): OpAttr => ({ name, type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT });
+const nhwc = (b: NativeBackend): OpAttr => ({ name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' });
+
+/** FusedBatchNorm(V3/GradV3) in training mode, channels first: [1, rows, features, 1] normalised per row. */
+function normAttrs(b: NativeBackend, eps: number): OpAttr[] {
+  return [
+    floatAttr(b), floatAttr(b, 'U'),
+    { name: 'epsilon', type: b.binding.TF_ATTR_FLOAT, value: eps },
+    { name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NCHW' },
+    { name: 'is_training', type: b.binding.TF_ATTR_BOOL, value: true },
+  ];
+}
+
+/** Unit scale, zero offset, and the empty mean and variance that training mode takes. */
+function normConstants(rows: number): tf.Tensor[] {
+  return [tf.ones([rows]), tf.zeros([rows]), tf.tensor1d([]), tf.tensor1d([])];
+}
+
+type Inputs = Partial<Record<string, tf.TensorInfo>>;
+
+/** The kernel's named inputs, in order (the engine passes exactly what runKernel was given). */
+function ins(inputs: Inputs, ...names: string[]): tf.TensorInfo[] {
+  return names.map((n) => {
+    const t = inputs[n];
+    if (!t) throw new Error(`native kernel: missing input ${n}`);
+    return t;
+  });
+}
+
+const epsOf = (attrs: tf.NamedAttrMap | undefined): number => Number(attrs?.eps);
+
+const KERNELS: tf.KernelConfig[] = [
+  {
+    kernelName: BIAS_ADD, backendName: 'tensorflow',
+    kernelFunc: ({ inputs, backend }) => {
+      const b = backend as unknown as NativeBackend;
+      return b.executeSingleOutput('BiasAdd', [floatAttr(b), nhwc(b)], ins(inputs, 'x', 'bias'));
+    },
+  },
+  {
+    kernelName: BIAS_GRAD, backendName: 'tensorflow',
+    kernelFunc: ({ inputs, backend }) => {
+      const b = backend as unknown as NativeBackend;
+      return b.executeSingleOutput('BiasAddGrad', [floatAttr(b), nhwc(b)], ins(inputs, 'dy'));
+    },
+  },
+  {
+    kernelName: ROW_NORM, backendName: 'tensorflow',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as NativeBackend;
+      const [x] = ins(inputs, 'x');
+      const consts = normConstants(x.shape[1]);
+      const attr: OpAttr = { name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT, value: 1 };
+      const out = b.executeMultipleOutputs('FusedBatchNormV3', [...normAttrs(b, epsOf(attrs)), attr], [x, ...consts], 6);
+      tf.dispose([...consts, out[1], out[2]]);
+      return [out[0], out[3], out[4], out[5]];
+    },
+  },
+  {
+    kernelName: ROW_NORM_GRAD, backendName: 'tensorflow',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as NativeBackend;
+      const [dy, x, r1, r2, r3] = ins(inputs, 'dy', 'x', 'r1', 'r2', 'r3');
+      const scale = tf.ones([x.shape[1]]);
+      const out = b.executeMultipleOutputs('FusedBatchNormGradV3', normAttrs(b, epsOf(attrs)), [dy, x, scale, r1, r2, r3], 5);
+      tf.dispose([scale, ...out.slice(1)]);
+      return out[0];
+    },
+  },
+];
+
+let registered = false;
+
+/** True when the native kernels can run on the active backend (registering them the first time). */
+export function nativeKernels(): boolean {
+  if (tf.getBackend() !== 'tensorflow' || !isNative(tf.backend())) return false;
+  if (!registered) {
+    for (const k of KERNELS) if (!tf.getKernel(k.kernelName, k.backendName)) tf.registerKernel(k);
+    registered = true;
+  }
+  return true;
+}
+
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor | tf.Tensor[] => tf.engine().runKernel(name, inputs, attrs);
+
+/** x [..., C] + bias [C]. */
+export function biasAdd(x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  return nativeKernels() ? (run(BIAS_ADD, { x, bias }) as tf.Tensor) : tf.add(x, bias);
+}
+
+/** Σ over every axis but the last of dy [..., C] → [C] (a bias's gradient). */
+export function biasGrad(dy: tf.Tensor): tf.Tensor1D {
+  if (nativeKernels()) return run(BIAS_GRAD, { dy }) as tf.Tensor1D;
+  const c = dy.shape[dy.rank - 1] as number;
+  return tf.sum(dy.rank === 2 ? dy : tf.reshape(dy, [-1, c]), 0) as tf.Tensor1D;
+}
+
+/** Row standardisation saved for its gradient: the input and the kernel's own statistics. */
+export interface RowNormSaved {
+  tensors: tf.Tensor[];
+}
+
+/**
+ * x̂ = (x − μ)/√(σ² + ε) per row of x [T, D] (biased variance, as LayerNorm), by FusedBatchNorm.
+ * Only on the native backend (`nativeKernels()`); `saved` feeds `rowNormGrad`.
+ */
+export function rowNorm(x: tf.Tensor2D, eps: number): { xhat: tf.Tensor2D; saved: tf.Tensor[] } {
+  const [t, d] = x.shape;
+  const x4 = tf.reshape(x, [1, t, d, 1]);
+  const [y, r1, r2, r3] = run(ROW_NORM, { x: x4 }, { eps }) as tf.Tensor[];
+  return { xhat: tf.reshape(y, [t, d]), saved: [x4, r1, r2, r3] };
+}
+
+/** The gradient of `rowNorm` with respect to x, from dy [T, D] and its `saved` tensors. */
+export function rowNormGrad(dy: tf.Tensor, saved: tf.Tensor[], eps: number): tf.Tensor2D {
+  const [x, r1, r2, r3] = saved;
+  const [, t, d] = x.shape;
+  const dx = run(ROW_NORM_GRAD, { dy: tf.reshape(dy, [1, t, d, 1]), x, r1, r2, r3 }, { eps }) as tf.Tensor;
+  return tf.reshape(dx, [t, d]);
+}
