@@ -77,18 +77,26 @@ test('jobs: a failing stage stops new starts, lets running ones finish, and the 
   assert.ok(lines.includes('[a] dlth: error: a broke'));
 });
 
+/** The trainer's resume state without its timings (seconds, samples per second). */
+function withoutTimings(bytes: Buffer): Buffer {
+  const timing = new Set(['trainSec', 'evalSec', 'samplesPerSec']);
+  return Buffer.from(JSON.stringify(JSON.parse(bytes.toString('utf8')), (k, v: unknown) => (timing.has(k) ? undefined : v)));
+}
+
 /** Every file under `dir` (relative path → bytes), timings and locks left out. */
 async function files(dir: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
     const path = join(e.parentPath, e.name);
     if (!e.isFile() || e.name === 'timing.jsonl' || e.name.endsWith('.lock')) continue;
-    out.set(relative(dir, path), await readFile(path));
+    const bytes = await readFile(path);
+    out.set(relative(dir, path), e.name === 'state.json' ? withoutTimings(bytes) : bytes);
   }
   return out;
 }
 
-const source = (split: string, limit: number): Record<string, unknown> => ({ kind: 'idx', dir: join(process.cwd(), 'data/fashion-mnist-mini'), split, limit });
+const classes = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const source = (split: string, limit: number): Record<string, unknown> => ({ kind: 'idx', dir: join(process.cwd(), 'data/fashion-mnist-mini'), split, classes, limit });
 
 test('jobs: a pipeline run with --jobs 2 writes the same bytes as with --jobs 1', { timeout: 600_000 }, async () => {
   const dir = await tempDir('jobs-bytes');
