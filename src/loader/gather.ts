@@ -87,9 +87,9 @@ export function rowWriter(meta: DatasetMeta, options: Pick<ResolvedOptions, 'see
 
 const SCRATCH_AT = { patch: 0, position: 0, score: 0 };
 
-/** Writes batch rows [0, size): row i is row rowOf[i] of slots[i], flipped where buf.flipped[i]. */
-export function writeRows(w: RowWriter, slots: readonly ShardSlot[], rowOf: Uint32Array, size: number, buf: BatchBuffers, ids: readonly string[]): void {
-  for (let i = 0; i < size;) {
+/** Writes batch rows [from, to): row i is row rowOf[i] of slots[i], flipped where buf.flipped[i]. */
+export function writeRows(w: RowWriter, slots: readonly ShardSlot[], rowOf: Uint32Array, from: number, to: number, buf: BatchBuffers, ids: readonly string[]): void {
+  for (let i = from; i < to;) {
     const slot = slots[i];
     const row = rowOf[i];
     if (w.subset !== null) {
@@ -104,7 +104,7 @@ export function writeRows(w: RowWriter, slots: readonly ShardSlot[], rowOf: Uint
       i++;
     } else {
       let m = 1;
-      while (i + m < size && slots[i + m] === slot && rowOf[i + m] === row + m && !buf.flipped[i + m]) m++;
+      while (i + m < to && slots[i + m] === slot && rowOf[i + m] === row + m && !buf.flipped[i + m]) m++;
       const n = m === 1 ? 1 : contiguousRows(slot, row, m);
       copyRows(slot, row, n, buf, i);
       i += n;

@@ -72,7 +72,16 @@ interface Shared {
   ready: Array<Deferred<ShardSlot>>;
   channel: Channel<Queued>;
   stopped: () => boolean;
+  /** Whether the shard reader is reading a shard (its reads wait for turns of the event loop). */
+  reading: boolean;
 }
+
+/**
+ * Patch bytes the producer writes between turns of the event loop while a shard is being read:
+ * each of the reader's reads continues only on a free turn, so a whole batch written in one go
+ * (4.8 MB at 224/16, k = 98) would hold up its next read by that long.
+ */
+const WRITE_BYTES_PER_TURN = 512 * 1024;
 
 export async function* runEpoch(ctx: EpochContext): AsyncGenerator<Batch> {
   const { options } = ctx;
@@ -94,6 +103,7 @@ export async function* runEpoch(ctx: EpochContext): AsyncGenerator<Batch> {
     ready: plan.visits.map(() => deferred<ShardSlot>()),
     channel: new Channel<Queued>(options.prefetch),
     stopped: () => stop,
+    reading: false,
   };
   const tasks = Promise.allSettled([readShards(s), produce(s)]);
   try {
@@ -123,11 +133,14 @@ async function readShards(s: Shared): Promise<void> {
     if (!slot || s.stopped()) return;
     try {
       const hash = s.ctx.verifyHash(ref);
-      if (hash || slot.holds !== ref) await loadShard(sources, ref, slot, hash, s.stopped);
+      s.reading = hash || slot.holds !== ref;
+      if (s.reading) await loadShard(sources, ref, slot, hash, s.stopped);
+      s.reading = false;
       if (s.stopped()) return;
       if (hash) s.ctx.verified(ref);
       s.ready[v].resolve(slot);
     } catch (err) {
+      s.reading = false;
       s.ready[v].reject(err);
       return;
     }
@@ -177,7 +190,13 @@ async function fillBatches(s: Shared): Promise<void> {
       buf.indices[i] = seq[from + start + i];
       buf.flipped[i] = options.flip && shouldFlip(options.seed, epoch, ids[i]) ? 1 : 0;
     }
-    writeRows(writer, rowSlots, plan.rowOf.subarray(start, start + size), size, buf, ids);
+    const rowOf = plan.rowOf.subarray(start, start + size);
+    const step = Math.max(1, Math.floor(WRITE_BYTES_PER_TURN / buf.rowPatchBytes));
+    for (let a = 0; a < size; a += step) {
+      writeRows(writer, rowSlots, rowOf, a, Math.min(size, a + step), buf, ids);
+      if (s.reading && a + step < size) await nextTurn();
+    }
+    if (s.stopped()) return;
     if (mean) fillMean(buf.patches.subarray(0, size * buf.rowPatchBytes), mean);
     for (const v of release[b]) {
       s.slots.release(slotOf[v] as ShardSlot);
