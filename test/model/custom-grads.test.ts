@@ -3,7 +3,7 @@
  * norm, gelu, residual, matmul; the trainer's loss) and a whole block built from them give the
  * values and gradients of tfjs's autodiff through the textbook formula, to 1e-5 relative
  * (max |ours − autodiff| / max |autodiff|, per output and per gradient), on random inputs, on every
- * backend here (the native one runs the FusedBatchNorm and BiasAdd kernels of layers/native.ts).
+ * backend here (the native one runs the FusedBatchNorm kernels of layers/native.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -9,4 +9,4 @@ export { foldNorm, layerNorm, normalize } from './norm.js';
 export { normalisationVectors, patchEmbed } from './patch_embed.js';
 export { oneHotRows } from './one_hot.js';
 export { residual } from './residual.js';
-export { biasAdd, biasGrad, nativeKernels } from './native.js';
+export { nativeKernels } from './native.js';

@@ -7,7 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulT, type DenseLike } from './matmul.js';
-import { biasAdd, biasGrad } from './native.js';
 
 /** A constant factor per output column (or one for all), for the weight and, separately, the bias. */
 export interface LinearScale {
@@ -31,11 +30,11 @@ function linearOp(scale: LinearScale): LinearOp {
     save([x, w]);
     const y = tf.matMul(x, w);
     return {
-      value: bias ? biasAdd(y, sb(bias)) : y,
+      value: bias ? tf.add(y, sb(bias)) : y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, swt] = saved;
         const grads = [matMulT(dy, swt, false, true), sw(matMulT(sx, dy, true, false))];
-        return bias ? [...grads, sb(biasGrad(dy))] : grads;
+        return bias ? [...grads, sb(tf.sum(dy, 0))] : grads;
       },
     };
   }) as LinearOp;

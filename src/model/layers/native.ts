@@ -1,15 +1,13 @@
 /**
- * TensorFlow kernels that tfjs does not expose, for the native (`tensorflow`) backend: a bias add
- * and its column sums (tfjs's broadcast add and sum take the generic broadcasting path, about twice
- * as slow on [tokens, features]), and row standardisation by FusedBatchNorm (rows as its channels:
- * one kernel each way instead of a dozen passes over the activations). Registered as tfjs kernels
- * of their own (so the engine tracks and profiles them) on first use; every function falls back to
- * plain tfjs ops on other backends, with the same results up to float rounding.
+ * A TensorFlow kernel that tfjs does not expose, for the native (`tensorflow`) backend: row
+ * standardisation by FusedBatchNorm (rows as its channels), one kernel each way instead of about a
+ * dozen broadcasting passes over the activations. Registered as tfjs kernels of their own (so the
+ * engine tracks and profiles them) on first use; callers use plain tfjs ops on other backends, with
+ * the same results up to float rounding. (TensorFlow's BiasAdd and BiasAddGrad were tried for the
+ * dense layers' biases too: no faster than tfjs's broadcast add and sum on this machine.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-const BIAS_ADD = 'DlthBiasAdd';
-const BIAS_GRAD = 'DlthBiasAddGrad';
 const ROW_NORM = 'DlthRowNorm';
 const ROW_NORM_GRAD = 'DlthRowNormGrad';
 
@@ -32,7 +30,6 @@ function isNative(b: unknown): b is NativeBackend {
 }
 
 const floatAttr = (b: NativeBackend, name = 'T'): OpAttr => ({ name, type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT });
-const nhwc = (b: NativeBackend): OpAttr => ({ name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' });
 
 /** FusedBatchNorm(V3/GradV3) in training mode, channels first: [1, rows, features, 1] normalised per row. */
 function normAttrs(b: NativeBackend, eps: number): OpAttr[] {
@@ -63,20 +60,6 @@ function ins(inputs: Inputs, ...names: string[]): tf.TensorInfo[] {
 const epsOf = (attrs: tf.NamedAttrMap | undefined): number => Number(attrs?.eps);
 
 const KERNELS: tf.KernelConfig[] = [
-  {
-    kernelName: BIAS_ADD, backendName: 'tensorflow',
-    kernelFunc: ({ inputs, backend }) => {
-      const b = backend as unknown as NativeBackend;
-      return b.executeSingleOutput('BiasAdd', [floatAttr(b), nhwc(b)], ins(inputs, 'x', 'bias'));
-    },
-  },
-  {
-    kernelName: BIAS_GRAD, backendName: 'tensorflow',
-    kernelFunc: ({ inputs, backend }) => {
-      const b = backend as unknown as NativeBackend;
-      return b.executeSingleOutput('BiasAddGrad', [floatAttr(b), nhwc(b)], ins(inputs, 'dy'));
-    },
-  },
   {
     kernelName: ROW_NORM, backendName: 'tensorflow',
     kernelFunc: ({ inputs, backend, attrs }) => {
@@ -115,23 +98,6 @@ export function nativeKernels(): boolean {
 }
 
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor | tf.Tensor[] => tf.engine().runKernel(name, inputs, attrs);
-
-/** x [..., C] + bias [C]. */
-export function biasAdd(x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  return nativeKernels() ? (run(BIAS_ADD, { x, bias }) as tf.Tensor) : tf.add(x, bias);
-}
-
-/** Σ over every axis but the last of dy [..., C] → [C] (a bias's gradient). */
-export function biasGrad(dy: tf.Tensor): tf.Tensor1D {
-  if (nativeKernels()) return run(BIAS_GRAD, { dy }) as tf.Tensor1D;
-  const c = dy.shape[dy.rank - 1] as number;
-  return tf.sum(dy.rank === 2 ? dy : tf.reshape(dy, [-1, c]), 0) as tf.Tensor1D;
-}
-
-/** Row standardisation saved for its gradient: the input and the kernel's own statistics. */
-export interface RowNormSaved {
-  tensors: tf.Tensor[];
-}
 
 /**
  * x̂ = (x − μ)/√(σ² + ε) per row of x [T, D] (biased variance, as LayerNorm), by FusedBatchNorm.

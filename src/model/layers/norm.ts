@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DenseLike } from './matmul.js';
-import { biasGrad, nativeKernels, rowNorm, rowNormGrad } from './native.js';
+import { nativeKernels, rowNorm, rowNormGrad } from './native.js';
 import type { NormParams } from './params.js';
 
 type LayerNormOp = (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
@@ -53,7 +53,7 @@ function makeLayerNorm(eps: number): LayerNormOp {
         const [sx, sw, ...rest] = kept;
         const d = sx.shape[sx.rank - 1] as number;
         const rows = (t: tf.Tensor) => (t.rank === 2 ? t : tf.reshape(t, [-1, d]));
-        return [standardizeGrad(tf.mul(dy, sw), rest, eps), tf.sum(rows(tf.mul(dy, sx)), 0), biasGrad(dy)];
+        return [standardizeGrad(tf.mul(dy, sw), rest, eps), tf.sum(rows(tf.mul(dy, sx)), 0), tf.sum(rows(dy), 0)];
       },
     };
   }) as LayerNormOp;
