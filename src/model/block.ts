@@ -15,7 +15,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { tidy, reshape } from '@tensorflow/tfjs-core';
 import { attentionRows } from './layers/attention.js';
 import { mlpRows } from './layers/mlp.js';
-import { foldNorm, normalize } from './layers/norm.js';
+import { normalize } from './layers/norm.js';
 import { residual } from './layers/residual.js';
 import type { BlockParams } from './layers/params.js';
 
@@ -72,14 +72,13 @@ export class Block {
   private attentionRows(x: tf.Tensor2D, b: number, n: number, returnClsAttention: boolean): { x: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
     const o = this.options;
     const p = this.params;
-    const attn = { qkv: foldNorm(p.norm1, p.attn.qkv), proj: p.attn.proj };
-    const r = attentionRows(normalize(x, o.layerNormEps) as tf.Tensor2D, attn, { b, n, heads: o.heads }, { heads: o.heads, prefix: o.prefix, returnClsAttention });
+    const r = attentionRows(normalize(x, o.layerNormEps) as tf.Tensor2D, p.attn, { b, n, heads: o.heads }, { heads: o.heads, prefix: o.prefix, returnClsAttention }, p.norm1);
     return { x: residual(x, r.out) as tf.Tensor2D, clsAttention: r.clsAttention };
   }
 
   /** x + mlp(norm2(x)) on rows [T, D] (norm2's scale and shift folded into fc1). */
   private mlpRows(x: tf.Tensor2D): tf.Tensor2D {
     const p = this.params;
-    return residual(x, mlpRows(normalize(x, this.options.layerNormEps) as tf.Tensor2D, { fc1: foldNorm(p.norm2, p.mlp.fc1), fc2: p.mlp.fc2 })) as tf.Tensor2D;
+    return residual(x, mlpRows(normalize(x, this.options.layerNormEps) as tf.Tensor2D, p.mlp, p.norm2)) as tf.Tensor2D;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Nothing learned differently: every op with a hand-written gradient (layers/linear, attention,
+ * Nothing learned differently: every op with a hand-written gradient (layers/linear and normLinear, attention,
  * norm, gelu, residual, matmul; the trainer's loss) and a whole block built from them give the
  * values and gradients of tfjs's autodiff through the textbook formula, to 1e-5 relative
  * (max |ours − autodiff| / max |autodiff|, per output and per gradient), on random inputs, on every
@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Block } from '../../src/model/block.js';
 import { attentionCore } from '../../src/model/layers/attention.js';
 import { geluFolded } from '../../src/model/layers/gelu.js';
-import { linear } from '../../src/model/layers/linear.js';
+import { linear, normLinear } from '../../src/model/layers/linear.js';
 import { matMul } from '../../src/model/layers/matmul.js';
 import { layerNorm, normalize } from '../../src/model/layers/norm.js';
 import { residual } from '../../src/model/layers/residual.js';
@@ -85,6 +85,8 @@ for (const backend of await availableBackends()) {
           (x, w, b) => tf.add(tf.matMul(x, tf.mul(w, ls)), tf.mul(b, ls)), [r([t, i], 5), r([i, o], 6, 0.2), r([o], 7)], 8);
         agree('linear without bias', (x, w) => linear(x as tf.Tensor2D, { weight: w, bias: null }, { weight: 0.5 }),
           (x, w) => tf.matMul(x, tf.mul(w, 0.5)), [r([t, i], 9), r([i, o], 10)], 11);
+        agree('normLinear (a norm\'s γ, β folded in)', (x, w, g, bt, b) => normLinear(x as tf.Tensor2D, { weight: g as tf.Variable, bias: bt as tf.Variable }, { weight: w, bias: b }, { weight: scale, bias: scale }),
+          (x, w, g, bt, b) => tf.add(tf.matMul(tf.add(tf.mul(x, g), bt), tf.mul(w, ls)), tf.mul(b, ls)), [r([t, i], 20), r([i, o], 21, 0.2), tf.add(r([i], 22, 0.2), 1), r([i], 23), r([o], 24)], 25);
         agree('matMul (batched)', (a, b) => matMul(a, b), (a, b) => tf.matMul(a, b), [r([3, 5, 4], 12), r([3, 4, 6], 13)], 14);
         agree('geluFolded', (u) => geluFolded(u), (u) => tf.mul(refGelu(tf.mul(u, Math.SQRT2)), Math.SQRT2), [r([t, o], 15, 2)], 16);
         agree('residual', (x, y) => residual(x, y), (x, y) => tf.add(x, y), [r([t, i], 17), r([t, i], 18)], 19);

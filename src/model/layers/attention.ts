@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { linear } from './linear.js';
+import { linear, normLinear } from './linear.js';
 import { matMulT, type DenseLike } from './matmul.js';
-import type { AttentionParams } from './params.js';
+import type { AttentionParams, NormParams } from './params.js';
 
 export interface AttentionOptions {
   heads: number;
@@ -93,13 +93,14 @@ function qScale(d: number, heads: number): Float32Array {
 
 /**
  * Multi-head self-attention on rows (timm Attention: fused qkv, scale q, softmax, proj).
- * x: [B·N, D] → [B·N, D]; with `returnClsAttention`, also the CLS row (then computed without the fused op).
+ * x: [B·N, D] → [B·N, D]; with `norm`, x is a LayerNorm's x̂ and the norm's γ, β are folded into
+ * qkv (normLinear); with `returnClsAttention`, also the CLS row (then computed without the fused op).
  */
-export function attentionRows(x: tf.Tensor2D, p: { qkv: DenseLike; proj: DenseLike }, s: HeadShape, o: AttentionOptions): { out: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
+export function attentionRows(x: tf.Tensor2D, p: { qkv: DenseLike; proj: DenseLike }, s: HeadShape, o: AttentionOptions, norm?: NormParams): { out: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
   const [out, cls] = tf.tidy(() => {
     const d = x.shape[1];
-    const scale = qScale(d, o.heads);
-    const qkv = linear(x, p.qkv, { weight: scale, bias: scale });
+    const scale = { weight: qScale(d, o.heads), bias: qScale(d, o.heads) };
+    const qkv = norm ? normLinear(x, norm, p.qkv, scale) : linear(x, p.qkv, scale);
     if (!o.returnClsAttention) return [linear(attentionCore(qkv, s), p.proj)];
     const [q, k, v] = splitHeads(qkv, s);
     const { probs, ctx } = attend(q, k, v);

@@ -3,9 +3,9 @@ export { attention, type AttentionOptions, type AttentionResult } from './attent
 export { gelu, geluFolded } from './gelu.js';
 export { batchGather, gatherPatches, gatherTokens } from './keep_tokens.js';
 export { matMul, matMulT, type DenseLike } from './matmul.js';
-export { dense, linear, type LinearScale } from './linear.js';
+export { dense, linear, normLinear, type LinearScale } from './linear.js';
 export { mlp } from './mlp.js';
-export { foldNorm, layerNorm, normalize } from './norm.js';
+export { layerNorm, normalize } from './norm.js';
 export { normalisationVectors, patchEmbed } from './patch_embed.js';
 export { oneHotRows } from './one_hot.js';
 export { residual } from './residual.js';

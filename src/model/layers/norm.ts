@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DenseLike } from './matmul.js';
 import { nativeKernels, rowNorm, rowNormGrad } from './native.js';
 import type { NormParams } from './params.js';
 
@@ -92,18 +91,4 @@ export function layerNorm(x: tf.Tensor, p: NormParams, eps: number): tf.Tensor {
 /** (x − μ)/√(σ² + ε) over the last axis: LayerNorm before its scale and shift. */
 export function normalize(x: tf.Tensor, eps: number): tf.Tensor {
   return cached(normalizeOps, eps, makeNormalize)(x);
-}
-
-/**
- * A dense layer that reads a LayerNorm's output, with the norm's scale and shift folded into it:
- * (x̂·γ + β)·W + b = x̂·(γ ⊙ W) + (β·W + b). The fold costs two small ops on the parameters (their
- * gradients by autodiff, as small) instead of two passes over the activations each way.
- */
-export function foldNorm(norm: NormParams, dense: DenseLike): DenseLike {
-  return tf.tidy(() => {
-    const [d, out] = dense.weight.shape as [number, number];
-    const weight = tf.mul(tf.reshape(norm.weight, [d, 1]), dense.weight);
-    const shift = tf.reshape(tf.matMul(tf.reshape(norm.bias, [1, d]), dense.weight), [out]);
-    return { weight, bias: dense.bias ? tf.add(shift, dense.bias) : shift };
-  });
 }
