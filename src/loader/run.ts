@@ -1,8 +1,9 @@
 /**
  * One epoch of one rank, from a resume position: two cooperating tasks and the consumer.
  * - the shard reader reads shards in order of first use into slots (at most the plan's peak plus
- *   `prefetchShards`), each fully verified before it is marked ready; a free slot that still holds
- *   the shard from an earlier read is used as it is, unless the shard's sha256 must be checked again;
+ *   `prefetchShards`; two at once when two slots are free), each fully verified before it is marked
+ *   ready; a free slot that still holds the shard from an earlier read is used as it is, unless the
+ *   shard's sha256 must be checked again;
  * - the batch producer fills pooled batch buffers from ready slots (flipping samples when asked),
  *   releases each slot after its last use, and queues at most `prefetch` batches;
  * - the consumer (this generator) yields queued batches; a batch's buffers return to the pool when
@@ -72,8 +73,8 @@ interface Shared {
   ready: Array<Deferred<ShardSlot>>;
   channel: Channel<Queued>;
   stopped: () => boolean;
-  /** Whether the shard reader is reading a shard (its reads wait for turns of the event loop). */
-  reading: boolean;
+  /** Shards being read (their reads wait for turns of the event loop). */
+  reads: number;
 }
 
 /**
@@ -103,7 +104,7 @@ export async function* runEpoch(ctx: EpochContext): AsyncGenerator<Batch> {
     ready: plan.visits.map(() => deferred<ShardSlot>()),
     channel: new Channel<Queued>(options.prefetch),
     stopped: () => stop,
-    reading: false,
+    reads: 0,
   };
   const tasks = Promise.allSettled([readShards(s), produce(s)]);
   try {
@@ -123,28 +124,50 @@ export async function* runEpoch(ctx: EpochContext): AsyncGenerator<Batch> {
   }
 }
 
+/** Shards read at once (each into its own free slot): two reads copy from the page cache on two cores. */
+const READS_AT_ONCE = 2;
+
 async function readShards(s: Shared): Promise<void> {
   const { sources } = s.ctx;
   const visitOf = new Map(s.plan.visits.map((visit, i) => [sources.shards[visit.shard], i]));
+  const inFlight = new Set<Promise<void>>();
+  let failed = false;
   for (let v = 0; v < s.plan.visits.length; v++) {
+    while (inFlight.size >= READS_AT_ONCE) await Promise.race(inFlight);
+    if (failed) break;
     const ref = sources.shards[s.plan.visits[v].shard];
     // Best: the slot holding this shard; then one holding nothing this epoch still needs.
     const slot = await s.slots.acquire((x) => (x.holds === ref ? 2 : x.holds === null || (visitOf.get(x.holds) ?? -1) < v ? 1 : 0));
-    if (!slot || s.stopped()) return;
-    try {
-      const hash = s.ctx.verifyHash(ref);
-      s.reading = hash || slot.holds !== ref;
-      if (s.reading) await loadShard(sources, ref, slot, hash, s.stopped);
-      s.reading = false;
-      if (s.stopped()) return;
-      if (hash) s.ctx.verified(ref);
-      s.ready[v].resolve(slot);
-    } catch (err) {
-      s.reading = false;
-      s.ready[v].reject(err);
-      return;
-    }
+    if (!slot || s.stopped() || failed) break;
+    const visit = v;
+    const job = fillSlot(s, ref, slot).then(
+      (done) => {
+        if (done) s.ready[visit].resolve(slot);
+      },
+      (err: unknown) => {
+        failed = true;
+        s.ready[visit].reject(err);
+      },
+    );
+    inFlight.add(job);
+    void job.then(() => inFlight.delete(job));
   }
+  await Promise.all(inFlight);
+}
+
+/** Makes `slot` hold shard `ref`, read and checked (unless it holds it already and need not be hashed again); false once stopped. */
+async function fillSlot(s: Shared, ref: ShardRef, slot: ShardSlot): Promise<boolean> {
+  const hash = s.ctx.verifyHash(ref);
+  if (!hash && slot.holds === ref) return true;
+  s.reads++;
+  try {
+    await loadShard(s.ctx.sources, ref, slot, hash, s.stopped);
+  } finally {
+    s.reads--;
+  }
+  if (s.stopped()) return false;
+  if (hash) s.ctx.verified(ref);
+  return true;
 }
 
 async function produce(s: Shared): Promise<void> {
@@ -194,7 +217,7 @@ async function fillBatches(s: Shared): Promise<void> {
     const step = Math.max(1, Math.floor(WRITE_BYTES_PER_TURN / buf.rowPatchBytes));
     for (let a = 0; a < size; a += step) {
       writeRows(writer, rowSlots, rowOf, a, Math.min(size, a + step), buf, ids);
-      if (s.reading && a + step < size) await nextTurn();
+      if (s.reads > 0 && a + step < size) await nextTurn();
     }
     if (s.stopped()) return;
     if (mean) fillMean(buf.patches.subarray(0, size * buf.rowPatchBytes), mean);
