@@ -2,8 +2,9 @@
 //   node --import tsx bench/model.ts [--iters 2] [--no-torch] [backends…]   (default: tensorflow wasm)
 // - forward img/s of deit-small-patch16-224, batch 32, random weights, without and with every
 //   layer's CLS attention (what the selector needs);
-// - one training step's samples/s (forward, cross entropy, backward, Adam) of vit-micro-p4-28
-//   (28×28×1, patch 4, dim 64, depth 4), batch 128, all 49 patches;
+// - one training step's samples/s of vit-micro-p4-28 (28×28×1, patch 4, dim 64, depth 4), batch
+//   128, all 49 patches: the product's step (src/trainer/step.ts) with the peer's settings (Adam =
+//   AdamW without weight decay, plain cross entropy, no clipping);
 // - every matrix product of a DeiT-small block (batch 32) alone, on each backend and in PyTorch:
 //   the forward can never beat 32 / (12 × their summed time), whatever the rest of the model costs.
 // The Python peer is bench/model_torch.py (run with .venv/bin/python); ratios are ours / PyTorch.
@@ -13,8 +14,11 @@ import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init.js';
 import { variantConfig } from '../src/model/configs.js';
-import { trainStep } from '../src/model/train.js';
 import { ViT } from '../src/model/vit.js';
+import { ADAMW_DEFAULTS, AdamW } from '../src/trainer/adamw.js';
+import { ensureGradients } from '../src/trainer/gradients.js';
+import { buildModel } from '../src/trainer/model.js';
+import { trainStep, type HostBatch } from '../src/trainer/step.js';
 
 interface Result {
   forward?: number;
@@ -64,13 +68,23 @@ async function forwardBench(iters: number): Promise<Pick<Result, 'forward' | 'fo
   return { forward, forwardAttn };
 }
 
+/**
+ * The product's training step (src/trainer/step.ts, as `dlth train` runs it) on vit-micro-p4-28,
+ * batch 128, all 49 patches, set up as the peer's step: AdamW without weight decay (= Adam), plain
+ * cross entropy (no label smoothing), no clipping.
+ */
 async function trainBench(iters: number): Promise<number> {
-  const vit = ViT.init(variantConfig('vit-micro-p4-28'), 0);
-  const x = tf.randomUniform([128, 49, 16], 0, 256, 'int32') as tf.Tensor3D;
-  const y = tf.randomUniform([128], 0, 10, 'int32') as tf.Tensor1D;
-  const opt = tf.train.adam(1e-3);
-  const sec = await timed(async () => void (await trainStep(vit, opt, x, undefined, y)), iters * 3);
-  tf.dispose([x, y]);
+  ensureGradients();
+  const { vit, model } = buildModel(variantConfig('vit-micro-p4-28'), 0);
+  const opt = new AdamW(model.params, { ...ADAMW_DEFAULTS, weightDecay: 0 });
+  const n = vit.grid.numPatches;
+  const batch: HostBatch = {
+    size: 128, k: n,
+    patches: new Uint8Array(128 * n * vit.grid.patchDim).map((_, i) => (i * 97) % 256),
+    positions: new Uint16Array(128 * n).map((_, i) => i % n),
+    labels: new Int32Array(128).map((_, i) => i % 10),
+  };
+  const sec = await timed(async () => void (await trainStep(model, opt, batch, 1e-3, { labelSmoothing: 0, clipNorm: 0 })), iters * 3);
   opt.dispose();
   vit.dispose();
   return 128 / sec;
