@@ -6,7 +6,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { TicketLoader, type LoaderOptions } from '../../src/loader/index.js';
+import { TicketLoader } from '../../src/loader/loader.js';
+import type { LoaderOptions } from '../../src/loader/options.js';
 import { collect, CountingStore, tempDir, ticketMeta, ticketRows, writeDataset } from './helpers.js';
 
 const meta = ticketMeta();
