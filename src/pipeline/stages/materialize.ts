@@ -74,6 +74,8 @@ async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promi
       ...(stage.keepFrom !== undefined ? { keepFrom: stage.keepFrom } : {}),
       ...(stage.rate !== undefined ? { rate: stage.rate } : {}),
       ...(stage.rankPrefix ? { rankPrefix: true } : {}),
+      ...(stage.masks?.[name] !== undefined ? { masks: stage.masks[name] } : {}),
+      ...(stage.priorMasks !== undefined ? { priorMasks: stage.priorMasks } : {}),
       seed: stage.seed ?? ctx.seed,
       scores: stage.scores === undefined || stage.policy !== 'ticket' ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),
       split: name,
