@@ -7,7 +7,7 @@ import { addEngineOptions, engineOptions, type EngineFlags } from './engine-flag
 import { localPath } from '../util/local-path.js';
 import { Option, type Command } from 'commander';
 import { InputError } from '../util/errors.js';
-import { openSource } from '../sources/index.js';
+import { openSource } from '../sources/open.js';
 import { materialize } from '../tickets/materialize.js';
 import { policyNames } from '../tickets/policies/index.js';
 import type { Policy } from '../shards/types.js';

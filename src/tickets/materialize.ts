@@ -7,7 +7,7 @@
 import { runSharded, type Decoded, type EngineResult, type SampleFailure } from '../engine/run.js';
 import { ERRORS_FILE } from '../engine/failures.js';
 import type { EngineOptions } from '../engine/options.js';
-import { patchify as realPatchify } from '../patchify/index.js';
+import { patchify as realPatchify } from '../patchify/patchify.js';
 import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
 import { createTicketWriter, type ShardWriter } from '../shards/writer.js';
 import type { TicketEncoder } from '../shards/encode/tickets.js';

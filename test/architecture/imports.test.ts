@@ -90,3 +90,19 @@ test('imports: layering (shards know no models or stages; the loader only the sh
   }
   assert.deepEqual(bad, []);
 });
+
+test('imports: no barrels: an index.ts under src/ holds code (a registry), not only re-exports; src/index.ts is the package API', () => {
+  const barrels: string[] = [];
+  for (const file of walk(SRC)) {
+    const rel = relative(SRC, file);
+    if (!rel.endsWith('index.ts') || rel === 'index.ts') continue;
+    const code = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '')
+      .replace(/export\s+(type\s+)?(\*|\{[^}]*\})\s*from\s*['"][^'"]+['"];?/g, '')
+      .replace(/import[^;]+;/g, '')
+      .trim();
+    if (code === '') barrels.push(rel);
+  }
+  assert.deepEqual(barrels, [], 'cross-folder imports name the defining module (docs/architecture.md)');
+});

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSource } from '../../src/sources/index.js';
+import { openSource } from '../../src/sources/open.js';
 import { readIdx } from '../../src/sources/idx_format.js';
 import { makeCluttered } from '../../src/synth/cluttered.js';
 import { compose, COMPOSE_DEFAULTS, placement } from '../../src/synth/compose.js';

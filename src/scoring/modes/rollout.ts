@@ -9,7 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Block } from '../../model/block.js';
-import { dense, layerNorm, matMul } from '../../model/layers/index.js';
+import { dense } from '../../model/layers/linear.js';
+import { layerNorm } from '../../model/layers/norm.js';
+import { matMul } from '../../model/layers/matmul.js';
 import type { ViT } from '../../model/vit.js';
 import { singleStage, type PatchRanking } from '../select.js';
 import { onlyOptions, takeFloats } from './common.js';
