@@ -72,8 +72,10 @@ test('a fixed-seed 200-step run follows the recorded loss curve', async (t: Test
   }
   const want = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Curve;
   assert.equal(got.loss.length, want.loss.length);
-  const worst = got.loss.reduce((m, l, i) => Math.max(m, Math.abs(l - want.loss[i]) / Math.max(Math.abs(want.loss[i]), 1e-3)), 0);
-  console.log(`loss curve: largest relative difference over ${got.loss.length} steps ${worst.toExponential(2)}`);
+  const rel = got.loss.map((l, i) => Math.abs(l - want.loss[i]) / Math.max(Math.abs(want.loss[i]), 1e-3));
+  const worst = (from: number, to: number): string => Math.max(...rel.slice(from, to)).toExponential(2);
+  const evals = got.eval.map((e, i) => `${(e.loss - want.eval[i].loss).toExponential(1)}/${((e.acc - want.eval[i].acc) * 100).toFixed(1)}%`);
+  console.log(`loss curve: largest relative difference over ${got.loss.length} steps ${worst(0, rel.length)} (step 1 ${worst(0, 1)}, steps 2–10 ${worst(1, 10)}, 11–50 ${worst(10, 50)}, 51–200 ${worst(50, 200)}); eval loss/accuracy differences per epoch ${evals.join(' ')}; final Σw² ${got.weights.sumSq.toFixed(3)} vs ${want.weights.sumSq.toFixed(3)}`);
   got.loss.forEach((l, i) => assert.ok(close(l, want.loss[i], 1e-3), `step ${i + 1}: loss ${l}, recorded ${want.loss[i]}`));
   got.eval.forEach((e, i) => {
     assert.ok(close(e.loss, want.eval[i].loss, 1e-3), `epoch ${i + 1}: eval loss ${e.loss}, recorded ${want.eval[i].loss}`);
