@@ -3,7 +3,8 @@
  * that `dlth stream` has no flag for (e.g. `subset`). Usage:
  * node --import tsx loader_rows.ts '<json {locations, epoch, options}>'
  */
-import { TicketLoader, type LoaderOptions } from '../../../src/loader/index.js';
+import { TicketLoader } from '../../../src/loader/loader.js';
+import type { LoaderOptions } from '../../../src/loader/options.js';
 
 const { locations, epoch, options } = JSON.parse(process.argv[2] ?? '{}') as { locations: string[]; epoch: number; options: LoaderOptions };
 const loader = await TicketLoader.open(locations, options);
