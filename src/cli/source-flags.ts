@@ -21,6 +21,7 @@ export interface SourceFlags {
   file?: string;
   split?: string;
   limit?: string;
+  offset?: string;
   classes?: string;
   maxFileBytes?: string;
   allowEmptyClasses?: boolean;
@@ -70,6 +71,7 @@ export function addSourceLocationOptions(cmd: Command, optional?: string): Comma
     .option('--file <path>', 'jsonl file')
     .option('--split <name>', 'idx split: train | test (default: train)')
     .option('--limit <n>', 'idx: first n samples only')
+    .option('--offset <n>', 'idx: skip the file\'s first n images (with --limit: a range, e.g. a validation split carved from the training file)')
     .option('--classes <names>', 'idx, jsonl: comma-separated class names, label i = name i (idx datasets need them to train on; pipeline sources: `classes`)')
     .option('--max-file-bytes <n>', 'imagefolder/jsonl: largest image file read (default 64 MiB); larger ones are failed samples')
     .option('--allow-empty-classes', 'imagefolder: accept class folders without images (default: an error)')
@@ -112,7 +114,7 @@ export function sourceConfig(flags: SourceFlags): SourceConfig {
     case 'idx': {
       const split = flags.split ?? 'train';
       if (split !== 'train' && split !== 'test') throw new InputError(`--split must be train or test, got ${show(split)}`);
-      return { kind: 'idx', dir: need('root'), split, ...(flags.limit ? { limit: num('limit', flags.limit) } : {}), ...classNames(flags) };
+      return { kind: 'idx', dir: need('root'), split, ...(flags.limit ? { limit: num('limit', flags.limit) } : {}), ...(flags.offset ? { offset: num('offset', flags.offset) } : {}), ...classNames(flags) };
     }
     case 'imagefolder':
       if (flags.classes !== undefined) throw new InputError('--classes applies to --source idx or jsonl (an imagefolder\'s classes are its folders)');

@@ -2,7 +2,9 @@
  * `idx`: MNIST / Fashion-MNIST IDX files, gzip or raw, split `train` (`train-*`) or `test`
  * (`t10k-*`), from a directory or explicit paths. All images of the split are loaded into one
  * buffer at open (60 000 × 28 × 28 is 47 MB); load() hands out views of it, never copies. Ids are
- * `<split>/<index>` zero-padded, so sorted id order is file order.
+ * `<split>/<index>` zero-padded, so sorted id order is file order. `offset` and `limit` take a
+ * contiguous range of the file (a validation split carved from the training file: `offset` 54000);
+ * ids and locations keep the image's index in the file, so masks and other per-image files match.
  */
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -51,6 +53,8 @@ export class IdxSource implements Source {
     private readonly split: string,
     count: number,
     readonly classes: readonly string[] | null,
+    /** Index in the file of this source's sample 0. */
+    readonly offset = 0,
   ) {
     this.size = count;
     this.pixels = images.dims[1] * images.dims[2];
@@ -65,29 +69,38 @@ export class IdxSource implements Source {
     const entries = function* (this: IdxSource) {
       for (let i = 0; i < this.size; i++) yield { ...this.ref(i), size: this.pixels };
     };
-    return listingFingerprint('idx', this.classes, entries.call(this), this.images.data.subarray(0, this.size * this.pixels));
+    const start = this.offset * this.pixels;
+    return listingFingerprint('idx', this.classes, entries.call(this), this.images.data.subarray(start, start + this.size * this.pixels));
   }
 
-  /** Images in the file: `size` is a prefix of them when the source has a `limit`. */
+  /** Images in the file: `size` is a range of them when the source has an `offset` or a `limit`. */
   get total(): number {
     return this.images.dims[0];
   }
 
+  /** The index in the file of sample `index` (what per-image files such as masks are indexed by). */
+  fileIndex(index: number): number {
+    checkIndex(index, this.size, this.kind);
+    return this.offset + index;
+  }
+
   ref(index: number): SampleRef {
     checkIndex(index, this.size, this.kind);
+    const at = this.offset + index;
     return {
-      id: `${this.split}/${String(index).padStart(this.pad, '0')}`,
+      id: `${this.split}/${String(at).padStart(this.pad, '0')}`,
       label: this.labels ? this.labels[index] : null,
-      location: `${this.images.file}#${index}`,
+      location: `${this.images.file}#${at}`,
     };
   }
 
   async load(index: number): Promise<ImagePayload> {
     checkIndex(index, this.size, this.kind);
     const [, height, width] = this.images.dims;
-    const start = index * this.pixels;
+    const at = this.offset + index;
+    const start = at * this.pixels;
     const data = this.images.data.subarray(start, start + this.pixels);
-    return { kind: 'raw', file: `${this.images.file}#${index}`, image: { width, height, channels: 1, data } };
+    return { kind: 'raw', file: `${this.images.file}#${at}`, image: { width, height, channels: 1, data } };
   }
 }
 
@@ -101,12 +114,16 @@ export async function openIdx(config: IdxSourceConfig): Promise<IdxSource> {
   }
   const limit = config.limit;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new InputError(`idx limit ${limit} is not a non-negative integer`);
-  const count = Math.min(n, limit ?? n);
+  const offset = config.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) throw new InputError(`idx offset ${offset} is not a non-negative integer`);
+  if (offset > n) throw new InputError(`idx offset ${offset} is past the ${n} images of the file`, { file: images.file });
+  const count = Math.min(n - offset, limit ?? n);
+  const own = labels ? labels.data.subarray(offset, offset + count) : null;
   const classes = config.classes ?? null;
-  if (labels && classes) {
-    const bad = labels.data.subarray(0, count).findIndex((l) => l >= classes.length);
-    if (bad >= 0) throw new InputError(`label ${labels.data[bad]} of sample ${bad} ≥ ${classes.length} classes`, { file: labels.file });
+  if (own && classes) {
+    const bad = own.findIndex((l) => l >= classes.length);
+    if (bad >= 0) throw new InputError(`label ${own[bad]} of sample ${offset + bad} ≥ ${classes.length} classes`, { file: labels?.file ?? images.file });
   }
   const split = config.split === 'test' ? 'test' : 'train';
-  return new IdxSource(images, labels ? labels.data.subarray(0, count) : null, split, count, classes);
+  return new IdxSource(images, own, split, count, classes, offset);
 }

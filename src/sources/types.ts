@@ -62,8 +62,10 @@ export interface IdxSourceConfig {
   images?: string;
   labels?: string;
   split: 'train' | 'test';
-  /** Use only the first `limit` samples of the split (in file order) — for quick runs. */
+  /** Use only the first `limit` samples of the split (in file order, from `offset`) — for quick runs. */
   limit?: number;
+  /** Skip the file's first `offset` images (default 0): with `limit`, a contiguous range, e.g. a validation split carved from the training file. Ids keep the file index. */
+  offset?: number;
   /** Optional class names (index = label), e.g. Fashion-MNIST's ten; labels must be below its length. */
   classes?: string[];
 }

@@ -39,7 +39,8 @@ export async function loadMaskInputs(policy: string, spec: PolicySpec, o: MaskOp
     if (o.masks === undefined) throw new InputError(`policy ${policy} needs masks: the object masks of the source's images (an IDX file, e.g. t10k-masks-idx3-ubyte.gz)`);
     const set = await openMasks(o.masks, cfg, source);
     checkCount(set, source);
-    return { cover: (i) => patchCover(maskAt(set, i), set.height, set.width, cfg.patchSize), params: { masks: maskRecord(set), objectAt: OBJECT_AT } };
+    const at = source instanceof IdxSource ? (i: number) => source.fileIndex(i) : (i: number) => i;
+    return { cover: (i) => patchCover(maskAt(set, at(i)), set.height, set.width, cfg.patchSize), params: { masks: maskRecord(set), objectAt: OBJECT_AT } };
   }
   if (spec.masks === 'prior') {
     if (o.priorMasks === undefined) return { params: { prior: 'centre' } };
@@ -62,8 +63,10 @@ async function openMasks(file: string, cfg: PatchifyConfig, source: Source | nul
 }
 
 function checkCount(set: MaskSet, source: Source): void {
-  const total = source instanceof IdxSource ? source.total : source.size;
-  if (set.count !== source.size && set.count !== total) {
+  const idx = source instanceof IdxSource ? source : null;
+  const total = idx ? idx.total : source.size;
+  // An idx source with an offset indexes its masks by file index: the masks must be the whole file's.
+  if ((idx === null || idx.offset === 0 ? set.count !== source.size : true) && set.count !== total) {
     throw new InputError(`holds ${set.count} masks, the source ${source.size} images: give the masks of this source's images (mask i is image i)`, { file: set.file });
   }
 }

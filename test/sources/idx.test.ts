@@ -110,3 +110,26 @@ test('corrupt IDX files: clear InputErrors naming the file', async () => {
   }
   assert.throws(() => parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 5]), 'x', 1), /declares 2 = 2 bytes of data, file has 1/);
 });
+
+test('offset + limit: a contiguous range of the file (a validation split); ids, labels, pixels keep the file index', async () => {
+  const all = await openIdx({ kind: 'idx', dir: MINI, split: 'train' });
+  const head = await openIdx({ kind: 'idx', dir: MINI, split: 'train', limit: 3600 });
+  const val = await openIdx({ kind: 'idx', dir: MINI, split: 'train', offset: 3600, limit: 400 });
+  const rest = await openIdx({ kind: 'idx', dir: MINI, split: 'train', offset: 3990 });
+  assert.deepEqual([head.size, val.size, rest.size], [3600, 400, 10]);
+  for (const i of [0, 17, 399]) {
+    assert.deepEqual(val.ref(i), all.ref(3600 + i));
+    assert.equal(val.fileIndex(i), 3600 + i);
+    assert.deepEqual(await pixels(val, i), await pixels(all, 3600 + i));
+  }
+  assert.equal(val.ref(0).id, 'train/03600');
+  assertSortedIds(val);
+  assert.ok(head.ref(head.size - 1).id < val.ref(0).id, 'the two ranges do not overlap and keep file order');
+  assert.notEqual(val.fingerprint, head.fingerprint);
+  const zero = await openIdx({ kind: 'idx', dir: MINI, split: 'train', offset: 0, limit: 3600 });
+  assert.equal(zero.fingerprint, head.fingerprint, 'offset 0 is no offset');
+  const end = await openIdx({ kind: 'idx', dir: MINI, split: 'train', offset: 4000 });
+  assert.equal(end.size, 0);
+  await assert.rejects(openIdx({ kind: 'idx', dir: MINI, split: 'train', offset: 4001 }), (e: unknown) => e instanceof InputError && /offset 4001 is past the 4000 images/.test(e.message));
+  await assert.rejects(openIdx({ kind: 'idx', dir: MINI, split: 'train', offset: -1 }), InputError);
+});
