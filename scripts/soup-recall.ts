@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { positionFrequency } from '../src/masks/cover.js';
 import { readMasks } from '../src/masks/read.js';
-import { measureRecall, patchRules, type Ranker } from '../src/masks/recall.js';
+import { modelFreeRecall } from '../src/masks/model-free.js';
 import { readIdx } from '../src/sources/idx_format.js';
 import { priorRank } from '../src/tickets/policies/prior.js';
 
@@ -35,11 +35,10 @@ for (const dir of dirs) {
   const frequency = positionFrequency(train, patch);
   const prior = priorRank(grid, grid, frequency);
   const centre = priorRank(grid, grid);
-  const rankers = new Map<string, Ranker>([['positional prior (training masks)', () => prior], ['centre', () => centre], ...patchRules(height, width, patch)]);
-  const r = measureRecall({ images: { data: idx.data, count, height, width }, masks, patch, ks }, rankers);
-  const random = ks.map((k) => k / r.n);
-  const rules = [...patchRules(height, width, patch).keys()];
-  const worst = Math.max(...rules.flatMap((name) => (r.recall.get(name) as number[]).map((v, t) => Math.abs(v - random[t]))));
+  const priors = new Map<string, ArrayLike<number>>([['positional prior (training masks)', prior], ['centre', centre]]);
+  const r = modelFreeRecall({ images: { data: idx.data, count, height, width }, masks, patch, ks }, priors);
+  const random = r.random;
+  const worst = r.worstRuleGap?.gap ?? 0;
   const priorAtSmallest = (r.recall.get('positional prior (training masks)') as number[])[ks.indexOf(Math.min(...ks))];
   process.stdout.write(`\n${dir}: ${count} test images of ${height}×${width}, patch ${patch} (${r.n} patches), ${r.objectPatches.toFixed(2)} object patches per image\n\n`);
   process.stdout.write(`| rule | ${ks.map((k) => `k = ${k}`).join(' | ')} |\n|---|${ks.map(() => '---').join('|')}|\n`);
