@@ -82,6 +82,10 @@ export const VARIANTS = {
   'vit-mini-p4-28': gray28(128, 6, 4),
   /** 56×56 grayscale, patch 8 (49 patches): the cluttered Fashion-MNIST of `dlth make-cluttered`. */
   'vit-micro-p8-56': { ...gray28(64, 4, 4), imageSize: [56, 56], patchSize: 8 },
+  /** 49×49 grayscale, patch 7 (49 patches): the patch-soup canvases of `dlth make-cluttered --background soup`. */
+  'vit-micro-p7-49': { ...gray28(64, 4, 4), imageSize: [49, 49], patchSize: 7 },
+  /** The same grid, wider and deeper: a selector larger than its students, as the paper's DeiT selectors. */
+  'vit-mini-p7-49': { ...gray28(128, 6, 4), imageSize: [49, 49], patchSize: 7 },
 } as const satisfies Record<string, ViTConfigInput>;
 export type VariantName = keyof typeof VARIANTS;
 
