@@ -1,6 +1,7 @@
 /**
  * The experiment report: a table of test accuracy (mean ± std over seeds) per path and kept
- * fraction, and a plot of accuracy against kept fraction, one line per path.
+ * fraction, and a plot of accuracy against kept fraction, one line per path. A run that ended at
+ * chance is a failed run: listed, counted in its cell, not averaged in (`markFailedRuns`).
  */
 import { lineChart, PALETTE, type Series } from '../render/chart.js';
 
@@ -13,16 +14,44 @@ export interface RunResult {
   k: number;
   seed: number;
   accuracy: number;
+  /** Chance accuracy of the run's task, 1 / classes (absent: unknown, the run is never failed). */
+  chance?: number;
+  /** Absent: a successful run. `failed`: at or below chance + margin, not averaged in. `at-chance`: so, on a path where chance is expected, averaged in. */
+  status?: RunStatus;
 }
+
+export type RunStatus = 'failed' | 'at-chance';
 
 export interface Cell {
   path: string;
   keep: number;
   k: number;
+  /** Over the successful runs (NaN when there is none). */
   mean: number;
   std: number;
+  /** Successful runs (those at chance on a chance-expected path included). */
   n: number;
   accuracies: number[];
+  /** Failed runs of the cell, not in mean, std or n. */
+  failed: number;
+  /** Runs at chance on a path where chance is expected (in n). */
+  atChance: number;
+}
+
+/** The default margin over chance at or below which a run is failed. */
+export const CHANCE_MARGIN = 0.02;
+
+/**
+ * Each run's status: at or below its chance + `margin` it is `failed`, or `at-chance` on a path
+ * of `expected` (where chance is the honest outcome, e.g. positions that carry no class
+ * information); other runs have no status.
+ */
+export function markFailedRuns(results: readonly RunResult[], margin = CHANCE_MARGIN, expected: readonly string[] = []): RunResult[] {
+  return results.map((r) => {
+    const { status: _old, ...run } = r;
+    if (run.chance === undefined || run.accuracy > run.chance + margin) return run;
+    return { ...run, status: expected.includes(run.path) ? 'at-chance' : 'failed' };
+  });
 }
 
 /** Sample standard deviation (n−1); 0 for a single value. */
@@ -39,15 +68,17 @@ export function aggregate(results: RunResult[]): Cell[] {
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((rs) => {
-    const acc = rs.map((r) => r.accuracy);
+    const acc = rs.filter((r) => r.status !== 'failed').map((r) => r.accuracy);
     return {
       path: rs[0].path,
       keep: rs[0].keep,
       k: rs[0].k,
-      mean: acc.reduce((a, b) => a + b, 0) / acc.length,
-      std: std(acc),
+      mean: acc.length === 0 ? Number.NaN : acc.reduce((a, b) => a + b, 0) / acc.length,
+      std: acc.length === 0 ? Number.NaN : std(acc),
       n: acc.length,
       accuracies: acc,
+      failed: rs.length - acc.length,
+      atChance: rs.filter((r) => r.status === 'at-chance').length,
     };
   });
 }
@@ -60,6 +91,12 @@ export const formatPct = (v: number | null | undefined): string => (v === null |
 /** A kept fraction for display: 37/49 → 0.755. */
 export const formatFraction = (keep: number): string => String(Number(keep.toPrecision(3)));
 
+/** A cell as the table shows it: mean ± sd (n = successful runs, then failed and expected-at-chance counts). */
+export function formatCell(c: Cell): string {
+  const notes = [`n=${c.n}`, ...(c.failed > 0 ? [`${c.failed} failed`] : []), ...(c.atChance > 0 ? [`${c.atChance} at chance, expected`] : [])].join(', ');
+  return c.n === 0 ? `– (${notes})` : `${pct(c.mean)} ± ${pct(c.std)} (${notes})`;
+}
+
 /** Markdown table: one row per kept fraction, one column per path. */
 export function markdownTable(cells: Cell[], paths: string[]): string {
   const keeps = [...new Set(cells.map((c) => c.keep))].sort((a, b) => b - a);
@@ -67,7 +104,7 @@ export function markdownTable(cells: Cell[], paths: string[]): string {
   for (const keep of keeps) {
     const row = paths.map((p) => {
       const c = cells.find((x) => x.path === p && x.keep === keep);
-      return c ? `${pct(c.mean)} ± ${pct(c.std)} (n=${c.n})` : '–';
+      return c ? formatCell(c) : '–';
     });
     const k = cells.find((c) => c.keep === keep)?.k;
     lines.push(`| ${formatFraction(keep)} (k=${k ?? '?'}) | ${row.join(' | ')} |`);
@@ -89,7 +126,7 @@ export interface PathStyle {
 export function accuracyChart(title: string, cells: Cell[], paths: string[], styles: ReadonlyMap<string, PathStyle> = new Map()): string {
   const groups = [...new Set(paths.map((p) => styles.get(p)?.group ?? p))];
   const series: Series[] = paths.map((p) => {
-    const cs = cells.filter((c) => c.path === p).sort((a, b) => a.keep - b.keep);
+    const cs = cells.filter((c) => c.path === p && c.n > 0).sort((a, b) => a.keep - b.keep);
     const style = styles.get(p);
     return {
       label: p,

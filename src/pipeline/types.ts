@@ -99,16 +99,62 @@ export interface ReportPath {
   eval: string;
 }
 
-/** A pass rule stated in the report before its numbers (src/pipeline/report-rule.ts). */
+/**
+ * A pass rule stated in the report before its numbers, and the verdict it gives
+ * (src/pipeline/report-rule.ts, report-verdict.ts). Margins are max(sdMultiplier × pooled seed sd, minGap).
+ */
 export interface ReportRule {
   /** The path label that should win (e.g. "(a) …"). */
   ticket: string;
-  /** Path labels it must beat at every kept fraction by `sdMultiplier` × the pooled seed sd. */
+  /** Path labels it must beat at every kept fraction by the margin. */
   controls: string[];
-  /** The position-only path label: must stay `positionGap` below the ticket path. */
+  /** The position-only path label: must stay max(margin, `positionGap`) below the ticket path. */
   positionOnly?: string;
   sdMultiplier?: number;
   positionGap?: number;
+  /** Floor of every margin (accuracy fraction): margin = max(sdMultiplier × pooled sd, minGap). Default 0. */
+  minGap?: number;
+  /** The all-patches path (c): (c) − ticket < max(sdMultiplier × pooled sd of the two, minGap) at every kept fraction (ticket above (c) allowed). */
+  dense?: string;
+  /** Conditions under which the experiment can decide anything: one unmet makes the verdict "inconclusive". */
+  validity?: ReportValidity;
+  /** A run whose final accuracy is ≤ chance (1 / classes) + chanceMargin is a failed run, not averaged in. Default 0.02. */
+  chanceMargin?: number;
+  /** Path labels where chance is the expected outcome: their at-chance runs are averaged in, marked. */
+  chanceExpected?: string[];
+}
+
+/** Validity conditions of a pass rule (the per-patch rule recall condition is `ReportRecall.maxRuleGap`). */
+export interface ReportValidity {
+  /** Each path's mean final accuracy over its successful runs must reach `min` at every kept fraction it was run at. */
+  minAccuracy?: ReportMinAccuracy[];
+}
+
+export interface ReportMinAccuracy {
+  path: string;
+  min: number;
+}
+
+/**
+ * Object recall per policy on the test split, from materialized datasets and the object masks
+ * (src/pipeline/report-recall.ts): the mean share of each image's object patches that the kept
+ * positions hold, beside random's (k / N) and the per-patch pixel rules' on `full`.
+ */
+export interface ReportRecall {
+  /** IDX object masks of the datasets' source images (mask i = the file's image i; rows matched by their id's index). */
+  masks: string;
+  /** The datasets to measure, one row of the recall table per label. */
+  datasets: ReportRecallDataset[];
+  /** A dataset of policy full of the same images: the pixels the per-patch rules rank. */
+  full: string;
+  /** Validity: every per-patch rule within ±maxRuleGap of random at every k used (absent: no condition). */
+  maxRuleGap?: number;
+}
+
+export interface ReportRecallDataset {
+  label: string;
+  /** A materialized dataset reference, `<stage>[@<keep>]/<source>`. */
+  ref: string;
 }
 
 export interface ReportStage {
@@ -117,6 +163,7 @@ export interface ReportStage {
   title?: string;
   paths: ReportPath[];
   rule?: ReportRule;
+  recall?: ReportRecall;
 }
 
 export type Stage = MaterializeStage | ScoreStage | TrainStage | ReportStage;

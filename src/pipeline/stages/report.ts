@@ -1,10 +1,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type { MaterializeStage, ReportStage, TrainStage } from '../types.js';
 import type { StageContext } from '../context.js';
 import type { StageDescriptor, StageOutput } from './descriptor.js';
 import type { TrainSummary } from '../../trainer/outputs.js';
-import { aggregate, accuracyChart, formatFraction, markdownTable, type PathStyle, type RunResult } from '../report.js';
+import { aggregate, accuracyChart, formatFraction, markdownTable, markFailedRuns, type PathStyle, type RunResult } from '../report.js';
 import { writeSvgAsPng } from '../../render/raster.js';
 import { writeFileAtomic } from '../../util/fsx.js';
 import { InputError } from '../../util/errors.js';
@@ -12,8 +12,10 @@ import { parseDatasetRef, substituteKeep } from '../refs.js';
 import { reportPath } from '../layout.js';
 import { trainRuns } from './train.js';
 import { materializeTargets } from './materialize.js';
-import { evaluateRule, ruleOutcomeMarkdown, ruleStatement } from '../report-rule.js';
+import { evaluateRule, RULE_DEFAULTS, ruleOutcomeMarkdown, ruleStatement } from '../report-rule.js';
 import { selectorSection } from '../report-selector.js';
+import { measureReportRecall, recallMarkdown, type RecallTable } from '../report-recall.js';
+import { decideVerdict, failedRunsMarkdown, minAccuracyChecks, ruleGapCheck, validityMarkdown, verdictLine, type ValidityCheck } from '../report-verdict.js';
 
 /**
  * The kept fraction of a train run's training data: the dataset reference's or materialize stage's
@@ -41,7 +43,9 @@ async function collect(ctx: StageContext, report: ReportStage): Promise<RunResul
       const ev = summary.eval[path.eval];
       if (!ev) throw new InputError(`no evaluation ${path.eval} in the summary`, { file });
       const k = summary.datasets.train.k;
-      results.push({ path: path.label, keep: trainKeep(ctx, stage, keep, k), k, seed, accuracy: ev.final.acc });
+      const classes = summary.modelConfig?.numClasses;
+      const chance = typeof classes === 'number' && classes > 0 ? { chance: 1 / classes } : {};
+      results.push({ path: path.label, keep: trainKeep(ctx, stage, keep, k), k, seed, accuracy: ev.final.acc, ...chance });
     }
   }
   return results;
@@ -70,11 +74,44 @@ function pathStyles(ctx: StageContext, report: ReportStage): Map<string, PathSty
   return styles;
 }
 
-const FILES = { report: 'report.md', chart: 'accuracy.png', results: 'results.json' } as const;
+const FILES = { report: 'report.md', chart: 'accuracy.png', results: 'results.json', verdict: 'verdict.json' } as const;
 
-/** report.md, accuracy.png and results.json in `reports/<stage>`. */
+/** report.md, accuracy.png and results.json in `reports/<stage>`, and verdict.json with a rule. */
 function outputs(_ctx: StageContext, stage: ReportStage): StageOutput[] {
-  return [FILES.report, FILES.chart, FILES.results].map((file) => ({ kind: 'file', path: join(reportPath(stage.name), file) }));
+  const files = [FILES.report, FILES.chart, FILES.results, ...(stage.rule ? [FILES.verdict] : [])];
+  return files.map((file) => ({ kind: 'file', path: join(reportPath(stage.name), file) }));
+}
+
+/** Checks what the schema cannot: the rule's and validity's labels are the report's path labels, recall references name materialize stages. */
+export function checkReportStage(stage: ReportStage): string[] {
+  const labels = new Set(stage.paths.map((p) => p.label));
+  const rule = stage.rule;
+  const named = rule
+    ? [['rule.ticket', rule.ticket], ...rule.controls.map((c, i) => [`rule.controls[${i}]`, c]), ['rule.positionOnly', rule.positionOnly], ['rule.dense', rule.dense],
+      ...(rule.chanceExpected ?? []).map((c, i) => [`rule.chanceExpected[${i}]`, c]), ...(rule.validity?.minAccuracy ?? []).map((v, i) => [`rule.validity.minAccuracy[${i}].path`, v.path])]
+    : [];
+  const problems = named.filter((n): n is [string, string] => n[1] !== undefined && !labels.has(n[1])).map(([at, label]) => `${at}: ${JSON.stringify(label)} is not a label of the report's paths`);
+  const refs = stage.recall ? [['recall.full', stage.recall.full], ...stage.recall.datasets.map((d, i) => [`recall.datasets[${i}].ref`, d.ref])] : [];
+  for (const [at, ref] of refs) if (parseDatasetRef(ref) === null) problems.push(`${at}: ${JSON.stringify(ref)} is not a dataset reference <stage>[@<keep>]/<source>`);
+  return problems;
+}
+
+/** The object recall table of the report's `recall` option, at the datasets' k and the report's cells'. */
+async function recallTable(ctx: StageContext, stage: ReportStage, ks: number[]): Promise<RecallTable | null> {
+  const r = stage.recall;
+  if (!r) return null;
+  const dir = (ref: string): string => {
+    const parsed = parseDatasetRef(ref);
+    const m = parsed ? ctx.stage(parsed.stage) : undefined;
+    if (m?.kind !== 'materialize') throw new InputError(`recall: ${ref} does not name a materialize stage's dataset`, { file: ctx.loaded.file });
+    return ctx.datasetDir(ref);
+  };
+  return measureReportRecall({
+    masks: isAbsolute(r.masks) ? r.masks : resolve(ctx.loaded.dir, r.masks),
+    full: { ref: r.full, dir: dir(r.full) },
+    datasets: r.datasets.map((d) => ({ ...d, dir: dir(d.ref) })),
+    ks,
+  });
 }
 
 /** The preview sheets of the pipeline's materialize stages, relative to the run. */
@@ -83,33 +120,54 @@ function previewSheets(ctx: StageContext): string[] {
   return stages.flatMap((s) => materializeTargets(ctx, s).flatMap((t) => (t.preview === null ? [] : [t.preview])));
 }
 
-/** Writes report.md (table + plot + previews), accuracy.png and results.json. */
+/**
+ * Writes report.md (verdict, rule, table, checks, validity, recall, failed runs, selector, plot,
+ * runs, previews), accuracy.png, results.json, and verdict.json when the stage has a rule.
+ */
 async function runReport(ctx: StageContext, stage: ReportStage): Promise<Record<string, unknown>> {
+  const problems = checkReportStage(stage);
+  if (problems.length > 0) throw new InputError(`report stage ${JSON.stringify(stage.name)}: ${problems.join('; ')}`, { file: ctx.loaded.file });
   const dir = join(ctx.out, reportPath(stage.name));
   await mkdir(dir, { recursive: true });
-  const results = await collect(ctx, stage);
+  const rule = stage.rule;
+  const margin = rule?.chanceMargin ?? RULE_DEFAULTS.chanceMargin;
+  const results = markFailedRuns(await collect(ctx, stage), margin, rule?.chanceExpected ?? []);
   const cells = aggregate(results);
   const labels = [...new Set(stage.paths.map((p) => p.label))]; // one label may gather several train stages (one per keep or seed)
   const title = stage.title ?? ctx.loaded.pipeline.name;
-  const outcome = stage.rule ? evaluateRule(stage.rule, cells) : null;
+  const recall = await recallTable(ctx, stage, [...new Set(cells.map((c) => c.k))]);
+  const outcome = rule ? evaluateRule(rule, cells) : null;
+  const validity: ValidityCheck[] = [
+    ...minAccuracyChecks(rule?.validity, cells),
+    ...(recall && stage.recall?.maxRuleGap !== undefined ? [ruleGapCheck(recall, stage.recall.maxRuleGap)] : []),
+  ];
+  const verdict = outcome ? decideVerdict(outcome, validity) : null;
   await writeSvgAsPng(accuracyChart(title, cells, labels, pathStyles(ctx, stage)), join(dir, FILES.chart));
   const md = [
     `# ${title}`,
     '',
+    ...(verdict ? [verdictLine(verdict), ''] : []),
     `Pipeline \`${ctx.loaded.pipeline.name}\`. Test accuracy (%) after the last epoch, mean ± sample std over seeds; k = patches per training sample.`,
     '',
-    ...(stage.rule ? ruleStatement(stage.rule) : []),
+    ...(rule ? ruleStatement(rule, recall ? stage.recall?.maxRuleGap : undefined) : []),
+    '## Accuracy',
+    '',
+    'Mean ± sample std over the successful runs (n); failed runs (final accuracy at most chance + the margin) are counted, not averaged in.',
+    '',
     markdownTable(cells, labels),
     '',
-    ...(outcome && stage.rule ? ruleOutcomeMarkdown(stage.rule, outcome) : []),
+    ...(outcome && rule ? ruleOutcomeMarkdown(rule, outcome) : []),
+    ...validityMarkdown(validity),
+    ...(recall ? recallMarkdown(recall, stage.recall?.maxRuleGap) : []),
+    ...failedRunsMarkdown(results, margin),
     ...(await selectorSection(ctx, stage)),
-    `![accuracy vs kept fraction](${FILES.chart})`,
+    `![accuracy vs kept fraction, error bars ± 1 sd over seeds](${FILES.chart})`,
     '',
     '## Runs',
     '',
-    '| path | keep | k | seed | accuracy (%) |',
-    '|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.path} | ${formatFraction(r.keep)} | ${r.k} | ${r.seed} | ${(100 * r.accuracy).toFixed(2)} |`),
+    '| path | keep | k | seed | accuracy (%) | status |',
+    '|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.path} | ${formatFraction(r.keep)} | ${r.k} | ${r.seed} | ${(100 * r.accuracy).toFixed(2)} | ${r.status ?? 'ok'} |`),
     '',
     '## Ticket previews',
     '',
@@ -117,8 +175,12 @@ async function runReport(ctx: StageContext, stage: ReportStage): Promise<Record<
     '',
   ].join('\n');
   await writeFileAtomic(join(dir, FILES.report), md);
-  await writeFileAtomic(join(dir, FILES.results), `${JSON.stringify({ results, cells, ...(outcome ? { rule: { ...stage.rule, ...outcome } } : {}) }, null, 2)}\n`);
-  return { cells: cells.length };
+  await writeFileAtomic(join(dir, FILES.results), `${JSON.stringify({ results, cells, ...(outcome ? { rule: { ...rule, ...outcome } } : {}), ...(recall ? { recall } : {}) }, null, 2)}\n`);
+  if (verdict && outcome) {
+    const json = { ...verdict, rule, checks: outcome.checks, missing: outcome.missing, validity, recall, failedRuns: results.filter((r) => r.status !== undefined) };
+    await writeFileAtomic(join(dir, FILES.verdict), `${JSON.stringify(json, null, 2)}\n`);
+  }
+  return { cells: cells.length, failed: results.filter((r) => r.status === 'failed').length, ...(verdict ? { verdict: verdict.verdict } : {}) };
 }
 
 /** A report stage: runs after the merge; its files in `reports/<stage>`, a directory it owns whole. */
@@ -127,7 +189,10 @@ export const reportStage: StageDescriptor<ReportStage> = {
   partitioned: false,
   outputs,
   home: (_ctx, stage) => reportPath(stage.name),
-  // It reads its paths' train runs (summary.json); preview sheets are only linked.
-  dependsOn: (stage) => [...new Set(stage.paths.map((p) => p.train))],
+  // It reads its paths' train runs (summary.json) and the recall option's datasets; preview sheets are only linked.
+  dependsOn: (stage) => {
+    const recall = stage.recall ? [stage.recall.full, ...stage.recall.datasets.map((d) => d.ref)] : [];
+    return [...new Set([...stage.paths.map((p) => p.train), ...recall.flatMap((ref) => parseDatasetRef(ref)?.stage ?? [])])];
+  },
   run: runReport,
 };
