@@ -2,7 +2,9 @@
  * `evit`: EViT inference without token fusion (the paper's selector). At each pruning block, after
  * attention and before the MLP, the block keeps the top ceil(r·n) of its n patch tokens by its own
  * head-averaged CLS attention (prefix tokens always stay); later blocks see only the survivors.
- * Blocks after the last pruning block cannot change the selection, so they are not run.
+ * Blocks after the last pruning block cannot change the selection, so they are not run. The
+ * forward is the model's (`model/evit.ts`, shared with the trainer's EViT evaluation); this mode
+ * ranks the tokens at each pruning block.
  *
  * PatchRanking runs on the host (select.ts) from the downloaded CLS rows: exact ties are then broken by
  * the lower raster index on every backend and batch size (the official torch.topk leaves them
@@ -12,8 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError, show } from '../../util/errors.js';
 import type { ViT } from '../../model/vit.js';
 import { combineStages, selectStage, type PatchRanking, type PruneStep } from '../select.js';
-import { evitKeepCount } from '../../model/evit-counts.js';
-import { attentionAt, onlyOptions, takeFloats } from './common.js';
+import { checkEvitBlocks, EvitPass } from '../../model/evit.js';
+import { onlyOptions, takeFloats } from './common.js';
 import { ModeName, type ModeFactory, type ModeOptions } from './types.js';
 
 export const EVIT_DEFAULT_RATE = 0.7;
@@ -55,80 +57,59 @@ function resolveEvit(depth: number, options: ModeOptions): EvitParams[] {
   onlyOptions(ModeName.Evit, options, ['rate', 'blocks']);
   const rates = evitRates(options.rate);
   const blocks = options.blocks ?? defaultEvitBlocks(depth);
-  if (blocks.length === 0) throw new InputError('evit: blocks must list at least one block');
-  blocks.forEach((b, i) => {
-    if (!Number.isInteger(b) || b < 0 || b >= depth) throw new InputError(`evit: block ${show(b)} is outside the model's ${depth} blocks`);
-    if (i > 0 && b <= blocks[i - 1]) throw new InputError(`evit: blocks must be strictly ascending, got ${show(blocks)}`);
-  });
+  checkEvitBlocks(blocks, depth, ModeName.Evit);
   return rates.map((rate) => ({ rate, blocks: [...blocks] }));
 }
 
 /**
- * Host side of one pruning stage for the whole batch: records the stages and returns the rows to
- * keep of the flattened [B·(prefix + n), D] tokens, prefix first, then survivors best first.
+ * Host side of one pruning stage for the whole batch: records the stages and returns the patch
+ * tokens to keep [B, keep] (indices into the stage's sequence, best first).
  */
-function pruneStage(scores: Float32Array, alive: Uint16Array[], stages: PruneStep[][], keep: number, prefix: number): Int32Array {
+function pruneStage(scores: Float32Array, alive: Uint16Array[], stages: PruneStep[][], keep: number): tf.Tensor2D {
   const b = alive.length;
   const n = alive[0].length;
-  const idx = new Int32Array(b * (prefix + keep));
+  const local = new Int32Array(b * keep);
   for (let i = 0; i < b; i++) {
     const st = selectStage(alive[i], scores.subarray(i * n, (i + 1) * n), keep);
     stages[i].push(st);
     alive[i] = st.order.slice(0, keep);
-    const row = i * (prefix + keep);
-    const base = i * (prefix + n); // row i of the flattened [B·T, D] tokens
-    for (let j = 0; j < prefix; j++) idx[row + j] = base + j;
-    for (let j = 0; j < keep; j++) idx[row + prefix + j] = base + prefix + st.local[j];
+    local.set(st.local.subarray(0, keep), i * keep);
   }
-  return idx;
+  return tf.tensor2d(local, [b, keep], 'int32');
 }
 
-/**
- * Gathers rows of the flattened tokens (a plain axis-0 gather: the wasm backend's batched gather,
- * `batchDims = 1`, reads out of bounds). The input is not disposed.
- */
-function gatherRows(x: tf.Tensor3D, rows: Int32Array, shape: [number, number]): tf.Tensor3D {
-  const d = x.shape[2];
-  return tf.tidy(() => tf.reshape(tf.gather(tf.reshape(x, [-1, d]), tf.tensor1d(rows, 'int32'), 0), [...shape, d]) as tf.Tensor3D);
-}
-
-/**
- * One chain at `p.rate` from the shared prefix (the tokens after the first pruning block's
- * attention and its CLS rows; not disposed): prune, then the remaining blocks.
- */
-async function chain(model: ViT, shared: { x: tf.Tensor3D; scores: Float32Array }, p: EvitParams): Promise<PatchRanking[]> {
-  const { rate } = p;
-  const { prefix, numPatches } = model.grid;
-  const batch = shared.x.shape[0];
-  const prunes = new Set(p.blocks);
-  const [first, last] = [p.blocks[0], p.blocks[p.blocks.length - 1]];
-  const alive = Array.from({ length: batch }, () => Uint16Array.from({ length: numPatches }, (_, i) => i));
-  const stages: PruneStep[][] = Array.from({ length: batch }, () => []);
-  let keep = evitKeepCount(numPatches, rate);
-  let x = gatherRows(shared.x, pruneStage(shared.scores, alive, stages, keep, prefix), [batch, prefix + keep]);
+/** The pass after keeping, at `rate`, the tokens `scores` rank best (not disposed). */
+function keepBest(pass: EvitPass, scores: Float32Array, rate: number, chain: { alive: Uint16Array[]; stages: PruneStep[][] }): EvitPass {
+  const keep = pruneStage(scores, chain.alive, chain.stages, pass.keepCount(rate));
   try {
-    for (let i = first; i <= last; i++) {
-      if (i > first) {
-        const a = model.blocks[i].forwardAttention(x, { returnClsAttention: prunes.has(i) });
-        x.dispose();
-        x = a.x;
-        if (a.clsAttention) {
-          keep = evitKeepCount(alive[0].length, rate);
-          const idx = pruneStage(await takeFloats(a.clsAttention), alive, stages, keep, prefix);
-          const kept = gatherRows(x, idx, [batch, prefix + keep]);
-          x.dispose();
-          x = kept;
-        }
-      }
-      if (i === last) break;
-      const y = model.blocks[i].forwardMlp(x);
-      x.dispose();
-      x = y;
+    return pass.keep(keep);
+  } finally {
+    keep.dispose();
+  }
+}
+
+/**
+ * One chain at `rate` from the shared pass (paused at the first pruning block, with its CLS rows
+ * `scores`; not disposed): prune there, then at every later pruning block; the blocks after the
+ * last one are not run.
+ */
+async function chain(shared: EvitPass, scores: Float32Array, rate: number, numPatches: number): Promise<PatchRanking[]> {
+  const batch = shared.x.shape[0];
+  const state = {
+    alive: Array.from({ length: batch }, () => Uint16Array.from({ length: numPatches }, (_, i) => i)),
+    stages: Array.from({ length: batch }, (): PruneStep[] => []),
+  };
+  let pass = keepBest(shared, scores, rate, state);
+  try {
+    while (pass.paused()) {
+      const next = keepBest(pass, await takeFloats(pass.clsAttention.clone()), rate, state);
+      pass.dispose();
+      pass = next;
     }
   } finally {
-    x.dispose();
+    pass.dispose();
   }
-  return stages.map((st) => combineStages(st, numPatches));
+  return state.stages.map((st) => combineStages(st, numPatches));
 }
 
 /**
@@ -142,13 +123,14 @@ export async function evitChains(model: ViT, patches: tf.Tensor3D, rates: readon
 
 async function runChains(model: ViT, patches: tf.Tensor3D, ps: readonly EvitParams[]): Promise<PatchRanking[][]> {
   // Shared by every rate: the chains diverge only after the first prune.
-  const shared = await attentionAt(model, patches, ps[0].blocks[0]);
+  const shared = EvitPass.start(model, patches, ps[0].blocks);
   try {
+    const scores = await takeFloats(shared.clsAttention.clone());
     const out: PatchRanking[][] = [];
-    for (const p of ps) out.push(await chain(model, shared, p));
+    for (const p of ps) out.push(await chain(shared, scores, p.rate, model.grid.numPatches));
     return out;
   } finally {
-    shared.x.dispose();
+    shared.dispose();
   }
 }
 
