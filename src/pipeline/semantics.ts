@@ -5,6 +5,7 @@ import { isVariantName, variantConfig } from '../model/configs.js';
 import { defaultEvitBlocks, EVIT_DEFAULT_RATE } from '../scoring/modes/evit.js';
 import { evitSurvivors } from '../model/evit-counts.js';
 import { kFromFraction } from '../tickets/policies/ticket.js';
+import { checkReportStage } from './report-check.js';
 
 type Fail = (path: string, message: string) => never;
 
@@ -27,6 +28,8 @@ export function checkSemantics(p: Pipeline, file: string): void {
         if (t?.kind !== 'train') fail(`${at}.paths[${j}].train`, `no earlier train stage named ${show(rp.train)}`);
         else if (!(t.eval ?? []).includes(rp.eval)) fail(`${at}.paths[${j}].eval`, `${show(rp.eval)} is not one of stage ${show(t.name)}'s eval datasets ${show(t.eval ?? [])}`);
       });
+      const problems = checkReportStage(stage);
+      if (problems.length > 0) fail(at, problems.join('; '));
     }
     seen.set(stage.name, stage);
   });

@@ -15,7 +15,7 @@ import { runPipeline } from '../../src/pipeline/runner.js';
 import { modelPath } from '../../src/pipeline/layout.js';
 import { measureReportRecall } from '../../src/pipeline/report-recall.js';
 import { accuracyChart, aggregate } from '../../src/pipeline/report.js';
-import { checkReportStage } from '../../src/pipeline/stages/report.js';
+import { checkReportStage } from '../../src/pipeline/report-check.js';
 import type { ReportStage } from '../../src/pipeline/types.js';
 import { encodeIdx } from '../../src/synth/idx-write.js';
 import { InputError } from '../../src/util/errors.js';
@@ -178,4 +178,15 @@ test('the rule\'s labels must be the report\'s path labels; recall references mu
     'recall.full: "full" is not a dataset reference <stage>[@<keep>]/<source>',
   ]);
   assert.deepEqual(checkReportStage(REPORT as ReportStage), []);
+});
+
+test('a report rule naming no path is refused when the pipeline is validated, before any stage runs', async () => {
+  const { validatePipeline } = await import('../../src/pipeline/validate.js');
+  const { readFileSync } = await import('node:fs');
+  const p = JSON.parse(readFileSync('pipelines/soup-lth-quick.json', 'utf8')) as { stages: { kind: string; rule?: { controls: string[] } }[] };
+  assert.doesNotThrow(() => validatePipeline(structuredClone(p), 'soup-lth-quick.json'));
+  const report = p.stages.find((s) => s.kind === 'report');
+  assert.ok(report?.rule);
+  report.rule.controls.push('(z) no such path');
+  assert.throws(() => validatePipeline(p, 'soup-lth-quick.json'), /rule\.controls\[3\]: "\(z\) no such path" is not a label of the report's paths/);
 });

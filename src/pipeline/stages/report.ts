@@ -14,6 +14,7 @@ import { trainRuns } from './train.js';
 import { materializeTargets } from './materialize.js';
 import { evaluateRule, RULE_DEFAULTS, ruleOutcomeMarkdown, ruleStatement } from '../report-rule.js';
 import { selectorSection } from '../report-selector.js';
+import { checkReportStage } from '../report-check.js';
 import { measureReportRecall, recallMarkdown, type RecallTable } from '../report-recall.js';
 import { decideVerdict, failedRunsMarkdown, minAccuracyChecks, ruleGapCheck, validityMarkdown, verdictLine, type ValidityCheck } from '../report-verdict.js';
 
@@ -80,20 +81,6 @@ const FILES = { report: 'report.md', chart: 'accuracy.png', results: 'results.js
 function outputs(_ctx: StageContext, stage: ReportStage): StageOutput[] {
   const files = [FILES.report, FILES.chart, FILES.results, ...(stage.rule ? [FILES.verdict] : [])];
   return files.map((file) => ({ kind: 'file', path: join(reportPath(stage.name), file) }));
-}
-
-/** Checks what the schema cannot: the rule's and validity's labels are the report's path labels, recall references name materialize stages. */
-export function checkReportStage(stage: ReportStage): string[] {
-  const labels = new Set(stage.paths.map((p) => p.label));
-  const rule = stage.rule;
-  const named = rule
-    ? [['rule.ticket', rule.ticket], ...rule.controls.map((c, i) => [`rule.controls[${i}]`, c]), ['rule.positionOnly', rule.positionOnly], ['rule.dense', rule.dense],
-      ...(rule.chanceExpected ?? []).map((c, i) => [`rule.chanceExpected[${i}]`, c]), ...(rule.validity?.minAccuracy ?? []).map((v, i) => [`rule.validity.minAccuracy[${i}].path`, v.path])]
-    : [];
-  const problems = named.filter((n): n is [string, string] => n[1] !== undefined && !labels.has(n[1])).map(([at, label]) => `${at}: ${JSON.stringify(label)} is not a label of the report's paths`);
-  const refs = stage.recall ? [['recall.full', stage.recall.full], ...stage.recall.datasets.map((d, i) => [`recall.datasets[${i}].ref`, d.ref])] : [];
-  for (const [at, ref] of refs) if (parseDatasetRef(ref) === null) problems.push(`${at}: ${JSON.stringify(ref)} is not a dataset reference <stage>[@<keep>]/<source>`);
-  return problems;
 }
 
 /** The object recall table of the report's `recall` option, at the datasets' k and the report's cells'. */
