@@ -1,0 +1,181 @@
+// Writes pipelines/soup-lth.json (issue 26's decisive experiment) and pipelines/soup-lth-quick.json
+// (its CI variant: same stages, paths and rule on a few hundred images; it checks outputs, not
+// accuracy) from one description, so they cannot drift:
+//   node scripts/soup-pipelines.mjs
+// Data: `dlth make-cluttered --background soup` (49×49 canvases of 7×7 cells of 7 px, one
+// Fashion-MNIST item of 4×4 cells at a seeded cell offset, every other cell a cell of another item of
+// the same split) with its object masks. A validation split is carved from the training file (its
+// last images): the selector stops on it and every choice of the recipe was made on it, never on
+// the test split.
+// Paths at each EViT rate r (k = the chain's survivors), students all the same model, schedule and
+// steps, 3 seeds (initialisation, order, flips and random draws):
+//   (a) EViT tickets → tickets           (b) fixed random subsets (one draw per seed) → tickets
+//   (b') random subsets redrawn every epoch → tickets   (h) saliency (pixel std) → saliency
+//   (q) positional prior (the k positions most often object in the training masks) → same
+//   (o) oracle (each image's object cells, filled to k at random) → same
+//   (p) ticket positions only (pixels replaced by the mean) → same
+//   (u) untrained-selector tickets → same          (c) all patches → all patches
+import { writeFileSync } from 'node:fs';
+
+const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const N = 49;
+
+/** EViT survivors: ceil(r·n) at each pruning block, exactly as model/evit-counts.ts. */
+function survivors(rate, blocks) {
+  let n = N;
+  for (let i = 0; i < blocks.length; i++) n = Math.max(1, Math.min(n, Math.ceil(rate * n)));
+  return n;
+}
+
+const tag = (r) => `r${Math.round(r * 100)}`;
+
+export const LABELS = {
+  a: '(a) tickets → tickets',
+  b: '(b) fixed random → tickets',
+  bp: "(b') per-epoch random → tickets",
+  h: '(h) saliency → saliency',
+  q: '(q) positional prior → prior',
+  o: '(o) oracle → oracle',
+  p: '(p) ticket positions only',
+  u: '(u) untrained-selector tickets → same',
+  c: '(c) all → all',
+  s: '(s) selector, dense → all',
+};
+
+function pipeline(v) {
+  const data = v.dataDir;
+  const student = { model: v.student, epochs: v.epochs, batchSize: v.batchSize, lr: v.lr, warmupEpochs: v.warmupEpochs, weightDecay: v.weightDecay, flip: true, evalEvery: v.epochs };
+  const source = (split, offset, limit) => ({ kind: 'idx', dir: data, split, classes: CLASSES, ...(offset ? { offset } : {}), ...(limit ? { limit } : {}) });
+  const masksOf = { train: `${data}/train-masks-idx3-ubyte.gz`, test: `${data}/t10k-masks-idx3-ubyte.gz` };
+  const stages = [
+    { kind: 'materialize', name: 'full', policy: 'full', sources: ['train', 'val', 'test'] },
+    {
+      kind: 'train', name: 'selector', model: v.selector, train: 'full/train', eval: ['full/val', 'full/test'], seeds: [0],
+      epochs: v.selectorEpochs, batchSize: v.selectorBatchSize, lr: v.selectorLr, warmupEpochs: v.selectorWarmupEpochs, weightDecay: v.weightDecay, flip: true, evalEvery: 1,
+      stopWhen: { eval: 'full/val', patience: v.patience }, evitEval: { rates: v.rates, blocks: v.selectorBlocks },
+    },
+    { kind: 'train', name: 'dense', train: 'full/train', eval: ['full/val', 'full/test'], seeds: v.seeds, ...student },
+  ];
+  const paths = [{ label: LABELS.c, train: 'dense', eval: 'full/test' }, { label: LABELS.s, train: 'selector', eval: 'full/test' }];
+  const add = (label, train, evalRef) => paths.push({ label, train, eval: evalRef });
+  const recall = [];
+  for (const r of v.rates) {
+    const t = tag(r);
+    const k = survivors(r, v.selectorBlocks);
+    stages.push(
+      { kind: 'score', name: `evit-${t}`, selector: 'selector', sources: ['train', 'test'], mode: 'evit', rate: r, blocks: v.selectorBlocks },
+      { kind: 'score', name: `untrained-${t}`, selector: { init: 'random', model: v.selector, seed: 0 }, sources: ['train', 'test'], mode: 'evit', rate: r, blocks: v.selectorBlocks },
+      { kind: 'materialize', name: `ticket-${t}`, policy: 'ticket', scores: `evit-${t}`, k, sources: ['train', 'test'] },
+      { kind: 'materialize', name: `uticket-${t}`, policy: 'ticket', scores: `untrained-${t}`, k, sources: ['train', 'test'] },
+      { kind: 'materialize', name: `saliency-${t}`, policy: 'saliency', k, sources: ['train', 'test'] },
+      { kind: 'materialize', name: `prior-${t}`, policy: 'prior', k, priorMasks: masksOf.train, sources: ['train', 'test'] },
+      { kind: 'materialize', name: `oracle-${t}`, policy: 'oracle', k, seed: 7, masks: masksOf, sources: ['train', 'test'] },
+      ...v.seeds.map((s, i) => ({ kind: 'materialize', name: `random-${t}-s${s}`, policy: 'random', k, seed: 100 + s, sources: ['train', 'test'], ...(i > 0 ? { preview: false } : {}) })),
+    );
+    const tt = `ticket-${t}/test`;
+    stages.push(
+      { kind: 'train', name: `a-${t}`, train: `ticket-${t}/train`, eval: [tt, 'full/test'], seeds: v.seeds, ...student },
+      ...v.seeds.map((s) => ({ kind: 'train', name: `b-${t}-s${s}`, train: `random-${t}-s${s}/train`, eval: [tt, 'full/test'], seeds: [s], ...student })),
+      { kind: 'train', name: `bp-${t}`, train: 'full/train', subset: k, eval: [tt, 'full/test'], seeds: v.seeds, ...student },
+      { kind: 'train', name: `h-${t}`, train: `saliency-${t}/train`, eval: [`saliency-${t}/test`, 'full/test'], seeds: v.seeds, ...student },
+      { kind: 'train', name: `q-${t}`, train: `prior-${t}/train`, eval: [`prior-${t}/test`, 'full/test'], seeds: v.seeds, ...student },
+      { kind: 'train', name: `o-${t}`, train: `oracle-${t}/train`, eval: [`oracle-${t}/test`, 'full/test'], seeds: v.seeds, ...student },
+      { kind: 'train', name: `p-${t}`, train: `ticket-${t}/train`, positionsOnly: true, eval: [tt], seeds: v.seeds, ...student },
+      { kind: 'train', name: `u-${t}`, train: `uticket-${t}/train`, eval: [`uticket-${t}/test`, 'full/test'], seeds: v.seeds, ...student },
+    );
+    add(LABELS.a, `a-${t}`, tt);
+    for (const s of v.seeds) add(LABELS.b, `b-${t}-s${s}`, tt);
+    add(LABELS.bp, `bp-${t}`, tt);
+    add(LABELS.h, `h-${t}`, `saliency-${t}/test`);
+    add(LABELS.q, `q-${t}`, `prior-${t}/test`);
+    add(LABELS.o, `o-${t}`, `oracle-${t}/test`);
+    add(LABELS.p, `p-${t}`, tt);
+    add(LABELS.u, `u-${t}`, `uticket-${t}/test`);
+    add('(a) tickets → all patches', `a-${t}`, 'full/test');
+    add("(b') per-epoch random → all patches", `bp-${t}`, 'full/test');
+    recall.push(
+      { label: `(a) EViT tickets, k = ${k}`, ref: tt },
+      { label: `(u) untrained-selector tickets, k = ${k}`, ref: `uticket-${t}/test` },
+      { label: `(h) saliency, k = ${k}`, ref: `saliency-${t}/test` },
+      { label: `(q) positional prior, k = ${k}`, ref: `prior-${t}/test` },
+      { label: `(o) oracle, k = ${k}`, ref: `oracle-${t}/test` },
+      { label: `(b) random (seed ${v.seeds[0]}), k = ${k}`, ref: `random-${t}-s${v.seeds[0]}/test` },
+    );
+  }
+  stages.push({ kind: 'report', name: 'report', title: v.title, paths, ...v.report(recall) });
+  return {
+    $schema: '../schemas/pipeline.schema.json',
+    name: v.name,
+    description: v.description,
+    seed: 0,
+    concurrency: 2,
+    shardBytes: v.shardBytes,
+    sources: { train: source('train', 0, v.trainCount), val: source('train', v.trainCount, v.valCount), test: source('test', 0, v.testLimit) },
+    patchify: { imageSize: 49, patchSize: 7, channels: 1, resize: 'none' },
+    stages,
+  };
+}
+
+/** The pass rule and recall check of issue 26, fixed before the run. */
+const report = (data) => (recall) => ({
+  rule: {
+    ticket: LABELS.a,
+    controls: [LABELS.bp, LABELS.q, LABELS.h],
+    dense: LABELS.c,
+    positionOnly: LABELS.p,
+    chanceExpected: [LABELS.p],
+    sdMultiplier: 2,
+    minGap: 0.03,
+    positionGap: 0.1,
+    validity: { minAccuracy: [{ path: LABELS.o, min: 0.8 }, { path: LABELS.s, min: 0.75 }] },
+  },
+  recall: { masks: `${data}/t10k-masks-idx3-ubyte.gz`, full: 'full/test', datasets: recall, maxRuleGap: 0.03 },
+});
+
+/**
+ * The recipe (small-data ViT practice: AdamW, peak lr 1e-3 at batch 128, weight decay 0.05, label
+ * smoothing 0.1, cosine with a warm-up of about a quarter of the run, flips), checked on the
+ * validation split: see docs/results/soup-lth/recipe.md.
+ */
+const recipe = {
+  student: 'vit-micro-p7-49', epochs: 2, batchSize: 64, lr: 0.001, warmupEpochs: 0.5, weightDecay: 0.05,
+  selector: 'vit-micro-p7-49', selectorEpochs: 10, selectorBatchSize: 128, selectorLr: 0.001, selectorWarmupEpochs: 1, patience: 2,
+  selectorBlocks: [1, 2, 3], rates: [0.7],
+};
+
+const full = pipeline({
+  ...recipe, name: 'soup-lth', dataDir: '../.cache/soup', trainCount: 54000, valCount: 6000, testLimit: undefined,
+  seeds: [0, 1, 2], shardBytes: 16777216, report: report('../.cache/soup'),
+  title: 'Data-level lottery tickets on patch soup (soup-lth)',
+  description: 'Issue 26: the decisive experiment. Make the data first: dlth make-cluttered --background soup --out .cache/soup (49×49, 7-px cells = patches, one Fashion-MNIST item of 4×4 cells per image among cells of other items, object masks). 54,000 training images, 6,000 validation images carved from the end of the training file (the selector stops on them), the 10,000 test images. A selector (vit-micro, batch 128, lr 1e-3, up to 10 epochs) trained to a validation plateau (patience 2); one EViT chain at r = 0.7 (k = 18 of 49); students (vit-micro, 2 epochs = 1,688 steps of 64, peak lr chosen on the validation split by soup-lth-recipe): (a) tickets, (b) fixed random, (b\') per-epoch random, (h) saliency, (q) positional prior, (o) oracle, (p) positions only, (u) untrained-selector tickets, (c) all patches; 3 seeds each. The report states the pass rule and the validity conditions before the numbers, lists failed runs, and gives each policy\'s object recall.',
+});
+const quick = pipeline({
+  ...recipe, name: 'soup-lth-quick', dataDir: '../.cache/soup-quick', trainCount: 448, valCount: 64, testLimit: undefined,
+  epochs: 1, selectorEpochs: 2, patience: 1, seeds: [0, 1, 2], shardBytes: 1048576, batchSize: 32, selectorBatchSize: 32, report: report('../.cache/soup-quick'),
+  title: 'Data-level lottery tickets on patch soup (soup-lth-quick)',
+  description: 'CI variant of soup-lth (same stages, paths, rule and recall check; 1 epoch on 448 / 64 / 256 images: make them with dlth make-cluttered --background soup --fashion data/fashion-mnist-mini --out .cache/soup-quick --count 512 --test-count 256): checks that the experiment runs and writes well-formed outputs, not accuracy (its verdict is expected to be inconclusive).',
+});
+/**
+ * The recipe check, on the validation split only (no test source at all): the student on all
+ * patches, 2 epochs at each literature learning rate, the one with the best validation accuracy
+ * taken for every student. Its figures are in docs/results/soup-lth/recipe.md.
+ */
+const LRS = [0.0005, 0.001, 0.002];
+const lrTag = (lr) => `lr${lr.toExponential().replace('.', 'p').replace('-', 'm')}`;
+const recipeCheck = {
+  $schema: '../schemas/pipeline.schema.json',
+  name: 'soup-lth-recipe',
+  description: 'The recipe check of soup-lth on its validation split (the last 6,000 images of the training file; no test images are read): the students\' schedule (vit-micro on all patches, batch 64, 2 epochs = 1,688 steps with half an epoch of warm-up, weight decay 0.05, label smoothing 0.1, flips) at peak learning rates 5e-4, 1e-3 and 2e-3.',
+  seed: 0,
+  concurrency: 2,
+  shardBytes: 16777216,
+  sources: { train: full.sources.train, val: full.sources.val },
+  patchify: full.patchify,
+  stages: [
+    { kind: 'materialize', name: 'full', policy: 'full', sources: ['train', 'val'] },
+    ...LRS.map((lr) => ({ kind: 'train', name: `dense-${lrTag(lr)}`, model: recipe.student, train: 'full/train', eval: ['full/val'], seeds: [0], epochs: recipe.epochs, batchSize: recipe.batchSize, lr, warmupEpochs: recipe.warmupEpochs, weightDecay: recipe.weightDecay, flip: true, evalEvery: 1 })),
+    { kind: 'report', name: 'report', title: 'soup-lth recipe check (validation split)', paths: LRS.map((lr) => ({ label: `lr ${lr}`, train: `dense-${lrTag(lr)}`, eval: 'full/val' })) },
+  ],
+};
+for (const p of [full, quick, recipeCheck]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
+console.log(`stages: ${full.stages.length}; k per rate: ${recipe.rates.map((r) => `${r} → ${survivors(r, recipe.selectorBlocks)}`).join(', ')}`);
