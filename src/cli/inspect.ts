@@ -56,7 +56,7 @@ export function describeEvit(meta: DatasetMeta): string | null {
   return `${rates.length > 1 ? 'chains' : 'chain'} ${chains}, pruning blocks ${blocks.join(',')}`;
 }
 
-export async function summarize(dir: string): Promise<DatasetSummary> {
+export async function summarizeDataset(dir: string): Promise<DatasetSummary> {
   const ds = await openDataset(openStore(dir));
   const { meta, manifest } = ds;
   const labels: Record<string, number> = {};
@@ -103,7 +103,7 @@ export function registerInspect(program: Command): void {
     .argument('<dir>', 'dataset directory or http(s) URL')
     .option('--json', 'print JSON')
     .action(async (dir: string, flags: { json?: boolean }) => {
-      const s = await summarize(dir);
+      const s = await summarizeDataset(dir);
       process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatSummary(s)}\n`);
     });
 }

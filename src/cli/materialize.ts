@@ -12,7 +12,8 @@ import { materialize } from '../tickets/materialize.js';
 import { policyNames } from '../tickets/policies/index.js';
 import type { Policy } from '../shards/types.js';
 import { formatBytes } from './verify.js';
-import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
+import { optionalNumber } from './numbers.js';
+import { addSourceOptions, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
 import { addPreprocessOptions, preprocessOverrides, type PreprocessFlags } from './preprocess-flags.js';
 import type { PatchifyConfig } from '../patchify/types.js';
 import type { RequestedGeometry } from '../tickets/decode-as.js';
@@ -75,12 +76,12 @@ export function registerMaterialize(program: Command): void {
         requested: requestedGeometry(cmd, patchify),
         ...(flags.checkpoint !== undefined ? { checkpoint: { checkpoint: localPath('--checkpoint', flags.checkpoint), ...(flags.model !== undefined ? { model: flags.model } : {}) } } : {}),
         policy: flags.policy as Policy,
-        k: num('k', flags.k),
-        keep: num('keep', flags.keep),
+        k: optionalNumber('k', flags.k),
+        keep: optionalNumber('keep', flags.keep),
         keepFrom: flags.keepFrom,
-        rate: num('rate', flags.rate),
+        rate: optionalNumber('rate', flags.rate),
         rankPrefix: flags.rankPrefix ?? false,
-        seed: num('seed', flags.seed),
+        seed: optionalNumber('seed', flags.seed),
         scores: flags.scores === undefined ? undefined : localPath('--scores', flags.scores),
         masks: flags.masks === undefined ? undefined : localPath('--masks', flags.masks),
         priorMasks: flags.priorMasks === undefined ? undefined : localPath('--prior-masks', flags.priorMasks),

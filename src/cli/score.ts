@@ -1,7 +1,7 @@
 /** `dlth score`: one source → a score dataset (per-patch selector scores and the full rank). */
 import { ENGINE_DEFAULTS } from '../engine/options.js';
 import { addEngineOptions, engineOptions, type EngineFlags } from './engine-flags.js';
-import { parseNumber } from './numbers.js';
+import { optionalNumber, parseNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { localPath } from '../util/local-path.js';
 import { initBackend } from '../backend/init.js';
@@ -13,7 +13,7 @@ import { loadSelector, selectorGeometry } from '../scoring/selector.js';
 import { openSource } from '../sources/open.js';
 import { formatRate } from '../util/progress.js';
 import { formatBytes } from './verify.js';
-import { addSourceOptions, num, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
+import { addSourceOptions, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
 import { addPreprocessOptions, preprocessOverrides, type PreprocessFlags } from './preprocess-flags.js';
 
 interface ScoreFlags extends SourceFlags, PreprocessFlags, EngineFlags {
@@ -28,7 +28,7 @@ interface ScoreFlags extends SourceFlags, PreprocessFlags, EngineFlags {
 }
 
 function list(flag: string, text: string | undefined): number[] | undefined {
-  return text === undefined ? undefined : text.split(',').map((t) => num(flag, t.trim()) as number);
+  return text === undefined ? undefined : text.split(',').map((t) => optionalNumber(flag, t.trim()) as number);
 }
 
 function modeOptions(flags: ScoreFlags): ModeOptions {
@@ -38,7 +38,7 @@ function modeOptions(flags: ScoreFlags): ModeOptions {
     o.rate = rates.length === 1 ? rates[0] : rates;
   }
   if (flags.blocks !== undefined) o.blocks = list('blocks', flags.blocks);
-  if (flags.layer !== undefined) o.layer = num('layer', flags.layer);
+  if (flags.layer !== undefined) o.layer = optionalNumber('layer', flags.layer);
   return o;
 }
 

@@ -33,11 +33,6 @@ export interface SourceFlags {
   smallImages?: string;
 }
 
-/** A finite number from a flag's text (undefined stays undefined). */
-export function num(flag: string, text: string | undefined): number | undefined {
-  return optionalNumber(flag, text);
-}
-
 /**
  * Hints as the CLI user types them: the command's own flag for a setting (the option whose
  * attribute name is the setting's config key: `smallImages` → `--small-images`), else the key.
@@ -91,7 +86,7 @@ export function addGeometryOptions(cmd: Command): Command {
 /** --max-file-bytes: a positive integer, or absent. */
 function maxFileBytes(flags: SourceFlags): { maxFileBytes?: number } {
   if (flags.maxFileBytes === undefined) return {};
-  const v = num('max-file-bytes', flags.maxFileBytes) as number;
+  const v = optionalNumber('max-file-bytes', flags.maxFileBytes) as number;
   if (!Number.isSafeInteger(v) || v < 1) throw new InputError(`--max-file-bytes is ${show(flags.maxFileBytes)}, expected a positive integer (bytes)`);
   return { maxFileBytes: v };
 }
@@ -114,7 +109,7 @@ export function sourceConfig(flags: SourceFlags): SourceConfig {
     case 'idx': {
       const split = flags.split ?? 'train';
       if (split !== 'train' && split !== 'test') throw new InputError(`--split must be train or test, got ${show(split)}`);
-      return { kind: 'idx', dir: need('root'), split, ...(flags.limit ? { limit: num('limit', flags.limit) } : {}), ...(flags.offset ? { offset: num('offset', flags.offset) } : {}), ...classNames(flags) };
+      return { kind: 'idx', dir: need('root'), split, ...(flags.limit !== undefined ? { limit: optionalNumber('limit', flags.limit) } : {}), ...(flags.offset !== undefined ? { offset: optionalNumber('offset', flags.offset) } : {}), ...classNames(flags) };
     }
     case 'imagefolder':
       if (flags.classes !== undefined) throw new InputError('--classes applies to --source idx or jsonl (an imagefolder\'s classes are its folders)');
@@ -156,12 +151,12 @@ export const GEOMETRY_DEFAULTS = { imageSize: 224, patchSize: 16, channels: 3 } 
 function givenGeometry(flags: SourceFlags): Partial<Geometry> {
   const out: Partial<Geometry> = {};
   if (flags.imageSize !== undefined) {
-    const [h, w] = flags.imageSize.split(/[x×]/).map((t) => num('image-size', t) as number);
+    const [h, w] = flags.imageSize.split(/[x×]/).map((t) => optionalNumber('image-size', t) as number);
     out.imageSize = [h, w ?? h];
   }
-  if (flags.patchSize !== undefined) out.patchSize = num('patch-size', flags.patchSize);
+  if (flags.patchSize !== undefined) out.patchSize = optionalNumber('patch-size', flags.patchSize);
   if (flags.channels !== undefined) {
-    const channels = num('channels', flags.channels);
+    const channels = optionalNumber('channels', flags.channels);
     if (channels !== 1 && channels !== 3) throw new InputError(`--channels must be 1 or 3, got ${show(flags.channels)}`);
     out.channels = channels;
   }

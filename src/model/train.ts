@@ -17,7 +17,7 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   });
 }
 
-export interface TrainStepResult {
+export interface MinimizeStepResult {
   loss: number;
 }
 
@@ -25,7 +25,7 @@ export interface TrainStepResult {
  * One optimizer step on a batch: patches [B, k, P], optional positions [B, k], labels [B].
  * Leaves no tensors behind (besides the optimizer's own slots).
  */
-export async function trainStep(vit: ViT, optimizer: tf.Optimizer, patches: tf.Tensor3D, positions: tf.Tensor2D | undefined, labels: tf.Tensor1D): Promise<TrainStepResult> {
+export async function minimizeStep(vit: ViT, optimizer: tf.Optimizer, patches: tf.Tensor3D, positions: tf.Tensor2D | undefined, labels: tf.Tensor1D): Promise<MinimizeStepResult> {
   const loss = optimizer.minimize(() => crossEntropy(vit.forward(patches, positions).logits, labels), true, vit.trainableVariables());
   if (!loss) return { loss: NaN };
   const value = (await loss.data())[0];

@@ -8,6 +8,7 @@
 import { InputError } from '../util/errors.js';
 import type { RawImage } from '../sources/types.js';
 import type { PatchGrid } from './types.js';
+import { patchBytes } from '../shards/schema.js';
 
 export interface PatchLayout {
   gridH: number;
@@ -16,10 +17,6 @@ export interface PatchLayout {
   channels: number;
 }
 
-/** Bytes in one patch and in the whole grid of a layout. */
-export function patchBytes(layout: Pick<PatchLayout, 'patchSize' | 'channels'>): number {
-  return layout.patchSize * layout.patchSize * layout.channels;
-}
 
 function copyRow(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
   // Short rows (small patches, grayscale) copy faster element by element than through a subarray.

@@ -27,7 +27,7 @@ export function int(v: unknown, path: string, fail: Fail, min: number, max: numb
   return v;
 }
 
-export function num(v: unknown, path: string, fail: Fail): number {
+export function finiteNumber(v: unknown, path: string, fail: Fail): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) return fail(`${path}: expected a finite number, got ${show(v)}`);
   return v;
 }

@@ -8,7 +8,7 @@ import { canonicalJson } from '../util/hash.js';
 import { DatasetKind, METADATA_KEY, type DatasetMeta } from './types.js';
 
 /** Bytes of one patch: p · p · C. */
-export function patchBytes(meta: DatasetMeta): number {
+export function patchBytes(meta: Pick<DatasetMeta, 'patchSize' | 'channels'>): number {
   return meta.patchSize * meta.patchSize * meta.channels;
 }
 

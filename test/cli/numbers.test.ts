@@ -5,13 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { optionalNumber, parseNumber, parseNumbers } from '../../src/cli/numbers.js';
-import { num } from '../../src/cli/source-flags.js';
+import { sourceConfig } from '../../src/cli/source-flags.js';
 import { InputError } from '../../src/util/errors.js';
 
 test('numeric flags: empty text is refused everywhere, never read as 0', () => {
   for (const text of ['', ' ', 'abc', 'NaN', 'Infinity']) {
     assert.throws(() => parseNumber('limit', text), (e: Error) => e instanceof InputError && e.message.startsWith('--limit is '));
-    assert.throws(() => num('limit', text), InputError);
+    assert.throws(() => sourceConfig({ source: 'idx', root: 'data/fashion-mnist-mini', limit: text }), InputError, 'source flags parse through the same parser');
   }
   assert.equal(optionalNumber('limit', undefined), undefined);
   assert.equal(parseNumber('lr', ' 1e-3 '), 0.001);

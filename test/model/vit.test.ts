@@ -10,7 +10,7 @@ import { resolveConfig, type ViTConfig } from '../../src/model/configs.js';
 import { toModelInput } from '../../src/model/input.js';
 import { layerNorm } from '../../src/model/layers/norm.js';
 import { toTimmStateDict } from '../../src/model/timm_state.js';
-import { crossEntropy, trainStep } from '../../src/model/train.js';
+import { crossEntropy, minimizeStep } from '../../src/model/train.js';
 import { ViT } from '../../src/model/vit.js';
 import { availableBackends, compare, useBackend } from './helpers.js';
 import { referenceForward } from './reference.js';
@@ -93,7 +93,7 @@ for (const backend of backends) {
       const input = toModelInput(randomPatches(4, 5, vit.grid.patchDim, 5), Int32Array.from({ length: 20 }, (_, i) => (i * 7) % 16), { batch: 4, k: 5, patchDim: vit.grid.patchDim, numPatches: 16 });
       const labels = tf.tensor1d([0, 1, 2, 1], 'int32');
       const opt = tf.train.sgd(0.05);
-      await trainStep(vit, opt, input.patches, input.positions, labels); // warm-up (optimizer state, if any)
+      await minimizeStep(vit, opt, input.patches, input.positions, labels); // warm-up (optimizer state, if any)
       const before = tf.memory().numTensors;
       vit.forward(input.patches, input.positions).logits.dispose();
       assert.equal(tf.memory().numTensors, before, 'forward');
@@ -101,7 +101,7 @@ for (const backend of backends) {
       assert.equal(r.clsAttention?.length, tiny.depth);
       tf.dispose([r.logits, ...(r.clsAttention ?? [])]);
       assert.equal(tf.memory().numTensors, before, 'forward with attention');
-      await trainStep(vit, opt, input.patches, input.positions, labels);
+      await minimizeStep(vit, opt, input.patches, input.positions, labels);
       assert.equal(tf.memory().numTensors, before, 'training step');
       tf.dispose([input.patches, input.positions, labels]);
       opt.dispose();
@@ -114,9 +114,9 @@ for (const backend of backends) {
       const input = toModelInput(randomPatches(8, 6, vit.grid.patchDim, 9), Int32Array.from({ length: 48 }, (_, i) => (i * 5) % 16), { batch: 8, k: 6, patchDim: vit.grid.patchDim, numPatches: 16 });
       const labels = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32');
       const opt = tf.train.adam(0.01);
-      const first = (await trainStep(vit, opt, input.patches, input.positions, labels)).loss;
+      const first = (await minimizeStep(vit, opt, input.patches, input.positions, labels)).loss;
       let last = first;
-      for (let i = 0; i < 30; i++) last = (await trainStep(vit, opt, input.patches, input.positions, labels)).loss;
+      for (let i = 0; i < 30; i++) last = (await minimizeStep(vit, opt, input.patches, input.positions, labels)).loss;
       assert.ok(last < first * 0.7, `loss ${first} → ${last}`);
       const check = tf.tidy(() => crossEntropy(vit.forward(input.patches, input.positions).logits, labels).dataSync()[0]);
       assert.ok(Number.isFinite(check));

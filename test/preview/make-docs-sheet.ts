@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/init.js';
 import { variantConfig } from '../../src/model/configs.js';
-import { trainStep } from '../../src/model/train.js';
+import { minimizeStep } from '../../src/model/train.js';
 import { ViT } from '../../src/model/vit.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, resolvePatchifyConfig } from '../../src/patchify/config.js';
 import { patchify } from '../../src/patchify/patchify.js';
@@ -48,7 +48,7 @@ for (let e = 0; e < epochs; e++) {
   for (let s = 0; s + batch <= n; s += batch) {
     const x = tf.tensor3d(pixels.subarray(s * 784, (s + batch) * 784), [batch, 49, 16], 'int32');
     const y = tf.tensor1d(labels.subarray(s, s + batch), 'int32');
-    loss += (await trainStep(vit, opt, x, undefined, y)).loss;
+    loss += (await minimizeStep(vit, opt, x, undefined, y)).loss;
     tf.dispose([x, y]);
   }
   process.stderr.write(`epoch ${e + 1}/${epochs}: mean loss ${(loss / Math.floor(n / batch)).toFixed(3)}\n`);

@@ -19,27 +19,27 @@ export interface AttentionResult {
 }
 
 /** Samples, tokens per sample and heads of activations laid out as rows [B·N, …]. */
-export interface HeadShape {
+export interface AttentionShape {
   b: number;
   n: number;
   heads: number;
 }
 
 /** qkv rows [B·N, 3D] → q, k, v, each [B·H, N, hd] (one transpose, one split). */
-function splitHeads(qkv: tf.Tensor2D, s: HeadShape): tf.Tensor3D[] {
+function splitHeads(qkv: tf.Tensor2D, s: AttentionShape): tf.Tensor3D[] {
   const hd = qkv.shape[1] / 3 / s.heads;
   const t = tf.transpose(tf.reshape(qkv, [s.b, s.n, 3, s.heads, hd]), [2, 0, 3, 1, 4]); // [3, B, H, N, hd]
   return tf.split(tf.reshape(t, [3 * s.b * s.heads, s.n, hd]), 3, 0) as tf.Tensor3D[];
 }
 
 /** Per-head [B·H, N, hd] → rows [B·N, H·hd]. */
-function mergeHeads(x: tf.Tensor3D, s: HeadShape): tf.Tensor2D {
+function mergeHeads(x: tf.Tensor3D, s: AttentionShape): tf.Tensor2D {
   const hd = x.shape[2];
   return tf.reshape(tf.transpose(tf.reshape(x, [s.b, s.heads, s.n, hd]), [0, 2, 1, 3]), [s.b * s.n, s.heads * hd]);
 }
 
 /** Rows [B·N, H·hd] → per-head [B·H, N, hd] (the inverse of mergeHeads). */
-function rowsToHeads(x: tf.Tensor2D, s: HeadShape): tf.Tensor3D {
+function rowsToHeads(x: tf.Tensor2D, s: AttentionShape): tf.Tensor3D {
   const hd = x.shape[1] / s.heads;
   return tf.reshape(tf.transpose(tf.reshape(x, [s.b, s.n, s.heads, hd]), [0, 2, 1, 3]), [s.b * s.heads, s.n, hd]);
 }
@@ -55,7 +55,7 @@ function attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D): { probs: tf.Ten
  * dV = Pᵀ·dC, dP = dC·Vᵀ, dS = P ⊙ (dP − Σ_row dP⊙P), dQ = dS·K, dK = dSᵀ·Q; returned as qkv rows.
  * Σ_row dP⊙P = Σ_row dC⊙C (as flash attention's backward): a reduction over hd, not over N.
  */
-function attendGrad(dy: tf.Tensor2D, saved: tf.Tensor3D[], s: HeadShape): tf.Tensor2D {
+function attendGrad(dy: tf.Tensor2D, saved: tf.Tensor3D[], s: AttentionShape): tf.Tensor2D {
   const [q, k, v, probs, ctx] = saved;
   const dc = rowsToHeads(dy, s);
   const dv = matMulT(probs, dc, true, false);
@@ -72,7 +72,7 @@ function attendGrad(dy: tf.Tensor2D, saved: tf.Tensor3D[], s: HeadShape): tf.Ten
  * Multi-head attention of fused qkv rows [B·N, 3D] (q's 1/√hd already applied) → context rows
  * [B·N, D], as one op with the analytic gradient of `attendGrad`.
  */
-export function attentionCore(qkv: tf.Tensor2D, s: HeadShape): tf.Tensor2D {
+export function attentionCore(qkv: tf.Tensor2D, s: AttentionShape): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     const [q, k, v] = splitHeads(x, s);
@@ -96,7 +96,7 @@ function qScale(d: number, heads: number): Float32Array {
  * x: [B·N, D] → [B·N, D]; with `norm`, x is a LayerNorm's x̂ and the norm's γ, β are folded into
  * qkv (normLinear); with `returnClsAttention`, also the CLS row (then computed without the fused op).
  */
-export function attentionRows(x: tf.Tensor2D, p: { qkv: DenseLike; proj: DenseLike }, s: HeadShape, o: AttentionOptions, norm?: NormParams): { out: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
+export function attentionRows(x: tf.Tensor2D, p: { qkv: DenseLike; proj: DenseLike }, s: AttentionShape, o: AttentionOptions, norm?: NormParams): { out: tf.Tensor2D; clsAttention: tf.Tensor2D | null } {
   const [out, cls] = tf.tidy(() => {
     const d = x.shape[1];
     const scale = { weight: qScale(d, o.heads), bias: qScale(d, o.heads) };
