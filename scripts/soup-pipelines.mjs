@@ -133,12 +133,14 @@ const report = (data) => (recall) => ({
 });
 
 /**
- * The recipe (small-data ViT practice: AdamW, peak lr 1e-3 at batch 128, weight decay 0.05, label
- * smoothing 0.1, cosine with a warm-up of about a quarter of the run, flips), checked on the
- * validation split: see docs/results/soup-lth/recipe.md.
+ * The recipe: small-data ViT practice (AdamW, weight decay 0.05, label smoothing 0.1, cosine with a
+ * linear warm-up of a quarter of the run, flips); students at batch 64 for 2 epochs (1,688 steps).
+ * The peak learning rate 2e-3 was chosen on the validation split by soup-lth-recipe (validation
+ * accuracy after the students' schedule: 5e-4 49.72%, 1e-3 51.03%, 2e-3 53.10%; 2e-3 is the top of
+ * the grid). The selector keeps the literature's 1e-3 at batch 128 and stops on the validation split.
  */
 const recipe = {
-  student: 'vit-micro-p7-49', epochs: 2, batchSize: 64, lr: 0.001, warmupEpochs: 0.5, weightDecay: 0.05,
+  student: 'vit-micro-p7-49', epochs: 2, batchSize: 64, lr: 0.002, warmupEpochs: 0.5, weightDecay: 0.05,
   selector: 'vit-micro-p7-49', selectorEpochs: 10, selectorBatchSize: 128, selectorLr: 0.001, selectorWarmupEpochs: 1, patience: 2,
   selectorBlocks: [1, 2, 3], rates: [0.7],
 };
@@ -147,7 +149,7 @@ const full = pipeline({
   ...recipe, name: 'soup-lth', dataDir: '../.cache/soup', trainCount: 54000, valCount: 6000, testLimit: undefined,
   seeds: [0, 1, 2], shardBytes: 16777216, report: report('../.cache/soup'),
   title: 'Data-level lottery tickets on patch soup (soup-lth)',
-  description: 'Issue 26: the decisive experiment. Make the data first: dlth make-cluttered --background soup --out .cache/soup (49×49, 7-px cells = patches, one Fashion-MNIST item of 4×4 cells per image among cells of other items, object masks). 54,000 training images, 6,000 validation images carved from the end of the training file (the selector stops on them), the 10,000 test images. A selector (vit-micro, batch 128, lr 1e-3, up to 10 epochs) trained to a validation plateau (patience 2); one EViT chain at r = 0.7 (k = 18 of 49); students (vit-micro, 2 epochs = 1,688 steps of 64, peak lr chosen on the validation split by soup-lth-recipe): (a) tickets, (b) fixed random, (b\') per-epoch random, (h) saliency, (q) positional prior, (o) oracle, (p) positions only, (u) untrained-selector tickets, (c) all patches; 3 seeds each. The report states the pass rule and the validity conditions before the numbers, lists failed runs, and gives each policy\'s object recall.',
+  description: 'Issue 26: the decisive experiment. Make the data first: dlth make-cluttered --background soup --out .cache/soup (49×49, 7-px cells = patches, one Fashion-MNIST item of 4×4 cells per image among cells of other items, object masks). 54,000 training images, 6,000 validation images carved from the end of the training file (the selector stops on them), the 10,000 test images. A selector (vit-micro, batch 128, lr 1e-3, up to 10 epochs) trained to a validation plateau (patience 2); one EViT chain at r = 0.7 (k = 18 of 49); students (vit-micro, 2 epochs = 1,688 steps of 64, peak lr 2e-3 chosen on the validation split by soup-lth-recipe): (a) tickets, (b) fixed random, (b\') per-epoch random, (h) saliency, (q) positional prior, (o) oracle, (p) positions only, (u) untrained-selector tickets, (c) all patches; 3 seeds each. The report states the pass rule and the validity conditions before the numbers, lists failed runs, and gives each policy\'s object recall.',
 });
 const quick = pipeline({
   ...recipe, name: 'soup-lth-quick', dataDir: '../.cache/soup-quick', trainCount: 448, valCount: 64, testLimit: undefined,
