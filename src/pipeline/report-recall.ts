@@ -4,10 +4,12 @@
  * rows of the share of the image's object patches (cover ≥ 1/2, src/masks/cover.ts) that the row's
  * kept positions hold; from the dataset of every patch (`full`), the six per-patch pixel rules at
  * each k and random's k / N (src/masks/model-free.ts). A row is matched to its mask by its sample
- * id, `<split>/<file index>` for the idx source (its only kind with masks); rows that cannot be
- * matched, datasets of other images or of another count than `full` are refused (InputError).
+ * id, `<split>/<file index>` for the idx source (its only kind with masks; src/masks/match.ts);
+ * rows that cannot be matched, datasets of other images or of another count than `full` are
+ * refused (InputError).
  */
 import { InputError, show } from '../util/errors.js';
+import { checkMaskSize, maskIndexOf } from '../masks/match.js';
 import { openDataset, type Dataset } from '../shards/reader.js';
 import { ticketRows } from '../shards/rows.js';
 import { DatasetKind, type MaskRecord } from '../shards/types.js';
@@ -57,17 +59,9 @@ export interface RecallTable {
   worstRuleGap: RuleGap | null;
 }
 
-const SAMPLE_ID = /^[A-Za-z0-9_-]+\/(\d+)$/;
-
 /** A row's index into the mask file: the number of its idx sample id. */
 function sampleIndex(id: string, ds: Dataset, masks: MaskSet): number {
-  const m = SAMPLE_ID.exec(id);
-  if (ds.meta.source.kind !== 'idx' || !m) {
-    throw new InputError(`row ${show(id)} cannot be matched to the masks: rows are matched by their idx sample id <split>/<index> (this dataset's source is ${show(ds.meta.source.kind)})`, { file: ds.store.location });
-  }
-  const index = Number(m[1]);
-  if (index >= masks.count) throw new InputError(`row ${show(id)} is image ${index} of its file; the mask file holds ${masks.count} masks`, { file: masks.file });
-  return index;
+  return maskIndexOf(id, ds.meta.source.kind, masks, ds.store.location);
 }
 
 async function open(dir: string, ref: string): Promise<Dataset> {
@@ -82,7 +76,7 @@ async function readFull(ds: Dataset, ref: string, masks: MaskSet): Promise<{ ima
   const [h, w] = meta.imageSize;
   const n = meta.grid[0] * meta.grid[1];
   if (meta.k !== n) throw new InputError(`recall.full: ${ref} keeps ${meta.k} of ${n} patches; it must hold every patch (policy full)`, { file: ds.store.location });
-  if (masks.height !== h || masks.width !== w) throw new InputError(`masks are ${masks.height}×${masks.width}, the datasets' images ${h}×${w}`, { file: masks.file });
+  checkMaskSize(masks, meta.imageSize);
   const layout = { gridH: meta.grid[0], gridW: meta.grid[1], patchSize: meta.patchSize, channels: meta.channels };
   const images = new Uint8Array(ds.manifest.rows * h * w);
   const indices: number[] = [];
