@@ -1,7 +1,8 @@
 /**
  * `dlth preview <dataset>`: a PNG contact sheet of a ticket dataset (kept patches, labels). With
  * --source (and --root/--file/--split as for `dlth score`), the images the dataset was made from:
- * dropped patches are shown dimmed and hatched instead of plain hatched grey.
+ * dropped patches are shown dimmed and hatched instead of plain hatched grey. With --masks (an IDX
+ * file of the source images' object masks, mask i = image i), each image's object is outlined.
  */
 import { parseNumber } from './numbers.js';
 import type { Command } from 'commander';
@@ -23,6 +24,7 @@ interface PreviewFlags extends Omit<SourceFlags, 'source'> {
   tileSize: string;
   sample: string;
   seed: string;
+  masks?: string;
 }
 
 const int = (flag: string, text: string, min = 1): number => parseNumber(flag, text, { integer: true, min });
@@ -48,6 +50,7 @@ export function registerPreview(program: Command): void {
     .option('-o, --out <file>', 'output PNG', 'preview.png')
     .option('--columns <n>', 'tiles per row (default: near-square grid)')
     .option('--tile-size <px>', 'approximate tile size; small images are upscaled by an integer factor', String(PREVIEW_DEFAULTS.tileSize))
+    .option('--masks <idx>', 'IDX file of the object masks of the dataset\'s idx source images (mask i = image i of the file, e.g. t10k-masks-idx3-ubyte.gz): each object is outlined')
     .action(async (dataset: string, flags: PreviewFlags) => {
       const store = openStore(datasetLocation(dataset));
       const source = await previewSource(flags, store);
@@ -59,6 +62,7 @@ export function registerPreview(program: Command): void {
         sample: flags.sample === 'first' || flags.sample === 'spread' ? flags.sample : badSample(flags.sample),
         seed: int('seed', flags.seed, 0),
         ...(flags.columns !== undefined ? { columns: int('columns', flags.columns) } : {}),
+        ...(flags.masks !== undefined ? { masks: resolve(flags.masks) } : {}),
       });
       process.stdout.write(`dlth preview: ${r.tiles} images, ${r.width}×${r.height} px → ${r.file}\n`);
     });

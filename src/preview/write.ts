@@ -2,7 +2,9 @@
  * `writePreview`: a PNG contact sheet of n rows of a ticket dataset (the first n, or a seeded
  * sample across classes: sample.ts): kept patches shown, dropped ones hatched grey, a caption per
  * tile (label and sample id) and a title line (policy, k, selector). Given the source the dataset
- * was made from, dropped patches show the image's own pixels, dimmed and hatched (source.ts).
+ * was made from, dropped patches show the image's own pixels, dimmed and hatched (source.ts); given
+ * the object masks of its images (IDX, rows matched by sample id: src/masks/match.ts), each tile has
+ * its object's outline (outline.ts).
  */
 import { basename } from 'node:path';
 import sharp from 'sharp';
@@ -17,7 +19,10 @@ import { composeSheet, sheetLayout } from './sheet.js';
 import { renderTile, tileScale, type RgbImage, type TileGeometry } from './tile.js';
 import { PreviewSample, sampleRows } from './sample.js';
 import { sourceGrids } from './source.js';
+import { drawOutline } from './outline.js';
 import type { Source } from '../sources/types.js';
+import { readMasks } from '../masks/read.js';
+import { checkMaskSize, rowMask } from '../masks/match.js';
 
 export interface PreviewOptions {
   /** Output PNG file. */
@@ -36,6 +41,8 @@ export interface PreviewOptions {
   name?: string;
   /** The images the dataset was made from: dropped patches are then shown dimmed, not blank. */
   source?: Source;
+  /** IDX file of the object masks of the dataset's source images (mask i = image i): each tile gets its object's outline. */
+  masks?: string;
 }
 
 export interface PreviewResult {
@@ -52,16 +59,23 @@ export function tileGeometry(meta: DatasetMeta): TileGeometry {
   return { height: meta.imageSize[0], width: meta.imageSize[1], patchSize: meta.patchSize, gridW: meta.grid[1], channels: meta.channels };
 }
 
+/** One row's tile: its kept patches, dropped ones dimmed given its whole grid, its object outlined given its mask. */
+export function rowTile(row: TicketRow, g: TileGeometry, scale: number, grid?: Uint8Array, mask?: Uint8Array): RgbImage {
+  const tile = renderTile(row.patches, row.positions, g, scale, grid);
+  return mask === undefined ? tile : drawOutline(tile, mask, g.height, g.width, scale);
+}
+
 /**
  * Renders rows into a sheet (pure: returns the pixels and the caption SVG); `grids`: each row's
- * whole patch grid, to show its dropped patches dimmed.
+ * whole patch grid, to show its dropped patches dimmed; `masks`: each row's object mask, outlined.
  */
 export function renderSheet(
-  rows: readonly TicketRow[], meta: DatasetMeta, options: Omit<PreviewOptions, 'out' | 'source'> & { name: string; grids?: readonly Uint8Array[] },
+  rows: readonly TicketRow[], meta: DatasetMeta,
+  options: Omit<PreviewOptions, 'out' | 'source' | 'masks'> & { name: string; grids?: readonly Uint8Array[]; masks?: readonly Uint8Array[] },
 ): { image: RgbImage; svg: string } {
   const g = tileGeometry(meta);
   const scale = tileScale(g.height, g.width, options.tileSize ?? PREVIEW_DEFAULTS.tileSize);
-  const tiles = rows.map((r, i) => renderTile(r.patches, r.positions, g, scale, options.grids?.[i]));
+  const tiles = rows.map((r, i) => rowTile(r, g, scale, options.grids?.[i], options.masks?.[i]));
   const layout = sheetLayout(Math.max(1, rows.length), g.width * scale, g.height * scale, options.columns);
   const classes = meta.source.classes;
   const svg = captionSvg(layout, titleText(meta, options.name), rows.map((r) => [labelText(r.label, classes), r.id] as const));
@@ -94,8 +108,11 @@ export async function writePreview(dataset: string | DatasetStore, options: Prev
   if (rows.length === 0) throw new InputError('preview: the dataset has no rows', { file: datasetDir });
   const name = options.name ?? basename(datasetDir);
   const grids = options.source ? await sourceGrids(rows, ds.meta, options.source) : undefined;
-  const { source: _source, ...rest } = options;
-  const { image, svg } = renderSheet(rows, ds.meta, { ...rest, name, grids });
+  const maskSet = options.masks !== undefined ? await readMasks(options.masks) : null;
+  if (maskSet) checkMaskSize(maskSet, ds.meta.imageSize);
+  const masks = maskSet ? rows.map((r) => rowMask(r.id, ds.meta.source.kind, maskSet, datasetDir)) : undefined;
+  const { source: _source, masks: _masks, ...rest } = options;
+  const { image, svg } = renderSheet(rows, ds.meta, { ...rest, name, grids, masks });
   await writeFileAtomic(options.out, await encodeSheet(image, svg));
   return { file: options.out, width: image.width, height: image.height, tiles: rows.length };
 }
