@@ -38,15 +38,20 @@ export function titleText(meta: DatasetMeta, name: string): [string, string] {
 /** A tile's caption: its label, and optionally the sample id on a second, smaller line. */
 export type Caption = string | readonly [label: string, id: string];
 
-/** SVG overlay with the two title lines and one caption per tile (centred under it). */
-export function captionSvg(l: SheetLayout, title: readonly [string, string], captions: readonly Caption[]): string {
+/** SVG overlay with the two title lines, one caption per tile (centred under it) and a label per row of tiles (in its strip, `l.rowHeader`). */
+export function captionSvg(l: SheetLayout, title: readonly [string, string], captions: readonly Caption[], rowLabels: readonly string[] = []): string {
   const font = `font-family="DejaVu Sans, Helvetica, Arial, sans-serif"`;
   const maxChars = Math.max(4, Math.floor(l.tileWidth / 6.5));
+  const idChars = Math.max(6, Math.floor(l.tileWidth / 5.3)); // the second line's smaller font
   const lines = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}">`,
     `<text x="${l.pad}" y="${l.pad + 12}" ${font} font-size="12" fill="#222">${escapeXml(clip(title[0], Math.floor(l.width / 6.6)))}</text>`,
     `<text x="${l.pad}" y="${l.pad + 28}" ${font} font-size="10" fill="#555">${escapeXml(clip(title[1], Math.floor(l.width / 5.6)))}</text>`,
   ];
+  rowLabels.forEach((label, r) => {
+    const { x, y } = tileOrigin(l, r * l.columns);
+    lines.push(`<text x="${x}" y="${y - 4}" ${font} font-size="11" font-weight="bold" fill="#222">${escapeXml(clip(label, Math.floor((l.width - x) / 6.8)))}</text>`);
+  });
   captions.forEach((c, i) => {
     const { x, y } = tileOrigin(l, i);
     const cx = x + l.tileWidth / 2;
@@ -55,7 +60,7 @@ export function captionSvg(l: SheetLayout, title: readonly [string, string], cap
     lines.push(`<text x="${cx}" y="${cy}" ${font} font-size="11" fill="#333" text-anchor="middle">${escapeXml(clip(label, maxChars))}</text>`);
     // Ids keep their end (the file name), where they differ most.
     if (id !== null) {
-      const shown = id.length > maxChars + 2 ? `…${id.slice(id.length - maxChars - 1)}` : id;
+      const shown = id.length > idChars ? `…${id.slice(id.length - idChars + 1)}` : id;
       lines.push(`<text x="${cx}" y="${cy + 12}" ${font} font-size="9" fill="#777" text-anchor="middle">${escapeXml(shown)}</text>`);
     }
   });

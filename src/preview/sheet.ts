@@ -12,14 +12,16 @@ export interface SheetLayout {
   pad: number;
   captionHeight: number;
   headerHeight: number;
+  /** A strip above each row of tiles for the row's label (0: none). */
+  rowHeader: number;
   width: number;
   height: number;
 }
 
 export const SHEET_BACKGROUND = 248;
 
-/** A near-square grid for `count` tiles of one size. */
-export function sheetLayout(count: number, tileWidth: number, tileHeight: number, columns?: number): SheetLayout {
+/** A near-square grid for `count` tiles of one size; `rowHeader`: the height of a label strip above each row. */
+export function sheetLayout(count: number, tileWidth: number, tileHeight: number, columns?: number, rowHeader = 0): SheetLayout {
   const cols = Math.max(1, Math.min(count, columns ?? Math.ceil(Math.sqrt(count))));
   const rows = Math.max(1, Math.ceil(count / cols));
   const pad = 8;
@@ -33,8 +35,9 @@ export function sheetLayout(count: number, tileWidth: number, tileHeight: number
     pad,
     captionHeight,
     headerHeight,
+    rowHeader,
     width: pad + cols * (tileWidth + pad),
-    height: headerHeight + pad + rows * (tileHeight + captionHeight + pad),
+    height: headerHeight + pad + rows * (rowHeader + tileHeight + captionHeight + pad),
   };
 }
 
@@ -42,7 +45,7 @@ export function sheetLayout(count: number, tileWidth: number, tileHeight: number
 export function tileOrigin(l: SheetLayout, i: number): { x: number; y: number } {
   const col = i % l.columns;
   const row = Math.floor(i / l.columns);
-  return { x: l.pad + col * (l.tileWidth + l.pad), y: l.headerHeight + l.pad + row * (l.tileHeight + l.captionHeight + l.pad) };
+  return { x: l.pad + col * (l.tileWidth + l.pad), y: l.headerHeight + l.pad + row * (l.rowHeader + l.tileHeight + l.captionHeight + l.pad) + l.rowHeader };
 }
 
 /** Copies the tiles into a sheet-sized RGB buffer on a light background. */

@@ -3,7 +3,8 @@
  * (a 2×2 grid) and their masks: datasets materialized by the pipeline (full, oracle k = 1, centre
  * prior k = 2), train runs stood in by their summary.json, then the report stage: recall per
  * policy as counted by hand, the pixel rules against random, failed runs, the verdict first in
- * report.md and in verdict.json. Rows that cannot be matched to the masks are refused.
+ * report.md and in verdict.json; the recall sheet (the same images in every row, one row per recall
+ * dataset, the object's mask outlined). Rows that cannot be matched to the masks are refused.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,10 @@ import { checkReportStage } from '../../src/pipeline/report-check.js';
 import type { ReportStage } from '../../src/pipeline/types.js';
 import { encodeIdx } from '../../src/synth/idx-write.js';
 import { InputError } from '../../src/util/errors.js';
+import { comparisonLayout } from '../../src/preview/compare.js';
+import { tileOrigin } from '../../src/preview/sheet.js';
+import { OUTLINE } from '../../src/preview/outline.js';
+import sharp from 'sharp';
 
 const H = 8;
 /** Object patches of each image (cover 1); image 2 also has a quarter of patch 2 under its mask (not object). */
@@ -146,6 +151,30 @@ test('verdict.json: the verdict, its reasons, the checks, validity, recall and f
   assert.equal((v.recall as { rows: unknown[] }).rows.length, 1 + 2 + 6);
   const results = JSON.parse(readFileSync(join(out, 'reports/report/results.json'), 'utf8')) as { cells: { path: string; failed: number }[] };
   assert.equal(results.cells.find((c) => c.path === '(h)')?.failed, 1);
+});
+
+test('recall-preview.png: the four images in every row (every patch, oracle, centre), each object\'s mask contour outlined; linked in report.md', async () => {
+  const file = join(out, 'reports/report/recall-preview.png');
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const l = comparisonLayout(3, 4, 112, 112); // 8×8 images at scale 14
+  assert.deepEqual([info.width, info.height], [l.width, l.height]);
+  const orange = (row: number, image: number, x: number, y: number): boolean => {
+    const o = tileOrigin(l, row * 4 + image);
+    const at = ((o.y + y) * info.width + o.x + x) * 3;
+    return [...data.subarray(at, at + 3)].join() === OUTLINE.join();
+  };
+  for (const row of [0, 1, 2]) {
+    // image 0: its object is patch 0 (pixels 0..3 → tile pixels 0..55): outlined on its border only
+    assert.ok(orange(row, 0, 0, 0) && orange(row, 0, 55, 30) && orange(row, 0, 30, 54), `row ${row}: image 0's outline`);
+    assert.ok(!orange(row, 0, 56, 30) && !orange(row, 0, 30, 30), `row ${row}: image 0 inside and outside its mask`);
+    // image 2: patch 1 and the 2×2 pixels below patch 0's corner: the contour, not the bounding box
+    assert.ok(orange(row, 2, 56, 0) && orange(row, 2, 0, 60) && orange(row, 2, 27, 70) && orange(row, 2, 60, 55), `row ${row}: image 2's contour`);
+    assert.ok(!orange(row, 2, 13, 70) && !orange(row, 2, 100, 83) && !orange(row, 2, 110, 70), `row ${row}: image 2 not its bounding box`);
+    // image 3 has no object
+    for (const [x, y] of [[0, 0], [55, 55], [111, 111]]) assert.ok(!orange(row, 3, x, y), `row ${row}: image 3 has no outline`);
+  }
+  const md = readFileSync(join(out, 'reports/report/report.md'), 'utf8');
+  assert.ok(md.indexOf('](recall-preview.png)') > md.indexOf('## Ticket previews'), 'the sheet is in the previews section');
 });
 
 test('the chart draws ± 1 sd error bars', () => {

@@ -15,7 +15,8 @@ import { materializeTargets } from './materialize.js';
 import { evaluateRule, RULE_DEFAULTS, ruleOutcomeMarkdown, ruleStatement } from '../report-rule.js';
 import { selectorSection } from '../report-selector.js';
 import { checkReportStage } from '../report-check.js';
-import { measureReportRecall, recallMarkdown, type RecallTable } from '../report-recall.js';
+import { measureReportRecall, recallMarkdown, type RecallOptions } from '../report-recall.js';
+import { writeComparisonSheet } from '../../preview/compare.js';
 import { decideVerdict, failedRunsMarkdown, minAccuracyChecks, ruleGapCheck, validityMarkdown, verdictLine, type ValidityCheck } from '../report-verdict.js';
 
 /**
@@ -75,16 +76,16 @@ function pathStyles(ctx: StageContext, report: ReportStage): Map<string, PathSty
   return styles;
 }
 
-const FILES = { report: 'report.md', chart: 'accuracy.png', results: 'results.json', verdict: 'verdict.json' } as const;
+const FILES = { report: 'report.md', chart: 'accuracy.png', results: 'results.json', verdict: 'verdict.json', recallPreview: 'recall-preview.png' } as const;
 
-/** report.md, accuracy.png and results.json in `reports/<stage>`, and verdict.json with a rule. */
+/** report.md, accuracy.png and results.json in `reports/<stage>`, verdict.json with a rule, recall-preview.png with recall. */
 function outputs(_ctx: StageContext, stage: ReportStage): StageOutput[] {
-  const files = [FILES.report, FILES.chart, FILES.results, ...(stage.rule ? [FILES.verdict] : [])];
+  const files = [FILES.report, FILES.chart, FILES.results, ...(stage.rule ? [FILES.verdict] : []), ...(stage.recall ? [FILES.recallPreview] : [])];
   return files.map((file) => ({ kind: 'file', path: join(reportPath(stage.name), file) }));
 }
 
-/** The object recall table of the report's `recall` option, at the datasets' k and the report's cells'. */
-async function recallTable(ctx: StageContext, stage: ReportStage, ks: number[]): Promise<RecallTable | null> {
+/** The report's `recall` option with its files resolved: the mask file, the datasets' directories. */
+function recallInputs(ctx: StageContext, stage: ReportStage): Omit<RecallOptions, 'ks'> | null {
   const r = stage.recall;
   if (!r) return null;
   const dir = (ref: string): string => {
@@ -93,12 +94,35 @@ async function recallTable(ctx: StageContext, stage: ReportStage, ks: number[]):
     if (m?.kind !== 'materialize') throw new InputError(`recall: ${ref} does not name a materialize stage's dataset`, { file: ctx.loaded.file });
     return ctx.datasetDir(ref);
   };
-  return measureReportRecall({
+  return {
     masks: isAbsolute(r.masks) ? r.masks : resolve(ctx.loaded.dir, r.masks),
     full: { ref: r.full, dir: dir(r.full) },
     datasets: r.datasets.map((d) => ({ ...d, dir: dir(d.ref) })),
-    ks,
+  };
+}
+
+/**
+ * recall-preview.png: the same test images in every row, one row per recall dataset under the
+ * images with every patch, the object's mask outlined (src/preview/compare.ts).
+ */
+async function recallPreview(inputs: Omit<RecallOptions, 'ks'>, title: string, file: string): Promise<void> {
+  await writeComparisonSheet({
+    out: file,
+    title,
+    masks: inputs.masks,
+    full: { label: 'every patch', name: inputs.full.ref, dir: inputs.full.dir },
+    datasets: inputs.datasets.map((d) => ({ label: d.label, name: d.ref, dir: d.dir })),
   });
+}
+
+/** The recall sheet's lines in the previews section. */
+function recallPreviewMarkdown(): string[] {
+  return [
+    'The same test images in every row: on top with every patch, then one row per policy of the recall table; kept patches shown, dropped ones dimmed and hatched, the object\'s mask outlined in orange. Under each image: its class, sample id and the object patches (mask cover ≥ 1/2) kept of its own; after each row\'s label, their sum over the row.',
+    '',
+    `![the recall datasets on the same test images, object outlined](${FILES.recallPreview})`,
+    '',
+  ];
 }
 
 /** The preview sheets of the pipeline's materialize stages, relative to the run. */
@@ -122,7 +146,9 @@ async function runReport(ctx: StageContext, stage: ReportStage): Promise<Record<
   const cells = aggregate(results);
   const labels = [...new Set(stage.paths.map((p) => p.label))]; // one label may gather several train stages (one per keep or seed)
   const title = stage.title ?? ctx.loaded.pipeline.name;
-  const recall = await recallTable(ctx, stage, [...new Set(cells.map((c) => c.k))]);
+  const recallIn = recallInputs(ctx, stage);
+  const recall = recallIn ? await measureReportRecall({ ...recallIn, ks: [...new Set(cells.map((c) => c.k))] }) : null;
+  if (recallIn) await recallPreview(recallIn, title, join(dir, FILES.recallPreview));
   const outcome = rule ? evaluateRule(rule, cells) : null;
   const validity: ValidityCheck[] = [
     ...minAccuracyChecks(rule?.validity, cells),
@@ -158,6 +184,7 @@ async function runReport(ctx: StageContext, stage: ReportStage): Promise<Record<
     '',
     '## Ticket previews',
     '',
+    ...(recallIn ? recallPreviewMarkdown() : []),
     ...previewSheets(ctx).map((p) => `![${basename(p)}](${relative(dir, join(ctx.out, p))})`),
     '',
   ].join('\n');
