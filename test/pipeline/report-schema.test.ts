@@ -39,8 +39,10 @@ test('the new rule fields and the recall option validate', () => {
   const stage = validatePipeline(p, 'x.json').stages.find((s): s is ReportStage => s.kind === 'report');
   assert.equal(stage?.rule?.minGap, 0.03);
   assert.equal(stage?.recall?.datasets[0].ref, 'ticket-r70/test');
-  const { p: bare } = pipeline({ ticket: 'a', controls: ['b'] }, { masks: 'm', full: 'full/test', datasets: [{ label: 'x', ref: 'full/test' }] });
+  const { p: bare } = pipeline({ ticket: RULE.ticket, controls: RULE.controls }, { masks: 'm', full: 'full/test', datasets: [{ label: 'x', ref: 'full/test' }] });
   assert.doesNotThrow(() => validatePipeline(bare, 'x.json'));
+  const { p: unknownLabels } = pipeline({ ticket: 'a', controls: ['b'] }, RECALL);
+  assert.throws(() => validatePipeline(unknownLabels, 'x.json'), /rule\.ticket: "a" is not a label of the report's paths; rule\.controls\[0\]: "b" is not a label/);
 });
 
 test('unknown keys and bad values in the rule and recall are refused with their JSON path', () => {
