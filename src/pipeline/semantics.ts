@@ -113,11 +113,21 @@ export function comparisonSelectors(p: Pipeline): Map<string, string> {
   const refs = new Map<string, string>();
   for (const s of p.stages) {
     if (s.kind !== 'score') continue;
-    const sel = s.selector;
-    if (typeof sel !== 'string' && 'checkpoint' in sel) refs.set(`checkpoint:${sel.checkpoint}:${sel.model ?? ''}`, `${s.name}: checkpoint ${sel.checkpoint}`);
+    const sel = scoreCheckpoint(s);
+    if (sel) refs.set(`checkpoint:${sel.checkpoint}:${sel.model ?? ''}`, `${s.name}: checkpoint ${sel.checkpoint}`);
     else if (!refs.has('pipeline')) refs.set('pipeline', `${s.name}: the pipeline's patchify settings`);
   }
   return refs;
+}
+
+/**
+ * The checkpoint a score stage's selector is, or null: a selector trained in the pipeline or random
+ * weights decode with the pipeline's patchify settings. The one answer to "does this stage decode as
+ * a checkpoint?" for validation (comparisonSelectors) and for running (stages/materialize).
+ */
+export function scoreCheckpoint(s: ScoreStage): Extract<ScoreStage['selector'], { checkpoint: string }> | null {
+  const sel = s.selector;
+  return typeof sel !== 'string' && 'checkpoint' in sel ? sel : null;
 }
 
 /** Depth of the selector a score stage uses, when the pipeline names it (a train stage or a random init). */

@@ -9,6 +9,7 @@ import { writePreview } from '../../preview/write.js';
 import { formatKeep } from '../refs.js';
 import { datasetPath, previewPath } from '../layout.js';
 import { workerDatasetDir } from '../partition.js';
+import { scoreCheckpoint } from '../semantics.js';
 
 /** One dataset of a materialize stage: a keep value (null: the stage's single keep or k) and a source. */
 interface Target {
@@ -49,9 +50,8 @@ export function decodeCheckpoint(ctx: StageContext, stage: MaterializeStage): (S
   if (stage.policy === 'ticket' || stage.preprocessing === 'pipeline') return undefined;
   const scoreStages = ctx.loaded.pipeline.stages.filter((s): s is ScoreStage => s.kind === 'score');
   const named = stage.scores === undefined ? scoreStages : scoreStages.filter((s) => s.name === stage.scores);
-  const withCheckpoint = named.find((s) => typeof s.selector !== 'string' && 'checkpoint' in s.selector);
-  if (!withCheckpoint || typeof withCheckpoint.selector === 'string' || !('checkpoint' in withCheckpoint.selector)) return undefined;
-  return { ...withCheckpoint.selector };
+  const checkpoint = named.map(scoreCheckpoint).find((c) => c !== null);
+  return checkpoint ? { ...checkpoint } : undefined;
 }
 
 /** Materializes one dataset per (keep value, source); previews ticket, random and saliency datasets. */
@@ -98,5 +98,10 @@ export const materializeStage: StageDescriptor<MaterializeStage> = {
   outputs,
   // A ticket reads its score stage's datasets; a named selector checkpoint is a file, not a stage.
   dependsOn: (stage) => (stage.policy === 'ticket' && stage.scores !== undefined ? [stage.scores] : []),
+  // The selector checkpoint it decodes as, which a score stage names (possibly a later one).
+  reads: (ctx, stage) => {
+    const checkpoint = decodeCheckpoint(ctx, stage);
+    return checkpoint === undefined ? {} : { decodeAs: checkpoint };
+  },
   run: runMaterialize,
 };
