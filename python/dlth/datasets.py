@@ -12,7 +12,9 @@ loader's. ``state_dict()`` / ``load_state_dict()`` resume mid-epoch (the state i
 loader's, so ``dlth stream --resume`` accepts it and vice versa)."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 from .errors import InputError
 from .partition import check_rank, partition, rank_sequence, PARTITIONS
@@ -99,7 +101,7 @@ class TicketIterable(_Base, IterBase):
         self.limit = None if limit is None else _nonneg("limit", limit)
         self.drop_last_batch = drop_last_batch
         self._setup(locations, view, view_options, seed, flip, subset, reader_options)
-        self._cache: Tuple[int, List[int]] = (-1, [])
+        self._cache: Tuple[int, np.ndarray] = (-1, np.zeros(0, np.int64))
         self._resume: Optional[Tuple[int, int]] = None
         self.consumed = 0
 
@@ -107,8 +109,8 @@ class TicketIterable(_Base, IterBase):
     def seed(self) -> int:
         return self.transforms.seed
 
-    def sequence(self, epoch: Optional[int] = None) -> List[int]:
-        """This rank's global sample indices for ``epoch``, in yield order."""
+    def sequence(self, epoch: Optional[int] = None) -> np.ndarray:
+        """This rank's global sample indices for ``epoch``, in yield order (an int64 array)."""
         epoch = self.epoch if epoch is None else epoch
         if self._cache[0] == epoch:
             return self._cache[1]
@@ -130,8 +132,9 @@ class TicketIterable(_Base, IterBase):
         return n - n % self.batch_size if self.drop_last_batch else n
 
     def set_epoch(self, epoch: int) -> None:
-        """The epoch of the order, flips and subsets. Computes the epoch's order here (about 1.4 µs
-        per sample, 1.8 s for ImageNet-1k), so DataLoader workers forked afterwards inherit it.
+        """The epoch of the order, flips and subsets. Computes the epoch's order here (about 0.3 µs
+        per sample, 0.4 s for ImageNet-1k, most of it drawing sfc32's outputs one at a time: see
+        bench/README.md, "Python epoch order"), so DataLoader workers forked afterwards inherit it.
         Workers must be forked per epoch (``persistent_workers=False``, the default): a persistent
         worker never sees a later ``set_epoch``."""
         super().set_epoch(epoch)
@@ -154,7 +157,7 @@ class TicketIterable(_Base, IterBase):
         B = self.batch_size
         for chunk in range(start + wid * B, len(seq), workers * B):
             for pos in range(chunk, min(chunk + B, len(seq))):
-                item = self._item(seq[pos])
+                item = self._item(int(seq[pos]))
                 self.consumed = pos + 1
                 yield item
 

@@ -6,7 +6,9 @@
 - ``exact``: nothing added or dropped (ranks may differ by one sample)."""
 from __future__ import annotations
 
-from typing import List, NamedTuple, Sequence
+from typing import NamedTuple, Sequence, Union
+
+import numpy as np
 
 from .errors import InputError
 
@@ -53,10 +55,10 @@ def partition(mode: str, n: int, world: int, rank: int) -> RankSlice:
     return PARTITIONS[mode](n, world, rank)
 
 
-def rank_sequence(order: Sequence[int], s: RankSlice) -> List[int]:
-    """The rank's samples: its slice of ``order``, then its padding (repeating the slice's tail)."""
-    n = len(order)
-    out = list(order[s.start:s.end])
-    for j in range(s.pad):
-        out.append(order[(s.end - s.pad + j) % n])
-    return out
+def rank_sequence(order: Union[Sequence[int], np.ndarray], s: RankSlice) -> np.ndarray:
+    """The rank's samples (int64): its slice of ``order``, then its padding (repeating the slice's tail)."""
+    order = np.asarray(order, dtype=np.int64)
+    out = order[s.start:s.end]
+    if s.pad <= 0:
+        return out.copy()
+    return np.concatenate((out, order[(s.end - s.pad + np.arange(s.pad)) % len(order)]))
