@@ -3,13 +3,13 @@ import { join, relative } from 'node:path';
 import type { LoadedPipeline, Stage } from './types.js';
 import { createContext, type StageContext, type WorkerSlot } from './context.js';
 import { stageDescriptors, type StageDescriptor, type StageOutput, type StageRegistry } from './stages/index.js';
-import { fingerprint } from '../util/hash.js';
 import { nodeFs, removeStaleTemps } from '../util/fsx.js';
 import { acquireLock } from '../engine/lock.js';
 import { shardsIntact } from '../engine/output.js';
 import { openDataset } from '../shards/reader.js';
 import { stageDependencies, runScheduled, type StageCommand } from './scheduler.js';
 import { lockDir, stageLockDir, openState, readMarker, readStarted, writeMarker, writeStarted, type StageMarker, type StageRecord } from './state.js';
+import { describeChange, recordedKey, sameKey, stageKey, type StageKey } from './fingerprint.js';
 import { throwIfStopped } from '../util/abort.js';
 import { InputError, show, TooManyFailuresError } from '../util/errors.js';
 import { workerDatasetDir } from '../engine/part.js';
@@ -35,7 +35,8 @@ export interface RunOptions {
 
 /**
  * Runs a pipeline's stages in order. A stage whose completion record matches its fingerprint
- * (config + upstream fingerprints) is reused; others run, resuming their own partial work.
+ * (what determines its outputs, with the fingerprints of the stages it reads: src/pipeline/fingerprint.ts)
+ * is reused; others run, resuming their own partial work.
  */
 export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): Promise<StageRecord[]> {
   usePipelineVocabulary();
@@ -61,24 +62,24 @@ async function runStages(ctx: StageContext, loaded: LoadedPipeline, options: Run
   /** Dataset directories (relative to the run) of the stages run or reused so far: their errors.jsonl are gathered. */
   const datasets: string[] = [];
   const fps = new Map<string, string>();
+  const legacyFps = new Map<string, string>();
   for (const stage of loaded.pipeline.stages) {
     throwIfStopped();
     const d = descriptorOf(options.registry ?? stageDescriptors, stage, loaded.file);
-    const fp = stageFingerprint(ctx, stage, fps);
-    fps.set(stage.name, fp);
+    const key = stageKey(ctx, d, stage, fps, legacyFps);
     if (worker && !d.partitioned) {
       log(`[${stage.name}] ${stage.kind}: not run by worker ${worker.index}/${worker.count}; run it after \`dlth merge\``);
       continue;
     }
     if (options.only && !options.only.includes(stage.name)) continue;
     const outputs = d.outputs(ctx, stage);
-    const previous = await reusable(ctx, stage, fp, outputs);
+    const previous = await reusable(ctx, stage, key, outputs);
     if (previous) {
       records.push({ ...previous.marker, status: 'reused' });
       datasets.push(...datasetPaths(previous.outputs));
       continue;
     }
-    await discardIfConfigChanged(ctx, d, stage, outputs, fp, log);
+    await discardIfConfigChanged(ctx, d, stage, outputs, key, log);
     log(`[${stage.name}] ${stage.kind}: running`);
     const started = performance.now();
     let summary: Record<string, unknown>;
@@ -90,7 +91,8 @@ async function runStages(ctx: StageContext, loaded: LoadedPipeline, options: Run
       if (err instanceof TooManyFailuresError) await collectErrors(options.out, [...datasets, ...datasetPaths(outputs)]);
       throw err;
     }
-    const record: StageRecord = { name: stage.name, kind: stage.kind, fingerprint: fp, status: 'ran', outputs: outputs.map((o) => o.path), summary };
+    const { inputs, ...fp } = recordedKey(key);
+    const record: StageRecord = { name: stage.name, kind: stage.kind, ...fp, status: 'ran', outputs: outputs.map((o) => o.path), summary, inputs };
     await writeMarker(options.out, record, worker);
     log(`[${stage.name}] ${stage.kind}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     records.push(record);
@@ -135,14 +137,25 @@ async function runInProcesses(ctx: StageContext, loaded: LoadedPipeline, options
   return records;
 }
 
-/** The stage's completion marker and its outputs when it can be reused (same fingerprint, outputs intact), else null. */
-async function reusable(ctx: StageContext, stage: Stage, fp: string, outputs: readonly StageOutput[]): Promise<{ marker: StageMarker; outputs: StageOutput[] } | null> {
-  const marker = await readMarker(ctx.out, stage.name, ctx.worker);
-  if (!marker || marker.fingerprint !== fp) return null;
-  const recorded = typed(marker.outputs ?? [], outputs);
+/**
+ * The stage's completion marker and its outputs when it can be reused (same fingerprint, outputs
+ * intact), else null. A marker of fingerprint schema 1 that matches is rewritten with this key.
+ */
+async function reusable(ctx: StageContext, stage: Stage, key: StageKey, outputs: readonly StageOutput[]): Promise<{ marker: StageMarker; outputs: StageOutput[] } | null> {
+  const found = await readMarker(ctx.out, stage.name, ctx.worker);
+  // Another key: discardIfConfigChanged says what changed (the start marker holds the same key).
+  if (!found || !sameKey(found, key)) return null;
+  const recorded = typed(found.outputs ?? [], outputs);
   const broken = await brokenOutput(ctx, recorded);
   if (broken === null) {
-    ctx.log(`[${stage.name}] ${stage.kind}: up to date (${fp}), reusing`);
+    const { inputs, ...fp } = recordedKey(key);
+    const marker: StageMarker = { name: found.name, kind: found.kind, ...fp, outputs: found.outputs, summary: found.summary, inputs };
+    if (found.fingerprint !== key.fingerprint) {
+      ctx.log(`[${stage.name}] ${stage.kind}: up to date (${found.fingerprint}, recorded by an earlier dlth; now ${key.fingerprint}), reusing`);
+      await writeMarker(ctx.out, { ...marker, status: 'reused' }, ctx.worker);
+    } else {
+      ctx.log(`[${stage.name}] ${stage.kind}: up to date (${key.fingerprint}), reusing`);
+    }
     return { marker, outputs: recorded };
   }
   ctx.log(`[${stage.name}] ${stage.kind}: finished before, but ${broken}: running it again`);
@@ -166,21 +179,25 @@ function datasetPaths(outputs: readonly StageOutput[]): string[] {
 }
 
 /**
- * A stage that starts records its fingerprint first. Finding a different one means the last
- * attempt ran another configuration: its partial outputs are discarded rather than resumed (stages
- * that are not partitioned; datasets are replaced by the engine, never removed before the new one is done).
+ * A stage that starts records its fingerprint (and the inputs it hashes) first. Finding a different
+ * one means the last attempt ran another configuration: its partial outputs are discarded rather
+ * than resumed (stages that are not partitioned; datasets are replaced by the engine, never removed
+ * before the new one is done), and the log says which inputs changed.
  */
-async function discardIfConfigChanged(ctx: StageContext, d: StageDescriptor<Stage>, stage: Stage, outputs: readonly StageOutput[], fp: string, log: (m: string) => void): Promise<void> {
+async function discardIfConfigChanged(ctx: StageContext, d: StageDescriptor<Stage>, stage: Stage, outputs: readonly StageOutput[], key: StageKey, log: (m: string) => void): Promise<void> {
   const started = await readStarted(ctx.out, stage.name, ctx.worker);
+  const changed = started !== null && !sameKey(started, key);
   // Partitioned stages' datasets are never removed here: the engine replaces a finished one by
   // building the new one beside it and swapping it in when complete, and never resumes another
   // configuration's shards.
-  if (started !== null && started !== fp && !d.partitioned) {
+  if (changed && !d.partitioned) {
     const home = d.home?.(ctx, stage);
     for (const path of [...(home === undefined ? [] : [home]), ...outputs.map((o) => o.path)]) await rm(join(ctx.out, path), { recursive: true, force: true });
-    log(`[${stage.name}] configuration changed since the last attempt: discarded its previous outputs`);
+    log(`[${stage.name}] configuration changed since the last attempt: discarded its previous outputs; changed: ${describeChange(started, key)}`);
+  } else if (changed) {
+    log(`[${stage.name}] configuration changed since the last attempt; changed: ${describeChange(started, key)}`);
   }
-  if (started !== fp) await writeStarted(ctx.out, stage.name, fp, ctx.worker);
+  if (started?.fingerprint !== key.fingerprint) await writeStarted(ctx.out, stage.name, recordedKey(key), ctx.worker);
 }
 
 /**
@@ -208,16 +225,4 @@ async function brokenOutput(ctx: StageContext, recorded: readonly StageOutput[])
     }
   }
   return null;
-}
-
-function stageFingerprint(ctx: StageContext, stage: Stage, upstream: Map<string, string>): string {
-  const p = ctx.loaded.pipeline;
-  const sources = 'sources' in stage ? Object.fromEntries(stage.sources.map((s) => [s, p.sources[s]])) : p.sources;
-  return fingerprint({
-    stage,
-    patchify: ctx.patchify,
-    seed: ctx.seed,
-    sources,
-    upstream: Object.fromEntries(upstream),
-  });
 }

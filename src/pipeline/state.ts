@@ -25,6 +25,10 @@ export interface StageRecord extends StageResult {
   name: string;
   kind: Stage['kind'];
   fingerprint: string;
+  /** The version of the record the fingerprint hashes (src/pipeline/fingerprint.ts); absent in records of schema 1. */
+  fingerprintSchema?: number;
+  /** The record the fingerprint hashes: what the outputs were made from (absent in records of schema 1). */
+  inputs?: unknown;
   status: 'ran' | 'reused';
 }
 
@@ -80,13 +84,16 @@ export async function writeMarker(out: string, record: StageRecord, worker: Work
   await writeFileAtomic(markerPath(out, record.name, worker), `${JSON.stringify(marker, null, 2)}\n`);
 }
 
-/** The fingerprint a stage's last attempt started with (null if it never started). */
-export async function readStarted(out: string, stage: string, worker: WorkerSlot | null): Promise<string | null> {
-  return (await readJson(startedPath(out, stage, worker)))?.fingerprint ?? null;
+/** What a stage's last attempt started with: its fingerprint, and the record it hashes when written by schema 2 on (null if it never started). */
+export type StartedKey = Pick<StageMarker, 'fingerprint' | 'fingerprintSchema' | 'inputs'>;
+
+export async function readStarted(out: string, stage: string, worker: WorkerSlot | null): Promise<StartedKey | null> {
+  const m = await readJson(startedPath(out, stage, worker));
+  return m === null ? null : { fingerprint: m.fingerprint, fingerprintSchema: m.fingerprintSchema, inputs: m.inputs };
 }
 
-export async function writeStarted(out: string, stage: string, fingerprint: string, worker: WorkerSlot | null): Promise<void> {
-  await writeFileAtomic(startedPath(out, stage, worker), `${JSON.stringify({ name: stage, fingerprint })}\n`);
+export async function writeStarted(out: string, stage: string, key: StartedKey, worker: WorkerSlot | null): Promise<void> {
+  await writeFileAtomic(startedPath(out, stage, worker), `${JSON.stringify({ name: stage, ...key })}\n`);
 }
 
 /** Why worker markers cannot be consolidated. */
@@ -181,7 +188,9 @@ function stageRecord(markers: StageMarker[], count: number): StageMarker {
   const first = markers[0] as StageMarker;
   const outputs = [...new Set(markers.flatMap((m) => m.outputs ?? []).map(withoutWorkerDir))];
   const summary = mergeSummaries(markers.map((m) => m.summary ?? {}));
-  return { name: first.name, kind: first.kind, fingerprint: first.fingerprint, outputs, summary: { ...summary, workers: count } };
+  const schema = first.fingerprintSchema === undefined ? {} : { fingerprintSchema: first.fingerprintSchema };
+  const inputs = first.inputs === undefined ? {} : { inputs: first.inputs };
+  return { name: first.name, kind: first.kind, fingerprint: first.fingerprint, ...schema, outputs, summary: { ...summary, workers: count }, ...inputs };
 }
 
 /** Summary fields that add up over workers; every other value is taken from worker 0. */

@@ -30,6 +30,12 @@ export interface StageDescriptor<S extends Stage> {
   outputs(ctx: StageContext, stage: S): StageOutput[];
   /** The stages (by name) whose outputs it reads: it runs after them (`dlth run --jobs`). */
   dependsOn(stage: S): string[];
+  /**
+   * What else determines its outputs, besides its own object, the sources it names, the pipeline's
+   * patchify and seed and the stages of `dependsOn` (JSON-able; recorded in its fingerprint,
+   * src/pipeline/fingerprint.ts): e.g. another stage's setting it reads without reading its outputs.
+   */
+  reads?(ctx: StageContext, stage: S): Record<string, unknown>;
   /** A directory that holds all of its outputs and only them, removed whole with them (a report's). */
   home?(ctx: StageContext, stage: S): string;
   /** Writes its outputs; returns small JSON-able facts for its completion marker (counts, accuracies). */

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import type { MaterializeStage, ReportStage, TrainStage } from '../types.js';
+import type { MaterializeStage, ReportRecall, ReportStage, TrainStage } from '../types.js';
 import type { StageContext } from '../context.js';
 import type { StageDescriptor, StageOutput } from './descriptor.js';
 import type { TrainSummary } from '../../trainer/outputs.js';
@@ -84,6 +84,11 @@ function outputs(_ctx: StageContext, stage: ReportStage): StageOutput[] {
   return files.map((file) => ({ kind: 'file', path: join(reportPath(stage.name), file) }));
 }
 
+/** The recall's mask file, resolved against the pipeline file's directory. */
+function recallMasks(ctx: StageContext, recall: ReportRecall): string {
+  return isAbsolute(recall.masks) ? recall.masks : resolve(ctx.loaded.dir, recall.masks);
+}
+
 /** The report's `recall` option with its files resolved: the mask file, the datasets' directories. */
 function recallInputs(ctx: StageContext, stage: ReportStage): Omit<RecallOptions, 'ks'> | null {
   const r = stage.recall;
@@ -95,7 +100,7 @@ function recallInputs(ctx: StageContext, stage: ReportStage): Omit<RecallOptions
     return ctx.datasetDir(ref);
   };
   return {
-    masks: isAbsolute(r.masks) ? r.masks : resolve(ctx.loaded.dir, r.masks),
+    masks: recallMasks(ctx, r),
     full: { ref: r.full, dir: dir(r.full) },
     datasets: r.datasets.map((d) => ({ ...d, dir: dir(d.ref) })),
   };
@@ -208,5 +213,11 @@ export const reportStage: StageDescriptor<ReportStage> = {
     const recall = stage.recall ? [stage.recall.full, ...stage.recall.datasets.map((d) => d.ref)] : [];
     return [...new Set([...stage.paths.map((p) => p.train), ...recall.flatMap((ref) => parseDatasetRef(ref)?.stage ?? [])])];
   },
+  // The pipeline's name (the default title, and named in report.md), the preview sheets it links, the recall's mask file.
+  reads: (ctx, stage) => ({
+    pipeline: ctx.loaded.pipeline.name,
+    previews: previewSheets(ctx),
+    ...(stage.recall ? { masks: recallMasks(ctx, stage.recall) } : {}),
+  }),
   run: runReport,
 };
