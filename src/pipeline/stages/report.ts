@@ -165,7 +165,7 @@ async function runReport(ctx: StageContext, stage: ReportStage): Promise<Record<
     `# ${title}`,
     '',
     ...(verdict ? [verdictLine(verdict), ''] : []),
-    `Pipeline \`${ctx.loaded.pipeline.name}\`. Test accuracy (%) after the last epoch, mean ± sample std over seeds; k = patches per training sample.`,
+    `Pipeline \`${ctx.loaded.pipeline.name}\`. Accuracy (%) on each path's evaluation set (test or validation, as the path names it) after the last epoch, mean ± sample std over seeds; k = patches per training sample.`,
     '',
     ...(rule ? ruleStatement(rule, recall ? stage.recall?.maxRuleGap : undefined) : []),
     '## Accuracy',
