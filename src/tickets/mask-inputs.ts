@@ -63,10 +63,12 @@ async function openMasks(file: string, cfg: PatchifyConfig, source: Source | nul
 }
 
 function checkCount(set: MaskSet, source: Source): void {
-  const idx = source instanceof IdxSource ? source : null;
-  const total = idx ? idx.total : source.size;
-  // An idx source with an offset indexes its masks by file index: the masks must be the whole file's.
-  if ((idx === null || idx.offset === 0 ? set.count !== source.size : true) && set.count !== total) {
+  // An idx source's masks are indexed by file index: the whole file's, or (from offset 0) its prefix's.
+  const fits = source instanceof IdxSource ? set.count === source.total || (source.offset === 0 && set.count === source.size) : set.count === source.size;
+  if (!fits && source instanceof IdxSource && source.offset > 0) {
+    throw new InputError(`holds ${set.count} masks, the source images ${source.offset}–${source.offset + source.size - 1} of a ${source.total}-image file: give the file's ${source.total} masks (mask i is image i of the file)`, { file: set.file });
+  }
+  if (!fits) {
     throw new InputError(`holds ${set.count} masks, the source ${source.size} images: give the masks of this source's images (mask i is image i)`, { file: set.file });
   }
 }

@@ -132,4 +132,22 @@ test('masks that do not fit are refused in one line naming the file (exit 3); ma
   const r = materialize(data, 'train', join(out, 'limited'), '--limit', '10', '--policy', 'oracle', '--k', '18', '--masks', train);
   assert.equal(r.status, 0, String(r.stderr));
   assert.equal((await openDataset(join(out, 'limited'))).manifest.rows, 10);
+  // a range of the file (--offset, a validation split) takes the whole file's masks, by file index
+  const set = await readMasks(train);
+  const ranged = join(out, 'range');
+  const rr = materialize(data, 'train', ranged, '--offset', '40', '--limit', '8', '--policy', 'oracle', '--k', '18', '--masks', train);
+  assert.equal(rr.status, 0, String(rr.stderr));
+  let i = 40;
+  for await (const row of ticketRows(await openDataset(ranged))) {
+    assert.equal(row.id, `train/${String(i).padStart(5, '0')}`);
+    assert.ok(objectPositions(patchCover(maskAt(set, i), 49, 49, 7)).every((j) => row.positions.includes(j)), `row ${row.id} keeps mask ${i}'s object`);
+    i++;
+  }
+  assert.equal(i, 48);
+  // masks as many as the range's images are ambiguous (the range's, or the file's first?): refused
+  const eight = join(out, 'eight-masks');
+  writeFileSync(eight, encodeIdxGz([8, 49, 49], set.data.subarray(40 * 49 * 49, 48 * 49 * 49)));
+  const bad = materialize(data, 'train', join(out, 'range-bad'), '--offset', '40', '--limit', '8', '--policy', 'oracle', '--k', '18', '--masks', eight);
+  assert.equal(bad.status, 3, String(bad.stderr));
+  assert.match(String(bad.stderr), /eight-masks: holds 8 masks, the source images 40–47 of a 48-image file: give the file's 48 masks/);
 });
