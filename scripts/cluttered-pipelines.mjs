@@ -8,29 +8,18 @@
 //   (p) ticket positions only (pixels replaced by the mean) → same; (u) untrained-selector tickets
 //   → same; (c) all → all. Every student is also evaluated on all patches.
 import { writeFileSync } from 'node:fs';
+import { FASHION_CLASSES, pipelineFile, rateTag as tag, survivors } from './pipeline-parts.mjs';
 
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-const N = 49;
 const BLOCKS = [1, 2, 3];
 const RATES = [0.9, 0.8, 0.7];
 
-/**
- * EViT survivors: ceil(r·n) at each pruning block, exactly as scoring/select.ts evitKeepCount (no
- * epsilon: 0.55·100 is 55.00000000000001 in floats and the chain keeps 56), so k is the chain's own.
- */
-function survivors(rate) {
-  let n = N;
-  for (let i = 0; i < BLOCKS.length; i++) n = Math.max(1, Math.min(n, Math.ceil(rate * n)));
-  return n;
-}
 
-const tag = (r) => `r${Math.round(r * 100)}`;
 
 function pipeline(v) {
   const MODEL = v.model;
   // Students evaluate once, after their last epoch (evalEvery = epochs); the selector every epoch (stopWhen).
   const sched = { model: MODEL, epochs: v.epochs, batchSize: v.batchSize, lr: v.lr, warmupEpochs: v.warmupEpochs, flip: true, evalEvery: v.epochs };
-  const source = (split, limit) => ({ kind: 'idx', dir: v.dataDir, split, classes: CLASSES, limit });
+  const source = (split, limit) => ({ kind: 'idx', dir: v.dataDir, split, classes: FASHION_CLASSES, limit });
   const stages = [
     { kind: 'materialize', name: 'full', policy: 'full', sources: ['train', 'test'] },
     { kind: 'train', name: 'selector', train: 'full/train', eval: ['full/test'], seeds: [0], ...sched, epochs: v.selectorEpochs, evalEvery: 1,
@@ -41,7 +30,7 @@ function pipeline(v) {
   const add = (label, train, evalRef) => paths.push({ label, train, eval: evalRef });
   for (const r of RATES) {
     const t = tag(r);
-    const k = survivors(r);
+    const k = survivors(r, BLOCKS);
     stages.push(
       { kind: 'score', name: `evit-${t}`, selector: 'selector', sources: ['train', 'test'], mode: 'evit', rate: r, blocks: BLOCKS },
       { kind: 'score', name: `untrained-${t}`, selector: { init: 'random', model: MODEL, seed: 0 }, sources: ['train', 'test'], mode: 'evit', rate: r, blocks: BLOCKS },
@@ -75,17 +64,7 @@ function pipeline(v) {
     kind: 'report', name: 'report', title: v.title, paths,
     rule: { ticket: '(a) tickets → tickets', controls: ['(h) saliency → saliency', "(b') per-epoch random → tickets"], positionOnly: '(p) ticket positions only', sdMultiplier: 2, positionGap: 0.05 },
   });
-  return {
-    $schema: '../schemas/pipeline.schema.json',
-    name: v.name,
-    description: v.description,
-    seed: 0,
-    concurrency: 2,
-    shardBytes: v.shardBytes,
-    sources: { train: source('train', v.trainLimit), test: source('test', v.testLimit) },
-    patchify: v.patchify,
-    stages,
-  };
+  return pipelineFile({ name: v.name, description: v.description, shardBytes: v.shardBytes, sources: { train: source('train', v.trainLimit), test: source('test', v.testLimit) }, patchify: v.patchify, stages });
 }
 
 const common = { batchSize: 64, lr: 0.002, warmupEpochs: 0.5, model: 'vit-micro-p8-56', patchify: { imageSize: 56, patchSize: 8, channels: 1, resize: 'none' } };
@@ -109,4 +88,4 @@ const plain = pipeline({
   description: "Issue 17's paths and pass rule on plain Fashion-MNIST (black background, where saliency is nearly free): 28×28, patch 4, the first 7,000 / 2,000 images of Debian's dataset-fashion-mnist, the schedule of cluttered-lth, to set beside it.",
 });
 for (const p of [full, quick, plain]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
-console.log(`stages: ${full.stages.length} (full), ${quick.stages.length} (quick); k per rate: ${RATES.map((r) => `${r} → ${survivors(r)}`).join(', ')}`);
+console.log(`stages: ${full.stages.length} (full), ${quick.stages.length} (quick); k per rate: ${RATES.map((r) => `${r} → ${survivors(r, BLOCKS)}`).join(', ')}`);

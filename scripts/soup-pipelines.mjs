@@ -16,18 +16,10 @@
 //   (p) ticket positions only (pixels replaced by the mean) → same
 //   (u) untrained-selector tickets → same          (c) all patches → all patches
 import { writeFileSync } from 'node:fs';
+import { FASHION_CLASSES, pipelineFile, rateTag as tag, survivors } from './pipeline-parts.mjs';
 
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-const N = 49;
 
-/** EViT survivors: ceil(r·n) at each pruning block, exactly as model/evit-counts.ts. */
-function survivors(rate, blocks) {
-  let n = N;
-  for (let i = 0; i < blocks.length; i++) n = Math.max(1, Math.min(n, Math.ceil(rate * n)));
-  return n;
-}
 
-const tag = (r) => `r${Math.round(r * 100)}`;
 
 export const LABELS = {
   a: '(a) tickets → tickets',
@@ -45,7 +37,7 @@ export const LABELS = {
 function pipeline(v) {
   const data = v.dataDir;
   const student = { model: v.student, epochs: v.epochs, batchSize: v.batchSize, lr: v.lr, warmupEpochs: v.warmupEpochs, weightDecay: v.weightDecay, flip: true, evalEvery: v.epochs };
-  const source = (split, offset, limit) => ({ kind: 'idx', dir: data, split, classes: CLASSES, ...(offset ? { offset } : {}), ...(limit ? { limit } : {}) });
+  const source = (split, offset, limit) => ({ kind: 'idx', dir: data, split, classes: FASHION_CLASSES, ...(offset ? { offset } : {}), ...(limit ? { limit } : {}) });
   const masksOf = { train: `${data}/train-masks-idx3-ubyte.gz`, test: `${data}/t10k-masks-idx3-ubyte.gz` };
   const stages = [
     { kind: 'materialize', name: 'full', policy: 'full', sources: ['train', 'val', 'test'] },
@@ -103,17 +95,7 @@ function pipeline(v) {
     );
   }
   stages.push({ kind: 'report', name: 'report', title: v.title, paths, ...v.report(recall) });
-  return {
-    $schema: '../schemas/pipeline.schema.json',
-    name: v.name,
-    description: v.description,
-    seed: 0,
-    concurrency: 2,
-    shardBytes: v.shardBytes,
-    sources: { train: source('train', 0, v.trainCount), val: source('train', v.trainCount, v.valCount), test: source('test', 0, v.testLimit) },
-    patchify: { imageSize: 49, patchSize: 7, channels: 1, resize: 'none' },
-    stages,
-  };
+  return pipelineFile({ name: v.name, description: v.description, shardBytes: v.shardBytes, sources: { train: source('train', 0, v.trainCount), val: source('train', v.trainCount, v.valCount), test: source('test', 0, v.testLimit) }, patchify: { imageSize: 49, patchSize: 7, channels: 1, resize: 'none' }, stages });
 }
 
 /** The pass rule and recall check of issue 26, fixed before the run. */
@@ -160,16 +142,13 @@ const quick = pipeline({
 /**
  * The recipe check, on the validation split only (no test source at all): the student on all
  * patches, 2 epochs at each literature learning rate, the one with the best validation accuracy
- * taken for every student. Its figures are in docs/results/soup-lth/recipe.md.
+ * taken for every student. Its figures are in docs/results/soup-lth/recipe-report.md.
  */
 const LRS = [0.0005, 0.001, 0.002];
 const lrTag = (lr) => `lr${lr.toExponential().replace('.', 'p').replace('-', 'm')}`;
-const recipeCheck = {
-  $schema: '../schemas/pipeline.schema.json',
+const recipeCheck = pipelineFile({
   name: 'soup-lth-recipe',
   description: 'The recipe check of soup-lth on its validation split (the last 6,000 images of the training file; no test images are read): the students\' schedule (vit-micro on all patches, batch 64, 2 epochs = 1,688 steps with half an epoch of warm-up, weight decay 0.05, label smoothing 0.1, flips) at peak learning rates 5e-4, 1e-3 and 2e-3.',
-  seed: 0,
-  concurrency: 2,
   shardBytes: 16777216,
   sources: { train: full.sources.train, val: full.sources.val },
   patchify: full.patchify,
@@ -178,6 +157,6 @@ const recipeCheck = {
     ...LRS.map((lr) => ({ kind: 'train', name: `dense-${lrTag(lr)}`, model: recipe.student, train: 'full/train', eval: ['full/val'], seeds: [0], epochs: recipe.epochs, batchSize: recipe.batchSize, lr, warmupEpochs: recipe.warmupEpochs, weightDecay: recipe.weightDecay, flip: true, evalEvery: 1 })),
     { kind: 'report', name: 'report', title: 'soup-lth recipe check (validation split)', paths: LRS.map((lr) => ({ label: `lr ${lr}`, train: `dense-${lrTag(lr)}`, eval: 'full/val' })) },
   ],
-};
+});
 for (const p of [full, quick, recipeCheck]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
 console.log(`stages: ${full.stages.length}; k per rate: ${recipe.rates.map((r) => `${r} → ${survivors(r, recipe.selectorBlocks)}`).join(', ')}`);
