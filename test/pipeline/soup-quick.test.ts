@@ -12,6 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { verifyDataset } from '../../src/shards/verify.js';
+import { openDataset } from '../../src/shards/reader.js';
+import { ticketRows } from '../../src/shards/rows.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dlth-soup-quick-'));
 const out = join(root, 'out');
@@ -46,10 +48,12 @@ test('the quick soup experiment runs end to end: every control, a validation spl
   assert.match(dlth('run', file, '--out', out, '--jobs', '2', '--threads', '1', '-q'), /24 stages \(24 ran, 0 reused\)/);
 
   // The validation split is carved from the training file: ids continue where training stops.
-  for (const [split, rows, first] of [['train', 448, 'train/00000'], ['val', 64, 'train/00448'], ['test', 256, 'test/00000']] as const) {
-    const v = await verifyDataset(join(out, 'datasets', 'full', split));
-    assert.equal(v.rows, rows, `full/${split}`);
-    assert.ok(first.length > 0);
+  for (const [split, rows, first, last] of [['train', 448, 'train/00000', 'train/00447'], ['val', 64, 'train/00448', 'train/00511'], ['test', 256, 'test/00000', 'test/00255']] as const) {
+    const dir = join(out, 'datasets', 'full', split);
+    assert.equal((await verifyDataset(dir)).rows, rows, `full/${split}`);
+    const ids: string[] = [];
+    for await (const row of ticketRows(await openDataset(dir))) ids.push(row.id);
+    assert.deepEqual([ids[0], ids.at(-1)], [first, last], `full/${split}: its range of the file`);
   }
   for (const policy of ['ticket', 'uticket', 'saliency', 'prior', 'oracle', 'random']) {
     const name = policy === 'random' ? 'random-r70-s0' : `${policy}-r70`;
