@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ sys.path.insert(0, os.environ.get("DLTH_BENCH_PYTHON") or str(ROOT / "python"))
 
 from dlth.shuffle import SHUFFLES  # noqa: E402
 from dlth.partition import partition, rank_sequence  # noqa: E402
+from machine import cpu  # noqa: E402  (bench/, the script's own directory)
 
 SHARD_ROWS = 870
 CONFIGS = [
@@ -42,14 +42,6 @@ CONFIGS = [
     dict(shuffle="block", block=1 << 21, partition="pad", world=1, rank=0),  # one window: a full Fisher–Yates
 ]
 
-
-def cpu() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        info = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-        return f"{info.get('Model name', '?').strip()}, {info.get('CPU(s)', '?').strip()} CPU(s)"
-    except OSError:
-        return platform.processor() or "unknown CPU"
 
 
 def python_order(shard_rows, seed, epoch, c):

@@ -39,18 +39,11 @@ sys.path.insert(0, str(ROOT / "python" / "tests"))
 from dlth import TicketDataset, TicketIterable, TicketReader  # noqa: E402
 from dlth import shard as shard_module  # noqa: E402
 from support.writer import make_meta, write_dataset  # noqa: E402
+from machine import cpu  # noqa: E402  (bench/, the script's own directory)
 
 K, P, C, IMAGE = 100, 16, 3, 224
 BATCH = 64
 
-
-def cpu() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        info = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-        return f"{info.get('Model name', '?').strip()}, {info.get('CPU(s)', '?').strip()} CPU(s)"
-    except OSError:
-        return platform.processor() or "unknown CPU"
 
 
 def make(dir_: Path, rows: int) -> Path:
