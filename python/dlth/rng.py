@@ -6,15 +6,37 @@ A shuffle of an epoch (a million rows and more) is computed in bulk: the generat
 tight loop (``Rng.fill``; sfc32 has no jump-ahead, so its stream is sequential), then with numpy
 the bounded draws with their rare rejections (``accepted_draws``) and the effect of all the swaps
 (``swap_sources``). The result is the one of drawing and swapping one step at a time, as the
-TypeScript loader does (python/tests/test_order_bulk.py keeps that implementation as reference)."""
+TypeScript loader does (python/tests/test_order_bulk.py keeps that implementation as reference).
+
+When the package's C extension ``dlth._order`` (dlth/_order.c, built by ``pip install`` where a C
+compiler is present) imports, ``Rng.fill``, ``below_many`` and ``shuffle_windows`` run their loops
+in it instead, one draw and one swap at a time, with the same results; ``DLTH_PURE_PYTHON=1`` in
+the environment at import time forces the pure path. ``EXTENSION`` is the module in use, or None."""
 from __future__ import annotations
 
+import os
 from array import array
-from typing import Any, Callable, List, MutableSequence, Sequence, Union
+from types import ModuleType
+from typing import Any, Callable, List, MutableSequence, Optional, Sequence, Union
 
 import numpy as np
 
 M32 = 0xFFFFFFFF
+
+
+def _load_extension() -> Optional[ModuleType]:
+    if os.environ.get("DLTH_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from . import _order  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _order
+
+
+#: The compiled loops (dlth._order) when built and not disabled, else None (tests set it to None
+#: to run the pure path).
+EXTENSION: Optional[ModuleType] = _load_extension()
 
 #: Purposes (salts), so that two decisions with the same (seed, epoch) are independent.
 SALT_SHARD_ORDER = 1
@@ -87,11 +109,21 @@ class Rng:
             if x < limit:
                 return x % n
 
+    def state(self) -> tuple:
+        """(a, b, c, d), as Python ints."""
+        return int(self.a), int(self.b), int(self.c), int(self.d)
+
     def fill(self, count: int) -> np.ndarray:
         """The next ``count`` outputs (uint32), as ``count`` calls of ``next`` would return them.
         The loop keeps only what the recurrence needs: the counter is the loop variable (its
         wrap-around at 2^32 and the output's are applied once, by the final cast), and each output
         is stored unmasked (below 2^34) in a machine array."""
+        if count < 0:
+            raise ValueError(f"fill: count must be non-negative, got {count}")
+        if EXTENSION is not None:
+            out = np.empty(count, dtype=np.uint32)
+            self.a, self.b, self.c, self.d = EXTENSION.fill(self.state(), out)
+            return out
         a, b, c, d0 = self.a, self.b, self.c, self.d
         out = array("Q")
         put = out.append
@@ -138,6 +170,10 @@ def below_many(rng: Rng, ns: Union[Sequence[int], np.ndarray]) -> np.ndarray:
     n = np.asarray(ns, dtype=np.int64)
     if len(n) and (int(n.min()) < 1 or int(n.max()) > 0x100000000):
         raise ValueError("below: every bound must be in [1, 2^32]")
+    if EXTENSION is not None:
+        out = np.empty(len(n), dtype=np.int64)
+        rng.a, rng.b, rng.c, rng.d = EXTENSION.below_many(rng.state(), np.ascontiguousarray(n), out)
+        return out
     x = accepted_draws(rng, len(n), lambda s: int(n[s]), int(n.max()) if len(n) else 1)
     return (x.astype(np.int64) % n).astype(np.int64)
 
@@ -193,8 +229,12 @@ def shuffle_windows(a: np.ndarray, bounds: Union[Sequence[int], np.ndarray], rng
 
     Window w (start s, length m) takes m − 1 draws, for its positions s + m − 1 down to s + 1: the
     draw for position s + u is the (m − 1 − u)-th of the window, bounded by u + 1."""
-    b = np.asarray(bounds, dtype=np.int64)
+    b = np.ascontiguousarray(bounds, dtype=np.int64)
     out = np.array(a, copy=True)
+    if len(b) and (int(b[0]) < 0 or int(b[-1]) > len(out) or bool(np.any(np.diff(b) < 0))):
+        raise ValueError("shuffle_windows: bounds must be non-decreasing within [0, len(a)]")
+    if EXTENSION is not None:
+        return _shuffle_windows_compiled(out, b, rng)
     if len(b) < 2 or int(b[-1]) - int(b[0]) < 2:
         return out
     lo = int(b[0])
@@ -231,6 +271,18 @@ def shuffle_windows(a: np.ndarray, bounds: Union[Sequence[int], np.ndarray], rng
         seg = out[lo + s0:lo + e1]
         seg[:] = seg[swap_sources(J)]
     return out
+
+
+def _shuffle_windows_compiled(out: np.ndarray, b: np.ndarray, rng: Rng) -> np.ndarray:
+    """``shuffle_windows`` by dlth._order: on ``out`` itself when it is a 1-D int64 array, else
+    through the positions' permutation."""
+    assert EXTENSION is not None
+    if out.dtype == np.int64 and out.ndim == 1:
+        rng.a, rng.b, rng.c, rng.d = EXTENSION.shuffle_windows(rng.state(), out, b)
+        return out
+    src = np.arange(len(out), dtype=np.int64)
+    rng.a, rng.b, rng.c, rng.d = EXTENSION.shuffle_windows(rng.state(), src, b)
+    return out[src]
 
 
 def shuffle_range(a: MutableSequence[Any], start: int, end: int, rng: Rng) -> None:
