@@ -5,7 +5,8 @@
  * `0xFFFFFFFF 0x00000000`. Flatbuffers are encoded and decoded with apache-arrow's own codec.
  */
 import { MessageHeader, type Schema } from 'apache-arrow';
-import { Message, RecordBatch as BatchHeader, FieldNode, BufferRegion } from 'apache-arrow/ipc/metadata/message';
+import type { CompressionType } from 'apache-arrow/fb/compression-type';
+import { Message, RecordBatch as BatchHeader, FieldNode, BufferRegion, BodyCompression } from 'apache-arrow/ipc/metadata/message';
 import { ShardError } from '../util/errors.js';
 import { guardMessage } from './flatbuf-guard.js';
 import { jsonTooDeep } from './json-depth.js';
@@ -19,8 +20,9 @@ export const PREFIX_BYTES = 8;
 /** End-of-stream marker. */
 export const EOS = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
 
+/** n rounded up to a multiple of 8 (exact for every safe integer: no 32-bit bitwise arithmetic). */
 export function align8(n: number): number {
-  return (n + 7) & ~7;
+  return Math.ceil(n / 8) * 8;
 }
 
 /** A zero buffer used for padding (max 7 bytes, at most 63 for safety). */
@@ -47,6 +49,8 @@ export interface BatchLayout {
   nodes: ReadonlyArray<readonly [number, number]>;
   /** Body buffers in order; each is written then zero-padded to 8 bytes. */
   buffers: readonly Uint8Array[];
+  /** Set when the buffers are compressed (encode/compression.ts): the header records the codec. */
+  compression?: CompressionType;
 }
 
 /** Body length of a batch (every buffer padded to 8 bytes). */
@@ -65,7 +69,8 @@ export function encodeBatchHeader(batch: BatchLayout): Uint8Array {
     offset += align8(b.byteLength);
     return region;
   });
-  const header = new BatchHeader(batch.numRows, nodes, regions, null);
+  const compression = batch.compression === undefined ? null : new BodyCompression(batch.compression);
+  const header = new BatchHeader(batch.numRows, nodes, regions, compression);
   return frame(Message.encode(Message.from(header, offset)));
 }
 

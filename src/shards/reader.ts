@@ -1,13 +1,15 @@
 /**
  * The dataset reader, mirroring the writer: validates the manifest (schema, version, safe names,
  * bounds), then streams each shard — size against the manifest, Arrow schema and metadata against
- * the manifest, every record batch's layout and values, row counts, and optionally the sha256 —
- * yielding record batches as typed-array views into reused buffers.
+ * the manifest, every record batch's layout and values (decompressed first when the dataset is
+ * compressed), row counts, and optionally the sha256 — yielding record batches as typed-array views
+ * into reused buffers.
  */
 import { ManifestError, ShardError } from '../util/errors.js';
 import { newSha256 } from '../util/hash.js';
 import type { Fs } from '../util/fsx.js';
-import { ReadBuffers, StreamParser } from './decode/stream.js';
+import { inflateBatch } from './decode/compression.js';
+import { isCompressed, ReadBuffers, StreamParser } from './decode/stream.js';
 import { decodeScoreBatch, type ScoreBatch } from './decode/scores.js';
 import { decodeTicketBatch, type TicketBatch } from './decode/tickets.js';
 import { MessageHeader, type BatchHeader } from './ipc.js';
@@ -59,7 +61,11 @@ export async function* shardBatches<B extends { numRows: number }>(
     let rows = 0;
     for (let msg = await parser.next(); msg; msg = await parser.next()) {
       if (msg.type !== MessageHeader.RecordBatch) throw parser.error(`unexpected message type ${msg.type} (only record batches may follow the schema)`);
-      const batch = decode(msg.header as BatchHeader, msg.body, ds.meta, file);
+      if (!isCompressed(msg) && ds.meta.compression !== undefined) throw parser.error(`uncompressed record batch in a dataset compressed with ${ds.meta.compression}`);
+      const plain = isCompressed(msg)
+        ? inflateBatch(msg.header as BatchHeader, msg.body, ds.meta, entry.rows - rows, file, (n) => buffers.ensureBody(n))
+        : { header: msg.header as BatchHeader, body: msg.body };
+      const batch = decode(plain.header, plain.body, ds.meta, file);
       rows += batch.numRows;
       if (rows > entry.rows) throw parser.error(`more rows than the manifest's ${entry.rows}`);
       yield batch;

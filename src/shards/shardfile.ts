@@ -10,8 +10,9 @@ import type { Hash } from 'node:crypto';
 import { ioError } from '../util/errors.js';
 import { newSha256 } from '../util/hash.js';
 import { openTemp, renameTemp, syncDir, tempName, writeError, type Fs } from '../util/fsx.js';
+import { compressLayout } from './encode/compression.js';
 import { EOS, frameBatch, type BatchLayout } from './ipc.js';
-import type { ManifestShard } from './types.js';
+import type { Codec, ManifestShard } from './types.js';
 
 export class ShardFile {
   private readonly hash: Hash = newSha256();
@@ -23,10 +24,11 @@ export class ShardFile {
     private readonly tmp: string,
     private readonly fh: FileHandle,
     private readonly fs: Fs,
+    private readonly codec: Codec | undefined,
   ) {}
 
-  /** Opens `<dir>/.<name>.tmp-<pid>` and writes the schema message. */
-  static async create(path: string, schemaMessage: Uint8Array, fs: Fs): Promise<ShardFile> {
+  /** Opens `<dir>/.<name>.tmp-<pid>` and writes the schema message; record batches are compressed with `codec` when given. */
+  static async create(path: string, schemaMessage: Uint8Array, fs: Fs, codec?: Codec): Promise<ShardFile> {
     const tmp = tempName(path);
     let fh: FileHandle;
     try {
@@ -34,7 +36,7 @@ export class ShardFile {
     } catch (err) {
       throw ioError(err, path, 'create shard');
     }
-    const file = new ShardFile(path, tmp, fh, fs);
+    const file = new ShardFile(path, tmp, fh, fs, codec);
     await file.write([schemaMessage]);
     return file;
   }
@@ -64,9 +66,9 @@ export class ShardFile {
     }
   }
 
-  /** Writes one record batch: header, then each body buffer padded to 8 bytes. */
+  /** Writes one record batch: header, then each body buffer (compressed with the shard's codec) padded to 8 bytes. */
   async writeBatch(batch: BatchLayout): Promise<void> {
-    await this.write(frameBatch(batch));
+    await this.write(frameBatch(this.codec === undefined ? batch : compressLayout(batch, this.codec)));
     this.rows += batch.numRows;
   }
 

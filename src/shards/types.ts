@@ -1,6 +1,7 @@
 /**
  * Types of the shard contract (see schemas/README.md for the normative specification).
- * A dataset is a directory: manifest.json + shard-00000.arrow, … (Arrow IPC stream, uncompressed).
+ * A dataset is a directory: manifest.json + shard-00000.arrow, … (Arrow IPC stream, uncompressed
+ * or with Arrow's body compression, LZ4_FRAME or ZSTD, as `meta.compression` says).
  */
 
 export const FORMAT_NAME = 'dlth' as const;
@@ -18,6 +19,12 @@ export type DatasetKind = (typeof DatasetKind)[keyof typeof DatasetKind];
 
 export const Policy = { Full: 'full', Random: 'random', Ticket: 'ticket', Saliency: 'saliency', Prior: 'prior', Oracle: 'oracle' } as const;
 export type Policy = (typeof Policy)[keyof typeof Policy];
+
+/** Record-batch body compression (Arrow IPC BodyCompression); `none` is stored as an absent `meta.compression`. */
+export const Compression = { None: 'none', Lz4: 'lz4', Zstd: 'zstd' } as const;
+export type Compression = (typeof Compression)[keyof typeof Compression];
+/** A codec a dataset can record in `meta.compression`. */
+export type Codec = Exclude<Compression, 'none'>;
 
 export interface SelectorInfo {
   /** Fingerprint of the selector checkpoint (sha256 of the weights file). */
@@ -103,6 +110,11 @@ export interface DatasetMeta {
   evitTicket?: EvitTicket;
   /** Ticket datasets of policies that read object masks (prior, oracle): which masks, and how. */
   policyParams?: PolicyParams;
+  /**
+   * Every record batch of every shard is compressed with this codec (Arrow IPC body compression,
+   * method BUFFER). Absent: uncompressed.
+   */
+  compression?: Codec;
 }
 
 /** A mask file as metadata records it: its name (not its directory), count, [H, W] and sha256. */

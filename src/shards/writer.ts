@@ -96,7 +96,7 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     this.throwIfFailed();
     if (this.current) throw new ShardError(`shard ${index} begun while shard ${this.current.index} is open`);
     this.explicit ||= !auto;
-    const file = await this.io(() => ShardFile.create(join(this.dir, shardFileName(index)), this.schemaMessage, this.fs));
+    const file = await this.io(() => ShardFile.create(join(this.dir, shardFileName(index)), this.schemaMessage, this.fs, this.meta.compression));
     this.current = { index, auto, file };
     this.shardRows = 0;
   }

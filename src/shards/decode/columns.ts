@@ -15,7 +15,7 @@ export class BatchCursor {
 
   constructor(private readonly header: BatchHeader, private readonly body: Uint8Array, private readonly file: string, nodes: number, buffers: number) {
     this.numRows = header.length;
-    if (header.compression !== null) this.fail('compressed record batches are not allowed (the format is uncompressed)');
+    if (header.compression !== null) this.fail('record batch still compressed (decompress it first: decode/compression.ts)');
     if (!Number.isSafeInteger(this.numRows) || this.numRows < 0) this.fail(`bad row count ${String(header.length)}`);
     if (header.nodes.length !== nodes || header.buffers.length !== buffers) {
       this.fail(`record batch has ${header.nodes.length} field nodes and ${header.buffers.length} buffers, expected ${nodes} and ${buffers}`);

@@ -1,19 +1,26 @@
 /**
  * Incremental parser of an Arrow IPC stream from a ShardSource: reads each message's prefix,
  * flatbuffer and body straight into reused buffers (growing only up to the shard's declared size),
- * optionally hashing every byte. Mirrors ShardFile on the writer side.
+ * optionally hashing every byte. A compressed record batch's body goes to a separate buffer
+ * (`ensurePacked`): the reader decompresses it into `ensureBody` (compression.ts). Mirrors
+ * ShardFile on the writer side.
  */
 import type { Hash } from 'node:crypto';
 import { ShardError } from '../../util/errors.js';
-import { CONTINUATION, decodeMessage, PREFIX_BYTES, type DecodedMessage } from '../ipc.js';
+import { CONTINUATION, decodeMessage, MessageHeader, PREFIX_BYTES, type BatchHeader, type DecodedMessage } from '../ipc.js';
 import type { ShardSource } from '../store.js';
 
 /** Largest message flatbuffer accepted (schemas with long class lists stay far below). */
 export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 
 export interface StreamMessage extends DecodedMessage {
-  /** The body: a view into a reused buffer, valid until the next call. */
+  /** The body: a view into a reused buffer, valid until the next call (compressed for a compressed record batch). */
   body: Uint8Array;
+}
+
+/** True for a record batch message whose body is compressed. */
+export function isCompressed(m: DecodedMessage): boolean {
+  return m.type === MessageHeader.RecordBatch && (m.header as BatchHeader).compression != null;
 }
 
 /** Reused buffers of one reading loop. */
@@ -21,10 +28,18 @@ export class ReadBuffers {
   prefix = new Uint8Array(PREFIX_BYTES);
   meta = new Uint8Array(64 * 1024);
   body = new Uint8Array(0);
+  packed = new Uint8Array(0);
 
+  /** Where a message's (uncompressed) body goes. */
   ensureBody(n: number): Uint8Array {
     if (this.body.length < n) this.body = new Uint8Array(Math.max(n, Math.ceil(this.body.length * 1.25)));
     return this.body.subarray(0, n);
+  }
+
+  /** Where a compressed record batch's body is read, before it is decompressed into ensureBody. */
+  ensurePacked(n: number): Uint8Array {
+    if (this.packed.length < n) this.packed = new Uint8Array(Math.max(n, Math.ceil(this.packed.length * 1.25)));
+    return this.packed.subarray(0, n);
   }
 
   ensureMeta(n: number): Uint8Array {
@@ -75,7 +90,8 @@ export class StreamParser {
     if (!Number.isSafeInteger(bodyLength) || bodyLength < 0 || bodyLength > this.size - this.consumed) {
       throw this.error(`message body of ${bodyLength} bytes exceeds the shard's remaining ${this.size - this.consumed} bytes`);
     }
-    const body = await this.readExact(this.buffers.ensureBody(bodyLength), 'message body');
+    const into = isCompressed(decoded) ? this.buffers.ensurePacked(bodyLength) : this.buffers.ensureBody(bodyLength);
+    const body = await this.readExact(into, 'message body');
     return { ...decoded, body };
   }
 
