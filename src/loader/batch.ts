@@ -26,6 +26,11 @@ export interface Batch {
   indices: Uint32Array;
   /** [size] 1 where the sample was horizontally flipped. */
   flipped: Uint8Array;
+  /**
+   * [size · numClasses] float32 soft targets when the loader mixes (mixup/cutmix, augment/mix.ts),
+   * else null: train on these instead of `labels` (timm's SoftTargetCrossEntropy).
+   */
+  targets: Float32Array | null;
   epoch: number;
   /** Batch number within this rank's epoch. */
   index: number;
@@ -42,8 +47,13 @@ export class BatchBuffers {
   readonly flipped: Uint8Array;
   /** Writes flipped rows into `patches` (which it owns); null when the loader does not flip. */
   readonly flipper: RowFlipper | null;
+  /** Soft targets and the pre-mixing copy of the patches, when the loader mixes (else empty). */
+  readonly targets: Float32Array;
+  readonly mixScratch: Uint8Array;
 
-  constructor(readonly capacity: number, readonly rowPatchBytes: number, readonly k: number, flip: FlipGeometry | null = null) {
+  constructor(readonly capacity: number, readonly rowPatchBytes: number, readonly k: number, flip: FlipGeometry | null = null, mixClasses = 0) {
+    this.targets = new Float32Array(mixClasses > 0 ? capacity * mixClasses : 0);
+    this.mixScratch = new Uint8Array(mixClasses > 0 ? capacity * rowPatchBytes : 0);
     this.flipper = flip ? createRowFlipper(flip, k, capacity) : null;
     this.patches = this.flipper?.patches ?? new Uint8Array(capacity * rowPatchBytes);
     this.positions = new Uint16Array(capacity * k);

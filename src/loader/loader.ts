@@ -8,6 +8,7 @@ import { InputError } from '../util/errors.js';
 import { patchBytes } from '../shards/schema.js';
 import type { DatasetStore } from '../shards/store.js';
 import { flipGeometry } from './augment/flip.js';
+import { checkAugmentable } from './augment/tokens.js';
 import { BatchBuffers, type Batch } from './batch.js';
 import { resolveOptions, Verify, type LoaderOptions, type ResolvedOptions } from './options.js';
 import { partition, rankSequence } from './partition.js';
@@ -29,6 +30,7 @@ export class TicketLoader {
   static async open(locations: ReadonlyArray<string | DatasetStore>, options: LoaderOptions = {}): Promise<TicketLoader> {
     const resolved = resolveOptions(options);
     const sources = await openSources(locations, resolved.http, resolved.allowMixedPreprocessing);
+    checkAugmentable(resolved.augment, sources.meta, sources.datasets[0].store.location);
     if (resolved.subset !== undefined && resolved.subset > sources.meta.k) {
       throw new InputError(`subset ${resolved.subset} exceeds the ${sources.meta.k} patches stored per row`, { file: sources.datasets[0].store.location });
     }
@@ -118,7 +120,7 @@ export class TicketLoader {
         return this.freeSlots.splice(Math.max(0, this.freeSlots.length - n));
       },
       slotBytes: ShardSlot.bytes(maxShardBytes, maxShardRows),
-      newBatch: () => this.freeBatches.pop() ?? new BatchBuffers(this.options.batchSize, this.k * patchBytes(meta), this.k, flip),
+      newBatch: () => this.freeBatches.pop() ?? new BatchBuffers(this.options.batchSize, this.k * patchBytes(meta), this.k, flip, this.options.augment.mix ? (meta.numClasses ?? 0) : 0),
       recycle: (slots, batches) => {
         this.freeSlots.push(...slots);
         this.freeBatches.push(...batches);

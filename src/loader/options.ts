@@ -4,6 +4,7 @@ import { checkRankOfWorld, isPartitionName, PARTITION_NAMES, type PartitionName 
 import { isShuffleName, SHUFFLE_NAMES, type ShuffleName } from './shuffle/index.js';
 import type { HttpStoreOptions } from './store/http.js';
 import { Content } from './augment/content.js';
+import { NO_TOKEN_AUGMENT, resolveTokenAugment, type TokenAugment, type TokenAugmentOptions } from './augment/tokens.js';
 
 export const Verify = {
   /** Check every shard's sha256 every time it is read (default). */
@@ -39,6 +40,12 @@ export interface LoaderOptions {
   subset?: number;
   /** `mean`: replace every patch's pixels by the dataset's mean colour (the position-only ablation). Default `pixels`. */
   content?: Content;
+  /**
+   * Augmentations exact on the kept patches (timm's names: colour jitter, token random erasing,
+   * token mixup/cutmix with soft targets; augment/tokens.ts), applied after subset, flip and content.
+   * Default: all off.
+   */
+  augment?: TokenAugmentOptions;
   /** Batches prepared ahead of the consumer. Default 4. */
   prefetch?: number;
   /** Shards read ahead of the ones the current batch needs. Default 1. */
@@ -63,7 +70,7 @@ export interface LoaderOptions {
   allowMixedPreprocessing?: boolean;
 }
 
-export type ResolvedOptions = Required<Omit<LoaderOptions, 'limit' | 'http' | 'subset'>> & Pick<LoaderOptions, 'limit' | 'http' | 'subset'>;
+export type ResolvedOptions = Required<Omit<LoaderOptions, 'limit' | 'http' | 'subset' | 'augment'>> & Pick<LoaderOptions, 'limit' | 'http' | 'subset'> & { augment: TokenAugment };
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
   batchSize: 64,
@@ -75,6 +82,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   partition: 'pad',
   flip: false,
   content: Content.Pixels,
+  augment: NO_TOKEN_AUGMENT,
   prefetch: 4,
   prefetchShards: 1,
   shardMemory: 2 * 1024 ** 3,
@@ -89,7 +97,7 @@ function intIn(name: string, v: number, min: number, max = Number.MAX_SAFE_INTEG
 
 export function resolveOptions(options: LoaderOptions = {}): ResolvedOptions {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const o: ResolvedOptions = { ...DEFAULT_OPTIONS, ...defined };
+  const o: ResolvedOptions = { ...DEFAULT_OPTIONS, ...defined, augment: resolveTokenAugment(options.augment) };
   intIn('batchSize', o.batchSize, 1, 1 << 20);
   intIn('seed', o.seed, 0);
   intIn('block', o.block, 1);

@@ -14,6 +14,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InputError } from '../util/errors.js';
 import { shouldFlip } from './augment/flip.js';
 import { Content, fillMean, meanPixel } from './augment/content.js';
+import { anyAugment, augmentBatch, augmentPlan } from './augment/tokens.js';
 import type { Batch, BatchBuffers } from './batch.js';
 import { Channel, Pool } from './channel.js';
 import type { ResolvedOptions } from './options.js';
@@ -195,6 +196,7 @@ async function fillBatches(s: Shared): Promise<void> {
   const slotOf: Array<ShardSlot | null> = plan.visits.map(() => null);
   const release = releaseSchedule(plan, from, B);
   const mean = options.content === Content.Mean ? meanPixel(sources.meta.mean) : null;
+  const augment = anyAugment(options.augment) ? augmentPlan(options.augment, sources.meta) : null;
   const rowSlots = new Array<ShardSlot>(B);
   let writer: RowWriter | null = null;
   for (let b = 0, start = 0; start < len; b++, start += B) {
@@ -221,6 +223,7 @@ async function fillBatches(s: Shared): Promise<void> {
     }
     if (s.stopped()) return;
     if (mean) fillMean(buf.patches.subarray(0, size * buf.rowPatchBytes), mean);
+    const targets = augment ? augmentBatch(augment, { size, k: buf.k, patches: buf.patches, positions: buf.positions, labels: buf.labels, ids }, options.seed, epoch, buf.mixScratch, buf.targets) : null;
     for (const v of release[b]) {
       s.slots.release(slotOf[v] as ShardSlot);
       slotOf[v] = null;
@@ -229,6 +232,7 @@ async function fillBatches(s: Shared): Promise<void> {
     const batch: Batch = {
       size,
       ...buf.view(size),
+      targets,
       ids,
       epoch,
       index: Math.floor(from / B) + b,
