@@ -21,6 +21,7 @@ from .partition import check_rank, partition, rank_sequence, PARTITIONS
 from .reader import Location, TicketReader
 from .sampling import Transforms, sample
 from .shuffle import SHUFFLES, get_shuffle
+from .token_augment import TokenAugment
 from .torchcompat import IterBase, MapBase, dist_rank_world, worker
 from .views import make_view
 
@@ -38,8 +39,11 @@ def _nonneg(name: str, v: Any, lo: int = 0) -> int:
 class _Base:
     def _setup(self, locations: Locations, view: Any, view_options: Optional[Dict[str, Any]], seed: int,
                flip: bool, subset: Optional[int], reader_options: Dict[str, Any]) -> None:
+        augment = reader_options.pop("augment", None)
+        if augment is not None and not isinstance(augment, TokenAugment):
+            raise InputError(f"augment must be a dlth.token_augment.TokenAugment, got {type(augment).__name__}")
         self.reader = TicketReader(locations, **reader_options)
-        self.transforms = Transforms(seed=_nonneg("seed", seed), flip=flip, subset=subset)
+        self.transforms = Transforms(seed=_nonneg("seed", seed), flip=flip, subset=subset, augment=augment)
         self.transforms.check(self.reader.meta)
         # One view per dataset: each normalises with its own mean/std (they differ only where mixed preprocessing is allowed).
         self.views = [make_view(view, self.transforms.effective_meta(m), **(view_options or {})) for m in self.reader.metas]
@@ -63,9 +67,10 @@ class _Base:
 
 class TicketDataset(_Base, MapBase):
     """Random access by row. ``view``: ``sparse`` | ``naflex`` | ``zero`` | ``packed`` | a callable;
-    ``view_options`` e.g. ``{"max_patches": 256}`` for naflex; ``flip`` and ``subset`` are redrawn
-    per epoch (``set_epoch``). Other keyword arguments go to TicketReader (HTTP cache and limits,
-    ``allow_mixed_preprocessing``)."""
+    ``view_options`` e.g. ``{"max_patches": 256}`` for naflex; ``flip``, ``subset`` and ``augment``
+    (a ``TokenAugment``: jitter and erasing per sample; mix collated ``sparse`` batches with
+    ``augment.mix(batch, seed, epoch, meta)``) are redrawn per epoch (``set_epoch``). Other keyword
+    arguments go to TicketReader (HTTP cache and limits, ``allow_mixed_preprocessing``)."""
 
     def __init__(self, locations: Locations, view: Any = "sparse", *, view_options: Optional[Dict[str, Any]] = None,
                  seed: int = 0, flip: bool = False, subset: Optional[int] = None, **reader_options: Any):

@@ -1,6 +1,7 @@
 """Turning a global sample index into a sparse sample: the row's numpy views, then the seeded
-per-epoch transforms (a random subset of the row's patches, an exact horizontal flip), in the
-order the TypeScript loader would apply them."""
+per-epoch transforms (a random subset of the row's patches, an exact horizontal flip, then the
+token augmentations' colour jitter and erasing, token_augment.py), in the order the TypeScript
+loader applies them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,20 +10,25 @@ from typing import Any, Dict, Optional
 from .augment import flip_row, should_flip, subset_indices
 from .errors import ViewError
 from .reader import TicketReader
+from .token_augment import TokenAugment
 
 
 @dataclass(frozen=True)
 class Transforms:
     """``subset``: keep this many of each row's patches, redrawn every epoch (for a ``full``
-    dataset this is the paper's random baseline); ``flip``: exact random horizontal flips."""
+    dataset this is the paper's random baseline); ``flip``: exact random horizontal flips;
+    ``augment``: colour jitter and token erasing (its mixing applies to batches: ``augment.mix``)."""
 
     seed: int = 0
     flip: bool = False
     subset: Optional[int] = None
+    augment: Optional[TokenAugment] = None
 
     def check(self, meta: Dict[str, Any]) -> None:
         if self.subset is not None and not 1 <= self.subset <= meta["k"]:
             raise ViewError(f"subset = {self.subset} must be in [1, k = {meta['k']}]")
+        if self.augment is not None:
+            self.augment.check(meta)
 
     def effective_meta(self, meta: Dict[str, Any]) -> Dict[str, Any]:
         return meta if self.subset is None else {**meta, "k": self.subset}
@@ -39,5 +45,7 @@ def sample(reader: TicketReader, g: int, epoch: int, t: Transforms) -> Dict[str,
         patches, positions, scores = patches[keep], positions[keep], scores[keep]
     if t.flip and should_flip(t.seed, epoch, sid):
         patches, positions, scores = flip_row(patches, positions, scores, reader.meta["grid"][1])
+    if t.augment is not None:
+        patches = t.augment.row(patches, positions, sid, t.seed, epoch, reader.meta)
     return {"id": sid, "label": int(cols.labels[i]), "index": g, "dataset": reader.shards[s][0],
             "patches": patches, "positions": positions, "scores": scores}

@@ -268,9 +268,10 @@ def soft_targets(own: int, partner: int, lam: np.float32, num_classes: int, smoo
     off = smoothing / F(num_classes)
     on = (F(1) - smoothing) + off
     y1 = np.full(num_classes, off, np.float32)
-    y1[own] = on
     y2 = np.full(num_classes, off, np.float32)
-    y2[partner] = on
+    for y, label in ((y1, own), (y2, partner)):
+        if 0 <= label < num_classes:  # a row without a label (−1) keeps only the smoothing mass
+            y[label] = on
     return y1 * lam + y2 * (F(1) - lam)
 
 
