@@ -1,7 +1,8 @@
 """One shard, opened for reading: size and sha256 checked against the manifest (the hash once per
 process), the Arrow stream memory-mapped, its schema and ``dlth`` metadata checked against the
 manifest, an index of record-batch row offsets built, and every column exposed as numpy views into
-the mapped file (no copy). Positions are checked (ascending, inside the grid) and labels (inside
+the mapped file (no copy; a compressed shard's batches are decompressed by pyarrow, after
+``compressed.check_declared_lengths`` has capped what they declare). Positions are checked (ascending, inside the grid) and labels (inside
 ``numClasses``) before any row is handed out."""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 import numpy as np
 import pyarrow as pa
 
+from .compressed import check_declared_lengths
 from .errors import ShardError
 from .manifest import ShardEntry, canonical_json
 
@@ -160,6 +162,8 @@ class Shard:
         verify_once(path, entry, where, known_good)
         try:
             self._map = pa.memory_map(path, "r")
+            if meta.get("compression"):
+                check_declared_lengths(self._map, meta, entry.rows, where)
             self.batches, self.starts, rows = _read_batches(self._map, meta, where, meta_json)
         except pa.ArrowException as err:
             raise ShardError(f"not a valid Arrow IPC stream ({_one_line(err)})", where) from None

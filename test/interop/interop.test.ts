@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { materialize } from '../../src/tickets/materialize.js';
-import type { TicketRow } from '../../src/shards/types.js';
-import { readTickets, tempDir } from '../shards/helpers.js';
+import { Compression, type TicketRow } from '../../src/shards/types.js';
+import { makeMeta, makeTicketRows, readTickets, tempDir, writeTickets } from '../shards/helpers.js';
 import { smallPatchify, syntheticSource } from '../tickets/source.js';
 
 const PYTHON = join('.venv', 'bin', 'python');
@@ -52,6 +52,39 @@ for (const c of cases) {
     const res = spawnSync(PYTHON, ['test/interop/read_shards.py', dir, expectFile], { encoding: 'utf8', env: { ...process.env, HF_DATASETS_OFFLINE: '1' } });
     assert.equal(res.status, 0, `read_shards.py failed:\n${res.stdout}\n${res.stderr}`);
     assert.match(res.stdout, /interop ok/);
+  });
+}
+
+test('pyarrow, datasets, polars and dlth\'s Python reader read our lz4- and zstd-compressed shards', { skip: missing ? `${PYTHON} missing: run scripts/setup-python.sh` : false }, async () => {
+  const args: string[] = [];
+  for (const codec of [Compression.Lz4, Compression.Zstd]) {
+    const meta = { ...makeMeta({ k: 5, numClasses: 10 }), policy: 'ticket' as const, compression: codec };
+    // Compressible patches (gradients) and incompressible ones (noise, stored as −1 buffers) in separate batches.
+    const rows = makeTicketRows(meta, 23).map((r, i) => ({ ...r, patches: i < 12 ? r.patches.map((_, j) => (i + (j >> 5)) & 255) : r.patches, scores: Float32Array.from({ length: meta.k }, (_, j) => j / 2 - i) }));
+    const dir = await tempDir();
+    await writeTickets(dir, meta, rows, { batchBytes: 6000, shardBytes: 30_000 });
+    const expectFile = join(await tempDir(), 'expected.json');
+    await writeFile(expectFile, JSON.stringify(expected(rows)));
+    args.push(dir, expectFile);
+  }
+  const res = spawnSync(PYTHON, ['test/interop/read_shards.py', ...args], { encoding: 'utf8', env: { ...process.env, HF_DATASETS_OFFLINE: '1' } });
+  assert.equal(res.status, 0, `read_shards.py failed:\n${res.stdout}\n${res.stderr}`);
+  assert.equal(res.stdout.match(/interop ok/g)?.length, 2);
+});
+
+for (const codec of [Compression.Lz4, Compression.Zstd]) {
+  test(`our reader and verify accept ${codec}-compressed shards written by pyarrow`, { skip: missing ? `${PYTHON} missing: run scripts/setup-python.sh` : false }, async () => {
+    const dir = await tempDir();
+    const res = spawnSync(PYTHON, ['test/interop/write_shards.py', dir, codec], { encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    const want = JSON.parse(res.stdout) as { ids: string[]; positions: number[][]; patches0: number[] };
+    const { verifyDataset } = await import('../../src/shards/verify.js');
+    assert.equal((await verifyDataset(dir)).rows, want.ids.length);
+    const rows = await readTickets(dir);
+    assert.equal(rows[0].patches.length, 5 * 8 * 8 * 3);
+    assert.deepEqual(rows.map((r) => r.id), want.ids);
+    assert.deepEqual(rows.map((r) => [...r.positions]), want.positions);
+    assert.deepEqual([...rows[0].patches.subarray(0, 8)], want.patches0);
   });
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads a dlth dataset with pyarrow, Hugging Face datasets and polars, and checks it against the
 expected values the TypeScript side wrote (expected.json). Also re-derives random tickets with an
-independent implementation of the specified generator. Usage: read_shards.py <dataset dir> <expected.json>
+independent implementation of the specified generator. Usage: read_shards.py <dataset dir> <expected.json> [<dir> <expected.json> …]
 """
 import hashlib
 import json
@@ -15,6 +15,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import datasets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))  # the checkout's dlth package, not an installed copy
+import dlth  # noqa: E402
 
 
 def xoshiro_positions(seed, sample_id, n, k):
@@ -50,9 +53,9 @@ def sha(arr):
     return hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()
 
 
-def main():
-    root = Path(sys.argv[1])
-    expected = json.loads(Path(sys.argv[2]).read_text())
+def check(root, expected_file):
+    root = Path(root)
+    expected = json.loads(Path(expected_file).read_text())
     manifest = json.loads((root / "manifest.json").read_text())
     meta = manifest["meta"]
     k, p, c = meta["k"], meta["patchSize"], meta["channels"]
@@ -110,8 +113,19 @@ def main():
     assert df["label"].to_list() == expected["labels"]
     pos_pl = np.array(df["positions"].to_list(), dtype=np.uint16).reshape(-1, k)
     np.testing.assert_array_equal(pos_pl, positions)
+    # The dlth Python package: the same rows through TicketReader (verified, checked).
+    reader = dlth.TicketReader(str(root))
+    ids, chunks = [], []
+    for b in reader.batches():
+        ids.extend(b.ids)
+        chunks.append(np.ascontiguousarray(b.patches))
+    reader.close()
+    assert ids == expected["ids"]
+    if chunks:
+        assert sha(np.concatenate(chunks)) == expected["patchesSha256"], "dlth.TicketReader patch bytes"
     print(f"interop ok: {len(files)} shards, {table.num_rows} rows, k={k}, pyarrow {pa.__version__}, datasets {datasets.__version__}, polars {pl.__version__}")
 
 
 if __name__ == "__main__":
-    main()
+    for at in range(1, len(sys.argv), 2):
+        check(sys.argv[at], sys.argv[at + 1])

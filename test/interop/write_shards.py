@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes a small dlth ticket dataset with pyarrow alone (from the specification), so the test can
-check that our reader accepts another implementation's files. Usage: write_shards.py <out dir>"""
+check that our reader accepts another implementation's files. Usage: write_shards.py <out dir> [lz4|zstd]
+(the second argument: Arrow IPC body compression, recorded as meta.compression)."""
 import hashlib
 import json
 import sys
@@ -11,10 +12,13 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 out = Path(sys.argv[1]); out.mkdir(parents=True, exist_ok=True)
+codec = sys.argv[2] if len(sys.argv) > 2 else None
 p, C, G, k, rows = 8, 3, 4, 5, 11
 meta = {"format": "dlth", "version": 1, "kind": "tickets", "imageSize": [32, 32], "patchSize": p, "grid": [G, G],
         "channels": C, "mean": [0.5] * 3, "std": [0.25] * 3, "k": k, "keep": k / 16, "policy": "random", "seed": 3,
         "selector": None, "source": {"kind": "pyarrow", "fingerprint": "x", "classes": None}, "numClasses": 10}
+if codec:
+    meta["compression"] = codec
 canon = lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 item = lambda t: pa.field("item", t, nullable=False)
 schema = pa.schema([
@@ -37,7 +41,7 @@ table = pa.table({
 shards = []
 for j, (a, b) in enumerate([(0, 6), (6, rows)]):
     name = f"shard-{j:05d}.arrow"
-    with ipc.new_stream(str(out / name), schema) as w:
+    with ipc.new_stream(str(out / name), schema, options=ipc.IpcWriteOptions(compression=codec)) as w:
         w.write_table(table.slice(a, b - a), max_chunksize=4)
     data = (out / name).read_bytes()
     shards.append({"file": name, "rows": b - a, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})

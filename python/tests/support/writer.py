@@ -33,7 +33,8 @@ def cut_patches(images: np.ndarray, positions: np.ndarray, patch: int) -> np.nda
 
 
 def write_dataset(out: Path, meta: Dict[str, Any], ids: Sequence[str], labels: Sequence[Optional[int]], patches: np.ndarray,
-                  positions: np.ndarray, scores: Optional[np.ndarray] = None, shard_rows: int = 1 << 30, batch_rows: int = 4) -> Path:
+                  positions: np.ndarray, scores: Optional[np.ndarray] = None, shard_rows: int = 1 << 30, batch_rows: int = 4,
+                  compression: Optional[str] = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     rows, k = positions.shape
     scores = np.full((rows, k), np.nan, dtype=np.float32) if scores is None else scores.astype(np.float32)
@@ -49,7 +50,7 @@ def write_dataset(out: Path, meta: Dict[str, Any], ids: Sequence[str], labels: S
     for j, a in enumerate(range(0, max(rows, 1), shard_rows)):
         b = min(rows, a + shard_rows)
         name = f"shard-{j:05d}.arrow"
-        with ipc.new_stream(str(out / name), schema) as w:
+        with ipc.new_stream(str(out / name), schema, options=ipc.IpcWriteOptions(compression=compression)) as w:
             w.write_table(table.slice(a, b - a), max_chunksize=batch_rows)
         data = (out / name).read_bytes()
         shards.append({"file": name, "rows": b - a, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
