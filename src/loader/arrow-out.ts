@@ -24,6 +24,12 @@ export interface StreamView {
   maxPatches?: number;
 }
 
+/** The meta a stream records: its batches are never compressed, whatever the dataset's shards were. */
+function streamMeta(meta: DatasetMeta): DatasetMeta {
+  const { compression: _, ...rest } = meta;
+  return rest;
+}
+
 const list = (type: DataType, size: number): FixedSizeList => new FixedSizeList(size, new Field('item', type, false));
 
 export class ArrowStreamEncoder {
@@ -52,8 +58,8 @@ export class ArrowStreamEncoder {
   }
 
   schema(): Schema {
-    if (this.view.name === 'sparse') return arrowSchema(this.meta);
-    const metadata = new Map([[METADATA_KEY, canonicalJson(this.meta)], [VIEW_METADATA_KEY, canonicalJson(this.view)]]);
+    if (this.view.name === 'sparse') return arrowSchema(streamMeta(this.meta));
+    const metadata = new Map([[METADATA_KEY, canonicalJson(streamMeta(this.meta))], [VIEW_METADATA_KEY, canonicalJson(this.view)]]);
     const head = [new Field('id', new Utf8(), false), new Field('label', new Int32(), true)];
     if (this.view.name === 'naflex') {
       const L = this.length();

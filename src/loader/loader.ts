@@ -105,7 +105,7 @@ export class TicketLoader {
       from = resume.consumed;
     }
     const { meta, maxShardRows } = this.sources;
-    const maxShardBytes = Math.max(0, ...this.sources.shards.map((s) => s.entry.bytes));
+    const maxShardBytes = Math.max(0, ...this.sources.shards.map((s) => ShardSlot.arenaBytes(this.sources.datasets[s.dataset].meta, s.entry)));
     const flip = this.options.flip ? flipGeometry(meta) : null;
     return runEpoch({
       sources: this.sources,

@@ -2,7 +2,10 @@
  * A shard held in memory while its samples are being batched. The shard reader reads every record
  * batch's body straight into the slot's arena (one preallocated buffer, reused for shard after
  * shard), so a row's patches, positions and scores are where the read put them: the loader copies
- * each row once, from the arena into a batch. A slot becomes readable only after the reader has
+ * each row once, from the arena into a batch. A compressed batch's body is read into a scratch
+ * buffer and decompressed into the arena (decode/compression.ts): the arena of a compressed
+ * dataset is sized for its rows uncompressed, and grows (keeping what it holds) if ids longer than
+ * the layout's allowance need more. A slot becomes readable only after the reader has
  * checked the whole shard — size, schema, every batch and the sha256 against the manifest — so no
  * sample of a tampered shard ever reaches a batch. A slot remembers the shard it holds: a later epoch
  * that needs it again, and need not check its sha256 again, uses it without reading (run.ts).
@@ -12,8 +15,9 @@ import { ReadBuffers } from '../shards/decode/stream.js';
 import { decodeTicketBatch, type TicketBatch } from '../shards/decode/tickets.js';
 import { labelAt } from '../shards/decode/columns.js';
 import { shardBatches } from '../shards/reader.js';
+import { rowBytes } from '../shards/layout.js';
 import { patchBytes } from '../shards/schema.js';
-import type { DatasetMeta } from '../shards/types.js';
+import type { DatasetMeta, ManifestShard } from '../shards/types.js';
 import type { ShardRef, Sources } from './sources.js';
 
 /** The label stored for a row whose label is null. */
@@ -26,12 +30,15 @@ const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 /**
  * The stream parser's buffers with every message body placed at the next free spot of an arena:
- * the parser asks `ensureBody` once per message and reads the body into what it returns.
+ * the parser asks `ensureBody` once per message and reads the body into what it returns (or, for
+ * a compressed batch, the reader decompresses into it). An uncompressed shard always fits (the
+ * parser never accepts a body beyond the shard's size, and the arena holds a whole shard); a
+ * compressed one whose ids exceed the allowance grows the arena, copying what it holds.
  */
 class ArenaBuffers extends ReadBuffers {
   private used = 0;
 
-  constructor(private readonly arena: Uint8Array) {
+  constructor(public arena: Uint8Array, private readonly grown: (arena: Uint8Array) => void) {
     super();
   }
 
@@ -41,19 +48,25 @@ class ArenaBuffers extends ReadBuffers {
 
   override ensureBody(n: number): Uint8Array {
     const at = align(this.used);
-    // The parser never accepts a body beyond the shard's size, and the arena holds a whole shard.
-    if (at + n > this.arena.length) throw new ShardError(`message bodies exceed the loader's slot of ${this.arena.length} bytes`);
+    if (at + n > this.arena.length) this.grow(at + n);
     this.used = at + n;
     return this.arena.subarray(at, at + n);
+  }
+
+  private grow(min: number): void {
+    const arena = new Uint8Array(align(Math.max(min, Math.ceil(this.arena.length * 1.25))));
+    arena.set(this.arena.subarray(0, this.used));
+    this.arena = arena;
+    this.grown(arena);
   }
 }
 
 export class ShardSlot {
-  /** The shard's record batch bodies, as read. */
-  readonly arena: Uint8Array;
+  /** The shard's record batch bodies, as read (replaced, contents kept, when it grows). */
+  arena: Uint8Array;
   /** The arena as uint16 and float32 (for positions and scores). */
-  readonly arena16: Uint16Array;
-  readonly arena32: Float32Array;
+  arena16: Uint16Array;
+  arena32: Float32Array;
   /** Per row: where its patches start (byte), its positions (uint16 index) and its scores (float32 index) in the arena. */
   readonly patchAt: Uint32Array;
   readonly positionAt: Uint32Array;
@@ -69,15 +82,31 @@ export class ShardSlot {
     this.arena = new Uint8Array(align(arenaBytes));
     this.arena16 = new Uint16Array(this.arena.buffer, 0, this.arena.length / 2);
     this.arena32 = new Float32Array(this.arena.buffer, 0, this.arena.length / 4);
+    this.buffers = new ArenaBuffers(this.arena, (arena) => this.useArena(arena));
     this.patchAt = new Uint32Array(capacity);
     this.positionAt = new Uint32Array(capacity);
     this.scoreAt = new Uint32Array(capacity);
     this.labels = new Int32Array(capacity);
     this.ids = new Array<string>(capacity);
-    this.buffers = new ArenaBuffers(this.arena);
   }
 
-  /** Bytes a slot takes for shards of up to `shardBytes` bytes and `capacity` rows (ids not counted). */
+  private useArena(arena: Uint8Array): void {
+    this.arena = arena;
+    this.arena16 = new Uint16Array(arena.buffer, 0, arena.length / 2);
+    this.arena32 = new Float32Array(arena.buffer, 0, arena.length / 4);
+  }
+
+  /**
+   * Arena bytes for shard `entry` of a dataset with `meta`: its size, or for a compressed dataset
+   * its rows uncompressed (the layout's row bytes, ids at the allowance, 16 bytes of alignment per
+   * row), whichever is larger.
+   */
+  static arenaBytes(meta: DatasetMeta, entry: ManifestShard): number {
+    if (meta.compression === undefined) return entry.bytes;
+    return Math.max(entry.bytes, entry.rows * (rowBytes(meta) + 16) + 1024);
+  }
+
+  /** Bytes a slot takes for arenas of `shardBytes` bytes (arenaBytes) and `capacity` rows (ids not counted). */
   static bytes(shardBytes: number, capacity: number): number {
     return align(shardBytes) + capacity * 16;
   }
