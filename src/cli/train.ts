@@ -1,10 +1,11 @@
 /** `dlth train`: trains a ViT from scratch on ticket / random / full datasets through the loader. */
-import { optionalNumber } from './numbers.js';
+import { optionalNumber, parseNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { parseBackendName } from '../backend/options.js';
 import type { ViTConfigInput } from '../model/configs.js';
 import { train } from '../trainer/train.js';
-import { TRAIN_DEFAULTS, type EvalSet, type StopRule, type TrainOptions } from '../trainer/config.js';
+import { TRAIN_DEFAULTS, type EvalSet, type StopRule, type TrainAugment, type TrainOptions } from '../trainer/config.js';
+import { ERASE_MODES, type EraseMode } from '../loader/augment/erase.js';
 import { InputError, show } from '../util/errors.js';
 import { localPath } from '../util/local-path.js';
 import { DatasetLocation, datasetLocation, isHttpUrl } from '../loader/store/index.js';
@@ -29,6 +30,14 @@ interface TrainFlags {
   allowMixedPreprocessing?: boolean;
   subset?: string;
   positionsOnly?: boolean;
+  colorJitter?: string;
+  reprob?: string;
+  remode?: string;
+  recount?: string;
+  mixup?: string;
+  cutmix?: string;
+  mixupProb?: string;
+  mixupSwitchProb?: string;
   stopWhen?: string;
   evalEvery?: string;
   seed?: string;
@@ -92,6 +101,32 @@ export function parseStopFlag(text: string): StopRule {
   return { eval: text.slice(0, at), patience };
 }
 
+/** `--color-jitter 0.4` or `0.4,0.4,0.2` (brightness, contrast, saturation). */
+function jitterFlag(text: string | undefined): number | number[] | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',');
+  if (parts.length !== 1 && parts.length !== 3) throw new InputError(`--color-jitter is ${show(text)}, expected one number or three separated by commas (brightness, contrast, saturation)`);
+  const values = parts.map((p) => parseNumber('color-jitter', p, { min: 0 }));
+  return values.length === 1 ? values[0] : values;
+}
+
+/** The token augmentation flags (timm's train.py names); undefined when none is given. */
+function augmentFromFlags(f: TrainFlags): TrainAugment | undefined {
+  const remode = f.remode;
+  if (remode !== undefined && !(ERASE_MODES as readonly string[]).includes(remode)) throw new InputError(`--remode is ${show(remode)}, expected one of ${ERASE_MODES.join(', ')}`);
+  const a: TrainAugment = {
+    colorJitter: jitterFlag(f.colorJitter),
+    reprob: num('reprob', f.reprob),
+    remode: remode as EraseMode | undefined,
+    recount: num('recount', f.recount),
+    mixupAlpha: num('mixup', f.mixup),
+    cutmixAlpha: num('cutmix', f.cutmix),
+    mixProb: num('mixup-prob', f.mixupProb),
+    switchProb: num('mixup-switch-prob', f.mixupSwitchProb),
+  };
+  return Object.values(a).some((v) => v !== undefined) ? a : undefined;
+}
+
 export function optionsFromFlags(f: TrainFlags): TrainOptions {
   if (f.train.length === 0) throw new InputError('--train <dir> is required');
   return {
@@ -115,6 +150,7 @@ export function optionsFromFlags(f: TrainFlags): TrainOptions {
     allowMixedPreprocessing: f.allowMixedPreprocessing ?? false,
     subset: num('subset', f.subset),
     content: f.positionsOnly ? 'mean' : 'pixels',
+    augment: augmentFromFlags(f),
     stopWhen: f.stopWhen === undefined ? undefined : parseStopFlag(f.stopWhen),
     evalEvery: num('eval-every', f.evalEvery),
     seed: num('seed', f.seed),
@@ -151,6 +187,14 @@ export function registerTrain(program: Command): void {
     .option('--allow-mixed-preprocessing', 'read training and evaluation datasets made with different preprocessing (resize, crop, mean/std) together; by default they are refused, naming both')
     .option('--subset <k>', 'train on a random k-subset of each row\'s patches, redrawn every epoch (over a full dataset: the per-step random baseline)')
     .option('--positions-only', 'replace every patch (training and evaluation) by the dataset mean colour: only positions remain')
+    .option('--color-jitter <x>', 'colour jitter of the kept patches, timm\'s: brightness, contrast, saturation factors in [max(0, 1-x), 1+x]; one x or three (x,y,z); contrast against the kept pixels\' mean (default off)')
+    .option('--reprob <p>', 'token random erasing probability: kept patches inside a random rectangle of the patch grid are erased (default 0)')
+    .option('--remode <mode>', 'what erased patches hold: const (mean colour), rand (per rectangle and channel), pixel (per byte) (default pixel)')
+    .option('--recount <n>', 'at most n erased rectangles per sample (default 1)')
+    .option('--mixup <alpha>', 'token mixup, Beta(alpha, alpha); soft targets smoothed by --label-smoothing (default 0: off)')
+    .option('--cutmix <alpha>', 'token cutmix on the patch grid, labels mixed by the replaced-token fraction (default 0: off)')
+    .option('--mixup-prob <p>', 'probability that a sample is mixed (default 1)')
+    .option('--mixup-switch-prob <p>', 'with both --mixup and --cutmix, probability of cutmix (default 0.5)')
     .option('--stop-when <eval:patience>', 'stop once evaluation set <eval> has not improved for <patience> epochs')
     .option('--eval-every <n>', 'evaluate every n epochs and after the last (default 1)')
     .option('--seed <n>', `seed of weights, order and flips (default ${d.seed})`)

@@ -64,6 +64,21 @@ export interface ScoreStage {
   batchSize?: number;
 }
 
+/**
+ * A train stage's token augmentations, timm's names (loader/augment/tokens.ts): colour jitter,
+ * token random erasing, token mixup/cutmix (soft targets smoothed by the stage's labelSmoothing).
+ */
+export interface TrainAugmentSpec {
+  colorJitter?: number | number[];
+  reprob?: number;
+  remode?: 'const' | 'rand' | 'pixel';
+  recount?: number;
+  mixupAlpha?: number;
+  cutmixAlpha?: number;
+  mixProb?: number;
+  switchProb?: number;
+}
+
 export interface TrainStage {
   kind: 'train';
   name: string;
@@ -85,6 +100,8 @@ export interface TrainStage {
   subset?: number;
   /** Replace every patch by the dataset mean colour, in training and evaluation (trainer `content: 'mean'`). */
   positionsOnly?: boolean;
+  /** Augmentations of the training batches exact on the kept patches (trainer `augment`; docs/augment.md). */
+  augment?: TrainAugmentSpec;
   /** Stop once evaluation reference `eval` has not improved for `patience` epochs. */
   stopWhen?: { eval: string; patience: number };
   /** Evaluate every this many epochs and after the last (default 1). */

@@ -6,12 +6,16 @@ import type { BackendName } from '../backend/types.js';
 import { checkConfigInput, type ViTConfigInput } from '../model/configs.js';
 import { InputError, show } from '../util/errors.js';
 import { Content } from '../loader/augment/content.js';
+import { resolveTokenAugment, type TokenAugmentOptions } from '../loader/augment/tokens.js';
 import { DatasetLocation } from '../loader/store/location.js';
 import type { EvitEvalSpec } from './evit-eval.js';
 import { DEFAULT_MAX_MODEL_BYTES } from './memory.js';
 
 /** A dataset directory or http(s) URL (credentials allowed: every output shows `DatasetLocation.display`). */
 export type DatasetInput = string | DatasetLocation;
+
+/** The token augmentations of training batches (timm's names; loader/augment/tokens.ts); mixing's label smoothing is the trainer's `labelSmoothing`. */
+export type TrainAugment = Omit<TokenAugmentOptions, 'labelSmoothing'>;
 
 export interface EvalSet {
   /** Name in metrics and summary (e.g. `ticket-test`, `full-test`). */
@@ -64,6 +68,12 @@ export interface TrainOptions {
   subset?: number;
   /** `mean`: every patch of every training and evaluation row replaced by the dataset's mean colour (the position-only ablation). */
   content?: Content;
+  /**
+   * Colour jitter, token random erasing and token mixup/cutmix of training batches, exact on the
+   * kept patches (seeded by seed, epoch and sample id). With mixup or cutmix the loss is the soft
+   * target cross entropy of the loader's targets (smoothed by `labelSmoothing`), as timm's. Default: off.
+   */
+  augment?: TrainAugment;
   /**
    * Stop when evaluation set `stopWhen.eval`'s accuracy has not improved for `stopWhen.patience`
    * epochs (the schedule stays the one of `epochs`). Default: run every epoch.
@@ -133,6 +143,8 @@ export interface TrainConfig {
   allowMixedPreprocessing: boolean;
   subset: number | null;
   content: Content;
+  /** The augmentation options as given, or null when none is on. */
+  augment: TrainAugment | null;
   stopWhen: StopRule | null;
   evalEvery: number;
   evitEval: EvitEvalSpec | null;
@@ -208,6 +220,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
     allowMixedPreprocessing: o.allowMixedPreprocessing ?? false,
     subset: o.subset ?? null,
     content: o.content ?? d.content,
+    augment: o.augment ? { ...o.augment } : null,
     stopWhen: o.stopWhen ? { eval: o.stopWhen.eval, patience: o.stopWhen.patience } : null,
     evalEvery: o.evalEvery ?? d.evalEvery,
     evitEval: o.evitEval ? { rates: [...o.evitEval.rates], blocks: [...o.evitEval.blocks] } : null,
@@ -233,6 +246,8 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   need(Number.isSafeInteger(c.seed) && c.seed >= 0, 'seed', c.seed, 'a non-negative integer');
   need(c.subset === null || (posInt(c.subset) && c.subset <= 65535), 'subset', c.subset, 'a positive integer (patches per row)');
   need(Object.values(Content).includes(c.content), 'content', c.content, `one of ${Object.values(Content).join(', ')}`);
+  const augment = resolveTokenAugment({ ...c.augment, labelSmoothing: c.labelSmoothing }); // an InputError naming a bad value
+  if (!augment.jitter && !augment.erase && !augment.mix) c.augment = null;
   need(c.stopWhen === null || names.includes(c.stopWhen.eval), 'stopWhen.eval', c.stopWhen?.eval, `the name of an evaluation set (${names.join(', ') || 'none given'})`);
   need(c.stopWhen === null || posInt(c.stopWhen.patience), 'stopWhen.patience', c.stopWhen?.patience, 'a positive integer (epochs)');
   const ev = c.evitEval;
@@ -245,7 +260,8 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
 }
 
 /** The fields a saved state must agree on to be resumed (everything that changes the computation). */
-export function fingerprintFields(c: TrainConfig): Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'checkpointEvery' | 'backend' | 'maxModelBytes'> {
-  const { out: _o, resume: _r, progress: _p, checkpointEvery: _c, backend: _b, maxModelBytes: _m, ...rest } = c;
-  return rest;
+export function fingerprintFields(c: TrainConfig): Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'checkpointEvery' | 'backend' | 'maxModelBytes' | 'augment'> & Partial<Pick<TrainConfig, 'augment'>> {
+  const { out: _o, resume: _r, progress: _p, checkpointEvery: _c, backend: _b, maxModelBytes: _m, augment, ...rest } = c;
+  // Only when on: the states of runs made before augmentations existed keep their fingerprint.
+  return augment ? { ...rest, augment } : rest;
 }

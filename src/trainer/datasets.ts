@@ -66,6 +66,7 @@ export async function openData(c: TrainConfig): Promise<OpenedData> {
     content: c.content,
     allowMixedPreprocessing: c.allowMixedPreprocessing,
     ...(c.subset !== null ? { subset: c.subset } : {}),
+    ...(c.augment ? { augment: { ...c.augment, labelSmoothing: c.labelSmoothing } } : {}),
   });
   const model = modelConfigFor(c.model, train.meta, c.modelOverrides);
   checkCompatible(train.meta, model, c.model, shown(c.train));

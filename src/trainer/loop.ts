@@ -80,7 +80,7 @@ async function trainEpoch(ctx: LoopContext, st: StateInfo, save: () => Promise<v
   for await (const b of ctx.train.batches(st.epoch, st.loader ?? undefined)) {
     throwIfStopped(ctx.signal);
     const lr = learningRate(st.step, ctx.schedule);
-    const r = await trainStep(ctx.model, ctx.opt, { size: b.size, k, patches: b.patches, positions: b.positions, labels: b.labels }, lr, ctx.step);
+    const r = await trainStep(ctx.model, ctx.opt, { size: b.size, k, patches: b.patches, positions: b.positions, labels: b.labels, targets: b.targets }, lr, ctx.step);
     st.step += 1;
     st.samples += b.size;
     st.lr = lr;

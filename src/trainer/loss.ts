@@ -44,6 +44,23 @@ export function smoothedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, s
   return op(logits);
 }
 
+/**
+ * Mean soft-target cross entropy (timm's SoftTargetCrossEntropy, for mixup/cutmix): the mean over
+ * the batch of −Σ_c t_c·log p_c, with targets [B, C] summing to 1 per row; gradient (softmax − t) / B.
+ */
+export function softTargetCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [z, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const logProbs = tf.logSoftmax(z, -1);
+    save([logProbs]);
+    return {
+      value: tf.mean(tf.neg(tf.sum(tf.mul(logProbs, targets), -1))) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(tf.sub(tf.exp(saved[0] as tf.Tensor), targets), tf.div(dy, z.shape[0]))],
+    };
+  }) as (z: tf.Tensor2D) => tf.Scalar;
+  return op(logits);
+}
+
 /** Number of samples whose arg-max logit equals the label (an int32 scalar). */
 export function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'int32')) as tf.Scalar);

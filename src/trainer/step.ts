@@ -8,7 +8,7 @@ import type { AdamW, NamedVariable } from './adamw.js';
 import { clipFlat } from './clip.js';
 import { flattenByName } from './flat.js';
 import { ensureGradients } from './gradients.js';
-import { correctCount, smoothedCrossEntropy } from './loss.js';
+import { correctCount, smoothedCrossEntropy, softTargetCrossEntropy } from './loss.js';
 
 /** A batch as host arrays: `size` samples of k patches of `patchDim` bytes. */
 export interface HostBatch {
@@ -17,6 +17,8 @@ export interface HostBatch {
   patches: Uint8Array;
   positions: Uint16Array;
   labels: Int32Array;
+  /** [size · classes] soft targets (mixup/cutmix): the loss is then their cross entropy, `labels` only count correct answers. */
+  targets?: Float32Array | null;
 }
 
 /** What the trainer needs of a model. */
@@ -43,6 +45,7 @@ export interface StepResult {
 export async function trainStep(model: TrainModel, opt: AdamW, batch: HostBatch, lr: number, o: StepOptions): Promise<StepResult> {
   ensureGradients();
   const labels = tf.tensor1d(batch.labels, 'int32');
+  const targets = batch.targets ? tf.tensor2d(batch.targets, [batch.size, batch.targets.length / batch.size]) : undefined;
   const byVarName = new Map(model.params.map((p) => [p.variable.name, p.name]));
   const kept: { logits?: tf.Tensor2D } = {};
   let loss: tf.Scalar | undefined;
@@ -52,7 +55,7 @@ export async function trainStep(model: TrainModel, opt: AdamW, batch: HostBatch,
     const res = tf.variableGrads(() => {
       const l = model.logits(batch, true);
       kept.logits = tf.keep(l);
-      return smoothedCrossEntropy(l, labels, o.labelSmoothing);
+      return targets ? softTargetCrossEntropy(l, targets) : smoothedCrossEntropy(l, labels, o.labelSmoothing);
     }, model.params.map((p) => p.variable));
     loss = res.value;
     const grads: Record<string, tf.Tensor> = {};
@@ -77,7 +80,7 @@ export async function trainStep(model: TrainModel, opt: AdamW, batch: HostBatch,
     if (!Number.isFinite(l[0])) throw new InputError(`training diverged: the loss is ${l[0]} (lower the learning rate or enable clipping)`);
     return { loss: l[0], correct: c[0], gradNorm: n[0] };
   } finally {
-    const owned: (tf.Tensor | undefined)[] = [labels, kept.logits, loss, correct, norm];
+    const owned: (tf.Tensor | undefined)[] = [labels, targets, kept.logits, loss, correct, norm];
     tf.dispose(owned.filter((t): t is tf.Tensor => t !== undefined));
   }
 }

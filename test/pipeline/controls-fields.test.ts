@@ -25,6 +25,12 @@ test('the quick experiment uses every control field and validates', () => {
   assert.equal(stage(base(), 'p-r70').positionsOnly, true);
 });
 
+test('train augment keys validate', () => {
+  const p = base();
+  stage(p, 'a-r70').augment = { colorJitter: [0.4, 0.4, 0.2], reprob: 0.25, remode: 'pixel', recount: 2, mixupAlpha: 0.8, cutmixAlpha: 1, mixProb: 1, switchProb: 0.5 };
+  assert.deepEqual((validatePipeline(p, 'x.json').stages.find((s) => s.name === 'a-r70') as Json).augment, stage(p, 'a-r70').augment);
+});
+
 test('bad control fields are refused with the JSON path', () => {
   invalid((p) => void (stage(p, 'untrained-r70').selector = { init: 'random' }), /selector/);
   invalid((p) => void (stage(p, 'untrained-r70').selector = { init: 'trained', model: 'vit-micro-p8-56' }), /selector/);
@@ -34,4 +40,9 @@ test('bad control fields are refused with the JSON path', () => {
   invalid((p) => void (stage(p, 'a-r70').evalEvery = 0), /evalEvery/);
   invalid((p) => void (stage(p, 'saliency-r70').policy = 'salience'), /policy/);
   invalid((p) => void ((stage(p, 'report').rule as Json).controls = []), /controls/);
+  invalid((p) => void (stage(p, 'a-r70').augment = { mixupAlpha: -1 }), /augment\.mixupAlpha: expected a number >= 0, got -1/);
+  invalid((p) => void (stage(p, 'a-r70').augment = { mixProb: 1.5 }), /augment\.mixProb/);
+  invalid((p) => void (stage(p, 'a-r70').augment = { colorJitter: -0.4 }), /augment\.colorJitter/);
+  invalid((p) => void (stage(p, 'a-r70').augment = { remode: 'zero' }), /augment\.remode/);
+  invalid((p) => void (stage(p, 'a-r70').augment = { hue: 0.1 }), /augment/);
 });

@@ -22,6 +22,7 @@ const INTERFACES: Record<string, SchemaObject> = {
   MaterializeStage: schema.$defs.materializeStage as SchemaObject,
   ScoreStage: schema.$defs.scoreStage as SchemaObject,
   TrainStage: schema.$defs.trainStage as SchemaObject,
+  TrainAugmentSpec: (schema.$defs.trainStage as SchemaObject & { properties: Record<string, SchemaObject> }).properties.augment as SchemaObject,
   ReportStage: schema.$defs.reportStage as SchemaObject,
 };
 

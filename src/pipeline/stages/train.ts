@@ -46,6 +46,7 @@ async function runTrain(ctx: StageContext, stage: TrainStage): Promise<Record<st
       flip: stage.flip ?? false,
       ...(stage.subset !== undefined ? { subset: stage.subset } : {}),
       ...(stage.positionsOnly ? { content: 'mean' as const } : {}),
+      ...(stage.augment !== undefined ? { augment: stage.augment } : {}),
       ...(stage.evalEvery !== undefined ? { evalEvery: stage.evalEvery } : {}),
       ...(stage.evitEval !== undefined ? { evitEval: stage.evitEval } : {}),
       ...(stage.stopWhen !== undefined ? { stopWhen: { eval: substituteKeep(stage.stopWhen.eval, keep), patience: stage.stopWhen.patience } } : {}),
