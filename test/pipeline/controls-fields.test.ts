@@ -28,7 +28,7 @@ test('the quick experiment uses every control field and validates', () => {
 test('train augment keys validate', () => {
   const p = base();
   stage(p, 'a-r70').augment = { colorJitter: [0.4, 0.4, 0.2], reprob: 0.25, remode: 'pixel', recount: 2, mixupAlpha: 0.8, cutmixAlpha: 1, mixProb: 1, switchProb: 0.5 };
-  assert.deepEqual((validatePipeline(p, 'x.json').stages.find((s) => s.name === 'a-r70') as Json).augment, stage(p, 'a-r70').augment);
+  assert.deepEqual((validatePipeline(p, 'x.json').stages.find((s) => s.name === 'a-r70') as unknown as Json).augment, stage(p, 'a-r70').augment);
 });
 
 test('bad control fields are refused with the JSON path', () => {
