@@ -102,6 +102,11 @@ export class AdamW {
     this.writeParams(next);
   }
 
+  /** The parameters as one host vector in layout order (a fresh array: what data-parallel workers compute with). */
+  paramsHost(): Float32Array {
+    return this.currentFlatParams().dataSync() as Float32Array;
+  }
+
   /** The flat copy of the parameters, rebuilt when a parameter no longer holds what was written. */
   private currentFlatParams(): tf.Tensor1D {
     const stale = !this.flatParams || this.params.some((p, i) => p.dataId !== this.written[i]);
