@@ -99,7 +99,10 @@ class Worker {
   }
 
   private onReply(m: WorkerReply): void {
-    if (m.type === 'ready') return this.pending.get(-1)?.resolve({ loss: 0, correct: 0 });
+    if (m.type === 'ready') {
+      this.pending.get(-1)?.resolve({ loss: 0, correct: 0 });
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
