@@ -10,7 +10,9 @@
  * normal in normalised space; a Box–Muller normal would need cos and log, not exact across languages).
  */
 import type { Rng } from '../rng.js';
-import { exp32, f, roundHalfUp, toByte, uniform, uniformIn } from './exact.js';
+import { exp32, roundHalfUp, toByte, uniform, uniformIn } from './exact.js';
+
+const f = Math.fround;
 
 export const ERASE_MODES = ['const', 'rand', 'pixel'] as const;
 export type EraseMode = (typeof ERASE_MODES)[number];

@@ -12,7 +12,11 @@
  * truncates). All float32 (exact.ts), so TypeScript and Python give the same bytes.
  */
 import type { Rng } from '../rng.js';
-import { f, toByte, uniformIn } from './exact.js';
+import { uniformIn } from './exact.js';
+
+// Local aliases: calls through an imported binding are not inlined by V8 under every loader (tsx).
+const f = Math.fround;
+const toByte = (v: number): number => Math.floor(f(Math.min(255, Math.max(0, v)) + 0.5)); // exact.ts toByte
 
 /** float32 of torchvision's grayscale weights. */
 const GRAY_R = 0.2989000082015991;
@@ -28,10 +32,16 @@ export function jitterRanges(strengths: readonly [number, number, number]): Jitt
   return [r(strengths[0]), r(strengths[1]), r(strengths[2])];
 }
 
-/** The grayscale of the pixel at byte `i` (an integer). */
+/** float32(w·v) for every byte v: the products of the grayscale sum, looked up. */
+const products = (w: number): Float32Array => Float32Array.from({ length: 256 }, (_, v) => f(w * v));
+const GRAY_TR = products(GRAY_R);
+const GRAY_TG = products(GRAY_G);
+const GRAY_TB = products(GRAY_B);
+
+/** The grayscale of the pixel at byte `i` (an integer): ((0.2989·R + 0.587·G) + 0.114·B) in float32, truncated. */
 function grayAt(px: Uint8Array, i: number, c: number): number {
   if (c === 1) return px[i] as number;
-  return Math.floor(f(f(f(GRAY_R * (px[i] as number)) + f(GRAY_G * (px[i + 1] as number))) + f(GRAY_B * (px[i + 2] as number))));
+  return Math.floor(f(f((GRAY_TR[px[i] as number] as number) + (GRAY_TG[px[i + 1] as number] as number)) + (GRAY_TB[px[i + 2] as number] as number)));
 }
 
 /** round(r·a + (1 − r)·b) as a byte. */
@@ -59,9 +69,11 @@ export function meanGray(px: Uint8Array, c: number): number {
 
 function saturate(px: Uint8Array, c: number, r: number): void {
   if (c === 1) return;
+  const own = products(r); // float32(r·a)
+  const gray = products(f(1 - r)); // float32((1 − r)·g)
   for (let i = 0; i < px.length; i += c) {
-    const g = grayAt(px, i, c);
-    for (let ch = 0; ch < c; ch++) px[i + ch] = blend(px[i + ch] as number, r, g);
+    const g = gray[grayAt(px, i, c)] as number;
+    for (let ch = 0; ch < c; ch++) px[i + ch] = toByte(f((own[px[i + ch] as number] as number) + g));
   }
 }
 

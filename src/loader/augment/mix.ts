@@ -14,7 +14,11 @@
  * (off = s / C, on = 1 − s + off), all float32.
  */
 import { hashInts, hashString, Rng } from '../rng.js';
-import { beta, f, toByte, uniform } from './exact.js';
+import { beta, uniform } from './exact.js';
+
+// Local aliases: calls through an imported binding are not inlined by V8 under every loader (tsx).
+const f = Math.fround;
+const toByte = (v: number): number => Math.floor(f(Math.min(255, Math.max(0, v)) + 0.5)); // exact.ts toByte
 
 export interface MixConfig {
   mixupAlpha: number;
@@ -64,10 +68,12 @@ export function cutBox(d: MixDraw, g: MixGeometry): [number, number, number, num
   return [clip(d.cy - halfH, g.gh), clip(d.cy + halfH, g.gh), clip(d.cx - halfW, g.gw), clip(d.cx + halfW, g.gw)];
 }
 
-/** Row `dst` ← round(λ·dst + (1 − λ)·src), byte by byte. */
+/** Row `dst` ← round(λ·dst + (1 − λ)·src), byte by byte (the two float32 products looked up per byte value). */
 function mixup(dst: Uint8Array, src: Uint8Array, lam: number): void {
   const rest = f(1 - lam);
-  for (let b = 0; b < dst.length; b++) dst[b] = toByte(f(f(lam * (dst[b] as number)) + f(rest * (src[b] as number))));
+  const own = Float32Array.from({ length: 256 }, (_, v) => f(lam * v));
+  const other = Float32Array.from({ length: 256 }, (_, v) => f(rest * v));
+  for (let b = 0; b < dst.length; b++) dst[b] = toByte(f((own[dst[b] as number] as number) + (other[src[b] as number] as number)));
 }
 
 /** Replaces the row's tokens inside `box` by the partner's at the same position; returns how many. Both position lists ascend. */
