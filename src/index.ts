@@ -38,6 +38,7 @@ export { DatasetKind, Policy, FORMAT_NAME, FORMAT_VERSION, type DatasetMeta, typ
 // Loader and trainer
 export { TicketLoader } from './loader/loader.js';
 export type { LoaderOptions } from './loader/options.js';
+export type { TokenAugmentOptions } from './loader/augment/tokens.js';
 export type { Batch } from './loader/batch.js';
 export type { LoaderState } from './loader/state.js';
 export { train } from './trainer/train.js';
