@@ -38,8 +38,7 @@ def _nonneg(name: str, v: Any, lo: int = 0) -> int:
 
 class _Base:
     def _setup(self, locations: Locations, view: Any, view_options: Optional[Dict[str, Any]], seed: int,
-               flip: bool, subset: Optional[int], reader_options: Dict[str, Any]) -> None:
-        augment = reader_options.pop("augment", None)
+               flip: bool, subset: Optional[int], augment: Optional[TokenAugment], reader_options: Dict[str, Any]) -> None:
         if augment is not None and not isinstance(augment, TokenAugment):
             raise InputError(f"augment must be a dlth.token_augment.TokenAugment, got {type(augment).__name__}")
         self.reader = TicketReader(locations, **reader_options)
@@ -73,8 +72,9 @@ class TicketDataset(_Base, MapBase):
     arguments go to TicketReader (HTTP cache and limits, ``allow_mixed_preprocessing``)."""
 
     def __init__(self, locations: Locations, view: Any = "sparse", *, view_options: Optional[Dict[str, Any]] = None,
-                 seed: int = 0, flip: bool = False, subset: Optional[int] = None, **reader_options: Any):
-        self._setup(locations, view, view_options, seed, flip, subset, reader_options)
+                 seed: int = 0, flip: bool = False, subset: Optional[int] = None, augment: Optional[TokenAugment] = None,
+                 **reader_options: Any):
+        self._setup(locations, view, view_options, seed, flip, subset, augment, reader_options)
 
     def __len__(self) -> int:
         return self.reader.rows
@@ -88,12 +88,13 @@ class TicketDataset(_Base, MapBase):
 class TicketIterable(_Base, IterBase):
     """The loader's order for one rank (see the module docstring). ``rank``/``world`` default to
     torch.distributed's when initialised, else 0/1. ``limit`` and ``drop_last_batch`` as in the
-    TypeScript loader (``--limit``)."""
+    TypeScript loader (``--limit``); ``augment`` as in TicketDataset."""
 
     def __init__(self, locations: Locations, view: Any = "sparse", *, view_options: Optional[Dict[str, Any]] = None,
                  seed: int = 0, shuffle: str = "block", block: int = 2048, partition: str = "pad",
                  rank: Optional[int] = None, world: Optional[int] = None, flip: bool = False, subset: Optional[int] = None,
-                 batch_size: int = 1, limit: Optional[int] = None, drop_last_batch: bool = False, **reader_options: Any):
+                 batch_size: int = 1, limit: Optional[int] = None, drop_last_batch: bool = False,
+                 augment: Optional[TokenAugment] = None, **reader_options: Any):
         get_shuffle(shuffle)
         if partition not in PARTITIONS:
             raise InputError(f"unknown partition {partition!r} (known: {', '.join(PARTITIONS)})")
@@ -105,7 +106,7 @@ class TicketIterable(_Base, IterBase):
         self.batch_size = _nonneg("batch_size", batch_size, 1)
         self.limit = None if limit is None else _nonneg("limit", limit)
         self.drop_last_batch = drop_last_batch
-        self._setup(locations, view, view_options, seed, flip, subset, reader_options)
+        self._setup(locations, view, view_options, seed, flip, subset, augment, reader_options)
         self._cache: Tuple[int, np.ndarray] = (-1, np.zeros(0, np.int64))
         self._resume: Optional[Tuple[int, int]] = None
         self.consumed = 0
