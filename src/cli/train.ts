@@ -16,6 +16,7 @@ interface TrainFlags {
   model: string;
   set: string[];
   epochs?: string;
+  dataParallel?: string;
   steps?: string;
   batchSize?: string;
   evalBatchSize?: string;
@@ -153,6 +154,7 @@ export function optionsFromFlags(f: TrainFlags): TrainOptions {
     augment: augmentFromFlags(f),
     stopWhen: f.stopWhen === undefined ? undefined : parseStopFlag(f.stopWhen),
     evalEvery: num('eval-every', f.evalEvery),
+    dataParallel: num('data-parallel', f.dataParallel),
     seed: num('seed', f.seed),
     out: localPath('--out', f.out),
     resume: f.resume,
@@ -197,6 +199,7 @@ export function registerTrain(program: Command): void {
     .option('--mixup-switch-prob <p>', 'with both --mixup and --cutmix, probability of cutmix (default 0.5)')
     .option('--stop-when <eval:patience>', 'stop once evaluation set <eval> has not improved for <patience> epochs')
     .option('--eval-every <n>', 'evaluate every n epochs and after the last (default 1)')
+    .option('--data-parallel <N>', 'processes that share each step: the batch is cut into N parts computed side by side (each process gets cores/N TensorFlow threads unless TF_NUM_INTRAOP_THREADS is set); same result up to float rounding (default 1)')
     .option('--seed <n>', `seed of weights, order and flips (default ${d.seed})`)
     .requiredOption('-o, --out <dir>', 'output directory (a local path)')
     .option('--no-resume', 'start over even if the output directory holds a saved state')

@@ -96,6 +96,8 @@ export interface TrainStage {
   labelSmoothing?: number;
   clipNorm?: number;
   flip?: boolean;
+  /** Processes that share each step of every run of the stage (trainer `dataParallel`). */
+  dataParallel?: number;
   /** Train on a random k-subset of each row's patches, redrawn every epoch (trainer `subset`). */
   subset?: number;
   /** Replace every patch by the dataset mean colour, in training and evaluation (trainer `content: 'mean'`). */

@@ -10,6 +10,7 @@ import { resolveTokenAugment, type TokenAugmentOptions } from '../loader/augment
 import { DatasetLocation } from '../loader/store/location.js';
 import type { EvitEvalSpec } from './evit-eval.js';
 import { DEFAULT_MAX_MODEL_BYTES } from './memory.js';
+import { MAX_DATA_PARALLEL } from './data-parallel.js';
 
 /** A dataset directory or http(s) URL (credentials allowed: every output shows `DatasetLocation.display`). */
 export type DatasetInput = string | DatasetLocation;
@@ -86,6 +87,12 @@ export interface TrainOptions {
    * every full-grid evaluation set: a selector's accuracy with pruning (evit-eval.ts).
    */
   evitEval?: EvitEvalSpec;
+  /**
+   * Processes that share each step (data-parallel.ts): the batch is cut into this many parts whose
+   * gradients are computed side by side, each process with TF_NUM_INTRAOP_THREADS threads (default
+   * cores / processes). Equal to 1 process up to float rounding; default 1.
+   */
+  dataParallel?: number;
   /** Seed of the initial weights, the data order and the augmentation. */
   seed?: number;
   /** Output directory. */
@@ -148,6 +155,7 @@ export interface TrainConfig {
   stopWhen: StopRule | null;
   evalEvery: number;
   evitEval: EvitEvalSpec | null;
+  dataParallel: number;
   seed: number;
   out: string;
   resume: boolean;
@@ -176,6 +184,7 @@ export const TRAIN_DEFAULTS = {
   checkpointEvery: 0,
   progress: true,
   maxModelBytes: DEFAULT_MAX_MODEL_BYTES,
+  dataParallel: 1,
 } as const;
 
 function need(ok: boolean, field: string, value: unknown, want: string): void {
@@ -224,6 +233,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
     stopWhen: o.stopWhen ? { eval: o.stopWhen.eval, patience: o.stopWhen.patience } : null,
     evalEvery: o.evalEvery ?? d.evalEvery,
     evitEval: o.evitEval ? { rates: [...o.evitEval.rates], blocks: [...o.evitEval.blocks] } : null,
+    dataParallel: o.dataParallel ?? d.dataParallel,
     seed: o.seed ?? d.seed,
     out: o.out,
     resume: o.resume ?? d.resume,
@@ -244,6 +254,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   for (const f of ['minLr', 'warmupLr', 'warmupEpochs', 'weightDecay', 'clipNorm'] as const) need(nonNeg(c[f]), f, c[f], '>= 0');
   for (const f of ['beta1', 'beta2', 'labelSmoothing'] as const) need(c[f] >= 0 && c[f] < 1, f, c[f], 'in [0, 1)');
   need(Number.isSafeInteger(c.seed) && c.seed >= 0, 'seed', c.seed, 'a non-negative integer');
+  need(Number.isSafeInteger(c.dataParallel) && c.dataParallel >= 1 && c.dataParallel <= MAX_DATA_PARALLEL && c.dataParallel <= c.batchSize, 'dataParallel', c.dataParallel, `an integer in [1, ${MAX_DATA_PARALLEL}], at most the batch size (processes)`);
   need(c.subset === null || (posInt(c.subset) && c.subset <= 65535), 'subset', c.subset, 'a positive integer (patches per row)');
   need(Object.values(Content).includes(c.content), 'content', c.content, `one of ${Object.values(Content).join(', ')}`);
   const augment = resolveTokenAugment({ ...c.augment, labelSmoothing: c.labelSmoothing }); // an InputError naming a bad value
@@ -260,8 +271,8 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
 }
 
 /** The fields a saved state must agree on to be resumed (everything that changes the computation). */
-export function fingerprintFields(c: TrainConfig): Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'checkpointEvery' | 'backend' | 'maxModelBytes' | 'augment'> & Partial<Pick<TrainConfig, 'augment'>> {
-  const { out: _o, resume: _r, progress: _p, checkpointEvery: _c, backend: _b, maxModelBytes: _m, augment, ...rest } = c;
-  // Only when on: the states of runs made before augmentations existed keep their fingerprint.
-  return augment ? { ...rest, augment } : rest;
+export function fingerprintFields(c: TrainConfig): Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'checkpointEvery' | 'backend' | 'maxModelBytes' | 'augment' | 'dataParallel'> & Partial<Pick<TrainConfig, 'augment' | 'dataParallel'>> {
+  const { out: _o, resume: _r, progress: _p, checkpointEvery: _c, backend: _b, maxModelBytes: _m, augment, dataParallel, ...rest } = c;
+  // Only when on: the states of runs made before augmentations and data parallelism existed keep their fingerprint.
+  return { ...rest, ...(augment ? { augment } : {}), ...(dataParallel > 1 ? { dataParallel } : {}) };
 }

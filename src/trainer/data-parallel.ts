@@ -39,6 +39,7 @@ export function batchPart(b: HostBatch, start: number, count: number): HostBatch
     patches: b.patches.slice(start * per, (start + count) * per),
     positions: b.positions.slice(start * b.k, (start + count) * b.k),
     labels: b.labels.slice(start, start + count),
+    targets: b.targets ? b.targets.slice(start * (b.targets.length / b.size), (start + count) * (b.targets.length / b.size)) : null,
   };
 }
 
@@ -140,6 +141,10 @@ class Worker {
     return { result }; // wrapped: an async function returning a promise would wait for it
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   close(): void {
     this.failure ??= new BackendError(`gradient worker ${this.index} was closed`);
     if (this.child.connected) this.child.disconnect();
@@ -203,12 +208,16 @@ export class DataParallel {
     const patchesAt = align64(at);
     const positionsAt = align64(patchesAt + b.patches.byteLength);
     const labelsAt = align64(positionsAt + b.positions.byteLength);
-    const end = labelsAt + b.labels.byteLength;
+    const targetsAt = align64(labelsAt + b.labels.byteLength);
+    const targets = b.targets ?? null;
+    const end = targetsAt + (targets?.byteLength ?? 0);
     this.exchange.reserve(end);
     this.exchange.write(patchesAt, b.patches);
     this.exchange.write(positionsAt, b.positions);
     this.exchange.write(labelsAt, b.labels);
-    return { part: { size: b.size, k: b.k, patchesAt, patchBytes: b.patches.byteLength, positionsAt, labelsAt }, end };
+    if (targets) this.exchange.write(targetsAt, targets);
+    const part: PartAt = { size: b.size, k: b.k, patchesAt, patchBytes: b.patches.byteLength, positionsAt, labelsAt, targetsAt, targetValues: targets?.length ?? 0 };
+    return { part, end };
   }
 
   /** One optimizer step over `batch`, its parts computed side by side. */
@@ -252,6 +261,16 @@ export class DataParallel {
     } finally {
       norm.dispose();
     }
+  }
+
+  /** The worker processes' ids (diagnostics, tests). */
+  get workerPids(): number[] {
+    return this.workers.flatMap((w) => (w.pid === undefined ? [] : [w.pid]));
+  }
+
+  /** The exchange file's path (removed by `close`). */
+  get exchangePath(): string {
+    return this.exchange.path;
   }
 
   close(): void {

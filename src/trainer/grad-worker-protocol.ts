@@ -15,6 +15,9 @@ export interface PartAt {
   patchBytes: number;
   positionsAt: number;
   labelsAt: number;
+  /** Soft targets (mixup/cutmix): `targetValues` float32 values at `targetsAt`; 0 when the batch has none. */
+  targetsAt: number;
+  targetValues: number;
 }
 
 export type WorkerRequest =

@@ -28,6 +28,11 @@ function readPart(x: Exchange, p: PartAt): HostBatch {
   x.read(p.patchesAt, b.patches);
   x.read(p.positionsAt, b.positions);
   x.read(p.labelsAt, b.labels);
+  if (p.targetValues > 0) {
+    const targets = new Float32Array(p.targetValues);
+    x.read(p.targetsAt, targets);
+    b.targets = targets;
+  }
   return b;
 }
 

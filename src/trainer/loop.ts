@@ -10,6 +10,7 @@ import { InterruptedError } from '../util/errors.js';
 import { throwIfStopped } from '../util/abort.js';
 import type { Progress } from '../util/progress.js';
 import type { AdamW } from './adamw.js';
+import type { DataParallel } from './data-parallel.js';
 import type { StepInfo, StopRule } from './config.js';
 import { plateaued } from './stop.js';
 import { evaluate } from './evaluate.js';
@@ -29,6 +30,8 @@ export interface LoopContext {
   evals: { name: string; loader: TicketLoader }[];
   schedule: ScheduleConfig;
   step: StepOptions;
+  /** Steps shared with worker processes (data-parallel.ts); null: this process alone. */
+  parallel: DataParallel | null;
   epochs: number;
   /** Stop early on a plateau of one evaluation set's accuracy (stop.ts). */
   stopWhen: StopRule | null;
@@ -80,7 +83,8 @@ async function trainEpoch(ctx: LoopContext, st: StateInfo, save: () => Promise<v
   for await (const b of ctx.train.batches(st.epoch, st.loader ?? undefined)) {
     throwIfStopped(ctx.signal);
     const lr = learningRate(st.step, ctx.schedule);
-    const r = await trainStep(ctx.model, ctx.opt, { size: b.size, k, patches: b.patches, positions: b.positions, labels: b.labels, targets: b.targets }, lr, ctx.step);
+    const batch = { size: b.size, k, patches: b.patches, positions: b.positions, labels: b.labels, targets: b.targets };
+    const r = ctx.parallel ? await ctx.parallel.step(ctx.model, ctx.opt, batch, lr, ctx.step) : await trainStep(ctx.model, ctx.opt, batch, lr, ctx.step);
     st.step += 1;
     st.samples += b.size;
     st.lr = lr;

@@ -6,6 +6,7 @@
  * uninterrupted run (bitwise, on the same backend). The number of optimizer steps depends only on
  * the training rows, batch size and epochs (or `steps`), never on k.
  */
+import { availableParallelism } from 'node:os';
 import { mkdirp } from '../util/fsx.js';
 import { initBackend } from '../backend/init.js';
 import { InputError } from '../util/errors.js';
@@ -14,6 +15,7 @@ import type { DatasetLocation } from '../loader/store/location.js';
 import { fingerprint } from '../util/hash.js';
 import { createProgress } from '../util/progress.js';
 import { AdamW } from './adamw.js';
+import { DataParallel } from './data-parallel.js';
 import { fingerprintFields, resolveTrainConfig, type TrainConfig, type TrainOptions } from './config.js';
 import { openData, type OpenedData } from './datasets.js';
 import { ensureGradients } from './gradients.js';
@@ -57,6 +59,7 @@ function runFingerprint(c: TrainConfig, data: OpenedData): string {
 
 export async function train(options: TrainOptions): Promise<TrainSummary> {
   const c = resolveTrainConfig(options);
+  const threads = processThreads(c.dataParallel);
   const backend = await initBackend({ backend: c.backend });
   ensureGradients();
   const data = await openData(c);
@@ -78,7 +81,9 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   announceBuild(c, cost);
   const { vit, model } = await buildModelStoppable(data.model, c.seed, options.signal);
   const opt = new AdamW(model.params, { beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay });
+  let parallel: DataParallel | null = null;
   try {
+    if (c.dataParallel > 1) parallel = await DataParallel.start({ processes: c.dataParallel, model: data.model, backend: backend.backend, threads }, model, opt);
     throwIfStopped(options.signal);
     let st: StateInfo = {
       fingerprint: fp, step: 0, epoch: 0, loader: null, meter: emptyMeter(), samples: 0, lr: 0,
@@ -102,7 +107,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       await runLoop(
         {
           out: c.out, title: c.model, model, opt, train: data.train, evals: data.evals, schedule,
-          step: { labelSmoothing: c.labelSmoothing, clipNorm: c.clipNorm },
+          step: { labelSmoothing: c.labelSmoothing, clipNorm: c.clipNorm }, parallel,
           epochs, stopWhen: c.stopWhen, evalEvery: c.evalEvery, checkpointEvery: c.checkpointEvery, progress, signal: options.signal, onStep: options.onStep,
         },
         st,
@@ -130,9 +135,23 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     progress.done(`${st.step} steps`);
     return summary;
   } finally {
+    parallel?.close();
     opt.dispose();
     vit.dispose();
   }
+}
+
+/**
+ * TensorFlow threads of each process of a data-parallel run: TF_NUM_INTRAOP_THREADS when set, else
+ * the cores divided among the processes (set here for this process, before its runtime starts; a
+ * runtime already started keeps its own).
+ */
+function processThreads(processes: number): number {
+  const set = Number.parseInt(process.env.TF_NUM_INTRAOP_THREADS ?? '', 10);
+  if (Number.isSafeInteger(set) && set > 0) return set;
+  const threads = Math.max(1, Math.floor(availableParallelism() / processes));
+  if (processes > 1) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+  return threads;
 }
 
 /** EViT accuracy per full-grid evaluation set and rate (sets with fewer patches are skipped). */
