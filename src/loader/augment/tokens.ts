@@ -123,16 +123,25 @@ export interface AugmentedBatch {
   ids: readonly string[];
 }
 
+/** Jitter and erasing of batch rows [from, to). */
+export function augmentRows(plan: AugmentPlan, b: AugmentedBatch, from: number, to: number, seed: number, epoch: number): void {
+  if (!plan.ranges && !plan.augment.erase) return;
+  const R = b.k * plan.mix.patchBytes;
+  for (let i = from; i < to; i++) augmentRow(plan, b.patches.subarray(i * R, (i + 1) * R), b.positions.subarray(i * b.k, (i + 1) * b.k), b.ids[i] as string, seed, epoch);
+}
+
+/** The batch's mixing (after every row's jitter and erasing): its soft targets ([size·C] of `targets`), or null when the plan does not mix. */
+export function mixRows(plan: AugmentPlan, b: AugmentedBatch, seed: number, epoch: number, scratch: Uint8Array, targets: Float32Array): Float32Array | null {
+  if (!plan.augment.mix) return null;
+  mixBatch(b, seed, epoch, plan.augment.mix, { ...plan.mix, k: b.k }, scratch, targets);
+  return targets.subarray(0, b.size * plan.mix.numClasses);
+}
+
 /**
  * Every row's jitter and erasing, then the batch's mixing; returns the soft targets written to
  * `targets` ([size·C]) when mixing, else null. `scratch` holds a copy of the batch for mixing.
  */
 export function augmentBatch(plan: AugmentPlan, b: AugmentedBatch, seed: number, epoch: number, scratch: Uint8Array, targets: Float32Array): Float32Array | null {
-  const R = b.k * plan.mix.patchBytes;
-  if (plan.ranges || plan.augment.erase) {
-    for (let i = 0; i < b.size; i++) augmentRow(plan, b.patches.subarray(i * R, (i + 1) * R), b.positions.subarray(i * b.k, (i + 1) * b.k), b.ids[i] as string, seed, epoch);
-  }
-  if (!plan.augment.mix) return null;
-  mixBatch(b, seed, epoch, plan.augment.mix, { ...plan.mix, k: b.k }, scratch, targets);
-  return targets.subarray(0, b.size * plan.mix.numClasses);
+  augmentRows(plan, b, 0, b.size, seed, epoch);
+  return mixRows(plan, b, seed, epoch, scratch, targets);
 }
