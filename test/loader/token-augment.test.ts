@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { augmentBatch, augmentPlan, augmentRow, resolveTokenAugment, type TokenAugmentOptions } from '../../src/loader/augment/tokens.js';
+import { jitterRanges, jitterRow, meanGray } from '../../src/loader/augment/jitter.js';
 import { mixBatch } from '../../src/loader/augment/mix.js';
+import { Rng } from '../../src/loader/rng.js';
 import { TicketLoader } from '../../src/loader/loader.js';
 import { InputError } from '../../src/util/errors.js';
 import { ROOT } from '../reliability/helpers.js';
@@ -129,4 +131,24 @@ test('bad options: one line naming the option and the value', async () => {
   const dir = join(await tempDir(), 'nolabels');
   await writeDataset(dir, meta, ticketRows(meta, 5));
   await assert.rejects(TicketLoader.open([dir], { augment: { mixupAlpha: 1 } }), /nolabels: mixup\/cutmix need class labels/);
+});
+
+test('contrast blends with the mean gray of the kept pixels only; saturation leaves gray rows alone', () => {
+  const ranges = jitterRanges([0, 0.5, 0]);
+  for (let seed = 0; seed < 20; seed++) {
+    const px = Uint8Array.from({ length: 64 }, (_, i) => (i < 32 ? 0 : 200)); // mean 100 over the kept pixels
+    jitterRow(px, 1, ranges, new Rng(seed));
+    const [lo, hi] = [px[0] as number, px[63] as number];
+    assert.ok(px.subarray(0, 32).every((v) => v === lo) && px.subarray(32).every((v) => v === hi));
+    // r·x + (1 − r)·100: symmetric about the mean 100 unless clamped at 0 (factor r > 1)
+    assert.ok(lo > 0 ? Math.abs(lo + hi - 200) <= 1 && hi < 200 : hi >= 200, `seed ${seed}: ${lo}, ${hi} not symmetric about 100`);
+  }
+  const flat = new Uint8Array(48).fill(77);
+  jitterRow(flat, 3, jitterRanges([0, 0.9, 0]), new Rng(1)); // one colour: contrast changes nothing
+  assert.ok(flat.every((v) => v === 77));
+  const gray = Uint8Array.from({ length: 48 }, (_, i) => (i * 37) % 256);
+  const before = gray.slice();
+  jitterRow(gray, 1, jitterRanges([0, 0, 0.9]), new Rng(1)); // saturation of 1 channel: the identity
+  assert.deepEqual(gray, before);
+  assert.equal(meanGray(Uint8Array.from([255, 0, 0, 0, 255, 0]), 3), Math.fround((76 + 149) / 2)); // truncated 0.2989·255, 0.587·255
 });
