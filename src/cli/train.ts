@@ -111,19 +111,22 @@ function jitterFlag(text: string | undefined): number | number[] | undefined {
   return values.length === 1 ? values[0] : values;
 }
 
-/** The token augmentation flags (timm's train.py names); undefined when none is given. */
+const UNIT = { min: 0, max: 1 };
+const ALPHA = { min: 0, max: 1000 };
+
+/** The token augmentation flags (timm's train.py names), checked here so that errors name the flag; undefined when none is given. */
 function augmentFromFlags(f: TrainFlags): TrainAugment | undefined {
   const remode = f.remode;
   if (remode !== undefined && !(ERASE_MODES as readonly string[]).includes(remode)) throw new InputError(`--remode is ${show(remode)}, expected one of ${ERASE_MODES.join(', ')}`);
   const a: TrainAugment = {
     colorJitter: jitterFlag(f.colorJitter),
-    reprob: num('reprob', f.reprob),
+    reprob: optionalNumber('reprob', f.reprob, UNIT),
     remode: remode as EraseMode | undefined,
-    recount: num('recount', f.recount),
-    mixupAlpha: num('mixup', f.mixup),
-    cutmixAlpha: num('cutmix', f.cutmix),
-    mixProb: num('mixup-prob', f.mixupProb),
-    switchProb: num('mixup-switch-prob', f.mixupSwitchProb),
+    recount: optionalNumber('recount', f.recount, { integer: true, min: 1, max: 1000 }),
+    mixupAlpha: optionalNumber('mixup', f.mixup, ALPHA),
+    cutmixAlpha: optionalNumber('cutmix', f.cutmix, ALPHA),
+    mixProb: optionalNumber('mixup-prob', f.mixupProb, UNIT),
+    switchProb: optionalNumber('mixup-switch-prob', f.mixupSwitchProb, UNIT),
   };
   return Object.values(a).some((v) => v !== undefined) ? a : undefined;
 }

@@ -65,6 +65,9 @@ test('bad augmentation flags and options: one line naming the value', () => {
   assert.throws(() => optionsFromFlags({ ...flags, colorJitter: '-0.4' }), /--color-jitter is "-0.4", expected a number ≥ 0/);
   assert.throws(() => optionsFromFlags({ ...flags, colorJitter: '0.4,0.4' }), /--color-jitter is "0.4,0.4", expected one number or three/);
   assert.throws(() => optionsFromFlags({ ...flags, remode: 'zero' }), /--remode is "zero", expected one of const, rand, pixel/);
+  assert.throws(() => optionsFromFlags({ ...flags, mixup: '-1' }), /--mixup is "-1", expected a number in \[0, 1000\]/);
+  assert.throws(() => optionsFromFlags({ ...flags, mixupProb: '1.2' }), /--mixup-prob is "1.2", expected a number in \[0, 1\]/);
+  assert.throws(() => optionsFromFlags({ ...flags, recount: '1.5' }), /--recount is "1.5", expected an integer in \[1, 1000\]/);
   const config = (augment: Record<string, unknown>): unknown => resolveTrainConfig({ train: 'x', model: 'm', out: 'o', augment });
   for (const [augment, re] of [[{ mixupAlpha: -1 }, /mixupAlpha = -1/], [{ mixProb: 1.5 }, /mixProb = 1\.5/], [{ reprob: -0.1 }, /reprob = -0\.1/], [{ switchProb: 2 }, /switchProb = 2/]] as const) {
     assert.throws(() => config(augment), (e: unknown) => e instanceof InputError && re.test(e.message) && !e.message.includes('\n'));
