@@ -1,6 +1,6 @@
 /**
  * Flags shared by the commands that read an image source (`dlth score`, `dlth materialize`):
- * the source (--source idx|imagefolder|jsonl with --root/--file/--split/--limit) and the patch
+ * the source (--source idx|imagefolder|jsonl|webdataset with --root/--file/--shards/--split/--limit) and the patch
  * geometry (--image-size, --patch-size, --channels, --resize). One declaration, one parser. The
  * geometry flags have no commander defaults: undefined means "not given", so a command that has a
  * selector takes the geometry its checkpoint states, and the defaults (224, 16, 3) apply last.
@@ -19,6 +19,7 @@ export interface SourceFlags {
   source: string;
   root?: string;
   file?: string;
+  shards?: string[];
   split?: string;
   limit?: string;
   offset?: string;
@@ -61,14 +62,15 @@ export function addSourceOptions(cmd: Command): Command {
  */
 export function addSourceLocationOptions(cmd: Command, optional?: string): Command {
   const c = useFlagVocabulary(cmd);
-  return (optional === undefined ? c.requiredOption('--source <kind>', 'idx | imagefolder | jsonl') : c.option('--source <kind>', optional))
+  return (optional === undefined ? c.requiredOption('--source <kind>', 'idx | imagefolder | jsonl | webdataset') : c.option('--source <kind>', optional))
     .option('--root <dir>', 'idx directory or imagefolder root')
     .option('--file <path>', 'jsonl file')
+    .option('--shards <spec>', 'webdataset: .tar shards: a path, directory, glob (shards/*.tar), brace range (shard-{000000..000009}.tar) or http(s) URL; repeat for more', collect)
     .option('--split <name>', 'idx split: train | test (default: train)')
-    .option('--limit <n>', 'idx: first n samples only')
-    .option('--offset <n>', 'idx: skip the file\'s first n images (with --limit: a range, e.g. a validation split carved from the training file)')
-    .option('--classes <names>', 'idx, jsonl: comma-separated class names, label i = name i (idx datasets need them to train on; pipeline sources: `classes`)')
-    .option('--max-file-bytes <n>', 'imagefolder/jsonl: largest image file read (default 64 MiB); larger ones are failed samples')
+    .option('--limit <n>', 'idx: first n samples only; webdataset: first n in sorted-id order')
+    .option('--offset <n>', 'idx: skip the file\'s first n images (with --limit: a range, e.g. a validation split carved from the training file); webdataset: skip the first n in sorted-id order')
+    .option('--classes <names>', 'idx, jsonl, webdataset: comma-separated class names, label i = name i (idx datasets need them to train on; pipeline sources: `classes`)')
+    .option('--max-file-bytes <n>', 'imagefolder/jsonl/webdataset: largest image file (or tar member) read (default 64 MiB); larger ones are failed samples')
     .option('--allow-empty-classes', 'imagefolder: accept class folders without images (default: an error)')
     .option('--allow-split-directories', 'imagefolder: accept class folders named train/val/valid/validation/test that hold class folders (default: an error: pass --root <root>/train)');
 }
@@ -81,6 +83,19 @@ export function addGeometryOptions(cmd: Command): Command {
     .option('--channels <n>', `1 or 3 (default: the selector checkpoint's, else ${GEOMETRY_DEFAULTS.channels})`)
     .option('--resize <mode>', 'deit | shorter | none | fixed, a shorter-edge length (256) or a fixed HxW (256x256)')
     .option('--small-images <mode>', 'images smaller than --image-size: warn (upscale, warn) | skip (record in errors.jsonl) | upscale');
+}
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** --limit and --offset, where given. */
+function range(flags: SourceFlags): { limit?: number; offset?: number } {
+  return {
+    ...(flags.limit !== undefined ? { limit: optionalNumber('limit', flags.limit) } : {}),
+    ...(flags.offset !== undefined ? { offset: optionalNumber('offset', flags.offset) } : {}),
+  };
 }
 
 /** --max-file-bytes: a positive integer, or absent. */
@@ -109,7 +124,7 @@ export function sourceConfig(flags: SourceFlags): SourceConfig {
     case 'idx': {
       const split = flags.split ?? 'train';
       if (split !== 'train' && split !== 'test') throw new InputError(`--split must be train or test, got ${show(split)}`);
-      return { kind: 'idx', dir: need('root'), split, ...(flags.limit !== undefined ? { limit: optionalNumber('limit', flags.limit) } : {}), ...(flags.offset !== undefined ? { offset: optionalNumber('offset', flags.offset) } : {}), ...classNames(flags) };
+      return { kind: 'idx', dir: need('root'), split, ...range(flags), ...classNames(flags) };
     }
     case 'imagefolder':
       if (flags.classes !== undefined) throw new InputError('--classes applies to --source idx or jsonl (an imagefolder\'s classes are its folders)');
@@ -120,8 +135,13 @@ export function sourceConfig(flags: SourceFlags): SourceConfig {
       };
     case 'jsonl':
       return { kind: 'jsonl', file: need('file'), ...maxFileBytes(flags), ...classNames(flags) };
+    case 'webdataset': {
+      const shards = flags.shards ?? (flags.root !== undefined ? [flags.root] : undefined);
+      if (shards === undefined) throw new InputError('--source webdataset needs --shards (or --root <directory of .tar shards>)');
+      return { kind: 'webdataset', shards: shards.map((s) => (/^https?:\/\//i.test(s) ? s : resolve(s))), ...maxFileBytes(flags), ...classNames(flags), ...range(flags) };
+    }
     default:
-      throw new InputError(`--source must be idx, imagefolder or jsonl, got ${show(flags.source)}`);
+      throw new InputError(`--source must be idx, imagefolder, jsonl or webdataset, got ${show(flags.source)}`);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Source, SourceConfig } from './types.js';
 import { openImageFolder } from './imagefolder.js';
 import { openIdx } from './idx.js';
 import { openJsonl } from './jsonl.js';
+import { openWebDataset } from './webdataset.js';
 
 export type SourceKind = SourceConfig['kind'];
 type ConfigOf<K extends SourceKind> = Extract<SourceConfig, { kind: K }>;
@@ -15,6 +16,7 @@ export const SOURCE_REGISTRY: { readonly [K in SourceKind]: SourceOpener<K> } = 
   imagefolder: openImageFolder,
   idx: openIdx,
   jsonl: openJsonl,
+  webdataset: openWebDataset,
 };
 
 export const SOURCE_KINDS = Object.keys(SOURCE_REGISTRY) as SourceKind[];

@@ -1,5 +1,5 @@
 /**
- * The source interface: every image source (imagefolder, idx, jsonl) is one file implementing it,
+ * The source interface: every image source (imagefolder, idx, jsonl, webdataset) is one file implementing it,
  * listed in `registry.ts`. Samples are addressed by index into the list sorted by id, so any run
  * (and any worker i of N) over the same source sees the same order.
  */
@@ -80,4 +80,18 @@ export interface JsonlSourceConfig {
   maxFileBytes?: number;
 }
 
-export type SourceConfig = ImageFolderSourceConfig | IdxSourceConfig | JsonlSourceConfig;
+export interface WebDatasetSourceConfig {
+  kind: 'webdataset';
+  /** `.tar` shards: paths, directories, globs (`shards/*.tar`), brace ranges (`shard-{000000..000009}.tar`), http(s) URLs. */
+  shards: string[];
+  /** Optional class names (index = label); a label not below its length is a failed sample. */
+  classes?: string[];
+  /** Largest image member read, in bytes (default 64 MiB); a larger one is a failed sample. */
+  maxFileBytes?: number;
+  /** Use only `limit` samples (in sorted-id order, from `offset`). */
+  limit?: number;
+  /** Skip the first `offset` samples in sorted-id order (default 0). Ids are unchanged. */
+  offset?: number;
+}
+
+export type SourceConfig = ImageFolderSourceConfig | IdxSourceConfig | JsonlSourceConfig | WebDatasetSourceConfig;
