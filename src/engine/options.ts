@@ -2,10 +2,12 @@
  * How a sharded stage (score, materialize) runs: where it writes and how it splits, decodes and
  * shards its work. One type and one set of defaults, shared by the library, the CLI commands
  * (their flag defaults are these) and pipelines (the stage context builds it once per stage).
- * None of these change a dataset's bytes: a run writes the same shards whatever the concurrency,
- * worker split or shard size (the batch grid is part of the resume identity, not of the output).
+ * None of these but `compression` change a dataset's bytes: a run writes the same shards whatever
+ * the concurrency, worker split or shard size (the batch grid is part of the resume identity, not
+ * of the output). `compression` is recorded in the dataset's meta (meta.compression).
  */
 import { DEFAULT_BATCH_BYTES, DEFAULT_SHARD_BYTES } from '../shards/layout.js';
+import { Compression } from '../shards/types.js';
 import type { Fs } from '../util/fsx.js';
 import type { WorkerSlot } from './partition.js';
 
@@ -24,6 +26,8 @@ export interface EngineOptions {
   shardBytes?: number;
   /** Target record-batch size in bytes. */
   batchBytes?: number;
+  /** Record-batch body compression of the shards written (Arrow IPC LZ4_FRAME or ZSTD), or none. */
+  compression?: Compression;
   /** Failed samples tolerated before the run fails. */
   maxFailures?: number;
   /** Replace a finished dataset of another configuration (built beside it, swapped in when complete). */
@@ -39,6 +43,7 @@ export const ENGINE_DEFAULTS = {
   concurrency: 4,
   shardBytes: DEFAULT_SHARD_BYTES,
   batchBytes: DEFAULT_BATCH_BYTES,
+  compression: Compression.None as Compression,
   maxFailures: 0,
   force: false,
   progress: true,

@@ -6,9 +6,10 @@
  * `process` that appends rows; nothing else.
  */
 import type { MapResult } from '../patchify/pool.js';
+import { COMPRESSIONS, metaCodec } from '../shards/compression.js';
 import { shardLayout } from '../shards/layout.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './options.js';
-import type { DatasetMeta, Manifest } from '../shards/types.js';
+import type { Compression, DatasetMeta, Manifest } from '../shards/types.js';
 import type { FinalizeResult, ShardWriter, WriterOptions } from '../shards/writer.js';
 import type { BatchEncoder } from '../shards/encode/encoder.js';
 import type { Source } from '../sources/types.js';
@@ -61,7 +62,7 @@ export interface EngineResult extends FinalizeResult {
 
 export type { EngineOptions };
 
-type Resolved = EngineOptions & Required<Pick<EngineOptions, 'batchSize' | 'concurrency' | 'align' | 'shardBytes' | 'batchBytes' | 'maxFailures' | 'force' | 'progress'>>;
+type Resolved = EngineOptions & Required<Pick<EngineOptions, 'batchSize' | 'concurrency' | 'align' | 'shardBytes' | 'batchBytes' | 'compression' | 'maxFailures' | 'force' | 'progress'>>;
 
 /** The options with ENGINE_DEFAULTS filled in; an InputError on a bad value. */
 function resolveOptions(given: EngineOptions): Resolved {
@@ -73,6 +74,7 @@ function resolveOptions(given: EngineOptions): Resolved {
   }
   if (!Number.isSafeInteger(o.maxFailures) || o.maxFailures < 0) throw new InputError(`maxFailures must be a non-negative integer, got ${show(o.maxFailures)}`);
   if (o.align % o.batchSize !== 0) throw new InputError(`align ${o.align} is not a multiple of the batch size ${o.batchSize}`);
+  if (!COMPRESSIONS.includes(o.compression)) throw new InputError(`compression must be one of ${COMPRESSIONS.join(', ')}, got ${show(o.compression)}`);
   return o;
 }
 
@@ -82,8 +84,9 @@ function reusedResult(manifest: Manifest, dir: string, failures: number): Engine
 }
 
 /** Runs a sharded stage over its worker's rows; see the module comment. */
-export async function runSharded<T, Row, E extends BatchEncoder<Row>>(stage: ShardedStage<T, Row, E>, given: EngineOptions): Promise<EngineResult> {
+export async function runSharded<T, Row, E extends BatchEncoder<Row>>(plainStage: ShardedStage<T, Row, E>, given: EngineOptions): Promise<EngineResult> {
   const options = resolveOptions(given);
+  const stage = withCompression(plainStage, options.compression);
   const fs = options.fs ?? nodeFs;
   const worker = options.worker ?? null;
   const target = workerDatasetDir(options.out, worker);
@@ -110,6 +113,13 @@ export async function runSharded<T, Row, E extends BatchEncoder<Row>>(stage: Sha
   } finally {
     await lock.release();
   }
+}
+
+/** The stage with `meta.compression` set from the engine option (absent for none): part of the dataset's identity. */
+function withCompression<S extends { meta: DatasetMeta }>(stage: S, compression: Compression): S {
+  const { compression: _, ...plain } = stage.meta;
+  const codec = metaCodec(compression);
+  return { ...stage, meta: codec === undefined ? plain : { ...plain, compression: codec } };
 }
 
 /** Journal `extra` of a reused shard back to failure records (it is our own file, but checked). */

@@ -73,6 +73,7 @@ export function createContext(loaded: LoadedPipeline, options: ContextOptions): 
       concurrency: options.concurrency ?? p.concurrency ?? ENGINE_DEFAULTS.concurrency,
       maxFailures: options.maxFailures ?? p.maxFailures ?? ENGINE_DEFAULTS.maxFailures,
       shardBytes: p.shardBytes ?? ENGINE_DEFAULTS.shardBytes,
+      compression: p.shards?.compression ?? ENGINE_DEFAULTS.compression,
       progress: !options.quiet,
       ...(batchSize !== undefined ? { batchSize } : {}),
     }),

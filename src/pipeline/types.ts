@@ -188,6 +188,12 @@ export interface ReportStage {
 export type Stage = MaterializeStage | ScoreStage | TrainStage | ReportStage;
 export type StageKind = Stage['kind'];
 
+/** How the sharded stages write their shards. */
+export interface ShardsSpec {
+  /** Record-batch body compression (default none). */
+  compression?: 'none' | 'lz4' | 'zstd';
+}
+
 export interface Pipeline {
   name: string;
   description?: string;
@@ -195,6 +201,7 @@ export interface Pipeline {
   concurrency?: number;
   maxFailures?: number;
   shardBytes?: number;
+  shards?: ShardsSpec;
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   sources: Record<string, SourceConfig>;
   patchify: PatchifySpec;

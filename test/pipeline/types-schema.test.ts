@@ -18,6 +18,7 @@ interface SchemaObject {
 const schema = JSON.parse(readFileSync(schemaPath('pipeline.schema.json'), 'utf8')) as SchemaObject & { $defs: Record<string, SchemaObject> };
 const INTERFACES: Record<string, SchemaObject> = {
   Pipeline: schema,
+  ShardsSpec: (schema as SchemaObject & { properties: Record<string, SchemaObject> }).properties.shards as SchemaObject,
   PatchifySpec: schema.$defs.patchify as SchemaObject,
   MaterializeStage: schema.$defs.materializeStage as SchemaObject,
   ScoreStage: schema.$defs.scoreStage as SchemaObject,
