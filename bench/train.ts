@@ -6,8 +6,12 @@
 // machine drifts; a ratio from one run is what to compare).
 //   node --import tsx bench/train.ts [--backend tensorflow|wasm|cpu] [--reps 5] [--steps 5] [--batch 128]
 //                                    [--variant vit-micro-p4-28 …] [--k 49 --k 25] [--no-torch] [--profile]
+//                                    [--data-parallel N]
+// --data-parallel N: ours is the data-parallel step (src/trainer/data-parallel.ts) over N processes,
+// each with cores/N TensorFlow threads (TF_NUM_INTRAOP_THREADS when set), as `dlth train --data-parallel N`.
 // --profile: instead, where one step's time goes (tf.profile): kernels per step and time per kernel.
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,6 +22,7 @@ import { AdamW } from '../src/trainer/adamw.js';
 import { buildModel } from '../src/trainer/model.js';
 import { ensureGradients } from '../src/trainer/gradients.js';
 import { trainStep, type HostBatch, type TrainModel } from '../src/trainer/step.js';
+import { DataParallel } from '../src/trainer/data-parallel.js';
 
 interface Args {
   backend: string | undefined;
@@ -28,6 +33,7 @@ interface Args {
   ks: number[];
   torch: boolean;
   profile: boolean;
+  dataParallel: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -44,6 +50,7 @@ function parseArgs(argv: string[]): Args {
     ks: ks.length > 0 ? ks : [49, 25],
     torch: !argv.includes('--no-torch'),
     profile: argv.includes('--profile'),
+    dataParallel: Number(one('--data-parallel') ?? 1),
   };
 }
 
@@ -72,31 +79,66 @@ interface Ours {
 }
 
 async function oursFor(variant: string, k: number, a: Args): Promise<Ours> {
-  const { vit, model } = buildModel(variantConfig(variant), 0);
+  const config = variantConfig(variant);
+  const { vit, model } = buildModel(config, 0);
   const opt = new AdamW(model.params);
   const batch = makeBatch(a.batch, k, vit.grid.numPatches, vit.grid.patchDim);
-  for (let i = 0; i < 2; i++) await trainStep(model, opt, batch, 1e-3, STEP);
+  const dp = a.dataParallel > 1 ? await DataParallel.start({ processes: a.dataParallel, model: config, threads: Number(process.env.TF_NUM_INTRAOP_THREADS), backend: 'tensorflow' }, model, opt) : null;
+  const step = (): Promise<unknown> => (dp ? dp.step(model, opt, batch, 1e-3, STEP) : trainStep(model, opt, batch, 1e-3, STEP));
+  for (let i = 0; i < 2; i++) await step();
   return {
     model, opt, batch,
     async run(steps: number): Promise<number> {
+      await step(); // untimed, as PyTorch's process takes 2 warm-up steps before each measurement
       const t0 = performance.now();
-      for (let i = 0; i < steps; i++) await trainStep(model, opt, batch, 1e-3, STEP);
+      for (let i = 0; i < steps; i++) await step();
       return (a.batch * steps) / ((performance.now() - t0) / 1000);
     },
     dispose(): void {
+      dp?.close();
       opt.dispose();
       vit.dispose();
     },
   };
 }
 
-/** PyTorch samples/s with `threads` intra-op threads (OpenMP collapses when the cores are oversubscribed, so 1 is also measured). */
-function torch(variant: string, k: number, a: Args, threads: number): number | string {
-  const short = variant.replace(/^vit-/, '').replace(/-p4-28$/, '');
-  const args = ['bench/train_torch.py', '--variant', short, '--k', String(k), '--batch', String(a.batch), '--steps', String(a.steps), '--threads', String(threads)];
-  const r = spawnSync('.venv/bin/python', args, { encoding: 'utf8' });
-  if (r.status !== 0) return `unavailable (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
-  return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { samples_per_sec: number }).samples_per_sec;
+/**
+ * PyTorch's side: one `bench/train_torch.py --serve` process for the whole run, started before our
+ * models exist. A process forked later (spawnSync per measurement, as this bench once did) costs our
+ * next training step about a second on this machine: the fork write-protects our memory and every
+ * page then faults once.
+ */
+class TorchPeer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private err = '';
+
+  constructor() {
+    this.child = spawn('.venv/bin/python', ['bench/train_torch.py', '--serve']);
+    createInterface({ input: this.child.stdout }).on('line', (l) => (this.waiting ? this.take(l) : this.lines.push(l)));
+    this.child.stderr.on('data', (d: Buffer) => (this.err = (this.err + d.toString()).slice(-2000)));
+    this.child.on('exit', () => this.take(null));
+  }
+
+  private take(line: string | null): void {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.(line);
+  }
+
+  /** Samples/s with `threads` intra-op threads (OpenMP collapses when the cores are oversubscribed, so 1 is also measured), or why not. */
+  async run(variant: string, k: number, a: Args, threads: number): Promise<number | string> {
+    const short = variant.replace(/^vit-/, '').replace(/-p4-28$/, '');
+    this.child.stdin.write(`${JSON.stringify({ variant: short, k, batch: a.batch, steps: a.steps, threads })}\n`);
+    const line = this.lines.shift() ?? (await new Promise<string | null>((r) => (this.waiting = r)));
+    if (line === null) return `unavailable (${this.err.trim().split('\n').pop() ?? 'exited'})`;
+    return (JSON.parse(line) as { samples_per_sec: number }).samples_per_sec;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
 }
 
 const median = (xs: number[]): number => {
@@ -111,7 +153,7 @@ interface Row {
   torch: (number[] | string)[];
 }
 
-async function throughput(a: Args, threads: number[]): Promise<Row[]> {
+async function throughput(a: Args, threads: number[], peer: TorchPeer | null): Promise<Row[]> {
   const configs = a.variants.flatMap((v) => a.ks.map((k) => ({ v, k })));
   const models = [];
   for (const { v, k } of configs) models.push(await oursFor(v, k, a));
@@ -121,13 +163,13 @@ async function throughput(a: Args, threads: number[]): Promise<Row[]> {
       for (const [i, { v, k }] of configs.entries()) {
         rows[i].ours.push(await models[i].run(a.steps));
         if (!a.torch) continue;
-        threads.forEach((t, j) => {
+        for (const [j, t] of threads.entries()) {
           const got = rows[i].torch[j];
-          if (typeof got === 'string') return;
-          const r = torch(v, k, a, t);
+          if (typeof got === 'string' || !peer) continue;
+          const r = await peer.run(v, k, a, t);
           if (typeof r === 'string') rows[i].torch[j] = r;
           else got.push(r);
-        });
+        }
       }
       process.stderr.write(`rep ${rep + 1}/${a.reps} done; load average ${loadavg()[0].toFixed(2)}\n`);
     }
@@ -181,14 +223,20 @@ async function profile(a: Args): Promise<void> {
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
+  const peer = a.torch && !a.profile ? new TorchPeer() : null; // before any model of ours: see TorchPeer
+  if (a.dataParallel > 1) process.env.TF_NUM_INTRAOP_THREADS ??= String(Math.max(1, Math.floor(cpus().length / a.dataParallel)));
   const info = await initBackend(a.backend ? { backend: parseBackendName(a.backend, '--backend') } : {});
   ensureGradients();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  process.stdout.write(`${cpu}, ${cpus().length} cores; backend ${info.backend} (${info.threads} thread(s)); batch ${a.batch}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(`${cpu}, ${cpus().length} cores; backend ${info.backend} (${info.threads} thread(s)${a.dataParallel > 1 ? ` in each of ${a.dataParallel} data-parallel processes` : ''}); batch ${a.batch}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   if (a.profile) return profile(a);
   process.stdout.write(`median of ${a.reps} interleaved repetitions of ${a.steps} timed steps each\n`);
   const threads = [...new Set([cpus().length, 1])];
-  printThroughput(await throughput(a, threads), threads, a);
+  try {
+    printThroughput(await throughput(a, threads, peer), threads, a);
+  } finally {
+    peer?.close();
+  }
   process.stdout.write(`load average after ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
 }
 

@@ -4,6 +4,11 @@ training step timed per batch. Prints one JSON line per config.
 
   .venv/bin/python bench/train_torch.py --variant micro --k 49 --batch 128 --steps 10
   .venv/bin/python bench/train_torch.py --fmnist 120   # learning sanity check on the embedded subset
+  .venv/bin/python bench/train_torch.py --serve         # one JSON request per stdin line (bench/train.ts)
+
+--serve keeps one process for a whole benchmark: bench/train.ts starts it once, before its own
+models exist, because every process it forks later costs its own next training step about a second
+(the fork write-protects its memory and each page then faults once on this machine).
 """
 import argparse
 import gzip
@@ -120,7 +125,15 @@ if __name__ == "__main__":
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--fmnist", type=int, default=0, help="train this many steps on the embedded subset and print losses")
+    ap.add_argument("--serve", action="store_true", help="answer {variant, k, batch, steps, threads} JSON lines on stdin")
     a = ap.parse_args()
+    if a.serve:
+        import sys
+        for line in sys.stdin:
+            r = json.loads(line)
+            torch.set_num_threads(r["threads"])
+            print(json.dumps(bench(r["variant"], r["k"], r["batch"], r["steps"])), flush=True)
+        sys.exit(0)
     if a.threads:
         torch.set_num_threads(a.threads)
     if a.fmnist:
