@@ -11,7 +11,8 @@ timed epochs) and then the Python side (the same), so the two alternate. Per con
 table shows the median wall time of an epoch's order over all rounds (the fastest in brackets),
 the median CPU time of the process over the same span (less moved by other processes on a busy
 machine), and Python / TypeScript of each. ``DLTH_BENCH_PYTHON=<dir>`` imports ``dlth`` from
-<dir> instead of this checkout's python/ (e.g. an older commit's, from ``git archive``)."""
+<dir> instead of this checkout's python/ (e.g. an older commit's, from ``git archive``);
+``DLTH_PURE_PYTHON=1`` runs dlth's pure-Python path instead of its compiled loops (dlth._order)."""
 from __future__ import annotations
 
 import argparse
@@ -65,6 +66,13 @@ def run_python(spec):
     return out
 
 
+def loops():
+    """Which path dlth.rng runs: its compiled extension or pure Python (DLTH_PURE_PYTHON=1, no compiler, older dlth)."""
+    import dlth.rng
+    ext = getattr(dlth.rng, "EXTENSION", None)
+    return f"compiled ({Path(ext.__file__).name})" if ext is not None else "pure Python/numpy"
+
+
 def run_ts(spec):
     proc = subprocess.run(["node", "--import", "tsx", str(ROOT / "bench" / "epoch_order.ts"), json.dumps(spec)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
@@ -88,7 +96,8 @@ def main():
     spec = {"shardRows": shard_rows, "seed": 7, "epochs": list(range(1, args.epochs + 1)), "configs": CONFIGS}
     import dlth
     print(f"{cpu()}; load {os.getloadavg()[0]:.2f}; {args.rows} rows in {len(shard_rows)} shards; "
-          f"{args.rounds} rounds × {args.epochs} epochs per configuration; dlth from {Path(dlth.__file__).parent}", flush=True)
+          f"{args.rounds} rounds × {args.epochs} epochs per configuration; dlth from {Path(dlth.__file__).parent}; "
+          f"loops: {loops()}", flush=True)
     ts = [[] for _ in CONFIGS]
     py = [[] for _ in CONFIGS]
     for _ in range(args.rounds):
