@@ -20,6 +20,8 @@ export interface SourceFlags {
   root?: string;
   file?: string;
   shards?: string[];
+  imageColumn?: string;
+  labelColumn?: string;
   split?: string;
   limit?: string;
   offset?: string;
@@ -62,11 +64,13 @@ export function addSourceOptions(cmd: Command): Command {
  */
 export function addSourceLocationOptions(cmd: Command, optional?: string): Command {
   const c = useFlagVocabulary(cmd);
-  return (optional === undefined ? c.requiredOption('--source <kind>', 'idx | imagefolder | jsonl | webdataset') : c.option('--source <kind>', optional))
-    .option('--root <dir>', 'idx directory or imagefolder root')
-    .option('--file <path>', 'jsonl file')
+  return (optional === undefined ? c.requiredOption('--source <kind>', 'idx | imagefolder | jsonl | webdataset | hf') : c.option('--source <kind>', optional))
+    .option('--root <dir>', 'idx directory, imagefolder root, hf save_to_disk or Parquet directory')
+    .option('--file <path>', 'jsonl file; hf: Parquet file(s) (a glob or brace range)')
     .option('--shards <spec>', 'webdataset: .tar shards: a path, directory, glob (shards/*.tar), brace range (shard-{000000..000009}.tar) or http(s) URL; repeat for more', collect)
-    .option('--split <name>', 'idx split: train | test (default: train)')
+    .option('--image-column <name>', 'hf: the image column (default: image)')
+    .option('--label-column <name>', 'hf: the integer label column (default: label; absent: unlabelled)')
+    .option('--split <name>', 'idx split: train | test (default: train); hf: a DatasetDict\'s split (default: train)')
     .option('--limit <n>', 'idx: first n samples only; webdataset: first n in sorted-id order')
     .option('--offset <n>', 'idx: skip the file\'s first n images (with --limit: a range, e.g. a validation split carved from the training file); webdataset: skip the first n in sorted-id order')
     .option('--classes <names>', 'idx, jsonl, webdataset: comma-separated class names, label i = name i (idx datasets need them to train on; pipeline sources: `classes`)')
@@ -140,8 +144,18 @@ export function sourceConfig(flags: SourceFlags): SourceConfig {
       if (shards === undefined) throw new InputError('--source webdataset needs --shards (or --root <directory of .tar shards>)');
       return { kind: 'webdataset', shards: shards.map((s) => (/^https?:\/\//i.test(s) ? s : resolve(s))), ...maxFileBytes(flags), ...classNames(flags), ...range(flags) };
     }
+    case 'hf': {
+      if ((flags.root === undefined) === (flags.file === undefined)) throw new InputError('--source hf needs --root <save_to_disk or Parquet directory> or --file <Parquet files>');
+      return {
+        kind: 'hf', ...(flags.root !== undefined ? { root: resolve(flags.root) } : { files: [resolve(flags.file as string)] }),
+        ...(flags.split !== undefined ? { split: flags.split } : {}),
+        ...(flags.imageColumn !== undefined ? { imageColumn: flags.imageColumn } : {}),
+        ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}),
+        ...maxFileBytes(flags), ...classNames(flags), ...range(flags),
+      };
+    }
     default:
-      throw new InputError(`--source must be idx, imagefolder, jsonl or webdataset, got ${show(flags.source)}`);
+      throw new InputError(`--source must be idx, imagefolder, jsonl, webdataset or hf, got ${show(flags.source)}`);
   }
 }
 

@@ -56,6 +56,7 @@ function resolvePaths(p: Pipeline, dir: string): Pipeline {
   for (const [name, s] of Object.entries(p.sources)) {
     if (s.kind === 'imagefolder') sources[name] = { ...s, root: r(s.root) };
     else if (s.kind === 'jsonl') sources[name] = { ...s, file: r(s.file) };
+    else if (s.kind === 'hf') sources[name] = { ...s, ...(s.root !== undefined ? { root: r(s.root) } : {}), ...(s.files ? { files: s.files.map(r) } : {}) };
     else if (s.kind === 'webdataset') sources[name] = { ...s, shards: s.shards.map((x) => (/^https?:\/\//i.test(x) ? x : r(x))) };
     else sources[name] = { ...s, dir: s.dir && r(s.dir), images: s.images && r(s.images), labels: s.labels && r(s.labels) };
   }

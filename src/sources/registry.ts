@@ -7,6 +7,7 @@ import { openImageFolder } from './imagefolder.js';
 import { openIdx } from './idx.js';
 import { openJsonl } from './jsonl.js';
 import { openWebDataset } from './webdataset.js';
+import { openHf } from './hf.js';
 
 export type SourceKind = SourceConfig['kind'];
 type ConfigOf<K extends SourceKind> = Extract<SourceConfig, { kind: K }>;
@@ -17,6 +18,7 @@ export const SOURCE_REGISTRY: { readonly [K in SourceKind]: SourceOpener<K> } = 
   idx: openIdx,
   jsonl: openJsonl,
   webdataset: openWebDataset,
+  hf: openHf,
 };
 
 export const SOURCE_KINDS = Object.keys(SOURCE_REGISTRY) as SourceKind[];

@@ -1,5 +1,5 @@
 /**
- * The source interface: every image source (imagefolder, idx, jsonl, webdataset) is one file implementing it,
+ * The source interface: every image source (imagefolder, idx, jsonl, webdataset, hf) is one file implementing it,
  * listed in `registry.ts`. Samples are addressed by index into the list sorted by id, so any run
  * (and any worker i of N) over the same source sees the same order.
  */
@@ -94,4 +94,26 @@ export interface WebDatasetSourceConfig {
   offset?: number;
 }
 
-export type SourceConfig = ImageFolderSourceConfig | IdxSourceConfig | JsonlSourceConfig | WebDatasetSourceConfig;
+export interface HfSourceConfig {
+  kind: 'hf';
+  /** A `save_to_disk` directory (a DatasetDict's too, with `split`) or a directory of Parquet files. */
+  root?: string;
+  /** Parquet files: paths, directories, globs, brace ranges (instead of `root`). */
+  files?: string[];
+  /** A DatasetDict's split (default `train`); also the ids' prefix (default `data`). */
+  split?: string;
+  /** The image column: HF `Image` {bytes, path} or binary (default `image`). */
+  imageColumn?: string;
+  /** The integer label column (default `label`; absent: unlabelled, unless named here). */
+  labelColumn?: string;
+  /** Class names (index = label); default: the ClassLabel names the dataset states. */
+  classes?: string[];
+  /** Largest image read, in bytes (default 64 MiB); a larger one is a failed sample. */
+  maxFileBytes?: number;
+  /** Use only `limit` rows (from `offset`). */
+  limit?: number;
+  /** Skip the first `offset` rows (default 0); ids keep the row number. */
+  offset?: number;
+}
+
+export type SourceConfig = ImageFolderSourceConfig | IdxSourceConfig | JsonlSourceConfig | WebDatasetSourceConfig | HfSourceConfig;
