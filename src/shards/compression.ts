@@ -13,7 +13,8 @@ import { createRequire } from 'node:module';
 import { CompressionType } from 'apache-arrow/fb/compression-type';
 import { compressFrameSync } from 'lz4-napi';
 import { Compressor } from 'zstd-napi';
-import { ShardError } from '../util/errors.js';
+import { InputError, ShardError } from '../util/errors.js';
+import { align8, type BatchLayout } from './ipc.js';
 import { ID_ALLOWANCE, rowBytes } from './layout.js';
 import { decodeLz4Frames } from './lz4-frame.js';
 import { Compression, type Codec, type DatasetMeta } from './types.js';
@@ -120,4 +121,16 @@ export const MAX_ID_BYTES = 4096;
  */
 export function maxInflatedBytes(meta: DatasetMeta, rows: number, buffers: number): number {
   return rows * (rowBytes(meta) - ID_ALLOWANCE + MAX_ID_BYTES + 64) + 8 * buffers;
+}
+
+/**
+ * The writer's side of the bound: a batch a compressed shard may hold (ids averaging at most
+ * MAX_ID_BYTES), so dlth never writes a compressed shard its readers would refuse.
+ */
+export function checkInflatable(meta: DatasetMeta, batch: BatchLayout, file: string): void {
+  const total = batch.buffers.reduce((n, b) => n + align8(b.byteLength), 0);
+  const bound = maxInflatedBytes(meta, batch.numRows, batch.buffers.length);
+  if (total > bound) {
+    throw new InputError(`a record batch of ${batch.numRows} rows holds ${total} bytes, more than a compressed shard may declare (${bound}: ids average at most ${MAX_ID_BYTES} bytes)`, { file });
+  }
 }

@@ -16,6 +16,7 @@ import { mkdirp, nodeFs, removeStaleTemps, writeFileAtomic, type Fs } from '../u
 import type { BatchEncoder } from './encode/encoder.js';
 import { ScoreEncoder } from './encode/scores.js';
 import { TicketEncoder } from './encode/tickets.js';
+import { checkInflatable } from './compression.js';
 import { hashFile } from './hashfile.js';
 import { encodeSchemaMessage } from './ipc.js';
 import { readJournal, removeJournal, writeJournal, type Journal, type JournalEntry } from './journal.js';
@@ -206,7 +207,11 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     const current = this.current;
     if (!current || this.encoder.length === 0) return;
     const batch = this.encoder.layout();
-    await this.io(() => current.file.writeBatch(batch));
+    const codec = this.meta.compression;
+    await this.io(async () => {
+      if (codec !== undefined) checkInflatable(this.meta, batch, current.file.path);
+      await current.file.writeBatch(batch);
+    });
     this.encoder.reset();
   }
 }

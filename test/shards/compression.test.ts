@@ -187,3 +187,12 @@ test('a batch of another codec than meta.compression, a compressed batch in a pl
   await writeFile(join(plainDir, 'manifest.json'), serializeManifest(buildManifest(meta, [entry])));
   await refused(plainDir, /uncompressed record batch in a dataset compressed with zstd/);
 });
+
+test('the writer refuses a batch a compressed shard may not declare (ids averaging over 4096 bytes), leaving nothing half-written', async () => {
+  const meta = { ...makeMeta({ k: 2 }), compression: Compression.Zstd };
+  const dir = await tempDir();
+  const rows = smoothRows(meta, 3).map((r, i) => ({ ...r, id: `${i}-${'x'.repeat(9000)}` }));
+  await assert.rejects(writeTickets(dir, meta, rows), /more than a compressed shard may declare/);
+  const { readdir } = await import('node:fs/promises');
+  assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.arrow') || f === 'manifest.json'), []);
+});
