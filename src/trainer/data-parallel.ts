@@ -94,8 +94,10 @@ class Worker {
     child.on('error', (err) => this.fail(new BackendError(`gradient worker ${index}: ${err.message}`)));
   }
 
+  /** The worker's last meaningful stderr line: an uncaught error's message, not Node's version footer or a stack frame. */
   private lastLine(): string {
-    const line = this.stderr.trim().split('\n').filter((l) => l.trim() !== '').pop();
+    const lines = this.stderr.trim().split('\n').filter((l) => l.trim() !== '' && !/^Node\.js v\d/.test(l) && !/^\s+at /.test(l) && !/^\s*[\^]+\s*$/.test(l));
+    const line = lines.findLast((l) => /Error\b/.test(l)) ?? lines.pop();
     return line ? `: ${line}` : '';
   }
 
@@ -152,10 +154,19 @@ class Worker {
   }
 }
 
-/** The worker module beside this one (.ts when run through tsx from the sources, .js from dist). */
-function workerEntry(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  return new URL(`./grad-worker.${ext}`, import.meta.url);
+/**
+ * The worker module beside this one (.ts when run through tsx from the sources, .js from dist) and
+ * the Node flags that load it. From the sources the worker needs tsx too, and this process may
+ * have registered it in code (bin/dlth.js does, when dist/ is stale) rather than by a flag the
+ * child would inherit: then tsx is added by its resolved URL (a bare name would resolve from the
+ * user's working directory).
+ */
+function workerEntry(): { module: URL; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const module = new URL(`./grad-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  const execArgv = [...process.execArgv];
+  if (fromSource && !execArgv.some((a) => a.includes('tsx'))) execArgv.push('--import', import.meta.resolve('tsx'));
+  return { module, execArgv };
 }
 
 /** A started pool: `step` replaces `trainStep`; `close` ends the workers and removes the exchange file (always call it). */
@@ -187,7 +198,9 @@ export class DataParallel {
     try {
       exchange.reserve(DataParallel.gradAt(total, spec.processes - 1));
       for (let i = 1; i < spec.processes; i++) {
-        const child = fork(workerEntry(), [], {
+        const entry = workerEntry();
+        const child = fork(entry.module, [], {
+          execArgv: entry.execArgv,
           serialization: 'advanced',
           stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
           env: { ...process.env, TF_NUM_INTRAOP_THREADS: String(spec.threads), TF_NUM_INTEROP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2', DLTH_QUIET: '1' },

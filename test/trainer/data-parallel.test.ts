@@ -4,9 +4,10 @@
 // worker are one clear error, and nothing is left behind (exchange file, processes).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { initBackend } from '../../src/backend/init.js';
 import { variantConfig } from '../../src/model/configs.js';
 import { AdamW } from '../../src/trainer/adamw.js';
@@ -123,6 +124,24 @@ test('train() with dataParallel 2 follows the one-process run; bad values are re
     for (const bad of [0, 1.5, 65, 33]) {
       await assert.rejects(train({ ...common, out: join(root, 'bad'), dataParallel: bad }), (err: unknown) => err instanceof InputError && /dataParallel/.test(err.message) && !err.message.includes('\n'));
     }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('dlth train --data-parallel 2 from the sources, started outside the repository, trains (the workers load tsx themselves)', async () => {
+  // bin/dlth.js registers tsx in code when dist/ is stale (DLTH_SOURCE=1 forces that path): the
+  // workers inherit no loader flag and must be given one that resolves from the repository.
+  const root = mkdtempSync(join(tmpdir(), 'dlth-dp-cli-'));
+  try {
+    const data = await makeFashionDataset(join(root, 'train'), { split: 'train', rows: 64, k: 25 });
+    const res = spawnSync(process.execPath, [resolve('bin/dlth.js'), 'train', '--train', data, '--model', 'vit-micro-p4-28', '--steps', '2', '--batch-size', '32', '--data-parallel', '2', '--out', join(root, 'out'), '-q'], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, DLTH_SOURCE: '1', TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 120_000,
+    });
+    assert.equal(res.status, 0, res.stderr);
+    const summary = JSON.parse(readFileSync(join(root, 'out', 'summary.json'), 'utf8')) as { steps: number; config: { dataParallel: number } };
+    assert.equal(summary.config.dataParallel, 2);
+    assert.equal(summary.steps, 2);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
