@@ -3,6 +3,7 @@ import { optionalNumber, parseNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { parseBackendName } from '../backend/options.js';
 import type { ViTConfigInput } from '../model/configs.js';
+import { WEIGHT_INITS, type WeightInit } from '../model/weights.js';
 import { train } from '../trainer/train.js';
 import { TRAIN_DEFAULTS, type EvalSet, type StopRule, type TrainAugment, type TrainOptions } from '../trainer/config.js';
 import { ERASE_MODES, type EraseMode } from '../loader/augment/erase.js';
@@ -17,6 +18,7 @@ interface TrainFlags {
   set: string[];
   epochs?: string;
   dataParallel?: string;
+  weightInit?: string;
   steps?: string;
   batchSize?: string;
   evalBatchSize?: string;
@@ -111,6 +113,13 @@ function jitterFlag(text: string | undefined): number | number[] | undefined {
   return values.length === 1 ? values[0] : values;
 }
 
+/** `--weight-init jax`: one of timm's weight_init names we implement. */
+function weightInitFlag(text: string | undefined): WeightInit | undefined {
+  if (text === undefined) return undefined;
+  if (!(WEIGHT_INITS as readonly string[]).includes(text)) throw new InputError(`--weight-init is ${show(text)}, expected one of ${WEIGHT_INITS.join(', ')}`);
+  return text as WeightInit;
+}
+
 const UNIT = { min: 0, max: 1 };
 const ALPHA = { min: 0, max: 1000 };
 
@@ -158,6 +167,7 @@ export function optionsFromFlags(f: TrainFlags): TrainOptions {
     stopWhen: f.stopWhen === undefined ? undefined : parseStopFlag(f.stopWhen),
     evalEvery: num('eval-every', f.evalEvery),
     dataParallel: num('data-parallel', f.dataParallel),
+    weightInit: weightInitFlag(f.weightInit),
     seed: num('seed', f.seed),
     out: localPath('--out', f.out),
     resume: f.resume,
@@ -203,6 +213,7 @@ export function registerTrain(program: Command): void {
     .option('--stop-when <eval:patience>', 'stop once evaluation set <eval> has not improved for <patience> epochs')
     .option('--eval-every <n>', 'evaluate every n epochs and after the last (default 1)')
     .option('--data-parallel <N>', 'processes that share each step: the batch is cut into N parts computed side by side (each process gets cores/N TensorFlow threads unless TF_NUM_INTRAOP_THREADS is set); same result up to float rounding (default 1)')
+    .option('--weight-init <scheme>', `initial weights, timm's weight_init names: ${WEIGHT_INITS.join(' | ')} (jax: xavier_uniform, zero head; leaves the first plateau sooner on small models) (default ${d.weightInit})`)
     .option('--seed <n>', `seed of weights, order and flips (default ${d.seed})`)
     .requiredOption('-o, --out <dir>', 'output directory (a local path)')
     .option('--no-resume', 'start over even if the output directory holds a saved state')

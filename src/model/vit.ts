@@ -20,7 +20,7 @@ import { gatherPatches, gatherTokens } from './layers/keep_tokens.js';
 import { layerNorm } from './layers/norm.js';
 import { normalisationVectors, patchEmbed } from './layers/patch_embed.js';
 import { ModelError } from '../util/errors.js';
-import { disposeParams, initWeights, namedVariables, type ViTParams } from './weights.js';
+import { disposeParams, initWeights, namedVariables, type ViTParams, type WeightInit } from './weights.js';
 
 export interface ForwardOptions {
   /** Also return every layer's head-averaged CLS → patch attention, [B, k] per layer. */
@@ -68,9 +68,9 @@ export class ViT {
     this.config.std = [...std];
   }
 
-  /** A randomly initialised model (timm-style init, deterministic by seed). */
-  static init(config: ViTConfig, seed: number): ViT {
-    return new ViT(config, initWeights(config, seed));
+  /** A randomly initialised model (timm's init scheme `init`, deterministic by seed). */
+  static init(config: ViTConfig, seed: number, init: WeightInit = 'timm'): ViT {
+    return new ViT(config, initWeights(config, seed, init));
   }
 
   /** Phase keep: full-grid patches [B, numPatches, P] → the kept ones [B, k, P] at positions [B, k]. */

@@ -46,9 +46,32 @@ function* tensor(data: () => Float32Array, shape: number[]): Generator<TensorReq
   return yield { data, shape };
 }
 
-function* denseInit(inDim: number, outDim: number, bias: boolean, rand: () => number, std = 0.02): Generator<TensorRequest, DenseParams, tf.Variable> {
-  const weight = yield* tensor(() => truncNormal(inDim * outDim, std, rand), [inDim, outDim]);
-  return { weight, bias: bias ? yield* tensor(() => new Float32Array(outDim), [outDim]) : null };
+/**
+ * The initial weights' scheme, by timm's `weight_init` names: `timm` (timm's default, '' there)
+ * draws every Linear weight from trunc_normal(std .02); `jax` (the original JAX/Flax ViT's) uses
+ * xavier_uniform for the Linear layers, lecun_normal for the patch projection and a zero head, which
+ * on a small model trained from scratch leaves the first plateau much sooner (docs/trainer.md).
+ */
+export const WEIGHT_INITS = ['timm', 'jax'] as const;
+export type WeightInit = (typeof WEIGHT_INITS)[number];
+
+/** What a Linear layer is, for the schemes that treat them differently. */
+type DenseRole = 'attn' | 'mlp' | 'head';
+
+function* denseInit(inDim: number, outDim: number, bias: boolean, rand: () => number, init: WeightInit, role: DenseRole): Generator<TensorRequest, DenseParams, tf.Variable> {
+  if (init === 'timm') {
+    const weight = yield* tensor(() => truncNormal(inDim * outDim, 0.02, rand), [inDim, outDim]);
+    return { weight, bias: bias ? yield* tensor(() => new Float32Array(outDim), [outDim]) : null };
+  }
+  // timm init_weights_vit_jax: the head all zeros; other Linear weights xavier_uniform
+  // (±√(6 / (fan_in + fan_out))), biases zero except the MLP's, normal(1e-6).
+  if (role === 'head') {
+    const weight = yield* tensor(() => new Float32Array(inDim * outDim), [inDim, outDim]);
+    return { weight, bias: bias ? yield* tensor(() => new Float32Array(outDim), [outDim]) : null };
+  }
+  const weight = yield* tensor(() => uniform(inDim * outDim, Math.sqrt(6 / (inDim + outDim)), rand), [inDim, outDim]);
+  if (!bias) return { weight, bias: null };
+  return { weight, bias: yield* tensor(() => (role === 'mlp' ? truncNormal(outDim, 1e-6, rand) : new Float32Array(outDim)), [outDim]) };
 }
 
 function* normInit(d: number): Generator<TensorRequest, NormParams, tf.Variable> {
@@ -56,24 +79,29 @@ function* normInit(d: number): Generator<TensorRequest, NormParams, tf.Variable>
 }
 
 /**
- * Random weights like timm's VisionTransformer default init: Linear weights trunc_normal(std .02)
- * and zero biases, LayerNorm ones/zeros, pos_embed and dist_token trunc_normal(.02), cls_token
- * normal(1e-6), patch projection uniform(±1/√fan_in) (PyTorch's Conv2d default). Deterministic by
- * seed: the one order of draws that `initWeights` and the interruptible builder (trainer/init.ts)
- * both drain.
+ * Random weights like timm's VisionTransformer init. `timm` (its default): Linear weights
+ * trunc_normal(std .02) and zero biases, patch projection uniform(±1/√fan_in) (PyTorch's Conv2d
+ * default). `jax` (timm's `weight_init='jax'`): see denseInit; the patch projection lecun_normal
+ * (trunc_normal of std √(1/fan_in) / .8796 cut at 2σ) with a zero bias. Both: LayerNorm ones/zeros,
+ * pos_embed and dist_token trunc_normal(.02), cls_token normal(1e-6). Deterministic by seed and
+ * scheme: the one order of draws that `initWeights` and the interruptible builder
+ * (trainer/init.ts) both drain.
  */
-export function* weightPlan(config: ViTConfig, seed: number): WeightPlan {
+export function* weightPlan(config: ViTConfig, seed: number, init: WeightInit = 'timm'): WeightPlan {
   const rand = mulberry32(seed);
   const g = gridOf(config);
   const d = config.dim;
   const bound = 1 / Math.sqrt(g.patchDim);
-  const patchEmbed = { weight: yield* tensor(() => uniform(g.patchDim * d, bound, rand), [g.patchDim, d]), bias: yield* tensor(() => uniform(d, bound, rand), [d]) };
+  const patchEmbed =
+    init === 'timm'
+      ? { weight: yield* tensor(() => uniform(g.patchDim * d, bound, rand), [g.patchDim, d]), bias: yield* tensor(() => uniform(d, bound, rand), [d]) }
+      : { weight: yield* tensor(() => truncNormal(g.patchDim * d, Math.sqrt(1 / g.patchDim) / 0.87962566103423978, rand), [g.patchDim, d]), bias: yield* tensor(() => new Float32Array(d), [d]) };
   const blocks: BlockParams[] = [];
   for (let i = 0; i < config.depth; i++) {
     const norm1 = yield* normInit(d);
-    const attn = { qkv: yield* denseInit(d, 3 * d, config.qkvBias, rand), proj: yield* denseInit(d, d, true, rand) };
+    const attn = { qkv: yield* denseInit(d, 3 * d, config.qkvBias, rand, init, 'attn'), proj: yield* denseInit(d, d, true, rand, init, 'attn') };
     const norm2 = yield* normInit(d);
-    blocks.push({ norm1, attn, norm2, mlp: { fc1: yield* denseInit(d, g.mlpDim, true, rand), fc2: yield* denseInit(g.mlpDim, d, true, rand) } });
+    blocks.push({ norm1, attn, norm2, mlp: { fc1: yield* denseInit(d, g.mlpDim, true, rand, init, 'mlp'), fc2: yield* denseInit(g.mlpDim, d, true, rand, init, 'mlp') } });
   }
   const tokens = g.prefix + g.numPatches;
   return {
@@ -83,14 +111,14 @@ export function* weightPlan(config: ViTConfig, seed: number): WeightPlan {
     posEmbed: yield* tensor(() => truncNormal(tokens * d, 0.02, rand), [1, tokens, d]),
     blocks,
     norm: yield* normInit(d),
-    head: config.numClasses > 0 ? yield* denseInit(d, config.numClasses, true, rand) : null,
-    headDist: config.distillHead ? yield* denseInit(d, config.numClasses, true, rand) : null,
+    head: config.numClasses > 0 ? yield* denseInit(d, config.numClasses, true, rand, init, 'head') : null,
+    headDist: config.distillHead ? yield* denseInit(d, config.numClasses, true, rand, init, 'head') : null,
   };
 }
 
 /** The model's initial weights, made in one synchronous run (see weightPlan). */
-export function initWeights(config: ViTConfig, seed: number): ViTParams {
-  const plan = weightPlan(config, seed);
+export function initWeights(config: ViTConfig, seed: number, init: WeightInit = 'timm'): ViTParams {
+  const plan = weightPlan(config, seed, init);
   let step = plan.next();
   while (!step.done) step = plan.next(variableFrom(step.value.data(), step.value.shape));
   return step.value;

@@ -2,6 +2,7 @@
  * Pipeline file types (mirror schemas/pipeline.schema.json). A pipeline names its sources, the
  * patch geometry and an ordered list of stages; every stage is a library call.
  */
+import type { WeightInit } from '../model/weights.js';
 import type { SourceConfig } from '../sources/types.js';
 import type { ResizeMode } from '../patchify/types.js';
 
@@ -98,6 +99,8 @@ export interface TrainStage {
   flip?: boolean;
   /** Processes that share each step of every run of the stage (trainer `dataParallel`). */
   dataParallel?: number;
+  /** The initial weights' scheme, timm's names (trainer `weightInit`): `timm` (default) or `jax`. */
+  weightInit?: WeightInit;
   /** Train on a random k-subset of each row's patches, redrawn every epoch (trainer `subset`). */
   subset?: number;
   /** Replace every patch by the dataset mean colour, in training and evaluation (trainer `content: 'mean'`). */

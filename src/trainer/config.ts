@@ -5,6 +5,7 @@
 import type { BackendName } from '../backend/types.js';
 import { checkConfigInput, type ViTConfigInput } from '../model/configs.js';
 import { InputError, show } from '../util/errors.js';
+import { WEIGHT_INITS, type WeightInit } from '../model/weights.js';
 import { Content } from '../loader/augment/content.js';
 import { resolveTokenAugment, type TokenAugmentOptions } from '../loader/augment/tokens.js';
 import { DatasetLocation } from '../loader/store/location.js';
@@ -93,6 +94,12 @@ export interface TrainOptions {
    * cores / processes). Equal to 1 process up to float rounding; default 1.
    */
   dataParallel?: number;
+  /**
+   * The initial weights' scheme, by timm's `weight_init` names (model/weights.ts): `timm` (default:
+   * trunc_normal(.02) Linear weights) or `jax` (xavier_uniform, zero head). In the run fingerprint
+   * only when not the default.
+   */
+  weightInit?: WeightInit;
   /** Seed of the initial weights, the data order and the augmentation. */
   seed?: number;
   /** Output directory. */
@@ -155,6 +162,7 @@ export interface TrainConfig {
   stopWhen: StopRule | null;
   evalEvery: number;
   evitEval: EvitEvalSpec | null;
+  weightInit: WeightInit;
   dataParallel: number;
   seed: number;
   out: string;
@@ -185,6 +193,7 @@ export const TRAIN_DEFAULTS = {
   progress: true,
   maxModelBytes: DEFAULT_MAX_MODEL_BYTES,
   dataParallel: 1,
+  weightInit: 'timm',
 } as const;
 
 function need(ok: boolean, field: string, value: unknown, want: string): void {
@@ -234,6 +243,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
     evalEvery: o.evalEvery ?? d.evalEvery,
     evitEval: o.evitEval ? { rates: [...o.evitEval.rates], blocks: [...o.evitEval.blocks] } : null,
     dataParallel: o.dataParallel ?? d.dataParallel,
+    weightInit: o.weightInit ?? d.weightInit,
     seed: o.seed ?? d.seed,
     out: o.out,
     resume: o.resume ?? d.resume,
@@ -255,6 +265,7 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
   for (const f of ['beta1', 'beta2', 'labelSmoothing'] as const) need(c[f] >= 0 && c[f] < 1, f, c[f], 'in [0, 1)');
   need(Number.isSafeInteger(c.seed) && c.seed >= 0, 'seed', c.seed, 'a non-negative integer');
   need(Number.isSafeInteger(c.dataParallel) && c.dataParallel >= 1 && c.dataParallel <= MAX_DATA_PARALLEL && c.dataParallel <= c.batchSize, 'dataParallel', c.dataParallel, `an integer in [1, ${MAX_DATA_PARALLEL}], at most the batch size (processes)`);
+  need((WEIGHT_INITS as readonly unknown[]).includes(c.weightInit), 'weightInit', c.weightInit, `one of ${WEIGHT_INITS.join(', ')}`);
   need(c.subset === null || (posInt(c.subset) && c.subset <= 65535), 'subset', c.subset, 'a positive integer (patches per row)');
   need(Object.values(Content).includes(c.content), 'content', c.content, `one of ${Object.values(Content).join(', ')}`);
   const augment = resolveTokenAugment({ ...c.augment, labelSmoothing: c.labelSmoothing }); // an InputError naming a bad value
@@ -271,8 +282,10 @@ export function resolveTrainConfig(o: TrainOptions): TrainConfig {
 }
 
 /** The fields a saved state must agree on to be resumed (everything that changes the computation). */
-export function fingerprintFields(c: TrainConfig): Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'checkpointEvery' | 'backend' | 'maxModelBytes' | 'augment' | 'dataParallel'> & Partial<Pick<TrainConfig, 'augment' | 'dataParallel'>> {
-  const { out: _o, resume: _r, progress: _p, checkpointEvery: _c, backend: _b, maxModelBytes: _m, augment, dataParallel, ...rest } = c;
-  // Only when on: the states of runs made before augmentations and data parallelism existed keep their fingerprint.
-  return { ...rest, ...(augment ? { augment } : {}), ...(dataParallel > 1 ? { dataParallel } : {}) };
+export function fingerprintFields(
+  c: TrainConfig,
+): Omit<TrainConfig, 'out' | 'resume' | 'progress' | 'checkpointEvery' | 'backend' | 'maxModelBytes' | 'augment' | 'dataParallel' | 'weightInit'> & Partial<Pick<TrainConfig, 'augment' | 'dataParallel' | 'weightInit'>> {
+  const { out: _o, resume: _r, progress: _p, checkpointEvery: _c, backend: _b, maxModelBytes: _m, augment, dataParallel, weightInit, ...rest } = c;
+  // Only when on: the states of runs made before augmentations, data parallelism and init schemes existed keep their fingerprint.
+  return { ...rest, ...(augment ? { augment } : {}), ...(dataParallel > 1 ? { dataParallel } : {}), ...(weightInit !== 'timm' ? { weightInit } : {}) };
 }

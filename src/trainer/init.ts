@@ -8,15 +8,15 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ViTConfig } from '../model/configs.js';
-import { variableFrom, weightPlan, type ViTParams } from '../model/weights.js';
+import { variableFrom, weightPlan, type ViTParams, type WeightInit } from '../model/weights.js';
 import { stopSignal, throwIfStopped } from '../util/abort.js';
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** `initWeights(config, seed)` (the same plan, drained one tensor at a time), interruptible by `signal` between tensors. */
-export async function initWeightsInterruptibly(config: ViTConfig, seed: number, signal: AbortSignal = stopSignal): Promise<ViTParams> {
+export async function initWeightsInterruptibly(config: ViTConfig, seed: number, signal: AbortSignal = stopSignal, init: WeightInit = 'timm'): Promise<ViTParams> {
   const made: tf.Variable[] = [];
-  const plan = weightPlan(config, seed);
+  const plan = weightPlan(config, seed, init);
   let step = plan.next();
   while (!step.done) {
     await yieldToEventLoop();

@@ -3,7 +3,7 @@
  * `TrainModel` (named parameters, logits from host batches, validated by the model's input code).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { namedVariables } from '../model/weights.js';
+import { namedVariables, type WeightInit } from '../model/weights.js';
 import { toModelInput } from '../model/input.js';
 import { ViT } from '../model/vit.js';
 import type { ViTConfig } from '../model/configs.js';
@@ -35,7 +35,7 @@ export function buildModel(config: ViTConfig, seed: number): { vit: ViT; model: 
  * `buildModel` for a model that may take seconds to build: the same weights, made one tensor at a
  * time; a stop request (`signal`, default SIGINT/SIGTERM) ends the construction between tensors.
  */
-export async function buildModelStoppable(config: ViTConfig, seed: number, signal?: AbortSignal): Promise<{ vit: ViT; model: TrainModel }> {
-  const vit = new ViT(config, await initWeightsInterruptibly(config, seed, signal));
+export async function buildModelStoppable(config: ViTConfig, seed: number, signal?: AbortSignal, init: WeightInit = 'timm'): Promise<{ vit: ViT; model: TrainModel }> {
+  const vit = new ViT(config, await initWeightsInterruptibly(config, seed, signal, init));
   return { vit, model: asTrainModel(vit) };
 }

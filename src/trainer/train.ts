@@ -79,7 +79,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const cost = checkModelMemory(data.model, c.model, c.maxModelBytes);
   await mkdirp(c.out); // an IoError naming the directory; never loops (under /proc)
   announceBuild(c, cost);
-  const { vit, model } = await buildModelStoppable(data.model, c.seed, options.signal);
+  const { vit, model } = await buildModelStoppable(data.model, c.seed, options.signal, c.weightInit);
   const opt = new AdamW(model.params, { beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay });
   let parallel: DataParallel | null = null;
   try {

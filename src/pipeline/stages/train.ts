@@ -45,6 +45,7 @@ async function runTrain(ctx: StageContext, stage: TrainStage): Promise<Record<st
       ...(stage.clipNorm !== undefined ? { clipNorm: stage.clipNorm } : {}),
       flip: stage.flip ?? false,
       ...(stage.dataParallel !== undefined ? { dataParallel: stage.dataParallel } : {}),
+      ...(stage.weightInit !== undefined ? { weightInit: stage.weightInit } : {}),
       ...(stage.subset !== undefined ? { subset: stage.subset } : {}),
       ...(stage.positionsOnly ? { content: 'mean' as const } : {}),
       ...(stage.augment !== undefined ? { augment: stage.augment } : {}),
