@@ -36,7 +36,8 @@ export const LABELS = {
 
 function pipeline(v) {
   const data = v.dataDir;
-  const student = { model: v.student, epochs: v.epochs, batchSize: v.batchSize, lr: v.lr, warmupEpochs: v.warmupEpochs, weightDecay: v.weightDecay, flip: true, evalEvery: v.epochs };
+  const init = v.weightInit ? { weightInit: v.weightInit } : {};
+  const student = { model: v.student, epochs: v.epochs, batchSize: v.batchSize, lr: v.lr, warmupEpochs: v.warmupEpochs, weightDecay: v.weightDecay, flip: true, evalEvery: v.epochs, ...init };
   const source = (split, offset, limit) => ({ kind: 'idx', dir: data, split, classes: FASHION_CLASSES, ...(offset ? { offset } : {}), ...(limit ? { limit } : {}) });
   const masksOf = { train: `${data}/train-masks-idx3-ubyte.gz`, test: `${data}/t10k-masks-idx3-ubyte.gz` };
   const stages = [
@@ -44,7 +45,7 @@ function pipeline(v) {
     {
       kind: 'train', name: 'selector', model: v.selector, train: 'full/train', eval: ['full/val', 'full/test'], seeds: [0],
       epochs: v.selectorEpochs, batchSize: v.selectorBatchSize, lr: v.selectorLr, warmupEpochs: v.selectorWarmupEpochs, weightDecay: v.weightDecay, flip: true, evalEvery: 1,
-      stopWhen: { eval: 'full/val', patience: v.patience }, evitEval: { rates: v.rates, blocks: v.selectorBlocks },
+      stopWhen: { eval: 'full/val', patience: v.patience }, evitEval: { rates: v.rates, blocks: v.selectorBlocks }, ...init,
     },
     { kind: 'train', name: 'dense', train: 'full/train', eval: ['full/val', 'full/test'], seeds: v.seeds, ...student },
   ];
@@ -140,6 +141,27 @@ const quick = pipeline({
   description: 'CI variant of soup-lth (same stages, paths, rule and recall check; 1 epoch on 448 / 64 / 256 images: make them with dlth make-cluttered --background soup --fashion data/fashion-mnist-mini --out .cache/soup-quick --count 512 --test-count 256): checks that the experiment runs and writes well-formed outputs, not accuracy (its verdict is expected to be inconclusive).',
 });
 /**
+ * The second run (soup-lth-v2): the first was inconclusive because its oracle students (73.95%)
+ * and selector (65.93%) fell short of the validity thresholds. Changes, each decided on the
+ * validation split or by budget, never on the test split (docs/trainer.md):
+ * - timm's jax init (xavier_uniform, zero head) for the selector and every student: the dense
+ *   student's validation accuracy after 1 epoch 46.48% → 48.93 / 50.13% (2 seeds), after 2 epochs
+ *   53.10% (the recipe check) → 58.52%;
+ * - the peak learning rate checked again with it on the validation split after 2 epochs: 2e-3
+ *   58.52%, 4e-3 57.98%, 8e-3 53.05%: it stays 2e-3;
+ * - students 3 epochs (2,532 steps) and the selector up to 15 epochs, as the 90-minute budget of
+ *   `--jobs 2 --threads 1` on 2 cores allows.
+ * The pass rule, validity conditions, data, splits, paths and seeds are those of soup-lth.
+ */
+const v2 = pipeline({
+  ...recipe, name: 'soup-lth-v2', dataDir: '../.cache/soup', trainCount: 54000, valCount: 6000, testLimit: undefined,
+  epochs: 3, selectorEpochs: 15, weightInit: 'jax',
+  seeds: [0, 1, 2], shardBytes: 16777216, report: report('../.cache/soup'),
+  title: 'Data-level lottery tickets on patch soup, second run (soup-lth-v2)',
+  description: 'Issue 26, second run: soup-lth with the selector and every student initialised by timm\'s jax scheme (weightInit: jax), students 3 epochs (2,532 steps of 64, peak lr 2e-3, re-checked on the validation split), the selector up to 15 epochs (patience 2 on the validation split). Data, splits, paths, seeds, pass rule and validity conditions as soup-lth. Make the data first: dlth make-cluttered --background soup --out .cache/soup.',
+});
+
+/**
  * The recipe check, on the validation split only (no test source at all): the student on all
  * patches, 2 epochs at each literature learning rate, the one with the best validation accuracy
  * taken for every student. Its figures are in docs/results/soup-lth/recipe-report.md.
@@ -158,5 +180,5 @@ const recipeCheck = pipelineFile({
     { kind: 'report', name: 'report', title: 'soup-lth recipe check (validation split)', paths: LRS.map((lr) => ({ label: `lr ${lr}`, train: `dense-${lrTag(lr)}`, eval: 'full/val' })) },
   ],
 });
-for (const p of [full, quick, recipeCheck]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
+for (const p of [full, v2, quick, recipeCheck]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
 console.log(`stages: ${full.stages.length}; k per rate: ${recipe.rates.map((r) => `${r} → ${survivors(r, recipe.selectorBlocks)}`).join(', ')}`);
