@@ -1,6 +1,7 @@
-// Writes pipelines/soup-lth.json (issue 26's decisive experiment) and pipelines/soup-lth-quick.json
-// (its CI variant: same stages, paths and rule on a few hundred images; it checks outputs, not
-// accuracy) from one description, so they cannot drift:
+// Writes pipelines/soup-lth.json (issue 26's decisive experiment), pipelines/soup-lth-v2.json (its
+// second run: jax init, longer training; see `v2` below), pipelines/soup-lth-quick.json (the CI
+// variant: same stages, paths and rule on a few hundred images; it checks outputs, not accuracy)
+// and pipelines/soup-lth-recipe.json from one description, so they cannot drift:
 //   node scripts/soup-pipelines.mjs
 // Data: `dlth make-cluttered --background soup` (49×49 canvases of 7×7 cells of 7 px, one
 // Fashion-MNIST item of 4×4 cells at a seeded cell offset, every other cell a cell of another item of
