@@ -4,9 +4,13 @@
 // Exits non-zero when either fails; pytest finding no tests (its exit 5) is a failure too.
 // Usage: node scripts/run-tests.mjs [substring …]  (only test files whose path contains a substring)
 // DLTH_SKIP_PYTHON=1 skips the pytest suite (it is a failure when .venv is missing otherwise).
+// Test files run DLTH_TEST_CONCURRENCY at a time (default: the machine's cores; Node's own default
+// is one fewer, which on 2 cores is one file at a time while most files wait on child processes,
+// files and pipes rather than on a core).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 
 function walk(dir, match) {
   const out = [];
@@ -30,7 +34,12 @@ if (nodeFiles.length === 0 && pyFiles.length === 0) {
 
 function runNode() {
   if (nodeFiles.length === 0) return 0;
-  const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...nodeFiles], { stdio: 'inherit' });
+  const concurrency = Number(process.env.DLTH_TEST_CONCURRENCY ?? availableParallelism());
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    console.error(`run-tests: DLTH_TEST_CONCURRENCY is ${JSON.stringify(process.env.DLTH_TEST_CONCURRENCY)}, expected a positive integer`);
+    return 1;
+  }
+  const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...nodeFiles], { stdio: 'inherit' });
   return res.status ?? 1;
 }
 
