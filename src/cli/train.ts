@@ -3,10 +3,10 @@ import { optionalNumber, parseNumber } from './numbers.js';
 import type { Command } from 'commander';
 import { parseBackendName } from '../backend/options.js';
 import type { ViTConfigInput } from '../model/configs.js';
-import { WEIGHT_INITS, type WeightInit } from '../model/weights.js';
+import { WEIGHT_INITS } from '../model/weights.js';
 import { train } from '../trainer/train.js';
 import { TRAIN_DEFAULTS, type EvalSet, type StopRule, type TrainAugment, type TrainOptions } from '../trainer/config.js';
-import { ERASE_MODES, type EraseMode } from '../loader/augment/erase.js';
+import { ERASE_MODES } from '../loader/augment/erase.js';
 import { InputError, show } from '../util/errors.js';
 import { localPath } from '../util/local-path.js';
 import { DatasetLocation, datasetLocation, isHttpUrl } from '../loader/store/index.js';
@@ -113,11 +113,12 @@ function jitterFlag(text: string | undefined): number | number[] | undefined {
   return values.length === 1 ? values[0] : values;
 }
 
-/** `--weight-init jax`: one of timm's weight_init names we implement. */
-function weightInitFlag(text: string | undefined): WeightInit | undefined {
+/** A flag whose value is one of `choices` (`--remode pixel`, `--weight-init jax`); an InputError naming the flag otherwise. */
+function choiceFlag<T extends string>(flag: string, text: string | undefined, choices: readonly T[]): T | undefined {
   if (text === undefined) return undefined;
-  if (!(WEIGHT_INITS as readonly string[]).includes(text)) throw new InputError(`--weight-init is ${show(text)}, expected one of ${WEIGHT_INITS.join(', ')}`);
-  return text as WeightInit;
+  const found = choices.find((c) => c === text);
+  if (found === undefined) throw new InputError(`--${flag} is ${show(text)}, expected one of ${choices.join(', ')}`);
+  return found;
 }
 
 const UNIT = { min: 0, max: 1 };
@@ -125,12 +126,11 @@ const ALPHA = { min: 0, max: 1000 };
 
 /** The token augmentation flags (timm's train.py names), checked here so that errors name the flag; undefined when none is given. */
 function augmentFromFlags(f: TrainFlags): TrainAugment | undefined {
-  const remode = f.remode;
-  if (remode !== undefined && !(ERASE_MODES as readonly string[]).includes(remode)) throw new InputError(`--remode is ${show(remode)}, expected one of ${ERASE_MODES.join(', ')}`);
+  const remode = choiceFlag('remode', f.remode, ERASE_MODES);
   const a: TrainAugment = {
     colorJitter: jitterFlag(f.colorJitter),
     reprob: optionalNumber('reprob', f.reprob, UNIT),
-    remode: remode as EraseMode | undefined,
+    remode,
     recount: optionalNumber('recount', f.recount, { integer: true, min: 1, max: 1000 }),
     mixupAlpha: optionalNumber('mixup', f.mixup, ALPHA),
     cutmixAlpha: optionalNumber('cutmix', f.cutmix, ALPHA),
@@ -167,7 +167,7 @@ export function optionsFromFlags(f: TrainFlags): TrainOptions {
     stopWhen: f.stopWhen === undefined ? undefined : parseStopFlag(f.stopWhen),
     evalEvery: num('eval-every', f.evalEvery),
     dataParallel: num('data-parallel', f.dataParallel),
-    weightInit: weightInitFlag(f.weightInit),
+    weightInit: choiceFlag('weight-init', f.weightInit, WEIGHT_INITS),
     seed: num('seed', f.seed),
     out: localPath('--out', f.out),
     resume: f.resume,

@@ -197,8 +197,8 @@ export class DataParallel {
     const workers: Worker[] = [];
     try {
       exchange.reserve(DataParallel.gradAt(total, spec.processes - 1));
+      const entry = workerEntry();
       for (let i = 1; i < spec.processes; i++) {
-        const entry = workerEntry();
         const child = fork(entry.module, [], {
           execArgv: entry.execArgv,
           serialization: 'advanced',

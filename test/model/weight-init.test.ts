@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { variantConfig } from '../../src/model/configs.js';
 import { weightPlan, type WeightInit } from '../../src/model/weights.js';
 import { fingerprintFields, resolveTrainConfig } from '../../src/trainer/config.js';
@@ -34,11 +35,24 @@ const std = (x: Float32Array): number => {
 const maxAbs = (x: Float32Array): number => x.reduce((s, v) => Math.max(s, Math.abs(v)), 0);
 const same = (a: Float32Array, b: Float32Array): boolean => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
+/** sha256 of every tensor's float32 bytes, in request order. */
+function digest(tensors: { data: Float32Array }[]): string {
+  const h = createHash('sha256');
+  for (const t of tensors) h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  return h.digest('hex');
+}
+
+// The digest of weightPlan(vit-micro-p4-28, seed 3) computed with the code before the option
+// existed (commit c5f1290, where weightPlan took no scheme).
+const BEFORE_OPTION = '3c8be4386a924f92c93c2b477b9403ee6abd79f11c2dc1094333323aff841ec5';
+
 test('the default scheme is timm and draws the same weights as before the option existed', () => {
   const a = drawn(undefined);
   const b = drawn('timm');
   assert.equal(a.length, b.length);
   a.forEach((t, i) => assert.ok(same(t.data, b[i].data), `tensor ${i}`));
+  assert.equal(digest(a), BEFORE_OPTION);
+  assert.notEqual(digest(drawn('jax')), BEFORE_OPTION);
   // timm: the qkv weight is trunc_normal(.02) (tensor order: patch w, b, then per block norm1 w, b, qkv w …),
   // cut at 2σ as rng.ts truncNormal does, so its std is .02 × 0.8796.
   const qkv = a[4];
