@@ -260,6 +260,10 @@ def _check_meta(m: Dict[str, Any], fail: Callable[[str], NoReturn]) -> None:
         _check_rates(m, fail)
     if "evitTicket" in m and (m["kind"] != "tickets" or (m["selector"] or {}).get("mode") != "evit"):
         fail("$.meta.evitTicket: only ticket datasets made from EViT scores have one")
+    for key in ("scale", "ratio"):
+        lo, hi = m.get("views", {}).get(key, (0, 0))
+        if lo > hi:
+            fail(f"$.meta.views.{key}: min {_number(lo)} > max {_number(hi)}")
 
 
 def parse_manifest(data: bytes, file: str) -> Manifest:
@@ -288,6 +292,10 @@ def parse_manifest(data: bytes, file: str) -> Manifest:
     total = sum(s.rows for s in shards)
     if total != doc["rows"]:
         fail(f"$.rows: {doc['rows']} differs from the sum of shard rows {total}")
+    views = meta.get("views", {}).get("count", 1)
+    for i, s in enumerate(shards):
+        if s.rows % views:
+            fail(f"$.shards[{i}].rows: {s.rows} is not a multiple of meta.views.count {views} (a shard holds all K views of each of its images)")
     expected = fingerprint(meta, shards)
     if doc["fingerprint"] != expected:
         fail(f"$.fingerprint: {doc['fingerprint']!r} does not match the content ({expected})")

@@ -44,6 +44,8 @@ SALT_ROWS = 2
 SALT_BLOCK = 3
 SALT_FLIP = 4
 SALT_SUBSET = 5
+#: Picking a view of a dataset with K views (src/views/pick.ts); 20 draws a view's crop when scoring (TypeScript only).
+SALT_VIEW = 19
 
 
 def mix32(h: int) -> int:

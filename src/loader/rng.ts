@@ -36,8 +36,11 @@ export function hashString(s: string): number {
   return mix32(h);
 }
 
-/** Purposes, so that two decisions with the same (seed, epoch) are independent. */
-export const Salt = { ShardOrder: 1, Rows: 2, Block: 3, Flip: 4, Subset: 5 } as const;
+/**
+ * Purposes, so that two decisions with the same (seed, epoch) are independent. 16–18 are the token
+ * augmentations' (augment/tokens.ts, augment/mix.ts); 19 picks a view, 20 draws a view's crop (src/views/).
+ */
+export const Salt = { ShardOrder: 1, Rows: 2, Block: 3, Flip: 4, Subset: 5, View: 19, ViewCrop: 20 } as const;
 
 /** sfc32: a fast 32-bit PRNG with a 128-bit state. */
 export class Rng {

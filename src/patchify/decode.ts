@@ -15,7 +15,7 @@
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { ImageError, InputError } from '../util/errors.js';
 import type { ImagePayload, RawImage } from '../sources/types.js';
-import { cropRaw, planTransform, type TransformPlan } from './transform.js';
+import { cropRaw, planTransform, type Region, type TransformPlan } from './transform.js';
 import { readJpegHeader } from './jpeg_header.js';
 import { checkImageSize } from './small.js';
 import type { PatchifyConfig } from './types.js';
@@ -150,4 +150,46 @@ export async function decodeImage(payload: ImagePayload, config: DecodeConfig): 
   return payload.kind === 'raw'
     ? decodeRaw(payload.file, payload.image, config)
     : decodeEncoded(payload.file, payload.bytes, config);
+}
+
+/**
+ * Views (src/views/): the source at its own size, oriented, alpha flattened and in the configured
+ * colour space, decoded as PIL does for timm's RandomResizedCrop (no JPEG shrink-on-load: a crop
+ * needs the full-size pixels). A raw payload already in that colour space is returned as it is.
+ */
+export async function decodeSource(payload: ImagePayload, config: DecodeConfig): Promise<RawImage> {
+  ensureConfigured();
+  const file = payload.file;
+  if (payload.kind === 'raw' && payload.image.channels === config.channels) return payload.image;
+  try {
+    if (payload.kind === 'raw') {
+      const { width, height, channels, data } = payload.image;
+      return await colour(sharp(data, { raw: { width, height, channels } }), config, channels === 2 || channels === 4);
+    }
+    if (payload.bytes.length === 0) throw new ImageError('empty file (0 bytes)', { file });
+    const input: SharpOptions = { limitInputPixels: config.limitInputPixels, failOn: 'error', autoOrient: true, ...(config.pilParity ? { ignoreIcc: true } : {}) };
+    const { hasAlpha } = await readHeader(file, payload.bytes, input, false);
+    return await colour(sharp(payload.bytes, input), config, hasAlpha);
+  } catch (err) {
+    throw err instanceof ImageError ? err : imageError(err, file);
+  }
+}
+
+/** Alpha flattened onto the background, converted to the configured colour space, raw 8-bit. */
+async function colour(pipe: Sharp, config: DecodeConfig, hasAlpha: boolean): Promise<RawImage> {
+  return run(pipe, { srcWidth: 0, srcHeight: 0, resize: null, crop: null }, config, hasAlpha);
+}
+
+/** `region` of a decoded source (decodeSource) resized to config.imageSize with config.interpolation. */
+export async function resizeRegion(image: RawImage, region: Region, config: DecodeConfig, file: string): Promise<RawImage> {
+  ensureConfigured();
+  const [h, w] = config.imageSize;
+  const { width, height, channels, data } = image;
+  try {
+    const pipe = sharp(data, { raw: { width, height, channels } }).extract(region).resize(w, h, { fit: 'fill', kernel: config.interpolation ?? 'cubic' });
+    const out = await pipe.toColourspace(channels === 1 ? 'b-w' : 'srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    return checkOutput({ width: out.info.width, height: out.info.height, channels: out.info.channels as RawImage['channels'], data: out.data }, config, file);
+  } catch (err) {
+    throw err instanceof ImageError ? err : imageError(err, file);
+  }
 }

@@ -1,7 +1,7 @@
 /** The metadata of a score dataset: the grid, the source, and the selector that scored it. */
 import type { ViTConfig } from '../model/configs.js';
 import type { PatchifyConfig } from '../patchify/types.js';
-import { DatasetKind, type DatasetMeta, type SelectorInfo } from '../shards/types.js';
+import { DatasetKind, type DatasetMeta, type SelectorInfo, type ViewsMeta } from '../shards/types.js';
 import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { resolvePatchifyConfig } from '../patchify/config.js';
@@ -14,13 +14,15 @@ export interface ScoreMetaInput {
   selector: SelectorInfo;
   source: Pick<Source, 'kind' | 'fingerprint' | 'classes'>;
   split?: string;
+  /** K views of each image (resolveViews); undefined: none. */
+  views?: ViewsMeta;
 }
 
 export function scoreMeta(input: ScoreMetaInput): DatasetMeta {
   const base = metaBase(input.patchify, input.selector.preprocessing?.from ?? 'default', input.source, input.split);
   const rate = input.selector.params.rate;
   const rates = Array.isArray(rate) ? { rates: [...rate] } : {};
-  return { ...base, kind: DatasetKind.Scores, k: base.grid[0] * base.grid[1], keep: 1, policy: null, seed: null, selector: input.selector, contentHash: 'sha256', ...rates };
+  return { ...base, kind: DatasetKind.Scores, k: base.grid[0] * base.grid[1], keep: 1, policy: null, seed: null, selector: input.selector, contentHash: 'sha256', ...rates, ...(input.views ? { views: input.views } : {}) };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Deterministic shard and batch boundaries. Rows have a fixed size (apart from the id), so the
  * number of rows per shard and per record batch follows from the metadata and the target sizes
- * alone: shard j always holds the rows of slots [j·R, (j+1)·R). A rerun can therefore skip
+ * alone: shard j always holds the rows of slots [j·R, (j+1)·R) (K rows per slot with K views). A rerun can therefore skip
  * complete shards, and N workers can agree on shard numbering without talking to each other.
  */
 import { InputError, show } from '../util/errors.js';
@@ -17,9 +17,11 @@ export const ID_ALLOWANCE = 32;
 export interface ShardLayout {
   /** Estimated bytes of one row (fixed-size columns plus ID_ALLOWANCE). */
   rowBytes: number;
-  /** R: slots per shard. */
+  /** R: slots (images) per shard. */
   rowsPerShard: number;
-  /** Rows per record batch (≤ R). */
+  /** Rows each slot writes: K of a dataset with views (meta.views.count), else 1. */
+  rowsPerSlot: number;
+  /** Rows per record batch (≤ R · rowsPerSlot). */
   rowsPerBatch: number;
 }
 
@@ -42,9 +44,11 @@ export function shardLayout(meta: DatasetMeta, options: LayoutOptions = {}): Sha
     if (!Number.isSafeInteger(v) || v <= 0) throw new InputError(`${name} must be a positive integer, got ${show(v)}`);
   }
   const bytes = rowBytes(meta);
-  const rowsPerShard = Math.max(1, Math.floor(shardBytes / bytes));
-  const rowsPerBatch = Math.min(rowsPerShard, Math.max(1, Math.floor(batchBytes / bytes)));
-  return { rowBytes: bytes, rowsPerShard, rowsPerBatch };
+  // A slot (image) of a dataset with views writes its K rows, all in one shard.
+  const rowsPerSlot = meta.views?.count ?? 1;
+  const rowsPerShard = Math.max(1, Math.floor(shardBytes / (bytes * rowsPerSlot)));
+  const rowsPerBatch = Math.min(rowsPerShard * rowsPerSlot, Math.max(1, Math.floor(batchBytes / bytes)));
+  return { rowBytes: bytes, rowsPerShard, rowsPerSlot, rowsPerBatch };
 }
 
 /** File name of shard `index`: shard-00000.arrow, … (more digits past 99999). */

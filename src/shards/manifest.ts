@@ -86,6 +86,8 @@ export function parseManifest(data: Uint8Array, file: string): Manifest {
   if (names.size !== shards.length) fail('$.shards: duplicate file names');
   const total = shards.reduce((n, s) => n + s.rows, 0);
   if (total !== rows) fail(`$.rows: ${rows} differs from the sum of shard rows ${total}`);
+  const views = meta.views?.count ?? 1;
+  shards.forEach((s, i) => s.rows % views === 0 || fail(`$.shards[${i}].rows: ${s.rows} is not a multiple of meta.views.count ${views} (a shard holds all K views of each of its images)`));
   const expected = datasetFingerprint(meta, shards);
   if (m.fingerprint !== expected) fail(`$.fingerprint: ${show(m.fingerprint)} does not match the content (${expected})`);
   return m;

@@ -45,5 +45,8 @@ export function checkMeta(v: unknown, path: string, fail: Fail): DatasetMeta {
   if (m.contentHash !== undefined && m.kind !== DatasetKind.Scores) fail(`${path}.contentHash: only score datasets record content hashes`);
   if (m.rates !== undefined) checkRates(m, path, fail);
   if (m.evitTicket !== undefined && (m.kind !== DatasetKind.Tickets || m.selector?.mode !== 'evit')) fail(`${path}.evitTicket: only ticket datasets made from EViT scores have one`);
+  if (m.views !== undefined) {
+    for (const key of ['scale', 'ratio'] as const) if (m.views[key][0] > m.views[key][1]) fail(`${path}.views.${key}: min ${m.views[key][0]} > max ${m.views[key][1]}`);
+  }
   return m;
 }

@@ -3,7 +3,7 @@
  * `view: true` rows are zero-copy views, valid only until the iterator moves past their batch.
  */
 import { labelAt } from './decode/columns.js';
-import { CONTENT_BYTES } from './schema.js';
+import { BOX_VALUES, CONTENT_BYTES } from './schema.js';
 import type { ScoreBatch } from './decode/scores.js';
 import type { TicketBatch } from './decode/tickets.js';
 import { scoreBatches, ticketBatches, type Dataset, type ReadOptions } from './reader.js';
@@ -18,9 +18,11 @@ export function ticketRowAt(b: TicketBatch, i: number, view = false): TicketRow 
   const patches = b.patches.subarray(i * k * b.patchBytes, (i + 1) * k * b.patchBytes);
   const positions = b.positions.subarray(i * k, (i + 1) * k);
   const scores = b.scores.subarray(i * k, (i + 1) * k);
-  return view
+  const row: TicketRow = view
     ? { id: b.ids[i], label: labelAt(b, i), patches, positions, scores }
     : { id: b.ids[i], label: labelAt(b, i), patches: patches.slice(), positions: positions.slice(), scores: scores.slice() };
+  if (b.views) row.view = b.views[i];
+  return row;
 }
 
 export function scoreRowAt(b: ScoreBatch, i: number, view = false): ScoreRow {
@@ -37,6 +39,11 @@ export function scoreRowAt(b: ScoreBatch, i: number, view = false): ScoreRow {
       const r = ch.rank.subarray(i * b.n, (i + 1) * b.n);
       return view ? { scores: s, rank: r } : { scores: s.slice(), rank: r.slice() };
     });
+  }
+  const v = b.views;
+  if (v?.box && v.flip) {
+    const at = i * BOX_VALUES;
+    row.view = { index: v.view[i], box: [v.box[at], v.box[at + 1], v.box[at + 2], v.box[at + 3]], flip: v.flip[i] === 1 };
   }
   return row;
 }

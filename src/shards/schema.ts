@@ -2,7 +2,7 @@
  * The Arrow schema of each dataset kind, built from its metadata, and the check that a shard's
  * schema matches what its manifest promises. The schema is the contract: see schemas/README.md.
  */
-import { Field, FixedSizeList, Float32, Int32, Schema, Uint16, Uint8, Utf8, type DataType } from 'apache-arrow';
+import { Field, FixedSizeList, Float32, Int32, Schema, Uint16, Uint32, Uint8, Utf8, type DataType } from 'apache-arrow';
 import { ShardError } from '../util/errors.js';
 import { canonicalJson } from '../util/hash.js';
 import { DatasetKind, METADATA_KEY, type DatasetMeta } from './types.js';
@@ -39,6 +39,20 @@ export function chainColumns(meta: DatasetMeta): { rate: number; scores: string;
   return (meta.rates ?? []).slice(1).map((rate) => ({ rate, scores: `scores_r${String(rate)}`, rank: `rank_r${String(rate)}` }));
 }
 
+/** Values of a score row's `box` column: left, top, width, height. */
+export const BOX_VALUES = 4;
+
+/**
+ * The columns of datasets with views (meta.views), after all others: `view` (uint8) in both kinds;
+ * score datasets also `box` (uint32 [4]: left, top, width, height in source pixels) and `flip` (uint8, 0 or 1).
+ */
+function viewFields(meta: DatasetMeta): Field[] {
+  if (!meta.views) return [];
+  const view = new Field('view', new Uint8(), false);
+  if (meta.kind !== DatasetKind.Scores) return [view];
+  return [view, new Field('box', list(new Uint32(), BOX_VALUES), false), new Field('flip', new Uint8(), false)];
+}
+
 /** The Arrow schema (fields and `dlth` metadata) of a dataset with this metadata. */
 export function arrowSchema(meta: DatasetMeta): Schema {
   const metadata = new Map([[METADATA_KEY, canonicalJson(meta)]]);
@@ -48,7 +62,7 @@ export function arrowSchema(meta: DatasetMeta): Schema {
     const content = meta.contentHash === 'sha256' ? [new Field('content', list(new Uint8(), CONTENT_BYTES), false)] : [];
     const chains = chainColumns(meta).flatMap((c) => [new Field(c.scores, list(new Float32(), n), false), new Field(c.rank, list(new Uint16(), n), false)]);
     return new Schema(
-      [...head, new Field('scores', list(new Float32(), n), false), new Field('rank', list(new Uint16(), n), false), ...chains, ...content],
+      [...head, new Field('scores', list(new Float32(), n), false), new Field('rank', list(new Uint16(), n), false), ...chains, ...content, ...viewFields(meta)],
       metadata,
     );
   }
@@ -59,6 +73,7 @@ export function arrowSchema(meta: DatasetMeta): Schema {
       new Field('patches', patches, false),
       new Field('positions', list(new Uint16(), meta.k), false),
       new Field('scores', list(new Float32(), meta.k), false),
+      ...viewFields(meta),
     ],
     metadata,
   );

@@ -115,6 +115,37 @@ export interface DatasetMeta {
    * method BUFFER). Absent: uncompressed.
    */
   compression?: Codec;
+  /**
+   * K views of each image (`dlth score --views K`): K rows per image, in view order, with a `view`
+   * column (score rows also hold each view's crop box and flip). View 0 is the plain view (the
+   * dataset's preprocessing, as without views); views 1…K−1 are seeded random-resized crops with
+   * horizontal flips (docs/augment.md, "Views"). Absent: one plain view per image, no view column.
+   */
+  views?: ViewsMeta;
+}
+
+/** How a dataset's K views were drawn: timm's RandomResizedCrop (scale, ratio) and a flip probability, from `seed`. */
+export interface ViewsMeta {
+  /** K ≥ 2 rows per image: view 0 plain, views 1…K−1 random. */
+  count: number;
+  /** Crop area as a fraction of the source image's, [min, max] within (0, 1]. */
+  scale: [number, number];
+  /** Crop aspect ratio (width / height), [min, max], drawn log-uniform. */
+  ratio: [number, number];
+  /** Probability that a random view is flipped horizontally. */
+  flip: number;
+  seed: number;
+}
+
+/**
+ * One view of a score row: its index and how it was cut from the decoded (oriented, full-size)
+ * source image: `box` [left, top, width, height] in source pixels ([0, 0, 0, 0] for the plain view 0),
+ * resized to the image size, then mirrored when `flip`.
+ */
+export interface RowView {
+  index: number;
+  box: [number, number, number, number];
+  flip: boolean;
 }
 
 /** A mask file as metadata records it: its name (not its directory), count, [H, W] and sha256. */
@@ -151,6 +182,8 @@ export interface TicketRow {
   positions: Uint16Array;
   /** k selector scores aligned with positions (NaN where the policy has none). */
   scores: Float32Array;
+  /** The row's view index (datasets with meta.views only). */
+  view?: number;
 }
 
 /** One row of a score dataset. */
@@ -165,6 +198,8 @@ export interface ScoreRow {
   content?: Uint8Array;
   /** Multi-rate datasets (meta.rates): the chains of rates[1], rates[2], … (`scores`/`rank` hold rates[0]'s). */
   chains?: ScoreChain[];
+  /** The row's view and its crop (datasets with meta.views only). */
+  view?: RowView;
 }
 
 /** One EViT chain's columns of a score row. */

@@ -2,7 +2,8 @@
  * Full verification of a dataset directory (or store): the manifest (schema, version, safe names,
  * fingerprint), every shard's size and sha256, Arrow schema and metadata against the manifest, the
  * record-batch layout, and the values: positions strictly ascending in [0, N), rank permutations,
- * labels within numClasses, scores NaN or finite as the policy requires. Throws a typed error
+ * labels within numClasses, scores NaN or finite as the policy requires, and with views each image's
+ * rows its views 0…K−1 in order (decode/views.ts). Throws a typed error
  * naming the file and the reason at the first problem.
  */
 import { ShardError } from '../util/errors.js';
@@ -11,6 +12,7 @@ import { labelAt, type IdLabel } from './decode/columns.js';
 import { decodeScoreBatch } from './decode/scores.js';
 import { ReadBuffers } from './decode/stream.js';
 import { decodeTicketBatch } from './decode/tickets.js';
+import { ViewGroups } from './decode/views.js';
 import { openDataset, shardBatches, type Dataset } from './reader.js';
 import type { DatasetStore } from './store.js';
 import { DatasetKind, Policy, type DatasetMeta } from './types.js';
@@ -55,15 +57,18 @@ export async function verifyDataset(location: string | DatasetStore, options: { 
   const buffers = new ReadBuffers();
   for (const entry of manifest.shards) {
     const file = ds.store.describe(entry.file);
+    const groups = meta.views ? new ViewGroups(meta.views.count, file) : null;
     if (meta.kind === DatasetKind.Tickets) {
       for await (const b of shardBatches(ds, entry, decodeTicketBatch, buffers, true)) {
         checkLabels(b, meta, file);
         checkScores(b.scores, finite, file);
+        if (groups && b.views) groups.check(b.ids, b.views);
       }
     } else {
       for await (const b of shardBatches(ds, entry, decodeScoreBatch, buffers, true)) {
         checkLabels(b, meta, file);
         checkScores(b.scores, finite, file);
+        if (groups && b.views) groups.check(b.ids, b.views.view);
       }
     }
     options.onShard?.(entry.file);

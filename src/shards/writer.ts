@@ -75,7 +75,9 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
   static async create<R, E2 extends BatchEncoder<R>>(options: WriterOptions, makeEncoder: (meta: DatasetMeta, rows: number) => E2): Promise<ShardWriter<R, E2>> {
     const fs = options.fs ?? nodeFs;
     const layout = shardLayout(options.meta, options);
-    const key = fingerprint({ meta: options.meta, layout, runKey: options.runKey ?? null });
+    // rowsPerSlot follows from meta (its views): the key stays what it was before views existed.
+    const { rowsPerSlot: _, ...sizes } = layout;
+    const key = fingerprint({ meta: options.meta, layout: sizes, runKey: options.runKey ?? null });
     await mkdirp(options.dir, fs);
     await removeStaleTemps(options.dir, fs);
     const journal = options.resume === false ? { key, shards: {} } : await readJournal(options.dir, key, fs);
@@ -133,7 +135,8 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
       if (this.explicit) throw new ShardError('write() without an open shard (shards are begun with beginShard)');
       const index = this.nextAuto++;
       const reused = this.reused.get(index);
-      if (reused && reused.shard.rows === this.layout.rowsPerShard) this.skipping = this.layout.rowsPerShard;
+      const full = this.layout.rowsPerShard * this.layout.rowsPerSlot;
+      if (reused && reused.shard.rows === full) this.skipping = full;
       else await this.beginShard(index, true);
     }
     if (this.skipping > 0) {
@@ -144,7 +147,7 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
     append(this.encoder);
     this.shardRows++;
     if (this.encoder.length === this.encoder.capacity) await this.flush();
-    if (current.auto && this.shardRows === this.layout.rowsPerShard) await this.endShard();
+    if (current.auto && this.shardRows === this.layout.rowsPerShard * this.layout.rowsPerSlot) await this.endShard();
   }
 
   /** Completes the open shard: last batch, end-of-stream, fsync, rename, journal. */

@@ -6,6 +6,7 @@ import { chainColumns, CONTENT_BYTES, gridSize } from '../schema.js';
 import type { BatchHeader } from '../ipc.js';
 import type { DatasetMeta, ScoreChain } from '../types.js';
 import { BatchCursor, f32, readFixedList, readIdLabel, u16, type IdLabel } from './columns.js';
+import { readViewColumns, viewColumnCounts, type ViewBatch } from './views.js';
 
 export interface ScoreBatch extends IdLabel {
   numRows: number;
@@ -19,6 +20,8 @@ export interface ScoreBatch extends IdLabel {
   content: Uint8Array | null;
   /** Multi-rate datasets: numRows · N scores and ranks of each further chain (meta.rates[1…]). */
   chains: ScoreChain[];
+  /** Datasets with meta.views: each row's view, crop box and flip; else null. */
+  views: ViewBatch | null;
 }
 
 /** Checks that each row of `rank` (numRows · n) is a permutation of [0, n). */
@@ -49,7 +52,8 @@ export function decodeScoreBatch(header: BatchHeader, body: Uint8Array, meta: Da
   const further = chainColumns(meta);
   // id 1 node / 3 buffers, label 1 / 2, each list column 2 / 3.
   const lists = 2 + 2 * further.length + (hashed ? 1 : 0);
-  const c = new BatchCursor(header, body, file, 2 + 2 * lists, 5 + 3 * lists);
+  const extra = viewColumnCounts(meta);
+  const c = new BatchCursor(header, body, file, 2 + 2 * lists + extra.nodes, 5 + 3 * lists + extra.buffers);
   const rows = c.numRows;
   const n = gridSize(meta);
   const idLabel = readIdLabel(c);
@@ -64,5 +68,6 @@ export function decodeScoreBatch(header: BatchHeader, body: Uint8Array, meta: Da
     return chain;
   });
   const content = hashed ? readFixedList(c, 'content', rows, CONTENT_BYTES, 1) : null;
-  return { ...idLabel, numRows: rows, n, scores, rank, content, chains };
+  const views = readViewColumns(c, meta, rows);
+  return { ...idLabel, numRows: rows, n, scores, rank, content, chains, views };
 }

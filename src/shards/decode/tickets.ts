@@ -3,6 +3,7 @@ import { gridSize, patchBytes } from '../schema.js';
 import type { BatchHeader } from '../ipc.js';
 import type { DatasetMeta } from '../types.js';
 import { BatchCursor, f32, readFixedList, readIdLabel, u16, type IdLabel } from './columns.js';
+import { readViewColumns, viewColumnCounts } from './views.js';
 
 export interface TicketBatch extends IdLabel {
   numRows: number;
@@ -15,10 +16,13 @@ export interface TicketBatch extends IdLabel {
   positions: Uint16Array;
   /** numRows · k scores. */
   scores: Float32Array;
+  /** numRows view indices (datasets with meta.views), else null. */
+  views: Uint8Array | null;
 }
 
 export function decodeTicketBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string): TicketBatch {
-  const c = new BatchCursor(header, body, file, 9, 15);
+  const extra = viewColumnCounts(meta);
+  const c = new BatchCursor(header, body, file, 9 + extra.nodes, 15 + extra.buffers);
   const n = c.numRows;
   const k = meta.k;
   const p = patchBytes(meta);
@@ -32,8 +36,9 @@ export function decodeTicketBatch(header: BatchHeader, body: Uint8Array, meta: D
   const patches = c.nextBuffer('patches', n * k * p);
   const positions = u16(readFixedList(c, 'positions', n, k, 2));
   const scores = f32(readFixedList(c, 'scores', n, k, 4));
+  const views = readViewColumns(c, meta, n)?.view ?? null;
   checkPositionsBatch(c, positions, n, k, gridSize(meta));
-  return { ...idLabel, numRows: n, k, patchBytes: p, patches, positions, scores };
+  return { ...idLabel, numRows: n, k, patchBytes: p, patches, positions, scores, views };
 }
 
 /** Every row's positions strictly ascending (hence unique) within [0, N). */

@@ -71,7 +71,7 @@ export class IdLabelColumns {
 }
 
 /** A byte view of a typed array (no copy; platform byte order, little-endian on every supported host). */
-export function bytes(a: Int32Array | Uint16Array | Float32Array): Uint8Array {
+export function bytes(a: Int32Array | Uint16Array | Uint32Array | Float32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 

@@ -1,10 +1,11 @@
-/** Encodes score rows into record batches: id, label, scores [N], rank [N], further chains, content. */
+/** Encodes score rows into record batches: id, label, scores [N], rank [N], further chains, content, and with meta.views view, box, flip. */
 import { InputError, show } from '../../util/errors.js';
 import type { BatchLayout } from '../ipc.js';
 import { chainColumns, CONTENT_BYTES, gridSize } from '../schema.js';
 import type { DatasetMeta, ScoreRow } from '../types.js';
 import { bytes, EMPTY, IdLabelColumns } from './columns.js';
 import type { BatchEncoder } from './encoder.js';
+import { NO_COLUMNS, ViewColumns } from './views.js';
 
 /** Checks that `rank` is a permutation of [0, n). */
 export function checkRankPermutation(id: string, rank: Uint16Array, n: number, seen: Uint8Array): void {
@@ -27,8 +28,11 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
   private readonly content: Uint8Array | null;
   /** Further chains of a multi-rate dataset (meta.rates[1…]), in column order. */
   private readonly chains: { scores: Float32Array; rank: Uint16Array }[];
+  /** The view columns (datasets with meta.views), else null. */
+  private readonly views: ViewColumns | null;
 
   constructor(meta: DatasetMeta, readonly capacity: number) {
+    this.views = meta.views ? new ViewColumns(meta, capacity) : null;
     this.n = gridSize(meta);
     this.cols = new IdLabelColumns(capacity);
     this.scores = new Float32Array(capacity * this.n);
@@ -62,6 +66,8 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
     } else if (row.content !== undefined) {
       throw new InputError(`row ${show(row.id)}: has a content hash, but the dataset does not record them (meta.contentHash)`);
     }
+    if (this.views) this.views.set(row.id, i, row.view);
+    else if (row.view !== undefined) throw new InputError(`row ${show(row.id)}: has a view, but the dataset has no views (meta.views)`);
     this.scores.set(row.scores, i * this.n);
     this.rank.set(row.rank, i * this.n);
     chains.forEach((c, j) => {
@@ -77,15 +83,17 @@ export class ScoreEncoder implements BatchEncoder<ScoreRow> {
     const content: { nodes: [number, number][]; buffers: Uint8Array[] } = this.content
       ? { nodes: [[n, 0], [n * CONTENT_BYTES, 0]], buffers: [EMPTY, EMPTY, this.content.subarray(0, n * CONTENT_BYTES)] }
       : { nodes: [], buffers: [] };
+    const views = this.views ? this.views.columns(n) : NO_COLUMNS;
     return {
       numRows: n,
-      nodes: [...this.cols.nodes(), [n, 0], [total, 0], [n, 0], [total, 0], ...this.chains.flatMap((): [number, number][] => [[n, 0], [total, 0], [n, 0], [total, 0]]), ...content.nodes],
+      nodes: [...this.cols.nodes(), [n, 0], [total, 0], [n, 0], [total, 0], ...this.chains.flatMap((): [number, number][] => [[n, 0], [total, 0], [n, 0], [total, 0]]), ...content.nodes, ...views.nodes],
       buffers: [
         ...this.cols.buffers(),
         EMPTY, EMPTY, bytes(this.scores.subarray(0, total)),
         EMPTY, EMPTY, bytes(this.rank.subarray(0, total)),
         ...this.chains.flatMap((c) => [EMPTY, EMPTY, bytes(c.scores.subarray(0, total)), EMPTY, EMPTY, bytes(c.rank.subarray(0, total))]),
         ...content.buffers,
+        ...views.buffers,
       ],
     };
   }

@@ -1,10 +1,11 @@
-/** Encodes ticket rows into record batches: id, label, patches, positions, scores. */
+/** Encodes ticket rows into record batches: id, label, patches, positions, scores (and view, with meta.views). */
 import { InputError, show } from '../../util/errors.js';
 import type { BatchLayout } from '../ipc.js';
 import { gridSize, patchBytes } from '../schema.js';
 import type { DatasetMeta, TicketRow } from '../types.js';
 import { bytes, EMPTY, IdLabelColumns } from './columns.js';
 import type { BatchEncoder } from './encoder.js';
+import { NO_COLUMNS, ViewColumns, type ExtraColumns } from './views.js';
 
 /** Checks that `positions` are k strictly ascending indices in [0, n). */
 export function checkPositions(id: string, positions: Uint16Array, k: number, n: number): void {
@@ -27,8 +28,11 @@ export class TicketEncoder implements BatchEncoder<TicketRow> {
   private readonly k: number;
   private readonly n: number;
   private readonly patch: number;
+  /** The view column (datasets with meta.views), else null. */
+  private readonly views: ViewColumns | null;
 
   constructor(meta: DatasetMeta, readonly capacity: number) {
+    this.views = meta.views ? new ViewColumns(meta, capacity) : null;
     this.k = meta.k;
     this.n = gridSize(meta);
     this.patch = patchBytes(meta);
@@ -48,11 +52,11 @@ export class TicketEncoder implements BatchEncoder<TicketRow> {
       throw new InputError(`row ${show(row.id)}: ${row.patches.length} patch bytes, expected k·p·p·C = ${rowPatch}`);
     }
     this.patches.set(row.patches, this.length * rowPatch);
-    this.appendMeta(row.id, row.label, row.positions, row.scores);
+    this.appendMeta(row.id, row.label, row.positions, row.scores, row.view);
   }
 
-  /** Appends a row whose patches are gathered from a full grid (N patches in raster order). */
-  appendFromGrid(id: string, label: number | null, grid: Uint8Array, positions: Uint16Array, scores: Float32Array): void {
+  /** Appends a row whose patches are gathered from a full grid (N patches in raster order); `view`: its view index (meta.views). */
+  appendFromGrid(id: string, label: number | null, grid: Uint8Array, positions: Uint16Array, scores: Float32Array, view?: number): void {
     if (grid.length !== this.n * this.patch) {
       throw new InputError(`row ${show(id)}: grid has ${grid.length} bytes, expected N·p·p·C = ${this.n * this.patch}`);
     }
@@ -63,13 +67,15 @@ export class TicketEncoder implements BatchEncoder<TicketRow> {
       const src = positions[j] * p;
       this.patches.set(grid.subarray(src, src + p), at);
     }
-    this.appendMeta(id, label, positions, scores);
+    this.appendMeta(id, label, positions, scores, view);
   }
 
-  private appendMeta(id: string, label: number | null, positions: Uint16Array, scores: Float32Array): void {
+  private appendMeta(id: string, label: number | null, positions: Uint16Array, scores: Float32Array, view: number | undefined): void {
     checkPositions(id, positions, this.k, this.n);
     if (scores.length !== this.k) throw new InputError(`row ${show(id)}: ${scores.length} scores, expected k = ${this.k}`);
     const i = this.length;
+    if (this.views) this.views.set(id, i, view);
+    else if (view !== undefined && view !== 0) throw new InputError(`row ${show(id)}: view ${show(view)}, but the dataset has no views (meta.views)`);
     this.positions.set(positions, i * this.k);
     this.scores.set(scores, i * this.k);
     this.cols.append(id, label);
@@ -77,7 +83,8 @@ export class TicketEncoder implements BatchEncoder<TicketRow> {
 
   layout(): BatchLayout {
     const kn = this.length * this.k;
-    return ticketLayout(this.cols, this.k, this.patches.subarray(0, kn * this.patch), this.positions.subarray(0, kn), this.scores.subarray(0, kn));
+    const extra = this.views ? this.views.columns(this.length) : NO_COLUMNS;
+    return ticketLayout(this.cols, this.k, this.patches.subarray(0, kn * this.patch), this.positions.subarray(0, kn), this.scores.subarray(0, kn), extra);
   }
 
   reset(): void {
@@ -86,21 +93,23 @@ export class TicketEncoder implements BatchEncoder<TicketRow> {
 }
 
 /**
- * The one layout of a ticket record batch (id, label, patches, positions, scores): field nodes and
- * body buffers, from the id/label columns and the rows' flat arrays. The shard writer and
- * `dlth stream` (src/loader/arrow-out.ts) both encode through it.
+ * The one layout of a ticket record batch (id, label, patches, positions, scores, then `extra`:
+ * the view column of datasets with views): field nodes and body buffers, from the id/label columns
+ * and the rows' flat arrays. The shard writer and `dlth stream` (src/loader/arrow-out.ts) both
+ * encode through it.
  */
-export function ticketLayout(cols: IdLabelColumns, k: number, patches: Uint8Array, positions: Uint16Array, scores: Float32Array): BatchLayout {
+export function ticketLayout(cols: IdLabelColumns, k: number, patches: Uint8Array, positions: Uint16Array, scores: Float32Array, extra: ExtraColumns = NO_COLUMNS): BatchLayout {
   const n = cols.length;
   const kn = n * k;
   return {
     numRows: n,
-    nodes: [...cols.nodes(), [n, 0], [kn, 0], [patches.byteLength, 0], [n, 0], [kn, 0], [n, 0], [kn, 0]],
+    nodes: [...cols.nodes(), [n, 0], [kn, 0], [patches.byteLength, 0], [n, 0], [kn, 0], [n, 0], [kn, 0], ...extra.nodes],
     buffers: [
       ...cols.buffers(),
       EMPTY, EMPTY, EMPTY, patches,
       EMPTY, EMPTY, bytes(positions),
       EMPTY, EMPTY, bytes(scores),
+      ...extra.buffers,
     ],
   };
 }
