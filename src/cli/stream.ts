@@ -13,6 +13,7 @@ import { TicketLoader } from '../loader/loader.js';
 import type { LoaderOptions } from '../loader/options.js';
 import { PARTITION_NAMES, type PartitionName } from '../loader/partition.js';
 import { SHUFFLE_NAMES, type ShuffleName } from '../loader/shuffle/index.js';
+import { MAX_VIEWS } from '../views/spec.js';
 
 interface StreamFlags {
   allowMixedPreprocessing?: boolean;
@@ -34,6 +35,7 @@ interface StreamFlags {
   quiet?: boolean;
   view: string;
   maxPatches?: string;
+  viewIndex?: string;
 }
 
 const integer = (name: string, raw: string, min = 0): number => parseNumber(name, raw, { integer: true, min });
@@ -55,6 +57,7 @@ function loaderOptions(f: StreamFlags): LoaderOptions {
     flip: f.flip ?? false,
     allowMixedPreprocessing: f.allowMixedPreprocessing ?? false,
     limit: f.limit === undefined ? undefined : integer('limit', f.limit),
+    viewIndex: f.viewIndex === undefined ? undefined : parseNumber('view-index', f.viewIndex, { integer: true, min: 0, max: MAX_VIEWS - 1 }),
     verify: choice('verify', f.verify, ['always', 'first'] as const),
     http: {
       timeoutMs: integer('timeout', f.timeout, 1) * 1000,
@@ -102,6 +105,7 @@ export function registerStream(program: Command): void {
     .option('--deadline <sec>', 'HTTP: overall deadline of one request (default: none)')
     .option('--view <name>', `what each row holds: ${VIEW_NAMES.join(' | ')} (sparse: the shard columns; naflex: padded patches, coords, mask; zero: the normalised image with dropped patches 0, for Swin/CNNs; packed: the kept patches on a √k×√k grid)`, 'sparse')
     .option('--max-patches <n>', 'naflex: patches per row after zero padding (≥ k; default k)')
+    .option('--view-index <i>', 'datasets with K views: always this view (0: the plain view, for evaluation); default: a random view 1…K−1 per sample and epoch')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (datasets: string[], flags: StreamFlags) => {
       const epoch = integer('epoch', flags.epoch);

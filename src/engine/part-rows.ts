@@ -4,7 +4,8 @@
  * slots less the samples its errors.jsonl records as failed, and, walking the slots in order (a
  * failed slot takes its failure record's id), the ids of those slots: the source's own where the
  * caller has the source, else ids strictly ascending in code-unit order (the order every source is
- * sorted in). Merge refuses a part that holds more, fewer, other or reordered rows.
+ * sorted in). A dataset with views holds K rows per slot, its views in order (one id). Merge refuses
+ * a part that holds more, fewer, other or reordered rows.
  */
 import { join } from 'node:path';
 import type { Dataset } from '../shards/reader.js';
@@ -61,19 +62,28 @@ async function checkPiece(w: Walk, ds: Dataset, at: number, piece: PartPiece, fa
   const entry = ds.manifest.shards[at];
   const file = ds.store.describe(entry?.file ?? String(at));
   const failed = failures.filter((f) => f.index >= piece.start && f.index < piece.end);
-  const want = piece.end - piece.start - failed.length;
+  const K = ds.meta.views?.count ?? 1;
+  const want = (piece.end - piece.start - failed.length) * K;
   if (entry?.rows !== want) {
-    throw new InputError(`holds ${entry?.rows ?? 0} rows; its slots [${piece.start}, ${piece.end}) less ${failed.length} recorded failure(s) make ${want}`, { file });
+    const per = K > 1 ? ` (${K} rows, one per view, each)` : '';
+    throw new InputError(`holds ${entry?.rows ?? 0} rows; its slots [${piece.start}, ${piece.end}) less ${failed.length} recorded failure(s) make ${want}${per}`, { file });
   }
   let slot = piece.start;
   let f = 0;
   const skipFailed = (): void => {
     for (let r = failed[f]; r?.index === slot; r = failed[++f]) checkId(w, r.id, slot++, join(w.dir, ERRORS_FILE));
   };
+  let view = 0;
+  let group = '';
   for await (const b of idBatches(ds, at)) {
     for (const id of b.ids) {
-      skipFailed();
-      checkId(w, id, slot++, file);
+      if (view > 0 && id !== group) throw new InputError(`slot ${slot - 1} holds id ${show(group)} in view 0 and ${show(id)} in view ${view}`, { file });
+      if (view === 0) {
+        skipFailed();
+        checkId(w, id, slot++, file);
+        group = id;
+      }
+      view = (view + 1) % K;
     }
   }
   skipFailed();

@@ -4,9 +4,12 @@
  * encoder (ticketLayout, frameBatch), so `dlth stream` cannot drift from the shards; the other views
  * replace the patch columns by `patches`/`coords`/`mask` (naflex) or one `image` column (zero,
  * packed) and name the view under the schema-metadata key `dlth.view`. Labels of −1 become nulls.
+ * A dataset with K views (meta.views) adds the `view` column (uint8) last, in every stream view:
+ * which of the image's views each row is.
  */
 import { Field, FixedSizeList, Float32, Int32, Schema, Uint16, Uint8, Utf8, type DataType } from 'apache-arrow';
 import { bytes, EMPTY, IdLabelColumns } from '../shards/encode/columns.js';
+import { NO_COLUMNS, type ExtraColumns } from '../shards/encode/views.js';
 import { ticketLayout } from '../shards/encode/tickets.js';
 import { encodeSchemaMessage, EOS, frameBatch, type BatchLayout } from '../shards/ipc.js';
 import { arrowSchema } from '../shards/schema.js';
@@ -61,13 +64,14 @@ export class ArrowStreamEncoder {
     if (this.view.name === 'sparse') return arrowSchema(streamMeta(this.meta));
     const metadata = new Map([[METADATA_KEY, canonicalJson(streamMeta(this.meta))], [VIEW_METADATA_KEY, canonicalJson(this.view)]]);
     const head = [new Field('id', new Utf8(), false), new Field('label', new Int32(), true)];
+    const view = this.meta.views ? [new Field('view', new Uint8(), false)] : [];
     if (this.view.name === 'naflex') {
       const L = this.length();
       const pb = this.g.p * this.g.p * this.g.c;
       return new Schema([...head, new Field('patches', list(list(new Uint8(), pb), L), false), new Field('coords', list(new Uint16(), 2 * L), false),
-        new Field('mask', list(new Uint8(), L), false)], metadata);
+        new Field('mask', list(new Uint8(), L), false), ...view], metadata);
     }
-    return new Schema([...head, new Field('image', list(new Float32(), this.imageSize()), false)], metadata);
+    return new Schema([...head, new Field('image', list(new Float32(), this.imageSize()), false), ...view], metadata);
   }
 
   schemaMessage(): Uint8Array {
@@ -86,13 +90,19 @@ export class ArrowStreamEncoder {
     return frameBatch(this.layout(batch));
   }
 
+  /** The `view` column of a dataset with views (which view each row is), else none. */
+  private viewColumn(batch: Batch): ExtraColumns {
+    return this.meta.views ? { nodes: [[batch.size, 0]], buffers: [EMPTY, batch.views] } : NO_COLUMNS;
+  }
+
   private layout(batch: Batch): BatchLayout {
     const n = batch.size;
+    const view = this.viewColumn(batch);
     switch (this.view.name) {
       case 'sparse':
-        return ticketLayout(this.cols, this.g.k, batch.patches, batch.positions, batch.scores);
+        return ticketLayout(this.cols, this.g.k, batch.patches, batch.positions, batch.scores, view);
       case 'naflex':
-        return this.naflexLayout(batch);
+        return this.naflexLayout(batch, view);
       case 'zero':
       case 'packed': {
         const d = this.imageSize();
@@ -101,14 +111,14 @@ export class ArrowStreamEncoder {
         else packedImages(n, batch.patches, this.g, this.table, this.floats);
         return {
           numRows: n,
-          nodes: [...this.cols.nodes(), [n, 0], [n * d, 0]],
-          buffers: [...this.cols.buffers(), EMPTY, EMPTY, bytes(this.floats.subarray(0, n * d))],
+          nodes: [...this.cols.nodes(), [n, 0], [n * d, 0], ...view.nodes],
+          buffers: [...this.cols.buffers(), EMPTY, EMPTY, bytes(this.floats.subarray(0, n * d)), ...view.buffers],
         };
       }
     }
   }
 
-  private naflexLayout(batch: Batch): BatchLayout {
+  private naflexLayout(batch: Batch, view: ExtraColumns): BatchLayout {
     const n = batch.size;
     const L = this.length();
     const pb = this.g.p * this.g.p * this.g.c;
@@ -117,12 +127,13 @@ export class ArrowStreamEncoder {
     const { patches, coords, mask } = this.naflex;
     return {
       numRows: n,
-      nodes: [...this.cols.nodes(), [n, 0], [n * L, 0], [n * L * pb, 0], [n, 0], [n * 2 * L, 0], [n, 0], [n * L, 0]],
+      nodes: [...this.cols.nodes(), [n, 0], [n * L, 0], [n * L * pb, 0], [n, 0], [n * 2 * L, 0], [n, 0], [n * L, 0], ...view.nodes],
       buffers: [
         ...this.cols.buffers(),
         EMPTY, EMPTY, EMPTY, patches.subarray(0, n * L * pb),
         EMPTY, EMPTY, bytes(coords.subarray(0, n * 2 * L)),
         EMPTY, EMPTY, mask.subarray(0, n * L),
+        ...view.buffers,
       ],
     };
   }

@@ -22,10 +22,12 @@ export interface Batch {
   labels: Int32Array;
   /** [size] sample ids. */
   ids: string[];
-  /** [size] global sample indices (datasets concatenated, shards in manifest order). */
+  /** [size] global sample indices (datasets concatenated, shards in manifest order; an image with all its views is one sample). */
   indices: Uint32Array;
   /** [size] 1 where the sample was horizontally flipped. */
   flipped: Uint8Array;
+  /** [size] the view each row is (datasets with views: src/views/pick.ts; else all 0). */
+  views: Uint8Array;
   /**
    * [size · numClasses] float32 soft targets when the loader mixes (mixup/cutmix, augment/mix.ts),
    * else null: train on these instead of `labels` (timm's SoftTargetCrossEntropy).
@@ -45,6 +47,7 @@ export class BatchBuffers {
   readonly labels: Int32Array;
   readonly indices: Uint32Array;
   readonly flipped: Uint8Array;
+  readonly views: Uint8Array;
   /** Writes flipped rows into `patches` (which it owns); null when the loader does not flip. */
   readonly flipper: RowFlipper | null;
   /** Soft targets and the pre-mixing copy of the patches, when the loader mixes (else empty). */
@@ -61,10 +64,11 @@ export class BatchBuffers {
     this.labels = new Int32Array(capacity);
     this.indices = new Uint32Array(capacity);
     this.flipped = new Uint8Array(capacity);
+    this.views = new Uint8Array(capacity);
   }
 
   /** Views of the first `size` rows. */
-  view(size: number): Pick<Batch, 'patches' | 'positions' | 'scores' | 'labels' | 'indices' | 'flipped'> {
+  view(size: number): Pick<Batch, 'patches' | 'positions' | 'scores' | 'labels' | 'indices' | 'flipped' | 'views'> {
     return {
       patches: this.patches.subarray(0, size * this.rowPatchBytes),
       positions: this.positions.subarray(0, size * this.k),
@@ -72,6 +76,7 @@ export class BatchBuffers {
       labels: this.labels.subarray(0, size),
       indices: this.indices.subarray(0, size),
       flipped: this.flipped.subarray(0, size),
+      views: this.views.subarray(0, size),
     };
   }
 }

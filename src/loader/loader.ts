@@ -18,6 +18,7 @@ import { getShuffle } from './shuffle/index.js';
 import { openSources, type ShardRef, type Sources } from './sources.js';
 import { checkStateMatches, makeState, type LoaderState, type OrderKey } from './state.js';
 import { HttpStore } from './store/http.js';
+import { checkViewIndex } from '../views/pick.js';
 
 export class TicketLoader {
   private readonly freeSlots: ShardSlot[] = [];
@@ -31,6 +32,7 @@ export class TicketLoader {
     const resolved = resolveOptions(options);
     const sources = await openSources(locations, resolved.http, resolved.allowMixedPreprocessing);
     checkAugmentable(resolved.augment, sources.meta, sources.datasets[0].store.location);
+    checkViewIndex(resolved.viewIndex, sources.views, 'view index', sources.datasets[0].store.location);
     if (resolved.subset !== undefined && resolved.subset > sources.meta.k) {
       throw new InputError(`subset ${resolved.subset} exceeds the ${sources.meta.k} patches stored per row`, { file: sources.datasets[0].store.location });
     }
@@ -46,7 +48,7 @@ export class TicketLoader {
     return this.sources.meta;
   }
 
-  /** Rows of all datasets together. */
+  /** Samples of all datasets together (rows; with K views, rows / K: an image is one sample). */
   get rows(): number {
     return this.sources.rows;
   }
@@ -73,7 +75,7 @@ export class TicketLoader {
   /** This rank's sample sequence for `epoch` (global sample indices, in yield order). */
   sequence(epoch: number): Uint32Array {
     const o = this.options;
-    const order = getShuffle(o.shuffle)(this.sources.shardRows, o.seed, epoch, { block: o.block });
+    const order = getShuffle(o.shuffle)(this.sources.shardSamples, o.seed, epoch, { block: o.block });
     let seq = rankSequence(order, partition(o.partition, this.sources.rows, o.world, o.rank));
     if (o.limit !== undefined && o.limit < seq.length) seq = seq.subarray(0, o.limit);
     if (o.dropLastBatch) seq = seq.subarray(0, seq.length - (seq.length % o.batchSize));

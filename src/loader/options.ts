@@ -46,6 +46,12 @@ export interface LoaderOptions {
    * Default: all off.
    */
   augment?: TokenAugmentOptions;
+  /**
+   * Datasets with K views (meta.views): always yield this view (0: the plain view, for
+   * evaluation). Default: a random view 1…K−1 per (seed, epoch, sample) (src/views/pick.ts);
+   * view 0 for datasets without views.
+   */
+  viewIndex?: number;
   /** Batches prepared ahead of the consumer. Default 4. */
   prefetch?: number;
   /** Shards read ahead of the ones the current batch needs. Default 1. */
@@ -70,7 +76,7 @@ export interface LoaderOptions {
   allowMixedPreprocessing?: boolean;
 }
 
-export type ResolvedOptions = Required<Omit<LoaderOptions, 'limit' | 'http' | 'subset' | 'augment'>> & Pick<LoaderOptions, 'limit' | 'http' | 'subset'> & { augment: TokenAugment };
+export type ResolvedOptions = Required<Omit<LoaderOptions, 'limit' | 'http' | 'subset' | 'augment' | 'viewIndex'>> & Pick<LoaderOptions, 'limit' | 'http' | 'subset' | 'viewIndex'> & { augment: TokenAugment };
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
   batchSize: 64,
@@ -106,6 +112,7 @@ export function resolveOptions(options: LoaderOptions = {}): ResolvedOptions {
   intIn('shardMemory', o.shardMemory, 1);
   if (o.limit !== undefined) intIn('limit', o.limit, 0);
   if (o.subset !== undefined) intIn('subset', o.subset, 1, 65535);
+  if (o.viewIndex !== undefined) intIn('viewIndex', o.viewIndex, 0, 63);
   if (!Object.values(Content).includes(o.content)) throw new InputError(`content must be one of ${Object.values(Content).join(', ')}, got ${show(o.content)}`);
   checkRankOfWorld(o.rank, o.world);
   if (!isShuffleName(o.shuffle)) throw new InputError(`unknown shuffle ${show(o.shuffle)} (known: ${SHUFFLE_NAMES.join(', ')})`);

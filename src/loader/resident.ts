@@ -73,6 +73,8 @@ export class ShardSlot {
   readonly scoreAt: Uint32Array;
   readonly labels: Int32Array;
   readonly ids: string[];
+  /** Per row: its view (datasets with views; else 0). */
+  readonly views: Uint8Array;
   readonly buffers: ArenaBuffers;
   rows = 0;
   /** The shard the slot holds, whole and checked; null while reading or after a failed or stopped read. */
@@ -88,6 +90,7 @@ export class ShardSlot {
     this.scoreAt = new Uint32Array(capacity);
     this.labels = new Int32Array(capacity);
     this.ids = new Array<string>(capacity);
+    this.views = new Uint8Array(capacity);
   }
 
   private useArena(arena: Uint8Array): void {
@@ -128,6 +131,7 @@ export class ShardSlot {
       this.labels[at + i] = labelAt(b, i) ?? NO_LABEL;
       this.ids[at + i] = b.ids[i];
     }
+    if (b.views) this.views.set(b.views, at);
     this.rows = at + b.numRows;
   }
 }

@@ -11,7 +11,8 @@
  * Breaking out of the loop stops both tasks, closes the open shard and returns every buffer.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { InputError } from '../util/errors.js';
+import { InputError, ShardError, show } from '../util/errors.js';
+import { pickView } from '../views/pick.js';
 import { shouldFlip } from './augment/flip.js';
 import { Content, fillMean, meanPixel } from './augment/content.js';
 import { anyAugment, augmentPlan, augmentRows, mixRows, type AugmentPlan } from './augment/tokens.js';
@@ -200,6 +201,25 @@ async function augmentInTurns(s: Shared, plan: AugmentPlan, buf: BatchBuffers, s
   return mixRows(plan, b, options.seed, epoch, buf.mixScratch, buf.targets);
 }
 
+/**
+ * The row of sample `sample` of `slot` this epoch: its only row, or with K views the view
+ * pickView draws (or the fixed view index), checked to be that image's view (ShardError otherwise).
+ */
+function viewRow(slot: ShardSlot, sample: number, sources: Sources, options: ResolvedOptions, epoch: number): number {
+  const K = sources.views;
+  if (K === 1) return sample;
+  const first = sample * K;
+  const id = slot.ids[first];
+  const view = pickView(options.seed, epoch, id, K, options.viewIndex);
+  const row = first + view;
+  if (slot.views[row] !== view || slot.ids[row] !== id) {
+    throw new ShardError(`row ${row} is view ${slot.views[row]} of ${show(slot.ids[row])}, expected view ${view} of ${show(id)}: an image's rows must be its views 0…${K - 1} in order`, {
+      file: slot.holds ? sources.datasets[slot.holds.dataset].store.describe(slot.holds.entry.file) : undefined,
+    });
+  }
+  return row;
+}
+
 async function fillBatches(s: Shared): Promise<void> {
   const { ctx, plan } = s;
   const { options, sources, seq, from, epoch } = ctx;
@@ -212,6 +232,7 @@ async function fillBatches(s: Shared): Promise<void> {
   const mean = options.content === Content.Mean ? meanPixel(sources.meta.mean) : null;
   const augment = anyAugment(options.augment) ? augmentPlan(options.augment, sources.meta) : null;
   const rowSlots = new Array<ShardSlot>(B);
+  const rowOf = new Uint32Array(B);
   let writer: RowWriter | null = null;
   for (let b = 0, start = 0; start < len; b++, start += B) {
     const size = Math.min(B, len - start);
@@ -222,14 +243,15 @@ async function fillBatches(s: Shared): Promise<void> {
     for (let i = 0; i < size; i++) {
       const v = visitOfShard[plan.shardOf[start + i]];
       const slot = slotOf[v] ?? (slotOf[v] = await s.ready[v].promise);
-      const row = plan.rowOf[start + i];
+      const row = viewRow(slot, plan.rowOf[start + i], sources, options, epoch);
       rowSlots[i] = slot;
+      rowOf[i] = row;
       ids[i] = slot.ids[row];
+      buf.views[i] = slot.views[row];
       buf.labels[i] = slot.labels[row];
       buf.indices[i] = seq[from + start + i];
       buf.flipped[i] = options.flip && shouldFlip(options.seed, epoch, ids[i]) ? 1 : 0;
     }
-    const rowOf = plan.rowOf.subarray(start, start + size);
     const step = Math.max(1, Math.floor(WRITE_BYTES_PER_TURN / buf.rowPatchBytes));
     for (let a = 0; a < size; a += step) {
       writeRows(writer, rowSlots, rowOf, a, Math.min(size, a + step), buf, ids);

@@ -3,6 +3,9 @@
  * owns partition, batching, decode, shards, failures and progress; this file is the per-batch
  * work: select each sample's patches (policies that need scores read them forward, in source
  * order) and append its row. Output is byte-identical whatever the concurrency or worker split.
+ * A score dataset with views (meta.views) gives every image its K views: each is rebuilt from
+ * (seed, id, view) as scoring drew it, checked against the score row's recorded crop and content
+ * hash, and gets its own ticket row (K rows per image, all or none of them).
  */
 import { runSharded, type Decoded, type EngineResult, type SampleFailure } from '../engine/run.js';
 import { ERRORS_FILE } from '../engine/failures.js';
@@ -11,7 +14,7 @@ import { patchify as realPatchify } from '../patchify/patchify.js';
 import type { PatchGrid, PatchifyConfig } from '../patchify/types.js';
 import { createTicketWriter, type ShardWriter } from '../shards/writer.js';
 import type { TicketEncoder } from '../shards/encode/tickets.js';
-import type { DatasetMeta, Policy, TicketRow } from '../shards/types.js';
+import type { DatasetMeta, Policy, ScoreRow, TicketRow } from '../shards/types.js';
 import type { ImagePayload, Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
 import { resolveK, ticketMeta } from './meta.js';
@@ -27,6 +30,9 @@ import { DatasetKind } from '../shards/types.js';
 import { sampleSelection } from './select.js';
 import { decodePlan, type DecodeReference, type RequestedGeometry } from './decode-as.js';
 import { loadMaskInputs, type MaskInputs, type MaskOptions } from './mask-inputs.js';
+import { patchifyViews, type ViewGrid } from '../patchify/views.js';
+import { describeRowView, sameRowView } from '../views/crop.js';
+import type { PatchSelection } from './policies/types.js';
 
 export { ERRORS_FILE };
 
@@ -91,16 +97,33 @@ interface Work {
   masks: MaskInputs;
 }
 
-async function selectBatch(w: Work, batch: readonly Decoded<PatchGrid>[], writer: ShardWriter<TicketRow, TicketEncoder>): Promise<SampleFailure[]> {
+/** The score row of one view; with views, its recorded crop must be the one rebuilt here. */
+async function viewScoreRow(w: Work, id: string, v: ViewGrid): Promise<ScoreRow | undefined> {
+  if (!w.cursor) return undefined;
+  const row = await w.cursor.get(id, w.meta.views ? v.view.index : undefined);
+  if (w.meta.views && row.view && !sameRowView(row.view, v.view)) {
+    throw new InputError(`${describeRowView(v.view)} rebuilt here differs from the score dataset's ${describeRowView(row.view)}: another image size or another drawing of the views`);
+  }
+  return row;
+}
+
+async function selectBatch(w: Work, batch: readonly Decoded<ViewGrid[]>[], writer: ShardWriter<TicketRow, TicketEncoder>): Promise<SampleFailure[]> {
   const failed: SampleFailure[] = [];
-  for (const { index, value: grid } of batch) {
+  for (const { index, value: views } of batch) {
     const ref = w.source.ref(index);
     try {
-      const scoreRow = w.cursor ? await w.cursor.get(ref.id) : undefined;
-      if (w.checkContent && scoreRow?.content) checkContent(scoreRow.content, grid.patches);
-      const ctx = { id: ref.id, n: w.n, k: w.meta.k, seed: w.seed, scoreRow, grid: w.meta.grid, cover: w.masks.cover?.(index), prior: w.masks.prior };
-      const sel = sampleSelection(w.spec, ctx, grid, w.meta);
-      await writer.writeVia((enc) => enc.appendFromGrid(ref.id, ref.label, grid.patches, sel.positions, sel.scores));
+      // Every view is selected before any is written: an image has all its K rows or none.
+      const rows: { grid: PatchGrid; sel: PatchSelection; view: number }[] = [];
+      for (const v of views) {
+        const scoreRow = await viewScoreRow(w, ref.id, v);
+        if (w.checkContent && scoreRow?.content) checkContent(scoreRow.content, v.grid.patches);
+        const ctx = { id: ref.id, n: w.n, k: w.meta.k, seed: w.seed, scoreRow, grid: w.meta.grid, cover: w.masks.cover?.(index), prior: w.masks.prior };
+        rows.push({ grid: v.grid, sel: sampleSelection(w.spec, ctx, v.grid, w.meta), view: v.view.index });
+      }
+      for (const r of rows) {
+        const view = w.meta.views ? r.view : undefined;
+        await writer.writeVia((enc) => enc.appendFromGrid(ref.id, ref.label, r.grid.patches, r.sel.positions, r.sel.scores, view));
+      }
     } catch (err) {
       failed.push({ index, error: err instanceof Error ? err : new Error(String(err)) });
     }
@@ -128,16 +151,20 @@ export async function materialize(options: MaterializeOptions): Promise<Material
       : resolveK(options.policy, n, options);
     const evitTicket = cursor ? evitTicketOf(cursor.chain, k, options.rankPrefix ?? false, cursor.dataset.store.location) : undefined;
     const seed = spec.seeded ? (options.seed ?? 0) : null;
+    const views = scores?.meta.views;
+    if (views && options.policy === 'oracle') {
+      throw new InputError(`policy oracle reads each image's own object mask, which the views' crops do not follow: materialize it from a score dataset without views`, { file: scores?.store.location });
+    }
     const masks = await loadMaskInputs(options.policy, spec, options, source, cfg);
     const meta = ticketMeta({ patchify: cfg, preprocessingFrom: from, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
-      selector: cursor?.dataset.meta.selector ?? null, evitTicket, policyParams: masks.params });
+      selector: cursor?.dataset.meta.selector ?? null, evitTicket, policyParams: masks.params, views });
     const checkContent = cursor ? await checkScores(cursor, options, source) : false;
     const work: Work = { checkContent, spec, meta, cursor, source, n, seed: seed ?? 0, masks };
     const decode = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));
     return await runSharded({
       label: 'materialize', source, meta, createWriter: createTicketWriter,
       runKey: cursor?.dataset.manifest.fingerprint ?? '',
-      load: async (index) => decode(await source.load(index), cfg),
+      load: async (index) => patchifyViews(await source.load(index), cfg, source.ref(index).id, views, decode),
       process: (batch, writer) => selectBatch(work, batch, writer),
     }, options.engine);
   } finally {

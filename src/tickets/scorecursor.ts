@@ -36,14 +36,14 @@ export class ScoreCursor {
     return new ScoreCursor(dataset, chain);
   }
 
-  /** The score row of `id`, skipping rows of ids before it. */
-  get(id: string): Promise<ScoreRow> {
-    const next = this.queue.then(() => this.advance(id));
+  /** The score row of `id` (of its view `view` in a dataset with views), skipping rows before it. */
+  get(id: string, view?: number): Promise<ScoreRow> {
+    const next = this.queue.then(() => this.advance(id, view ?? 0));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async advance(id: string): Promise<ScoreRow> {
+  private async advance(id: string, view: number): Promise<ScoreRow> {
     for (;;) {
       if (!this.pending) {
         const { value, done } = await this.rows.next();
@@ -51,14 +51,17 @@ export class ScoreCursor {
         this.pending = value;
       }
       const row = this.pending;
-      if (row.id === id) {
+      const at = row.view?.index ?? 0;
+      if (row.id === id && at === view) {
         this.pending = null;
         return chainRow(row, this.chain);
       }
-      if (row.id > id) break; // sorted ids: the score dataset has no row for this id
+      // Sorted by (id, view): the score dataset has no row for this one.
+      if (row.id > id || (row.id === id && at > view)) break;
       this.pending = null;
     }
-    throw new InputError(`no score row for id ${show(id)}`, { file: this.dataset.store.location });
+    const which = this.dataset.meta.views ? ` view ${view}` : '';
+    throw new InputError(`no score row for id ${show(id)}${which}`, { file: this.dataset.store.location });
   }
 
   async close(): Promise<void> {
