@@ -1,7 +1,8 @@
 """The two datasets a trainer uses.
 
-``TicketDataset`` (map-style): ``ds[i]`` is global row i (datasets concatenated, stored order),
-through a view; pair it with any sampler (e.g. DistributedSampler).
+``TicketDataset`` (map-style): ``ds[i]`` is global sample i (datasets concatenated, stored order;
+one of its views in datasets with views), through a view; pair it with any sampler (e.g.
+DistributedSampler).
 
 ``TicketIterable``: the TypeScript loader's epoch order — for the same seed, epoch, rank, world,
 shuffle, block and partition it yields exactly the samples ``dlth stream`` yields, in the same
@@ -24,6 +25,7 @@ from .shuffle import SHUFFLES, get_shuffle
 from .token_augment import TokenAugment
 from .torchcompat import IterBase, MapBase, dist_rank_world, worker
 from .views import make_view
+from .view_pick import check_view_index
 
 STATE_VERSION = 1
 ORDER_KEYS = ("datasets", "seed", "rank", "world", "shuffle", "block", "partition")
@@ -38,11 +40,13 @@ def _nonneg(name: str, v: Any, lo: int = 0) -> int:
 
 class _Base:
     def _setup(self, locations: Locations, view: Any, view_options: Optional[Dict[str, Any]], seed: int,
-               flip: bool, subset: Optional[int], augment: Optional[TokenAugment], reader_options: Dict[str, Any]) -> None:
+               flip: bool, subset: Optional[int], augment: Optional[TokenAugment], reader_options: Dict[str, Any],
+               view_index: Optional[int] = None) -> None:
         if augment is not None and not isinstance(augment, TokenAugment):
             raise InputError(f"augment must be a dlth.token_augment.TokenAugment, got {type(augment).__name__}")
         self.reader = TicketReader(locations, **reader_options)
-        self.transforms = Transforms(seed=_nonneg("seed", seed), flip=flip, subset=subset, augment=augment)
+        check_view_index(view_index, self.reader.views, self.reader.stores[0].location)
+        self.transforms = Transforms(seed=_nonneg("seed", seed), flip=flip, subset=subset, augment=augment, view_index=view_index)
         self.transforms.check(self.reader.meta)
         # One view per dataset: each normalises with its own mean/std (they differ only where mixed preprocessing is allowed).
         self.views = [make_view(view, self.transforms.effective_meta(m), **(view_options or {})) for m in self.reader.metas]
@@ -61,6 +65,8 @@ class _Base:
         s = sample(self.reader, g, self.epoch, self.transforms)
         out = self.views[s["dataset"]](s)
         out.setdefault("id", s["id"])
+        if self.reader.views > 1:
+            out.setdefault("view", s["view"])
         return out
 
 
@@ -68,13 +74,15 @@ class TicketDataset(_Base, MapBase):
     """Random access by row. ``view``: ``sparse`` | ``naflex`` | ``zero`` | ``packed`` | a callable;
     ``view_options`` e.g. ``{"max_patches": 256}`` for naflex; ``flip``, ``subset`` and ``augment``
     (a ``TokenAugment``: jitter and erasing per sample; mix collated ``sparse`` batches with
-    ``augment.mix(batch, seed, epoch, meta)``) are redrawn per epoch (``set_epoch``). Other keyword
-    arguments go to TicketReader (HTTP cache and limits, ``allow_mixed_preprocessing``)."""
+    ``augment.mix(batch, seed, epoch, meta)``) are redrawn per epoch (``set_epoch``). Datasets with
+    K views: ``ds[i]`` is image i in one of its views, a random one per epoch (its ``view`` key says
+    which) or always ``view_index`` (0: the plain view). Other keyword arguments go to TicketReader
+    (HTTP cache and limits, ``allow_mixed_preprocessing``)."""
 
     def __init__(self, locations: Locations, view: Any = "sparse", *, view_options: Optional[Dict[str, Any]] = None,
                  seed: int = 0, flip: bool = False, subset: Optional[int] = None, augment: Optional[TokenAugment] = None,
-                 **reader_options: Any):
-        self._setup(locations, view, view_options, seed, flip, subset, augment, reader_options)
+                 view_index: Optional[int] = None, **reader_options: Any):
+        self._setup(locations, view, view_options, seed, flip, subset, augment, reader_options, view_index)
 
     def __len__(self) -> int:
         return self.reader.rows
@@ -88,13 +96,14 @@ class TicketDataset(_Base, MapBase):
 class TicketIterable(_Base, IterBase):
     """The loader's order for one rank (see the module docstring). ``rank``/``world`` default to
     torch.distributed's when initialised, else 0/1. ``limit`` and ``drop_last_batch`` as in the
-    TypeScript loader (``--limit``); ``augment`` as in TicketDataset."""
+    TypeScript loader (``--limit``); ``augment`` and ``view_index`` as in TicketDataset (the view
+    of each sample is the one ``dlth stream`` yields, or ``--view-index``'s)."""
 
     def __init__(self, locations: Locations, view: Any = "sparse", *, view_options: Optional[Dict[str, Any]] = None,
                  seed: int = 0, shuffle: str = "block", block: int = 2048, partition: str = "pad",
                  rank: Optional[int] = None, world: Optional[int] = None, flip: bool = False, subset: Optional[int] = None,
                  batch_size: int = 1, limit: Optional[int] = None, drop_last_batch: bool = False,
-                 augment: Optional[TokenAugment] = None, **reader_options: Any):
+                 augment: Optional[TokenAugment] = None, view_index: Optional[int] = None, **reader_options: Any):
         get_shuffle(shuffle)
         if partition not in PARTITIONS:
             raise InputError(f"unknown partition {partition!r} (known: {', '.join(PARTITIONS)})")
@@ -106,7 +115,7 @@ class TicketIterable(_Base, IterBase):
         self.batch_size = _nonneg("batch_size", batch_size, 1)
         self.limit = None if limit is None else _nonneg("limit", limit)
         self.drop_last_batch = drop_last_batch
-        self._setup(locations, view, view_options, seed, flip, subset, augment, reader_options)
+        self._setup(locations, view, view_options, seed, flip, subset, augment, reader_options, view_index)
         self._cache: Tuple[int, np.ndarray] = (-1, np.zeros(0, np.int64))
         self._resume: Optional[Tuple[int, int]] = None
         self.consumed = 0

@@ -1,7 +1,9 @@
 """Ticket datasets read as one, as the TypeScript loader reads them (src/loader/sources.ts):
-manifests validated, geometry checked to agree, shards numbered globally (dataset 0's first).
-Global sample g lives in the shard whose offset range holds it. Shards are opened lazily (each
-verified once per process) and kept open in a small LRU."""
+manifests validated, geometry and views checked to agree, shards numbered globally (dataset 0's
+first). Global sample g lives in the shard whose offset range holds it. With K views
+(``meta["views"]``) a sample is an image: its K rows r·K … r·K + K − 1 of its shard, of which a
+reader yields one (dlth.view_pick). Shards are opened lazily (each verified once per process) and
+kept open in a small LRU."""
 from __future__ import annotations
 
 import bisect
@@ -15,6 +17,7 @@ from .preprocessing import preprocessing_difference
 from .shard import Columns, Shard
 from .shuffle import shard_offsets
 from .store import HttpStore, LocalStore, open_store
+from .view_pick import describe_views, view_count
 
 Location = Union[str, os.PathLike, LocalStore, HttpStore]
 Store = Union[LocalStore, HttpStore]
@@ -35,6 +38,9 @@ def _check_together(first_store: Store, first: Dict[str, Any], store: Store, met
         if meta[key] != first[key]:
             raise ManifestError(f"{key} is {meta[key]}, but the first dataset ({first_store.location}) has {first[key]}; "
                                 "datasets read together must agree on k, patch size, channels and grid", store.describe(MANIFEST_FILE))
+    if meta.get("views") != first.get("views"):
+        raise InputError(f"has {describe_views(meta.get('views'))}, but the first dataset ({first_store.location}) has "
+                         f"{describe_views(first.get('views'))}: datasets read together must hold the same views", store.describe(MANIFEST_FILE))
     diff = None if allow_mixed else preprocessing_difference(first, meta)
     if diff is not None:
         raise InputError(f"{store.location} and {first_store.location} were preprocessed differently ({diff}): their pixels are not "
@@ -67,7 +73,9 @@ class TicketReader:
         self.meta: Dict[str, Any] = self.manifests[0].meta
         self.metas: List[Dict[str, Any]] = [m.meta for m in self.manifests]
         self.shards: List[Tuple[int, ShardEntry]] = [(d, e) for d, m in enumerate(self.manifests) for e in m.shards]
-        self.shard_rows = [e.rows for _, e in self.shards]
+        #: K: rows (views) per sample; 1 without views. ``shard_rows`` and ``rows`` count samples (rows / K).
+        self.views = view_count(self.meta)
+        self.shard_rows = [e.rows // self.views for _, e in self.shards]
         self.offsets = shard_offsets(self.shard_rows)
         self.rows = self.offsets[-1]
         if self.rows > 2**32 - 1:
@@ -106,7 +114,7 @@ class TicketReader:
         raise AssertionError("unreachable")
 
     def locate(self, g: int) -> Tuple[int, int]:
-        """(global shard, row within it) of global sample ``g``."""
+        """(global shard, sample within it) of global sample ``g`` (its rows are sample·K … sample·K + K − 1)."""
         if not 0 <= g < self.rows:
             raise IndexError(f"row {g} is outside the dataset's {self.rows} rows")
         s = bisect.bisect_right(self.offsets, g) - 1
@@ -118,10 +126,10 @@ class TicketReader:
         """The index (in ``locations``) of the dataset global sample ``g`` comes from."""
         return self.shards[self.locate(g)[0]][0]
 
-    def row(self, g: int) -> Tuple[Columns, int]:
-        """The record batch (numpy views) holding global sample ``g`` and its index within it."""
+    def row(self, g: int, view: int = 0) -> Tuple[Columns, int]:
+        """The record batch (numpy views) holding view ``view`` of global sample ``g`` and its index within it."""
         s, r = self.locate(g)
-        return self.shard(s).locate(r)
+        return self.shard(s).locate(r * self.views + view)
 
     def batches(self) -> Iterator[Columns]:
         """Every record batch in stored order (shards of dataset 0 first)."""

@@ -34,6 +34,7 @@ def expected_schema(meta: Dict[str, Any]) -> pa.Schema:
         pa.field("patches", pa.list_(item(pa.list_(item(pa.uint8()), p * p * c)), k), nullable=False),
         pa.field("positions", pa.list_(item(pa.uint16()), k), nullable=False),
         pa.field("scores", pa.list_(item(pa.float32()), k), nullable=False),
+        *([pa.field("view", pa.uint8(), nullable=False)] if "views" in meta else []),
     ])
 
 
@@ -81,13 +82,15 @@ def verify_once(path: str, entry: ShardEntry, where: str, known_good: bool = Fal
 @dataclass
 class Columns:
     """One record batch as numpy views: patches uint8 [n, k, p, p, C], positions uint16 [n, k],
-    scores float32 [n, k], labels int32 [n] (−1 = none), ids (n strings)."""
+    scores float32 [n, k], labels int32 [n] (−1 = none), ids (n strings); ``views`` uint8 [n], each
+    row's view, in datasets with views (``meta["views"]``), else None."""
 
     patches: np.ndarray
     positions: np.ndarray
     scores: np.ndarray
     labels: np.ndarray
     ids: List[str]
+    views: Optional[np.ndarray] = None
 
 
 def _values(column: pa.Array, depth: int) -> np.ndarray:
@@ -149,6 +152,7 @@ def _read_batches(source: pa.NativeFile, meta: Dict[str, Any], where: str, meta_
             scores=_values(rb.column(4), 1).reshape(n, k),
             labels=_labels(rb.column(1)),
             ids=rb.column(0).to_pylist(),
+            views=rb.column(5).to_numpy(zero_copy_only=True) if "views" in meta else None,
         ))
         rows += n
     return batches, starts, rows
@@ -189,6 +193,20 @@ class Shard:
         classes = meta.get("numClasses")
         if classes is not None and (int(labels.max()) >= classes or int(labels.min()) < NO_LABEL):
             raise ShardError(f"a label is outside [0, {classes})", self.where)
+        if "views" in meta:
+            self._check_views(meta["views"]["count"])
+
+    def _check_views(self, count: int) -> None:
+        """Each image's rows are its views 0…K−1 in order, under one id (as src/shards/decode/views.ts)."""
+        views = np.concatenate([b.views for b in self.batches])
+        bad = np.flatnonzero(views != np.arange(self.rows) % count)
+        if bad.size:
+            r = int(bad[0])
+            raise ShardError(f"row {r} has view {int(views[r])}, expected {r % count}: each image's rows are its views 0…{count - 1} in order", self.where)
+        ids = [i for b in self.batches for i in b.ids]
+        for r in range(self.rows):
+            if r % count and ids[r] != ids[r - r % count]:
+                raise ShardError(f"row {r} (view {r % count}) has id {ids[r]!r}, its view 0 has {ids[r - r % count]!r}", self.where)
 
     def locate(self, row: int) -> Tuple[Columns, int]:
         """The record batch holding ``row`` and the row's index within it."""

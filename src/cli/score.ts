@@ -1,7 +1,8 @@
 /** `dlth score`: one source → a score dataset (per-patch selector scores and the full rank). */
 import { ENGINE_DEFAULTS } from '../engine/options.js';
 import { addEngineOptions, engineOptions, type EngineFlags } from './engine-flags.js';
-import { optionalNumber, parseNumber } from './numbers.js';
+import { optionalNumber, parseNumber, parseNumbers } from './numbers.js';
+import { MAX_VIEWS, resolveViews, type ViewsOptions } from '../views/spec.js';
 import type { Command } from 'commander';
 import { localPath } from '../util/local-path.js';
 import { initBackend } from '../backend/init.js';
@@ -25,6 +26,24 @@ interface ScoreFlags extends SourceFlags, PreprocessFlags, EngineFlags {
   layer?: string;
   batchSize: string;
   backend?: string;
+  views?: string;
+  cropScale?: string;
+  cropRatio?: string;
+  viewFlip?: string;
+  viewsSeed?: string;
+}
+
+/** The view options of the flags, each parsed and named by its flag; resolveViews checks them together. */
+function viewFlags(flags: ScoreFlags): ViewsOptions | undefined {
+  const o: ViewsOptions = {};
+  if (flags.views !== undefined) o.count = parseNumber('views', flags.views, { integer: true, min: 1, max: MAX_VIEWS });
+  if (flags.cropScale !== undefined) o.scale = parseNumbers('crop-scale', flags.cropScale);
+  if (flags.cropRatio !== undefined) o.ratio = parseNumbers('crop-ratio', flags.cropRatio);
+  if (flags.viewFlip !== undefined) o.flip = parseNumber('view-flip', flags.viewFlip, { min: 0, max: 1 });
+  if (flags.viewsSeed !== undefined) o.seed = parseNumber('views-seed', flags.viewsSeed, { integer: true, min: 0 });
+  if (Object.keys(o).length === 0) return undefined;
+  resolveViews(o, { count: '--views', scale: '--crop-scale', ratio: '--crop-ratio', flip: '--view-flip', seed: '--views-seed' });
+  return o;
 }
 
 function list(flag: string, text: string | undefined): number[] | undefined {
@@ -48,6 +67,7 @@ function modeOptions(flags: ScoreFlags): ModeOptions {
  */
 async function score(flags: ScoreFlags): Promise<ScoreResult> {
   const config = sourceConfig(flags);
+  const views = viewFlags(flags);
   const checkpoint = flags.checkpoint ? localPath('--checkpoint', flags.checkpoint) : undefined;
   const selector = await loadSelector({ checkpoint, model: flags.model });
   try {
@@ -60,6 +80,7 @@ async function score(flags: ScoreFlags): Promise<ScoreResult> {
       mode: flags.mode,
       params: modeOptions(flags),
       split: config.kind === 'idx' ? config.split : undefined,
+      views,
       engine: engineOptions(flags, parseNumber('batch-size', flags.batchSize, { integer: true, min: 1, max: 65536 })),
     });
   } finally {
@@ -78,6 +99,11 @@ export function registerScore(program: Command): void {
     .option('--layer <i>', 'cls-attn: layer whose CLS attention scores patches (default: last; negative counts from the end)')
     .option('--batch-size <n>', 'images per forward pass', String(ENGINE_DEFAULTS.batchSize))
     .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu (default: DLTH_BACKEND or auto)')
+    .option('--views <K>', `K views of each image, 1–${MAX_VIEWS}: view 0 plain, views 1…K−1 seeded random-resized crops with flips, K rows per image (default 1: no views)`)
+    .option('--crop-scale <min,max>', 'views: crop area as a fraction of the image, in (0, 1] (timm scale; default 0.08,1)')
+    .option('--crop-ratio <min,max>', 'views: crop aspect ratio width/height, > 0 (timm ratio; default 0.75,1.3333)')
+    .option('--view-flip <p>', 'views: probability of a horizontal flip of a random view (timm hflip; default 0.5)')
+    .option('--views-seed <n>', 'views: seed of the crops and flips (default 0)')
     .action(async (flags: ScoreFlags) => {
       const info = await initBackend(flags.backend ? { backend: parseBackendName(flags.backend, '--backend') } : {});
       const r = await score(flags);

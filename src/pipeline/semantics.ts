@@ -1,4 +1,5 @@
-import { PipelineError, show } from '../util/errors.js';
+import { InputError, PipelineError, show } from '../util/errors.js';
+import { resolveViews, viewsOptions } from '../views/spec.js';
 import type { MaterializeStage, Pipeline, ScoreStage, Stage, TrainStage } from './types.js';
 import { formatKeep, parseDatasetRef, substituteKeep } from './refs.js';
 import { isVariantName, variantConfig } from '../model/configs.js';
@@ -67,6 +68,10 @@ function checkMaterialize(p: Pipeline, s: MaterializeStage, at: string, seen: Ma
   }
   if (hasK && (s.k as number) > n) fail(`${at}.k`, `k = ${s.k} exceeds the ${n} patches of the grid`);
   checkMasks(s, at, fail);
+  const scored = s.scores === undefined ? undefined : seen.get(s.scores);
+  if (s.policy === 'oracle' && scored?.kind === 'score' && (viewsOptions(scored.views)?.count ?? 1) > 1) {
+    fail(`${at}.policy`, `policy "oracle" reads each image's own object mask, which the views of score stage ${show(scored.name)} do not follow: use a score stage without views`);
+  }
   if (s.policy === 'ticket') {
     const sc = s.scores === undefined ? undefined : seen.get(s.scores);
     if (sc?.kind !== 'score') fail(`${at}.scores`, `policy "ticket" needs "scores": the name of an earlier score stage`);
@@ -174,6 +179,13 @@ function checkScore(p: Pipeline, s: ScoreStage, at: string, seen: Map<string, St
   const mode = s.mode ?? 'evit';
   if (mode !== 'evit' && (s.rate !== undefined || s.blocks !== undefined)) fail(`${at}.mode`, `rate and blocks apply to mode "evit" only`);
   if (mode !== 'cls-attn' && s.layer !== undefined) fail(`${at}.layer`, `layer applies to mode "cls-attn" only`);
+  const v = `${at}.views`;
+  try {
+    resolveViews(viewsOptions(s.views), { count: typeof s.views === 'number' ? v : `${v}.count`, scale: `${v}.scale`, ratio: `${v}.ratio`, flip: `${v}.flip`, seed: `${v}.seed` });
+  } catch (err) {
+    if (err instanceof InputError) fail(v, err.message);
+    throw err;
+  }
 }
 
 function checkTrain(s: TrainStage, at: string, seen: Map<string, Stage>, fail: Fail): void {

@@ -1,3 +1,4 @@
+import type { ViewsSpec } from '../views/spec.js';
 /**
  * Pipeline file types (mirror schemas/pipeline.schema.json). A pipeline names its sources, the
  * patch geometry and an ordered list of stages; every stage is a library call.
@@ -63,6 +64,8 @@ export interface ScoreStage {
   blocks?: number[];
   layer?: number;
   batchSize?: number;
+  /** K views of each image (K rows per image: view 0 plain, 1…K−1 random-resized crops), or K with its crop options. */
+  views?: ViewsSpec;
 }
 
 /**

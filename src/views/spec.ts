@@ -64,6 +64,13 @@ export function resolveViews(options: ViewsOptions = {}, names: ViewsNames = VIE
   return undefined;
 }
 
+/** A pipeline's `views`: K alone, or every option (count, scale, ratio, flip, seed). */
+export type ViewsSpec = number | ViewsOptions;
+
+export function viewsOptions(spec: ViewsSpec | undefined): ViewsOptions | undefined {
+  return typeof spec === 'number' ? { count: spec } : spec;
+}
+
 /** K of a dataset: meta.views.count, or 1. */
 export function viewCount(meta: { views?: ViewsMeta }): number {
   return meta.views?.count ?? 1;

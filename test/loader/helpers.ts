@@ -42,6 +42,22 @@ export function ticketRows(meta: DatasetMeta, count: number, seed = 1, prefix = 
   });
 }
 
+/** Views metadata of K views (defaults as timm's RandomResizedCrop). */
+export function viewsMeta(count: number, seed = 0): NonNullable<DatasetMeta['views']> {
+  return { count, scale: [0.08, 1], ratio: [3 / 4, 4 / 3], flip: 0.5, seed };
+}
+
+/** `count` images of K views each (meta.views): K rows per image in view order, one id, each view its own patches. */
+export function ticketViewRows(meta: DatasetMeta, count: number, seed = 1, prefix = 's'): TicketRow[] {
+  const K = meta.views?.count ?? 1;
+  const rows = ticketRows(meta, count * K, seed, prefix);
+  return rows.map((r, i) => {
+    const image = Math.floor(i / K);
+    const id = `${prefix}${String(image).padStart(5, '0')}`;
+    return { ...r, id, label: image % 7 === 6 ? null : image % 10, view: i % K };
+  });
+}
+
 export async function tempDir(prefix = 'dlth-loader-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }

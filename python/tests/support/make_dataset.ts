@@ -1,9 +1,10 @@
 /**
  * Writes ticket datasets with the TypeScript shard writer, for the Python tests (the same helper
  * the loader tests use). Usage: node --import tsx make_dataset.ts '<json list of specs>'
- * spec: {dir, image, patch, channels, k, rows, shardBytes, seed?, prefix?}
+ * spec: {dir, image, patch, channels, k, rows, shardBytes, seed?, prefix?, views?}; with `views` K ≥ 2,
+ * `rows` images of K rows each (meta.views).
  */
-import { ticketMeta, ticketRows, writeDataset } from '../../../test/loader/helpers.js';
+import { ticketMeta, ticketRows, ticketViewRows, viewsMeta, writeDataset } from '../../../test/loader/helpers.js';
 
 interface Spec {
   dir: string;
@@ -15,10 +16,13 @@ interface Spec {
   shardBytes: number;
   seed?: number;
   prefix?: string;
+  views?: number;
 }
 
 const specs = JSON.parse(process.argv[2] ?? '[]') as Spec[];
 for (const s of specs) {
-  const meta = ticketMeta({ image: s.image, patch: s.patch, channels: s.channels, k: s.k });
-  await writeDataset(s.dir, meta, ticketRows(meta, s.rows, s.seed ?? 1, s.prefix ?? 's'), s.shardBytes);
+  const plain = ticketMeta({ image: s.image, patch: s.patch, channels: s.channels, k: s.k });
+  const meta = s.views !== undefined && s.views > 1 ? { ...plain, views: viewsMeta(s.views) } : plain;
+  const rows = meta.views ? ticketViewRows(meta, s.rows, s.seed ?? 1, s.prefix ?? 's') : ticketRows(meta, s.rows, s.seed ?? 1, s.prefix ?? 's');
+  await writeDataset(s.dir, meta, rows, s.shardBytes);
 }

@@ -7,6 +7,7 @@ import { scoreSource } from '../../scoring/score.js';
 import { InputError, show } from '../../util/errors.js';
 import { scoresPath } from '../layout.js';
 import { trainRuns } from './train.js';
+import { viewsOptions } from '../../views/spec.js';
 
 /** The selector a score stage names: a train stage's checkpoint (its only seed), or a file. */
 export function selectorSpec(ctx: StageContext, stage: ScoreStage): SelectorSpec {
@@ -38,6 +39,7 @@ async function runScore(ctx: StageContext, stage: ScoreStage): Promise<Record<st
         mode: stage.mode ?? 'evit',
         params: { rate: stage.rate, blocks: stage.blocks, layer: stage.layer },
         split: name,
+        views: viewsOptions(stage.views),
         engine: ctx.engine(dir, stage.batchSize),
       });
       summary[rel] = { rows: result.rows, failures: result.failures };
