@@ -2,7 +2,8 @@
  * `dlth preview <dataset>`: a PNG contact sheet of a ticket dataset (kept patches, labels). With
  * --source (and --root/--file/--split as for `dlth score`), the images the dataset was made from:
  * dropped patches are shown dimmed and hatched instead of plain hatched grey. With --masks (an IDX
- * file of the source images' object masks, mask i = image i), each image's object is outlined.
+ * file of the source images' object masks, mask i = image i), each image's object is outlined. A
+ * dataset with views shows each image as a row of its K views (--image picks the images).
  */
 import { parseNumber } from './numbers.js';
 import type { Command } from 'commander';
@@ -25,6 +26,7 @@ interface PreviewFlags extends Omit<SourceFlags, 'source'> {
   sample: string;
   seed: string;
   masks?: string;
+  image?: string[];
 }
 
 const int = (flag: string, text: string, min = 1): number => parseNumber(flag, text, { integer: true, min });
@@ -50,6 +52,7 @@ export function registerPreview(program: Command): void {
     .option('-o, --out <file>', 'output PNG', 'preview.png')
     .option('--columns <n>', 'tiles per row (default: near-square grid)')
     .option('--tile-size <px>', 'approximate tile size; small images are upscaled by an integer factor', String(PREVIEW_DEFAULTS.tileSize))
+    .option('--image <id...>', 'datasets with views: show these images (ids), each as a row of its K views with their tickets (default: n images as --sample picks)')
     .option('--masks <idx>', 'IDX file of the object masks of the dataset\'s idx source images (mask i = image i of the file, e.g. t10k-masks-idx3-ubyte.gz): each object is outlined')
     .action(async (dataset: string, flags: PreviewFlags) => {
       const store = openStore(datasetLocation(dataset));
@@ -63,6 +66,7 @@ export function registerPreview(program: Command): void {
         seed: int('seed', flags.seed, 0),
         ...(flags.columns !== undefined ? { columns: int('columns', flags.columns) } : {}),
         ...(flags.masks !== undefined ? { masks: resolve(flags.masks) } : {}),
+        ...(flags.image !== undefined ? { ids: flags.image } : {}),
       });
       process.stdout.write(`dlth preview: ${r.tiles} images, ${r.width}×${r.height} px → ${r.file}\n`);
     });

@@ -40,7 +40,7 @@ export function indexOfId(source: Source, id: string): number {
 }
 
 /** Throws unless the grid holds the row's kept patches at their positions. */
-function checkKept(row: TicketRow, grid: Uint8Array, patchBytes: number, location: string): void {
+export function checkKept(row: TicketRow, grid: Uint8Array, patchBytes: number, location: string): void {
   row.positions.forEach((pos, i) => {
     const kept = row.patches.subarray(i * patchBytes, (i + 1) * patchBytes);
     const decoded = grid.subarray(pos * patchBytes, (pos + 1) * patchBytes);

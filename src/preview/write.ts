@@ -4,11 +4,12 @@
  * tile (label and sample id) and a title line (policy, k, selector). Given the source the dataset
  * was made from, dropped patches show the image's own pixels, dimmed and hatched (source.ts); given
  * the object masks of its images (IDX, rows matched by sample id: src/masks/match.ts), each tile has
- * its object's outline (outline.ts).
+ * its object's outline (outline.ts). A dataset with views shows each image as a row of its K
+ * views, each with its ticket (views.ts).
  */
 import { basename } from 'node:path';
 import sharp from 'sharp';
-import { InputError } from '../util/errors.js';
+import { InputError, show } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { openDataset } from '../shards/reader.js';
 import type { DatasetStore } from '../shards/store.js';
@@ -23,6 +24,7 @@ import { drawOutline } from './outline.js';
 import type { Source } from '../sources/types.js';
 import { readMasks } from '../masks/read.js';
 import { checkMaskSize, rowMask } from '../masks/match.js';
+import { renderViewsSheet } from './views.js';
 
 export interface PreviewOptions {
   /** Output PNG file. */
@@ -43,6 +45,11 @@ export interface PreviewOptions {
   source?: Source;
   /** IDX file of the object masks of the dataset's source images (mask i = image i): each tile gets its object's outline. */
   masks?: string;
+  /**
+   * Datasets with views: the images to show (ids), each as a row of its K views; default: n images
+   * chosen by `sample`. Other datasets: refused.
+   */
+  ids?: readonly string[];
 }
 
 export interface PreviewResult {
@@ -104,9 +111,17 @@ export async function writePreview(dataset: string | DatasetStore, options: Prev
   if (sample !== PreviewSample.First && sample !== PreviewSample.Spread) throw new InputError(`preview: sample must be first or spread, got ${String(sample)}`);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`preview: seed must be a non-negative integer, got ${seed}`);
   const numClasses = ds.meta.numClasses ?? ds.meta.source.classes?.length ?? null;
+  const name = options.name ?? basename(datasetDir);
+  if (ds.meta.views) {
+    if (options.masks !== undefined) throw new InputError('preview: object masks are outlined on the plain images only; this dataset has views (crops)', { file: datasetDir });
+    const sheet = await renderViewsSheet(ds, { ...(options.ids ? { ids: options.ids } : {}), sample: { n, sample, seed, numClasses }, name,
+      tileSize: options.tileSize ?? PREVIEW_DEFAULTS.tileSize, ...(options.source ? { source: options.source } : {}) });
+    await writeFileAtomic(options.out, await encodeSheet(sheet.image, sheet.svg));
+    return { file: options.out, width: sheet.image.width, height: sheet.image.height, tiles: sheet.tiles };
+  }
+  if (options.ids) throw new InputError(`preview: images by id (${show(options.ids[0])}) are for datasets with views, where each is shown in all its views`, { file: datasetDir });
   const rows: TicketRow[] = await sampleRows(ticketRows(ds), { n, sample, seed, numClasses });
   if (rows.length === 0) throw new InputError('preview: the dataset has no rows', { file: datasetDir });
-  const name = options.name ?? basename(datasetDir);
   const grids = options.source ? await sourceGrids(rows, ds.meta, options.source) : undefined;
   const maskSet = options.masks !== undefined ? await readMasks(options.masks) : null;
   if (maskSet) checkMaskSize(maskSet, ds.meta.imageSize);
