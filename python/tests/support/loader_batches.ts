@@ -11,6 +11,6 @@ const loader = await TicketLoader.open(locations, options);
 const out = [];
 const b64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 for await (const b of loader.batches(epoch)) {
-  out.push({ ids: b.ids, labels: [...b.labels], positions: [...b.positions], patches: b64(b.patches), targets: b.targets ? b64(b.targets) : null });
+  out.push({ ids: b.ids, labels: [...b.labels], views: [...b.views], positions: [...b.positions], patches: b64(b.patches), targets: b.targets ? b64(b.targets) : null });
 }
 process.stdout.write(JSON.stringify(out));
