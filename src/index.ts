@@ -39,6 +39,11 @@ export { DatasetKind, Policy, FORMAT_NAME, FORMAT_VERSION, type DatasetMeta, typ
 export { TicketLoader } from './loader/loader.js';
 export type { LoaderOptions } from './loader/options.js';
 export type { TokenAugmentOptions } from './loader/augment/tokens.js';
+// Views (K seeded random-resized crops per image): options, the crop of a view, the view a reader picks
+export { resolveViews, MAX_VIEWS, VIEWS_DEFAULTS, type ViewsOptions } from './views/spec.js';
+export { viewCrop } from './views/crop.js';
+export { pickView } from './views/pick.js';
+export type { ViewsMeta, RowView } from './shards/types.js';
 export type { Batch } from './loader/batch.js';
 export type { LoaderState } from './loader/state.js';
 export { train } from './trainer/train.js';
