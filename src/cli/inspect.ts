@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { labelAt } from '../shards/decode/columns.js';
 import { openDataset, scoreBatches, ticketBatches, type Dataset } from '../shards/reader.js';
 import { describePreprocessing } from '../shards/preprocessing.js';
+import { describeViews } from '../views/spec.js';
 import { DatasetKind } from '../shards/types.js';
 import { openStore } from '../loader/store/index.js';
 import { chainRates } from '../shards/schema.js';
@@ -37,6 +38,8 @@ export interface DatasetSummary {
   preprocessingRecord: DatasetMeta['preprocessing'] | null;
   mean: number[];
   std: number[];
+  /** Datasets with views: K and how they were drawn (absent otherwise). */
+  views?: DatasetMeta['views'];
 }
 
 /** What a dataset holds of EViT chains, in words (null when its selector is not evit). */
@@ -73,6 +76,7 @@ export async function summarizeDataset(dir: string): Promise<DatasetSummary> {
     k: meta.k, grid: meta.grid, imageSize: meta.imageSize, patchSize: meta.patchSize, channels: meta.channels,
     policy: meta.policy, keep: meta.keep, seed: meta.seed, selector: meta.selector, source: meta.source, evit: describeEvit(meta), labels,
     preprocessing: describePreprocessing(meta), preprocessingRecord: meta.preprocessing ?? null, mean: meta.mean, std: meta.std,
+    ...(meta.views ? { views: meta.views } : {}),
   };
 }
 
@@ -90,6 +94,7 @@ export function formatSummary(s: DatasetSummary): string {
     `tickets   k = ${s.k} (keep ${s.keep}), policy ${s.policy ?? '-'}, seed ${s.seed ?? '-'}`,
     `selector  ${s.selector ? `${s.selector.model} ${s.selector.mode} ${s.selector.fingerprint}` : '-'}`,
     ...(s.evit ? [`evit      ${s.evit}`] : []),
+    ...(s.views ? [`views     ${describeViews(s.views)}: ${s.views.count} rows per image (view 0 plain), label counts are rows`] : []),
     `source    ${s.source.kind}${s.source.split ? ` (${s.source.split})` : ''} ${s.source.fingerprint}`,
     'labels',
     ...hist,

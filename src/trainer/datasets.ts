@@ -72,7 +72,8 @@ export async function openData(c: TrainConfig): Promise<OpenedData> {
   checkCompatible(train.meta, model, c.model, shown(c.train));
   const evals = [];
   for (const e of c.eval) {
-    const loader = await open(e.dirs, { batchSize: c.evalBatchSize, shuffle: 'none', partition: 'exact', verify: Verify.First, content: c.content, allowMixedPreprocessing: c.allowMixedPreprocessing });
+    // Datasets with views are evaluated on their plain view 0 (timm's evaluation transform), never a random crop.
+    const loader = await open(e.dirs, { batchSize: c.evalBatchSize, shuffle: 'none', partition: 'exact', verify: Verify.First, content: c.content, allowMixedPreprocessing: c.allowMixedPreprocessing, viewIndex: 0 });
     checkCompatible(loader.meta, model, c.model, shown(e.dirs));
     // Evaluated with the training data's normalisation: its pixels must have been made the same way.
     checkSamePreprocessing(train.sources.datasets[0], loader.sources.datasets[0], c.allowMixedPreprocessing);
