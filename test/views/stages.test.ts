@@ -7,6 +7,7 @@
  *   `mergeRun`, gives the bytes of a single run (views depend on (seed, id, view) only);
  * - the loader yields the row of the view pickView draws, checked row by row, and viewIndex 0
  *   yields the plain tickets;
+ * - preview rebuilds each view's pixels from the source, equal to the kept patches;
  * - bad combinations are one error each.
  */
 import { after, before, test } from 'node:test';
@@ -30,6 +31,8 @@ import type { TicketRow } from '../../src/shards/types.js';
 import { TicketLoader } from '../../src/loader/loader.js';
 import { pickView } from '../../src/views/pick.js';
 import { InputError } from '../../src/util/errors.js';
+import { writePreview } from '../../src/preview/write.js';
+import sharp from 'sharp';
 import { REPO } from '../scaleout/cluster.js';
 import { tempDir } from '../scaleout/helpers.js';
 
@@ -135,6 +138,17 @@ test('views: the loader yields, per (seed, epoch, sample), the row of the view p
   await assert.rejects(TicketLoader.open([dir], { viewIndex: 3 }), (e: unknown) => e instanceof InputError && /view index is 3, but the dataset holds views 0…2$/.test(e.message));
   await assert.rejects(TicketLoader.open([dir, join(root, 'none', 'ticket')]), (e: unknown) => e instanceof InputError
     && /none\/ticket\/manifest.json: has no views \(K = 1\), but the first dataset \(.*k3\/ticket\) has K = 3 \(scale 0\.08–1, ratio 0\.75–1\.333, flip 0\.5, seed 0\): datasets read together must hold the same views$/.test(e.message));
+});
+
+test('views: dlth preview shows each image as a row of its K views, each view rebuilt from the source and checked against its kept patches', async () => {
+  const out = join(root, 'views.png');
+  const r = await writePreview(join(root, 'k3', 'ticket'), { out, n: 3, sample: 'first', source, tileSize: 56 });
+  assert.equal(r.tiles, 3 * K);
+  assert.deepEqual(await sharp(out).metadata().then((m) => [m.format, m.width]), ['png', 8 + K * (56 + 8)]);
+  const two = await writePreview(join(root, 'k3', 'ticket'), { out, ids: ['test/00005'], source, tileSize: 56 });
+  assert.equal(two.tiles, K);
+  await assert.rejects(writePreview(join(root, 'k3', 'ticket'), { out, ids: ['nope'] }), /preview: image "nope" is not in the dataset/);
+  await assert.rejects(writePreview(join(root, 'none', 'ticket'), { out, ids: ['test/00005'] }), /images by id .* are for datasets with views/);
 });
 
 test('views: policy oracle on a score dataset with views is refused before any work', async () => {
