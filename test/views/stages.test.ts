@@ -27,6 +27,7 @@ import { materialize } from '../../src/tickets/materialize.js';
 import { openDataset } from '../../src/shards/reader.js';
 import { scoreRows, ticketRows } from '../../src/shards/rows.js';
 import { verifyDataset } from '../../src/shards/verify.js';
+import { createScoreWriter } from '../../src/shards/writer.js';
 import type { TicketRow } from '../../src/shards/types.js';
 import { TicketLoader } from '../../src/loader/loader.js';
 import { pickView } from '../../src/views/pick.js';
@@ -149,6 +150,27 @@ test('views: dlth preview shows each image as a row of its K views, each view re
   assert.equal(two.tiles, K);
   await assert.rejects(writePreview(join(root, 'k3', 'ticket'), { out, ids: ['nope'] }), /preview: image "nope" is not in the dataset/);
   await assert.rejects(writePreview(join(root, 'none', 'ticket'), { out, ids: ['test/00005'] }), /images by id .* are for datasets with views/);
+});
+
+test('views: a score row whose recorded crop is not the one rebuilt here fails that image (all its K rows), named in errors.jsonl', async () => {
+  const scores = await openDataset(join(root, 'k3', 'scores'));
+  const forged = join(root, 'forged-scores');
+  const w = await createScoreWriter({ dir: forged, meta: scores.meta });
+  let i = 0;
+  for await (const r of scoreRows(scores)) {
+    if (i++ === 4 && r.view) r.view = { ...r.view, box: [r.view.box[0] + 1, r.view.box[1], r.view.box[2], r.view.box[3]] };
+    await w.write(r);
+  }
+  await w.finalize();
+  const out = join(root, 'forged-ticket');
+  const m = await materialize({ source, patchify, policy: 'ticket', keepFrom: 'evit-rate', scores: forged, engine: { out, progress: false, maxFailures: 1 } });
+  assert.equal(m.failures, 1);
+  assert.equal(m.rows, (N_IMAGES - 1) * K, 'the image lost all its K rows, no other');
+  const errors = (await readFile(join(out, 'errors.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; reason: string });
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]?.id, 'test/00001');
+  assert.match(errors[0]?.reason ?? '', /^view 1 \(crop .*\) rebuilt here differs from the score dataset's view 1 \(crop .*\): another image size or another drawing of the views$/);
+  await verifyDataset(out);
 });
 
 test('views: policy oracle on a score dataset with views is refused before any work', async () => {
