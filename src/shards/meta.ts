@@ -45,5 +45,17 @@ export function checkMeta(v: unknown, path: string, fail: Fail): DatasetMeta {
   if (m.contentHash !== undefined && m.kind !== DatasetKind.Scores) fail(`${path}.contentHash: only score datasets record content hashes`);
   if (m.rates !== undefined) checkRates(m, path, fail);
   if (m.evitTicket !== undefined && (m.kind !== DatasetKind.Tickets || m.selector?.mode !== 'evit')) fail(`${path}.evitTicket: only ticket datasets made from EViT scores have one`);
+  if (m.patchEncoding !== undefined) checkPatchEncoding(m, path, fail);
   return m;
+}
+
+/** meta.patchEncoding: ticket datasets only; the mosaic's cells hold a patch each and fit a JPEG. */
+function checkPatchEncoding(m: DatasetMeta, path: string, fail: Fail): void {
+  const enc = m.patchEncoding as NonNullable<DatasetMeta['patchEncoding']>;
+  if (m.kind !== DatasetKind.Tickets) fail(`${path}.patchEncoding: only ticket datasets store patches`);
+  if (m.channels !== 1 && m.channels !== 3) fail(`${path}.patchEncoding: JPEG holds 1 or 3 channels, the dataset has ${m.channels}`);
+  if (enc.cell < m.patchSize) fail(`${path}.patchEncoding.cell: ${enc.cell} is smaller than the patch size ${m.patchSize}`);
+  if (enc.columns > m.k) fail(`${path}.patchEncoding.columns: ${enc.columns} is more than k = ${m.k}`);
+  const side = Math.max(enc.columns, Math.ceil(m.k / enc.columns)) * enc.cell;
+  if (side > 65535) fail(`${path}.patchEncoding: a mosaic side of ${side} pixels exceeds JPEG's 65535`);
 }

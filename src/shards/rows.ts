@@ -18,9 +18,14 @@ export function ticketRowAt(b: TicketBatch, i: number, view = false): TicketRow 
   const patches = b.patches.subarray(i * k * b.patchBytes, (i + 1) * k * b.patchBytes);
   const positions = b.positions.subarray(i * k, (i + 1) * k);
   const scores = b.scores.subarray(i * k, (i + 1) * k);
-  return view
+  const row: TicketRow = view
     ? { id: b.ids[i], label: labelAt(b, i), patches, positions, scores }
     : { id: b.ids[i], label: labelAt(b, i), patches: patches.slice(), positions: positions.slice(), scores: scores.slice() };
+  if (b.encoded) {
+    const e = b.encoded.data.subarray(b.encoded.offsets[i], b.encoded.offsets[i + 1]);
+    row.encoded = view ? e : e.slice();
+  }
+  return row;
 }
 
 export function scoreRowAt(b: ScoreBatch, i: number, view = false): ScoreRow {

@@ -1,6 +1,6 @@
 /** Resolving k and building the dataset metadata of a materialized ticket dataset. */
 import type { PatchifyConfig } from '../patchify/types.js';
-import { DatasetKind, type AppliedPreprocessing, type DatasetMeta, type EvitTicket, type Policy, type PolicyParams, type SelectorInfo } from '../shards/types.js';
+import { DatasetKind, type AppliedPreprocessing, type DatasetMeta, type EvitTicket, type PatchEncoding, type Policy, type PolicyParams, type SelectorInfo } from '../shards/types.js';
 import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
@@ -45,6 +45,8 @@ export interface TicketMetaInput {
   evitTicket?: EvitTicket;
   /** Policies that read object masks: which masks and how (prior, oracle). */
   policyParams?: PolicyParams;
+  /** Rows store their patches as one JPEG each (absent: raw bytes). */
+  patchEncoding?: PatchEncoding;
 }
 
 export function ticketMeta(input: TicketMetaInput): DatasetMeta {
@@ -61,5 +63,6 @@ export function ticketMeta(input: TicketMetaInput): DatasetMeta {
     numClasses: input.numClasses ?? base.numClasses,
     ...(input.evitTicket ? { evitTicket: input.evitTicket } : {}),
     ...(input.policyParams ? { policyParams: input.policyParams } : {}),
+    ...(input.patchEncoding ? { patchEncoding: input.patchEncoding } : {}),
   };
 }
