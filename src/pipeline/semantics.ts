@@ -67,6 +67,7 @@ function checkMaterialize(p: Pipeline, s: MaterializeStage, at: string, seen: Ma
   }
   if (hasK && (s.k as number) > n) fail(`${at}.k`, `k = ${s.k} exceeds the ${n} patches of the grid`);
   checkMasks(s, at, fail);
+  if (s.jpegQuality !== undefined && s.patchEncoding !== 'jpeg') fail(`${at}.jpegQuality`, 'a JPEG quality needs "patchEncoding": "jpeg"');
   if (s.policy === 'ticket') {
     const sc = s.scores === undefined ? undefined : seen.get(s.scores);
     if (sc?.kind !== 'score') fail(`${at}.scores`, `policy "ticket" needs "scores": the name of an earlier score stage`);
