@@ -30,6 +30,9 @@ test('CLI --patch-encoding jpeg: JPEG rows recorded in meta, verified; stream se
   assert.match(verified.stdout, /tickets, 24 rows/);
   // 4-px patches: each takes an 8×8 cell, so JPEG does not pay here (docs/compression.md); the rows match in count.
   assert.equal((await openDataset(raw)).manifest.rows, ds.manifest.rows);
+  const inspected = await runDlth(['inspect', jpeg]);
+  assert.match(inspected.stdout, /storage +patches as one JPEG per row \(quality 85, 4:4:4, 8-px cells, 5 per line\), uncompressed record batches/);
+  assert.match((await runDlth(['inspect', raw])).stdout, /storage +raw patch bytes, uncompressed record batches/);
   const streamed = await runDlth(['stream', jpeg, '-q', '--batch', '8']);
   assert.equal(streamed.code, 0, streamed.stderr);
   assert.ok(!streamed.stdout.includes('patchEncoding'), 'the stream records raw patches');
