@@ -52,7 +52,8 @@ export class TicketEncoder implements BatchEncoder<TicketRow> {
       throw new InputError(`row ${show(row.id)}: ${row.patches.length} patch bytes, expected k·p·p·C = ${rowPatch}`);
     }
     this.patches.set(row.patches, this.length * rowPatch);
-    if (this.jpeg) this.jpeg.rows[this.length] = row.encoded ?? null;
+    // A copy: rows read as views (merge) point into the reader's buffers, reused by its next batch.
+    if (this.jpeg) this.jpeg.rows[this.length] = row.encoded?.slice() ?? null;
     this.appendMeta(row.id, row.label, row.positions, row.scores);
   }
 
