@@ -1,6 +1,8 @@
 /**
  * Compressed shards on real photos: bytes per image, shard write throughput, reader and loader
- * throughput for none / lz4 / zstd, beside the source JPEG bytes per image.
+ * throughput for none / lz4 / zstd and the JPEG patch encoding (quality 90 and 75), beside the
+ * source JPEG bytes per image; for JPEG also the pixel error (PSNR against the raw patches) and the
+ * Python reader's decode cost per sample (Pillow, dlth.TicketReader, every row once).
  * Usage: node --import tsx bench/compression.ts [rows=1500] [keep=0.5]
  *
  * Photos: scikit-image's colour sample photos (in .venv), each cut into 4 overlapping crops (the
@@ -18,7 +20,8 @@ import { join } from 'node:path';
 import { TicketLoader } from '../src/loader/loader.js';
 import { openDataset, ticketBatches } from '../src/shards/reader.js';
 import { ticketRows } from '../src/shards/rows.js';
-import { Compression, type TicketRow } from '../src/shards/types.js';
+import { jpegEncoding } from '../src/shards/patch-jpeg.js';
+import { Compression, type DatasetMeta, type TicketRow } from '../src/shards/types.js';
 import { createTicketWriter } from '../src/shards/writer.js';
 
 const rows = Number(process.argv[2] ?? 1500);
@@ -63,9 +66,24 @@ async function dirBytes(dir: string): Promise<number> {
   return n;
 }
 
-async function measure(codec: Compression): Promise<Record<string, number>> {
-  const dir = join(root, codec);
-  const meta = codec === Compression.None ? ds.meta : { ...ds.meta, compression: codec };
+interface Variant {
+  name: string;
+  meta: DatasetMeta;
+}
+
+const PY_READ = `
+import sys, time
+sys.path.insert(0, 'python')
+from dlth import TicketReader
+r = TicketReader(sys.argv[1]); r.row(0)[0].positions
+t = time.perf_counter()
+for g in range(r.rows):
+    c, i = r.row(g); c.patches[i]
+print((time.perf_counter() - t) / r.rows)
+`;
+
+async function measure({ name, meta }: Variant): Promise<Record<string, number>> {
+  const dir = join(root, name);
   const t = performance.now();
   const w = await createTicketWriter({ dir, meta, resume: false });
   for (let i = 0; i < rows; i++) await w.write({ ...pool[i % pool.length], id: `r${String(i).padStart(7, '0')}` });
@@ -88,17 +106,41 @@ async function measure(codec: Compression): Promise<Record<string, number>> {
     return sec(t0);
   };
   const loaderBest = Math.min(await epoch(0), await epoch(1));
-  return { bytes: (await dirBytes(dir)) / rows, write: rows / write, read: rows / readBest, loader: rows / loaderBest };
+  const out: Record<string, number> = { bytes: (await dirBytes(dir)) / rows, write: rows / write, read: rows / readBest, loader: rows / loaderBest };
+  if (meta.patchEncoding) {
+    let se = 0;
+    let values = 0;
+    let i = 0;
+    for await (const r of ticketRows(await openDataset(dir), { view: true })) {
+      const want = pool[i++ % pool.length].patches;
+      for (let j = 0; j < want.length; j++) se += (want[j] - r.patches[j]) ** 2;
+      values += want.length;
+    }
+    out.psnr = 10 * Math.log10((255 * 255) / (se / values));
+    const py = spawnSync(PYTHON, ['-c', PY_READ, dir], { encoding: 'utf8' });
+    if (py.status !== 0) throw new Error(py.stderr);
+    out.pyMsPerRow = Number(py.stdout.trim()) * 1000;
+  }
+  return out;
 }
 
-const results = new Map<Compression, Record<string, number>>();
-for (const codec of [Compression.None, Compression.Lz4, Compression.Zstd]) results.set(codec, await measure(codec));
+const jpeg = (quality: number): DatasetMeta => ({ ...ds.meta, patchEncoding: jpegEncoding(ds.meta, quality) });
+const variants: Variant[] = [
+  { name: 'none', meta: ds.meta },
+  { name: 'lz4', meta: { ...ds.meta, compression: Compression.Lz4 } },
+  { name: 'zstd', meta: { ...ds.meta, compression: Compression.Zstd } },
+  { name: 'jpeg q90', meta: jpeg(90) },
+  { name: 'jpeg q75', meta: jpeg(75) },
+];
+const results = new Map<string, Record<string, number>>();
+for (const v of variants) results.set(v.name, await measure(v));
 
-const none = results.get(Compression.None) as Record<string, number>;
+const none = results.get('none') as Record<string, number>;
 console.log(`dlth compression bench: ${photoCount} photo crops (scikit-image), 224/16, k = ${ds.meta.k} (keep ${keep}), ${rows} rows; ${cpus()[0]?.model}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`source JPEG (quality 90): ${(jpegBytes / photoCount / 1024).toFixed(1)} KiB per image`);
-console.log('| compression | KiB per image | vs none | vs JPEG | write rows/s | read rows/s | loader rows/s (vs none) |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const [codec, r] of results) {
-  console.log(`| ${codec} | ${(r.bytes / 1024).toFixed(1)} | ${(r.bytes / none.bytes).toFixed(2)} | ${(r.bytes / (jpegBytes / photoCount)).toFixed(2)} | ${r.write.toFixed(0)} | ${r.read.toFixed(0)} | ${r.loader.toFixed(0)} (${(r.loader / none.loader).toFixed(2)}) |`);
+console.log('| shards | KiB per image | vs none | vs source JPEG | write rows/s | read rows/s | loader rows/s (vs none) | PSNR dB | Python ms/row |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const [name, r] of results) {
+  const lossy = r.psnr === undefined ? '– | –' : `${r.psnr.toFixed(1)} | ${r.pyMsPerRow.toFixed(2)}`;
+  console.log(`| ${name} | ${(r.bytes / 1024).toFixed(1)} | ${(r.bytes / none.bytes).toFixed(2)} | ${(r.bytes / (jpegBytes / photoCount)).toFixed(2)} | ${r.write.toFixed(0)} | ${r.read.toFixed(0)} | ${r.loader.toFixed(0)} (${(r.loader / none.loader).toFixed(2)}) | ${lossy} |`);
 }

@@ -181,6 +181,39 @@ const v3 = pipeline({
 });
 
 /**
+ * Issue 28's students on JPEG tickets (soup-lth-v3-jpeg), run after soup-lth-v3: its trained
+ * selector (the checkpoint file that run wrote) scores the same images again, its EViT tickets at
+ * r = 0.7 are stored as JPEG (quality 90; 7-px patches in 8-px cells, grayscale) and as raw bytes,
+ * and the v3 students' recipe trains on the JPEG tickets (3 seeds). Evaluated on JPEG test tickets
+ * and on raw test tickets; the raw-ticket students to compare with are v3's (a).
+ */
+const V3_SELECTOR = '../out/soup-lth-v3/models/selector/seed-0/model.safetensors';
+const v3jpeg = (() => {
+  const v = { ...recipe, epochs: 4, weightInit: 'jax', seeds: [0, 1, 2] };
+  const data = '../.cache/soup';
+  const source = (split, offset, limit) => ({ kind: 'idx', dir: data, split, classes: FASHION_CLASSES, ...(offset ? { offset } : {}), ...(limit ? { limit } : {}) });
+  const k = survivors(0.7, v.selectorBlocks);
+  const student = { model: v.student, epochs: v.epochs, batchSize: v.batchSize, lr: v.lr, warmupEpochs: v.warmupEpochs, weightDecay: v.weightDecay, flip: true, evalEvery: v.epochs, weightInit: 'jax' };
+  return pipelineFile({
+    name: 'soup-lth-v3-jpeg',
+    description: `Issue 28: students on JPEG-encoded tickets. Run after soup-lth-v3 (its selector checkpoint ${V3_SELECTOR}): EViT r = 0.7 tickets (k = ${k} of 49) of the same 54,000 training and 10,000 test images, stored as JPEG (quality 90) and raw; v3's student recipe (4 epochs, 3 seeds) on the JPEG tickets, evaluated on JPEG and on raw test tickets. Compare with soup-lth-v3's (a) tickets → tickets.`,
+    shardBytes: 16777216,
+    sources: { train: source('train', 0, 54000), test: source('test', 0, undefined) },
+    patchify: { imageSize: 49, patchSize: 7, channels: 1, resize: 'none' },
+    stages: [
+      { kind: 'score', name: 'evit-r70', selector: { checkpoint: V3_SELECTOR, model: v.selector }, sources: ['train', 'test'], mode: 'evit', rate: 0.7, blocks: v.selectorBlocks },
+      { kind: 'materialize', name: 'ticket-r70', policy: 'ticket', scores: 'evit-r70', k, sources: ['train', 'test'], preview: false },
+      { kind: 'materialize', name: 'jticket-r70', policy: 'ticket', scores: 'evit-r70', k, sources: ['train', 'test'], patchEncoding: 'jpeg', jpegQuality: 90 },
+      { kind: 'train', name: 'aj-r70', train: 'jticket-r70/train', eval: ['jticket-r70/test', 'ticket-r70/test'], seeds: v.seeds, ...student },
+      { kind: 'report', name: 'report', title: 'Students on JPEG tickets (soup-lth-v3-jpeg)', paths: [
+        { label: '(aj) JPEG tickets → JPEG tickets', train: 'aj-r70', eval: 'jticket-r70/test' },
+        { label: '(aj) JPEG tickets → raw tickets', train: 'aj-r70', eval: 'ticket-r70/test' },
+      ] },
+    ],
+  });
+})();
+
+/**
  * The recipe check, on the validation split only (no test source at all): the student on all
  * patches, 2 epochs at each literature learning rate, the one with the best validation accuracy
  * taken for every student. Its figures are in docs/results/soup-lth/recipe-report.md.
@@ -199,5 +232,5 @@ const recipeCheck = pipelineFile({
     { kind: 'report', name: 'report', title: 'soup-lth recipe check (validation split)', paths: LRS.map((lr) => ({ label: `lr ${lr}`, train: `dense-${lrTag(lr)}`, eval: 'full/val' })) },
   ],
 });
-for (const p of [full, v2, v3, quick, recipeCheck]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
+for (const p of [full, v2, v3, v3jpeg, quick, recipeCheck]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
 console.log(`stages: ${full.stages.length}; k per rate: ${recipe.rates.map((r) => `${r} → ${survivors(r, recipe.selectorBlocks)}`).join(', ')}`);

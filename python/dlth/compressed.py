@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Tuple
 import pyarrow as pa
 
 from .errors import ShardError
+from .patch_jpeg import max_jpeg_allowance
 
 #: Average id bytes per row a compressed batch may declare (src/shards/compression.ts MAX_ID_BYTES).
 MAX_ID_BYTES = 4096
@@ -22,7 +23,7 @@ def max_inflated_bytes(meta: Dict[str, Any], rows: int, buffers: int) -> int:
     """The most uncompressed body bytes a compressed ticket batch of ``rows`` rows may declare."""
     p, c, k = meta["patchSize"], meta["channels"], meta["k"]
     row_bytes = 40 + k * (p * p * c + 6)
-    return rows * (row_bytes - ID_ALLOWANCE + MAX_ID_BYTES + 64) + 8 * buffers
+    return rows * (row_bytes - ID_ALLOWANCE + MAX_ID_BYTES + 64 + max_jpeg_allowance(meta)) + 8 * buffers
 
 
 class _Flat:

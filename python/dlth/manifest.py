@@ -264,6 +264,24 @@ def _check_meta(m: Dict[str, Any], fail: Callable[[str], NoReturn]) -> None:
         lo, hi = m.get("views", {}).get(key, (0, 0))
         if lo > hi:
             fail(f"$.meta.views.{key}: min {_number(lo)} > max {_number(hi)}")
+    if "patchEncoding" in m:
+        _check_patch_encoding(m, fail)
+
+
+def _check_patch_encoding(m: Dict[str, Any], fail) -> None:
+    """meta.patchEncoding (src/shards/meta.ts checkPatchEncoding): ticket datasets only; cells hold a patch, the mosaic fits a JPEG."""
+    enc = m["patchEncoding"]
+    if m["kind"] != "tickets":
+        fail("$.meta.patchEncoding: only ticket datasets store patches")
+    if m["channels"] not in (1, 3):
+        fail(f"$.meta.patchEncoding: JPEG holds 1 or 3 channels, the dataset has {m['channels']}")
+    if enc["cell"] < m["patchSize"]:
+        fail(f"$.meta.patchEncoding.cell: {enc['cell']} is smaller than the patch size {m['patchSize']}")
+    if enc["columns"] > m["k"]:
+        fail(f"$.meta.patchEncoding.columns: {enc['columns']} is more than k = {m['k']}")
+    side = max(enc["columns"], -(-m["k"] // enc["columns"])) * enc["cell"]
+    if side > 65535:
+        fail(f"$.meta.patchEncoding: a mosaic side of {side} pixels exceeds JPEG's 65535")
 
 
 def parse_manifest(data: bytes, file: str) -> Manifest:

@@ -20,6 +20,7 @@ import pyarrow as pa
 from .compressed import check_declared_lengths
 from .errors import ShardError
 from .manifest import ShardEntry, canonical_json
+from .patch_jpeg import JpegPatches
 
 NO_LABEL = -1
 _VERIFIED: Set[Tuple[str, int, int, int, str]] = set()
@@ -31,7 +32,7 @@ def expected_schema(meta: Dict[str, Any]) -> pa.Schema:
     return pa.schema([
         pa.field("id", pa.string(), nullable=False),
         pa.field("label", pa.int32(), nullable=True),
-        pa.field("patches", pa.list_(item(pa.list_(item(pa.uint8()), p * p * c)), k), nullable=False),
+        pa.field("patches", pa.binary() if meta.get("patchEncoding") else pa.list_(item(pa.list_(item(pa.uint8()), p * p * c)), k), nullable=False),
         pa.field("positions", pa.list_(item(pa.uint16()), k), nullable=False),
         pa.field("scores", pa.list_(item(pa.float32()), k), nullable=False),
         *([pa.field("view", pa.uint8(), nullable=False)] if "views" in meta else []),
@@ -81,11 +82,12 @@ def verify_once(path: str, entry: ShardEntry, where: str, known_good: bool = Fal
 
 @dataclass
 class Columns:
-    """One record batch as numpy views: patches uint8 [n, k, p, p, C], positions uint16 [n, k],
-    scores float32 [n, k], labels int32 [n] (−1 = none), ids (n strings); ``views`` uint8 [n], each
-    row's view, in datasets with views (``meta["views"]``), else None."""
+    """One record batch as numpy views: patches uint8 [n, k, p, p, C] (a JPEG-encoded dataset's:
+    a ``JpegPatches`` that decodes row i at ``patches[i]``), positions uint16 [n, k], scores float32
+    [n, k], labels int32 [n] (−1 = none), ids (n strings); ``views`` uint8 [n], each row's view, in
+    datasets with views (``meta["views"]``), else None."""
 
-    patches: np.ndarray
+    patches: Any
     positions: np.ndarray
     scores: np.ndarray
     labels: np.ndarray
@@ -147,7 +149,7 @@ def _read_batches(source: pa.NativeFile, meta: Dict[str, Any], where: str, meta_
         n = rb.num_rows
         starts.append(rows)
         batches.append(Columns(
-            patches=_values(rb.column(2), 2).reshape(n, k, p, p, c),
+            patches=JpegPatches(rb.column(2), meta, where) if meta.get("patchEncoding") else _values(rb.column(2), 2).reshape(n, k, p, p, c),
             positions=_values(rb.column(3), 1).reshape(n, k),
             scores=_values(rb.column(4), 1).reshape(n, k),
             labels=_labels(rb.column(1)),

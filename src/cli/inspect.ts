@@ -30,6 +30,8 @@ export interface DatasetSummary {
   source: Dataset['meta']['source'];
   /** EViT scores: the chains stored; EViT tickets: the chain used and whether k is its survivors or a rank prefix; else null. */
   evit: string | null;
+  /** How the shards store their bytes (patch encoding, compression), in words. */
+  storage: string;
   /** label (or "null") → rows. */
   labels: Record<string, number>;
   /** How the pixels were made, in words (resize, crop, interpolation, mean/std, where it was read). */
@@ -77,7 +79,15 @@ export async function summarizeDataset(dir: string): Promise<DatasetSummary> {
     policy: meta.policy, keep: meta.keep, seed: meta.seed, selector: meta.selector, source: meta.source, evit: describeEvit(meta), labels,
     preprocessing: describePreprocessing(meta), preprocessingRecord: meta.preprocessing ?? null, mean: meta.mean, std: meta.std,
     ...(meta.views ? { views: meta.views } : {}),
+    storage: describeStorage(meta),
   };
+}
+
+/** How the shards store their bytes: patch encoding and body compression. */
+function describeStorage(meta: DatasetMeta): string {
+  const enc = meta.patchEncoding;
+  const patches = meta.kind !== DatasetKind.Tickets ? 'no pixels' : enc ? `patches as one JPEG per row (quality ${enc.quality}, ${enc.subsampling}, ${enc.cell}-px cells, ${enc.columns} per line)` : 'raw patch bytes';
+  return `${patches}, ${meta.compression ? `${meta.compression}-compressed record batches` : 'uncompressed record batches'}`;
 }
 
 export function formatSummary(s: DatasetSummary): string {
@@ -89,6 +99,7 @@ export function formatSummary(s: DatasetSummary): string {
     `dataset   ${s.dir}`,
     `kind      ${s.kind}  (${s.fingerprint})`,
     `rows      ${s.rows} in ${s.shards} shards, ${formatBytes(s.bytes)}`,
+    `storage   ${s.storage}`,
     `image     ${s.imageSize.join('×')} px, ${s.channels} channel(s), patch ${s.patchSize} px, grid ${s.grid.join('×')} = ${s.grid[0] * s.grid[1]}`,
     `pixels    ${s.preprocessing}`,
     `tickets   k = ${s.k} (keep ${s.keep}), policy ${s.policy ?? '-'}, seed ${s.seed ?? '-'}`,

@@ -11,6 +11,7 @@ import { openSource } from '../sources/open.js';
 import { materialize } from '../tickets/materialize.js';
 import { policyNames } from '../tickets/policies/index.js';
 import type { Policy } from '../shards/types.js';
+import { DEFAULT_JPEG_QUALITY, PATCH_ENCODINGS, type PatchEncodingName } from '../shards/patch-jpeg.js';
 import { formatBytes } from './verify.js';
 import { optionalNumber } from './numbers.js';
 import { addSourceOptions, patchifyConfig, sourceConfig, type SourceFlags } from './source-flags.js';
@@ -32,6 +33,8 @@ interface MaterializeFlags extends SourceFlags, PreprocessFlags, EngineFlags {
   model?: string;
   masks?: string;
   priorMasks?: string;
+  patchEncoding: PatchEncodingName;
+  jpegQuality?: string;
 }
 
 /** The geometry flags the user typed (not commander's defaults): they must agree with --scores / --checkpoint. */
@@ -61,6 +64,8 @@ export function registerMaterialize(program: Command): void {
     .option('--model <variant>', 'with --checkpoint: model variant, for HF/timm files without config.json')
     .option('--masks <idx>', 'policy oracle: IDX file of the source\'s images\' object masks ([N, H, W], nonzero on the object; mask i is image i), e.g. t10k-masks-idx3-ubyte.gz of dlth make-cluttered')
     .option('--prior-masks <idx>', 'policy prior: IDX object masks (e.g. the training split\'s) whose most frequent object positions every image keeps; without it, the positions nearest the grid\'s centre')
+    .addOption(new Option('--patch-encoding <how>', 'how rows store their patches: raw bytes, or one JPEG per row laid out so that no JPEG block crosses a patch border (lossy, several times smaller; docs/compression.md)').choices(PATCH_ENCODINGS).default('raw'))
+    .option('--jpeg-quality <q>', `with --patch-encoding jpeg: quality 1–100 (default ${DEFAULT_JPEG_QUALITY})`)
     .option('--foreign-scores', 'accept scores made from another copy of the source (another lab\'s): every image is checked against its recorded content hash; mismatches go to errors.jsonl')
     .action(async (flags: MaterializeFlags, cmd: Command) => {
       if (flags.model !== undefined && flags.checkpoint === undefined) throw new InputError('--model names the variant of a --checkpoint: give --checkpoint too');
@@ -86,6 +91,8 @@ export function registerMaterialize(program: Command): void {
         masks: flags.masks === undefined ? undefined : localPath('--masks', flags.masks),
         priorMasks: flags.priorMasks === undefined ? undefined : localPath('--prior-masks', flags.priorMasks),
         allowForeignScores: flags.foreignScores ?? false,
+        patchEncoding: flags.patchEncoding,
+        ...(flags.jpegQuality !== undefined ? { jpegQuality: optionalNumber('jpeg-quality', flags.jpegQuality) } : {}),
         split: config.kind === 'idx' ? config.split : undefined,
         engine: engineOptions(flags),
       });

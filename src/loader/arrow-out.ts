@@ -27,9 +27,9 @@ export interface StreamView {
   maxPatches?: number;
 }
 
-/** The meta a stream records: its batches are never compressed, whatever the dataset's shards were. */
+/** The meta a stream records: its batches are never compressed and its patches raw (decoded), whatever the dataset's shards were. */
 function streamMeta(meta: DatasetMeta): DatasetMeta {
-  const { compression: _, ...rest } = meta;
+  const { compression: _, patchEncoding: __, ...rest } = meta;
   return rest;
 }
 

@@ -53,6 +53,11 @@ class ArenaBuffers extends ReadBuffers {
     return this.arena.subarray(at, at + n);
   }
 
+  /** A JPEG-encoded batch's decoded patches: the next free spot of the arena, like a body. */
+  override ensurePixels(n: number): Uint8Array {
+    return this.ensureBody(n);
+  }
+
   private grow(min: number): void {
     const arena = new Uint8Array(align(Math.max(min, Math.ceil(this.arena.length * 1.25))));
     arena.set(this.arena.subarray(0, this.used));
@@ -105,8 +110,10 @@ export class ShardSlot {
    * row), whichever is larger.
    */
   static arenaBytes(meta: DatasetMeta, entry: ManifestShard): number {
-    if (meta.compression === undefined) return entry.bytes;
-    return Math.max(entry.bytes, entry.rows * (rowBytes(meta) + 16) + 1024);
+    // A JPEG-encoded dataset's arena also holds the decoded patches, after the bodies that carry the JPEGs.
+    const pixels = meta.patchEncoding === undefined ? 0 : entry.rows * meta.k * patchBytes(meta) + 1024;
+    if (meta.compression === undefined) return entry.bytes + pixels;
+    return Math.max(entry.bytes, entry.rows * (rowBytes(meta) + 16) + 1024) + pixels;
   }
 
   /** Bytes a slot takes for arenas of `shardBytes` bytes (arenaBytes) and `capacity` rows (ids not counted). */

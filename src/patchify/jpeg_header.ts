@@ -11,6 +11,8 @@ export interface JpegHeader {
   height: number;
   /** EXIF orientation 1–8 (1 when absent). */
   orientation: number;
+  /** Components of the frame (1 grayscale, 3 YCbCr or RGB, 4 CMYK). */
+  components: number;
 }
 
 /** SOFn markers carrying the frame size: C0–CF except DHT (C4), JPG (C8) and DAC (CC). */
@@ -63,11 +65,12 @@ export function readJpegHeader(b: Uint8Array): JpegHeader | null {
       if (o === null) return null;
       orientation = o;
     } else if (isSof(marker)) {
-      if (len < 7) return null;
+      if (len < 8) return null;
       const height = (b[pos + 5] << 8) | b[pos + 6];
       const width = (b[pos + 7] << 8) | b[pos + 8];
+      const components = b[pos + 9];
       // Orientation tags follow the frame only in broken files; EXIF (APP1) comes first by the spec.
-      return width > 0 && height > 0 ? { width, height, orientation } : null;
+      return width > 0 && height > 0 ? { width, height, orientation, components } : null;
     }
     pos = end;
   }

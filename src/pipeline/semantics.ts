@@ -72,6 +72,7 @@ function checkMaterialize(p: Pipeline, s: MaterializeStage, at: string, seen: Ma
   if (s.policy === 'oracle' && scored?.kind === 'score' && (viewsOptions(scored.views)?.count ?? 1) > 1) {
     fail(`${at}.policy`, `policy "oracle" reads each image's own object mask, which the views of score stage ${show(scored.name)} do not follow: use a score stage without views`);
   }
+  if (s.jpegQuality !== undefined && s.patchEncoding !== 'jpeg') fail(`${at}.jpegQuality`, 'a JPEG quality needs "patchEncoding": "jpeg"');
   if (s.policy === 'ticket') {
     const sc = s.scores === undefined ? undefined : seen.get(s.scores);
     if (sc?.kind !== 'score') fail(`${at}.scores`, `policy "ticket" needs "scores": the name of an earlier score stage`);

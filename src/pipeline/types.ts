@@ -50,6 +50,10 @@ export interface MaterializeStage {
   priorMasks?: string;
   seed?: number;
   preview?: boolean;
+  /** How rows store their patches: raw (default) or one JPEG per row (meta.patchEncoding). */
+  patchEncoding?: 'raw' | 'jpeg';
+  /** With patchEncoding jpeg: quality 1–100 (default 90). */
+  jpegQuality?: number;
 }
 
 export interface ScoreStage {

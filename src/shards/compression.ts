@@ -120,7 +120,18 @@ export const MAX_ID_BYTES = 4096;
  * content hashes, and 8 bytes of alignment per buffer.
  */
 export function maxInflatedBytes(meta: DatasetMeta, rows: number, buffers: number): number {
-  return rows * (rowBytes(meta) - ID_ALLOWANCE + MAX_ID_BYTES + 64) + 8 * buffers;
+  return rows * (rowBytes(meta) - ID_ALLOWANCE + MAX_ID_BYTES + 64 + jpegAllowance(meta)) + 8 * buffers;
+}
+
+/**
+ * JPEG-encoded datasets: what a row's JPEG may take beyond its raw patches (4 bytes per sample of
+ * its mosaic, more than baseline JPEG's worst case, plus 4 KiB of headers), and its offset.
+ */
+function jpegAllowance(meta: DatasetMeta): number {
+  const enc = meta.patchEncoding;
+  if (enc === undefined) return 0;
+  const rows = Math.ceil(meta.k / Math.max(1, enc.columns));
+  return 4 * enc.columns * enc.cell * rows * enc.cell * meta.channels + 4096 + 4;
 }
 
 /**

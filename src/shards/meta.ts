@@ -48,5 +48,17 @@ export function checkMeta(v: unknown, path: string, fail: Fail): DatasetMeta {
   if (m.views !== undefined) {
     for (const key of ['scale', 'ratio'] as const) if (m.views[key][0] > m.views[key][1]) fail(`${path}.views.${key}: min ${m.views[key][0]} > max ${m.views[key][1]}`);
   }
+  if (m.patchEncoding !== undefined) checkPatchEncoding(m, path, fail);
   return m;
+}
+
+/** meta.patchEncoding: ticket datasets only; the mosaic's cells hold a patch each and fit a JPEG. */
+function checkPatchEncoding(m: DatasetMeta, path: string, fail: Fail): void {
+  const enc = m.patchEncoding as NonNullable<DatasetMeta['patchEncoding']>;
+  if (m.kind !== DatasetKind.Tickets) fail(`${path}.patchEncoding: only ticket datasets store patches`);
+  if (m.channels !== 1 && m.channels !== 3) fail(`${path}.patchEncoding: JPEG holds 1 or 3 channels, the dataset has ${m.channels}`);
+  if (enc.cell < m.patchSize) fail(`${path}.patchEncoding.cell: ${enc.cell} is smaller than the patch size ${m.patchSize}`);
+  if (enc.columns > m.k) fail(`${path}.patchEncoding.columns: ${enc.columns} is more than k = ${m.k}`);
+  const side = Math.max(enc.columns, Math.ceil(m.k / enc.columns)) * enc.cell;
+  if (side > 65535) fail(`${path}.patchEncoding: a mosaic side of ${side} pixels exceeds JPEG's 65535`);
 }

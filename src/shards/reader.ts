@@ -42,7 +42,7 @@ export async function openDataset(location: string | DatasetStore, options: { ki
   return { store, manifest, meta: manifest.meta };
 }
 
-type Decode<B> = (header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string) => B;
+type Decode<B> = (header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string, buffers: ReadBuffers) => B | Promise<B>;
 
 /** Streams one shard's record batches (views valid until the next one is requested). */
 export async function* shardBatches<B extends { numRows: number }>(
@@ -65,7 +65,7 @@ export async function* shardBatches<B extends { numRows: number }>(
       const plain = isCompressed(msg)
         ? inflateBatch(msg.header as BatchHeader, msg.body, ds.meta, entry.rows - rows, file, (n) => buffers.ensureBody(n))
         : { header: msg.header as BatchHeader, body: msg.body };
-      const batch = decode(plain.header, plain.body, ds.meta, file);
+      const batch = await decode(plain.header, plain.body, ds.meta, file, buffers);
       rows += batch.numRows;
       if (rows > entry.rows) throw parser.error(`more rows than the manifest's ${entry.rows}`);
       yield batch;

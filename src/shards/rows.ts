@@ -22,6 +22,10 @@ export function ticketRowAt(b: TicketBatch, i: number, view = false): TicketRow 
     ? { id: b.ids[i], label: labelAt(b, i), patches, positions, scores }
     : { id: b.ids[i], label: labelAt(b, i), patches: patches.slice(), positions: positions.slice(), scores: scores.slice() };
   if (b.views) row.view = b.views[i];
+  if (b.encoded) {
+    const e = b.encoded.data.subarray(b.encoded.offsets[i], b.encoded.offsets[i + 1]);
+    row.encoded = view ? e : e.slice();
+  }
   return row;
 }
 

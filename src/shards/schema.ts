@@ -2,7 +2,7 @@
  * The Arrow schema of each dataset kind, built from its metadata, and the check that a shard's
  * schema matches what its manifest promises. The schema is the contract: see schemas/README.md.
  */
-import { Field, FixedSizeList, Float32, Int32, Schema, Uint16, Uint32, Uint8, Utf8, type DataType } from 'apache-arrow';
+import { Binary, Field, FixedSizeList, Float32, Int32, Schema, Uint16, Uint32, Uint8, Utf8, type DataType } from 'apache-arrow';
 import { ShardError } from '../util/errors.js';
 import { canonicalJson } from '../util/hash.js';
 import { DatasetKind, METADATA_KEY, type DatasetMeta } from './types.js';
@@ -66,7 +66,8 @@ export function arrowSchema(meta: DatasetMeta): Schema {
       metadata,
     );
   }
-  const patches = list(list(new Uint8(), patchBytes(meta)), meta.k);
+  // A JPEG-encoded dataset (meta.patchEncoding) stores one JPEG per row: a binary column.
+  const patches = meta.patchEncoding === undefined ? list(list(new Uint8(), patchBytes(meta)), meta.k) : new Binary();
   return new Schema(
     [
       ...head,

@@ -122,6 +122,12 @@ export interface DatasetMeta {
    * horizontal flips (docs/augment.md, "Views"). Absent: one plain view per image, no view column.
    */
   views?: ViewsMeta;
+  /**
+   * Ticket datasets: how the `patches` column stores each row's kept patches. Absent: raw bytes
+   * (a fixed-size list of k · p·p·C uint8). `jpeg`: one baseline JPEG per row (a binary column),
+   * laid out so that no JPEG block crosses a patch border (src/shards/patch-jpeg.ts).
+   */
+  patchEncoding?: PatchEncoding;
 }
 
 /** How a dataset's K views were drawn: timm's RandomResizedCrop (scale, ratio) and a flip probability, from `seed`. */
@@ -146,6 +152,19 @@ export interface RowView {
   index: number;
   box: [number, number, number, number];
   flip: boolean;
+}
+
+/** A lossy encoding of a ticket row's patches (schemas/README.md §3.1b). */
+export interface PatchEncoding {
+  codec: 'jpeg';
+  /** libjpeg quality, 1–100. */
+  quality: number;
+  /** Chroma subsampling: none (every component at full resolution). */
+  subsampling: '4:4:4';
+  /** Side of each patch's cell in the row's image: the patch size rounded up to a multiple of 8. */
+  cell: number;
+  /** Cells per line of the row's image (⌈√k⌉). */
+  columns: number;
 }
 
 /** A mask file as metadata records it: its name (not its directory), count, [H, W] and sha256. */
@@ -184,6 +203,11 @@ export interface TicketRow {
   scores: Float32Array;
   /** The row's view index (datasets with meta.views only). */
   view?: number;
+  /**
+   * Datasets with meta.patchEncoding: the row's stored JPEG, exactly as read. A writer of the same
+   * encoding stores it as is (merging parts re-encodes nothing); `patches` holds it decoded.
+   */
+  encoded?: Uint8Array;
 }
 
 /** One row of a score dataset. */

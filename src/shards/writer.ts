@@ -209,6 +209,7 @@ export class ShardWriter<Row, E extends BatchEncoder<Row> = BatchEncoder<Row>> {
   private async flush(): Promise<void> {
     const current = this.current;
     if (!current || this.encoder.length === 0) return;
+    await this.encoder.prepare?.();
     const batch = this.encoder.layout();
     const codec = this.meta.compression;
     await this.io(async () => {

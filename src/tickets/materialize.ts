@@ -28,6 +28,7 @@ import { openDataset, type Dataset } from '../shards/reader.js';
 import { scoreRows } from '../shards/rows.js';
 import { DatasetKind } from '../shards/types.js';
 import { sampleSelection } from './select.js';
+import { jpegEncoding, PATCH_ENCODINGS, type PatchEncodingName } from '../shards/patch-jpeg.js';
 import { decodePlan, type DecodeReference, type RequestedGeometry } from './decode-as.js';
 import { loadMaskInputs, type MaskInputs, type MaskOptions } from './mask-inputs.js';
 import { patchifyViews, type ViewGrid } from '../patchify/views.js';
@@ -66,6 +67,13 @@ export interface MaterializeOptions extends MaskOptions {
    */
   rankPrefix?: boolean;
   seed?: number;
+  /**
+   * How rows store their patches: `raw` (default) or `jpeg`, one JPEG per row laid out so that no
+   * JPEG block crosses a patch border (src/shards/patch-jpeg.ts); recorded as meta.patchEncoding.
+   */
+  patchEncoding?: PatchEncodingName;
+  /** JPEG quality 1–100 (default 90); only with patchEncoding jpeg. */
+  jpegQuality?: number;
   /** Where and how the run writes (the engine's options: out, worker, batch grid, decode concurrency, shards, failures). */
   engine: EngineOptions;
   /**
@@ -138,6 +146,9 @@ export async function materialize(options: MaterializeOptions): Promise<Material
     const given = [options.rate !== undefined && 'rate', options.rankPrefix && 'rankPrefix', options.keepFrom !== undefined && 'keepFrom'].filter(Boolean);
     if (given.length > 0) throw new InputError(`${given.join(', ')}: only policy ticket (from a score dataset) takes ${given.length > 1 ? 'these' : 'it'}, not ${options.policy}`);
   }
+  const encoding = options.patchEncoding ?? 'raw';
+  if (!PATCH_ENCODINGS.includes(encoding)) throw new InputError(`patch encoding must be one of ${PATCH_ENCODINGS.join(', ')}, got ${show(encoding)}`);
+  if (options.jpegQuality !== undefined && encoding !== 'jpeg') throw new InputError('a JPEG quality is only for patch encoding jpeg');
   if (options.scores !== undefined && options.checkpoint !== undefined) {
     throw new InputError('give a score dataset or a selector checkpoint to decode as, not both (a score dataset records its selector\'s preprocessing)');
   }
@@ -157,7 +168,8 @@ export async function materialize(options: MaterializeOptions): Promise<Material
     }
     const masks = await loadMaskInputs(options.policy, spec, options, source, cfg);
     const meta = ticketMeta({ patchify: cfg, preprocessingFrom: from, policy: options.policy, k, keep, kDerivation, seed, source, split: options.split,
-      selector: cursor?.dataset.meta.selector ?? null, evitTicket, policyParams: masks.params, views });
+      selector: cursor?.dataset.meta.selector ?? null, evitTicket, policyParams: masks.params, views,
+      ...(encoding === 'jpeg' ? { patchEncoding: jpegEncoding({ patchSize: cfg.patchSize, k }, options.jpegQuality) } : {}) });
     const checkContent = cursor ? await checkScores(cursor, options, source) : false;
     const work: Work = { checkContent, spec, meta, cursor, source, n, seed: seed ?? 0, masks };
     const decode = options.patchifyFn ?? ((payload, config) => realPatchify(payload, config));

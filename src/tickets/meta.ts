@@ -1,6 +1,6 @@
 /** Resolving k and building the dataset metadata of a materialized ticket dataset. */
 import type { PatchifyConfig } from '../patchify/types.js';
-import { DatasetKind, type AppliedPreprocessing, type DatasetMeta, type EvitTicket, type Policy, type PolicyParams, type SelectorInfo, type ViewsMeta } from '../shards/types.js';
+import { DatasetKind, type AppliedPreprocessing, type DatasetMeta, type EvitTicket, type PatchEncoding, type Policy, type PolicyParams, type SelectorInfo, type ViewsMeta } from '../shards/types.js';
 import { metaBase } from '../engine/meta.js';
 import type { Source } from '../sources/types.js';
 import { InputError, show } from '../util/errors.js';
@@ -47,6 +47,8 @@ export interface TicketMetaInput {
   policyParams?: PolicyParams;
   /** The score dataset's views (K rows per image); undefined: none. */
   views?: ViewsMeta;
+  /** Rows store their patches as one JPEG each (absent: raw bytes). */
+  patchEncoding?: PatchEncoding;
 }
 
 export function ticketMeta(input: TicketMetaInput): DatasetMeta {
@@ -64,5 +66,6 @@ export function ticketMeta(input: TicketMetaInput): DatasetMeta {
     ...(input.evitTicket ? { evitTicket: input.evitTicket } : {}),
     ...(input.policyParams ? { policyParams: input.policyParams } : {}),
     ...(input.views ? { views: input.views } : {}),
+    ...(input.patchEncoding ? { patchEncoding: input.patchEncoding } : {}),
   };
 }

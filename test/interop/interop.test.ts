@@ -72,6 +72,21 @@ test('pyarrow, datasets, polars and dlth\'s Python reader read our lz4- and zstd
   assert.equal(res.stdout.match(/interop ok/g)?.length, 2);
 });
 
+test('pyarrow, datasets, polars and dlth\'s Python reader read JPEG-encoded shards (plain and zstd), Pillow\'s decode equal to ours', { skip: missing ? `${PYTHON} missing: run scripts/setup-python.sh` : false }, async () => {
+  const args: string[] = [];
+  for (const compression of [Compression.None, Compression.Zstd]) {
+    const dir = await tempDir();
+    await materialize({ source: syntheticSource(23, 48), patchify: smallPatchify(48, 16), policy: 'random', keep: 0.5, seed: 5, patchEncoding: 'jpeg', jpegQuality: 80,
+      engine: { out: dir, shardBytes: 40_000, progress: false, compression } });
+    const expectFile = join(await tempDir(), 'expected.json');
+    await writeFile(expectFile, JSON.stringify(expected(await readTickets(dir))));
+    args.push(dir, expectFile);
+  }
+  const res = spawnSync(PYTHON, ['test/interop/read_shards.py', ...args], { encoding: 'utf8', env: { ...process.env, HF_DATASETS_OFFLINE: '1' } });
+  assert.equal(res.status, 0, `read_shards.py failed:\n${res.stdout}\n${res.stderr}`);
+  assert.equal(res.stdout.match(/interop ok/g)?.length, 2);
+});
+
 for (const codec of [Compression.Lz4, Compression.Zstd]) {
   test(`our reader and verify accept ${codec}-compressed shards written by pyarrow`, { skip: missing ? `${PYTHON} missing: run scripts/setup-python.sh` : false }, async () => {
     const dir = await tempDir();

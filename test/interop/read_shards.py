@@ -53,6 +53,22 @@ def sha(arr):
     return hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()
 
 
+def jpeg_patches(blobs, meta):
+    """A JPEG-encoded dataset's patches [rows, k, p, p, C], decoded with Pillow and cut from each
+    row's mosaic as schemas/README.md section 2b specifies (independently of dlth.patch_jpeg)."""
+    from PIL import Image
+    import io
+    enc, k, p, c = meta["patchEncoding"], meta["k"], meta["patchSize"], meta["channels"]
+    cell, cols = enc["cell"], enc["columns"]
+    out = np.zeros((len(blobs), k, p, p, c), np.uint8)
+    for r, blob in enumerate(blobs):
+        im = np.asarray(Image.open(io.BytesIO(blob))).reshape(-(-k // cols) * cell, cols * cell, c)
+        for j in range(k):
+            y, x = (j // cols) * cell, (j % cols) * cell
+            out[r, j] = im[y:y + p, x:x + p]
+    return out
+
+
 def check(root, expected_file):
     root = Path(root)
     expected = json.loads(Path(expected_file).read_text())
@@ -61,6 +77,7 @@ def check(root, expected_file):
     k, p, c = meta["k"], meta["patchSize"], meta["channels"]
     n = meta["grid"][0] * meta["grid"][1]
     files = [root / s["file"] for s in manifest["shards"]]
+    jpeg = "patchEncoding" in meta
 
     # pyarrow: stream format, full validation, schema and metadata, values.
     tables = []
@@ -71,7 +88,10 @@ def check(root, expected_file):
         t.validate(full=True)
         assert t.num_rows == s["rows"], (f, t.num_rows)
         assert json.loads(t.schema.metadata[b"dlth"]) == meta
-        assert t.schema.field("patches").type == pa.list_(pa.field("item", pa.list_(pa.field("item", pa.uint8(), False), p * p * c), False), k)
+        if jpeg:
+            assert t.schema.field("patches").type == pa.binary()
+        else:
+            assert t.schema.field("patches").type == pa.list_(pa.field("item", pa.list_(pa.field("item", pa.uint8(), False), p * p * c), False), k)
         assert t.schema.field("positions").type == pa.list_(pa.field("item", pa.uint16(), False), k)
         assert t.schema.field("label").nullable and not t.schema.field("id").nullable
         tables.append(t)
@@ -79,7 +99,8 @@ def check(root, expected_file):
     assert table.num_rows == manifest["rows"] == len(expected["ids"])
     assert table.column("id").to_pylist() == expected["ids"]
     assert table.column("label").to_pylist() == expected["labels"]
-    patches = table.column("patches").combine_chunks().flatten().flatten().to_numpy().reshape(-1, k, p, p, c)
+    blobs = table.column("patches").to_pylist() if jpeg else None
+    patches = jpeg_patches(blobs, meta) if jpeg else table.column("patches").combine_chunks().flatten().flatten().to_numpy().reshape(-1, k, p, p, c)
     positions = table.column("positions").combine_chunks().flatten().to_numpy().reshape(-1, k)
     scores = table.column("scores").combine_chunks().flatten().to_numpy().reshape(-1, k)
     assert sha(patches) == expected["patchesSha256"], "patch bytes (row, col, channel order)"
@@ -97,6 +118,10 @@ def check(root, expected_file):
         ds = datasets.Dataset.from_file(str(f)).with_format("numpy")
         assert len(ds) == t.num_rows
         if len(ds):
+            if jpeg:
+                assert str(ds.features["patches"].dtype) == "binary", ds.features
+                assert ds.with_format(None)[: len(ds)]["patches"] == t.column("patches").to_pylist()
+                continue
             batch = ds[: len(ds)]
             assert batch["patches"].shape == (len(ds), k, p * p * c), batch["patches"].shape
             assert batch["positions"].shape == (len(ds), k)
@@ -113,6 +138,8 @@ def check(root, expected_file):
     assert df["label"].to_list() == expected["labels"]
     pos_pl = np.array(df["positions"].to_list(), dtype=np.uint16).reshape(-1, k)
     np.testing.assert_array_equal(pos_pl, positions)
+    if jpeg:
+        assert df["patches"].to_list() == blobs
     # The dlth Python package: the same rows through TicketReader (verified, checked).
     reader = dlth.TicketReader(str(root))
     ids, chunks = [], []

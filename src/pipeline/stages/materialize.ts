@@ -77,6 +77,8 @@ async function runMaterialize(ctx: StageContext, stage: MaterializeStage): Promi
       ...(stage.masks?.[name] !== undefined ? { masks: stage.masks[name] } : {}),
       ...(stage.priorMasks !== undefined ? { priorMasks: stage.priorMasks } : {}),
       seed: stage.seed ?? ctx.seed,
+      ...(stage.patchEncoding !== undefined ? { patchEncoding: stage.patchEncoding } : {}),
+      ...(stage.jpegQuality !== undefined ? { jpegQuality: stage.jpegQuality } : {}),
       scores: stage.scores === undefined || stage.policy !== 'ticket' ? undefined : workerDatasetDir(ctx.scoreDir(stage.scores, name), ctx.worker),
       split: name,
       engine: ctx.engine(dir),

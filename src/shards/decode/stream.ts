@@ -42,6 +42,14 @@ export class ReadBuffers {
     return this.packed.subarray(0, n);
   }
 
+  pixels = new Uint8Array(0);
+
+  /** Where a JPEG-encoded batch's decoded patches go (the body still holds the JPEGs). */
+  ensurePixels(n: number): Uint8Array {
+    if (this.pixels.length < n) this.pixels = new Uint8Array(Math.max(n, Math.ceil(this.pixels.length * 1.25)));
+    return this.pixels.subarray(0, n);
+  }
+
   ensureMeta(n: number): Uint8Array {
     if (this.meta.length < n) this.meta = new Uint8Array(n);
     return this.meta.subarray(0, n);
