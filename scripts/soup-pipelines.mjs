@@ -214,6 +214,47 @@ const v3jpeg = (() => {
 })();
 
 /**
+ * Issue 27's measurement (soup-views), run after soup-lth-v3: what K = 4 views per image and the
+ * token augmentations buy the experiment's (a) students. v3's selector checkpoint scores the
+ * training images once plainly (K = 1) and once with 4 views (view 0 plain, views 1–3 timm's
+ * random-resized crops, scale (0.08, 1), ratio (3/4, 4/3), flips); EViT r = 0.7 tickets of each;
+ * v3's student recipe (4 epochs, 3 seeds, the same steps: a K = 4 epoch yields one view per image)
+ * with and without DeiT's augmentations as token operations (colour jitter 0.4, token erasing 0.25,
+ * token mixup 0.8 / cutmix 1.0). Every student is evaluated on the same plain test tickets.
+ */
+const soupViews = (() => {
+  const v = { ...recipe, epochs: 4, seeds: [0, 1, 2] };
+  const data = '../.cache/soup';
+  const source = (split, offset, limit) => ({ kind: 'idx', dir: data, split, classes: FASHION_CLASSES, ...(offset ? { offset } : {}), ...(limit ? { limit } : {}) });
+  const k = survivors(0.7, v.selectorBlocks);
+  const student = { model: v.student, epochs: v.epochs, batchSize: v.batchSize, lr: v.lr, warmupEpochs: v.warmupEpochs, weightDecay: v.weightDecay, flip: true, evalEvery: v.epochs, weightInit: 'jax', seeds: v.seeds };
+  const augment = { colorJitter: 0.4, reprob: 0.25, mixupAlpha: 0.8, cutmixAlpha: 1.0 };
+  const selector = { checkpoint: V3_SELECTOR, model: v.selector };
+  const score = { mode: 'evit', rate: 0.7, blocks: v.selectorBlocks };
+  const runs = [['k1', 'ticket-r70/train', false], ['k4', 'ticket-r70-v4/train', false], ['k1-aug', 'ticket-r70/train', true], ['k4-aug', 'ticket-r70-v4/train', true]];
+  return pipelineFile({
+    name: 'soup-views',
+    description: `Issue 27: students with K = 1 vs K = 4 views and with vs without token augmentations. Run after soup-lth-v3 (its selector checkpoint ${V3_SELECTOR}): EViT r = 0.7 tickets (k = ${k} of 49) of the 54,000 training images scored plainly and with 4 views (view 0 plain, 3 random-resized crops with flips); v3's student recipe, 3 seeds per cell, the same steps; every student evaluated on the plain test tickets.`,
+    shardBytes: 16777216,
+    sources: { train: source('train', 0, 54000), test: source('test', 0, undefined) },
+    patchify: { imageSize: 49, patchSize: 7, channels: 1, resize: 'none' },
+    stages: [
+      { kind: 'score', name: 'evit-r70', selector, sources: ['train', 'test'], ...score },
+      { kind: 'score', name: 'evit-r70-v4', selector, sources: ['train'], ...score, views: 4 },
+      { kind: 'materialize', name: 'ticket-r70', policy: 'ticket', scores: 'evit-r70', k, sources: ['train', 'test'] },
+      { kind: 'materialize', name: 'ticket-r70-v4', policy: 'ticket', scores: 'evit-r70-v4', k, sources: ['train'] },
+      ...runs.map(([name, train, aug]) => ({ kind: 'train', name, train, eval: ['ticket-r70/test'], ...student, ...(aug ? { augment } : {}) })),
+      { kind: 'report', name: 'report', title: 'Views and token augmentations (soup-views)', paths: [
+        { label: 'K = 1, no augmentation', train: 'k1', eval: 'ticket-r70/test' },
+        { label: 'K = 4, no augmentation', train: 'k4', eval: 'ticket-r70/test' },
+        { label: 'K = 1, token augmentations', train: 'k1-aug', eval: 'ticket-r70/test' },
+        { label: 'K = 4, token augmentations', train: 'k4-aug', eval: 'ticket-r70/test' },
+      ] },
+    ],
+  });
+})();
+
+/**
  * The recipe check, on the validation split only (no test source at all): the student on all
  * patches, 2 epochs at each literature learning rate, the one with the best validation accuracy
  * taken for every student. Its figures are in docs/results/soup-lth/recipe-report.md.
@@ -232,5 +273,5 @@ const recipeCheck = pipelineFile({
     { kind: 'report', name: 'report', title: 'soup-lth recipe check (validation split)', paths: LRS.map((lr) => ({ label: `lr ${lr}`, train: `dense-${lrTag(lr)}`, eval: 'full/val' })) },
   ],
 });
-for (const p of [full, v2, v3, v3jpeg, quick, recipeCheck]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
+for (const p of [full, v2, v3, v3jpeg, soupViews, quick, recipeCheck]) writeFileSync(new URL(`../pipelines/${p.name}.json`, import.meta.url), `${JSON.stringify(p, null, 2)}\n`);
 console.log(`stages: ${full.stages.length}; k per rate: ${recipe.rates.map((r) => `${r} → ${survivors(r, recipe.selectorBlocks)}`).join(', ')}`);

@@ -53,7 +53,7 @@ async function viewGrids(rows: readonly TicketRow[], meta: DatasetMeta, source: 
   const views = await patchifyViews(await source.load(index), datasetPatchify(meta), id, meta.views);
   const patchBytes = meta.patchSize * meta.patchSize * meta.channels;
   return views.map((v, i) => {
-    checkKept(rows[i], v.grid.patches, patchBytes, source.ref(index).location);
+    checkKept(rows[i], v.grid.patches, patchBytes, source.ref(index).location, meta.patchEncoding !== undefined);
     return { grid: v.grid.patches, view: v.view };
   });
 }

@@ -104,3 +104,15 @@ test('dlth preview --source idx --root <dir>: the split comes from the dataset, 
   assert.equal(wrong.code, 3, wrong.stderr);
   assert.equal(wrong.lines.length, 1, wrong.stderr);
 });
+
+test('a JPEG-encoded dataset previews with its source (kept patches within the encoding\'s loss); another source is still refused', async () => {
+  const photos = await openSource({ kind: 'idx', dir: DATA, split: 'test', limit: 12 });
+  const cfg8 = resolvePatchifyConfig({ imageSize: 24, patchSize: 8, channels: 1, resize: 'fixed' });
+  const jpeg = join(dir, 'jpeg');
+  await materialize({ source: photos, patchify: cfg8, policy: 'random', keep: 0.5, seed: 3, split: 'test', patchEncoding: 'jpeg', jpegQuality: 50, engine: { out: jpeg, progress: false } });
+  await writePreview(jpeg, { n: 4, sample: 'first', out: join(dir, 'jpeg.png'), source: photos });
+  const train = await openSource({ kind: 'idx', dir: DATA, split: 'train', limit: 12 });
+  const renamed: Source = { ...train, ref: (i) => ({ ...train.ref(i), id: train.ref(i).id.replace('train/', 'test/') }), load: (i) => train.load(i) };
+  await assert.rejects(writePreview(jpeg, { n: 2, sample: 'first', out: join(dir, 'y.png'), source: renamed }),
+    (e: unknown) => e instanceof InputError && /row "test\/00000": this image's pixels differ from the dataset's JPEG-encoded kept patches by [\d.]+ on average/.test(e.message));
+});
