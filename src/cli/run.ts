@@ -6,7 +6,7 @@ import { loadPipeline } from '../pipeline/load.js';
 import { runPipeline } from '../pipeline/runner.js';
 import { STATUS_PREFIX, StageProcessError, type StageCommand } from '../pipeline/scheduler.js';
 import { parseNumber } from './numbers.js';
-import { isNoise } from './quiet.js';
+import { isNoise, verboseRequested } from './quiet.js';
 import { InputError } from '../util/errors.js';
 import { parseWorker, workerFromEnv } from '../pipeline/worker.js';
 import { initBackend } from '../backend/init.js';
@@ -47,10 +47,11 @@ function stageCommand(file: string, flags: RunFlags, threads: number): (stage: s
     const v = flags[k];
     return v === undefined ? [] : [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v];
   });
+  const verbose = verboseRequested(process.argv);
   return (stage) => ({
-    args: [...process.execArgv, process.argv[1] as string, 'run', file, '--out', flags.out, '--only', stage, '--stage-process', ...passed, ...(flags.quiet ? ['-q'] : [])],
+    args: [...process.execArgv, process.argv[1] as string, 'run', file, '--out', flags.out, '--only', stage, '--stage-process', ...passed, ...(flags.quiet ? ['-q'] : []), ...(verbose ? ['--verbose'] : [])],
     env: { ...process.env, TF_NUM_INTRAOP_THREADS: String(threads) },
-    relay: (line) => !isNoise(line),
+    relay: (line) => verbose || !isNoise(line),
   });
 }
 

@@ -68,7 +68,7 @@ function lines(stream: Readable, each: (line: string) => void): void {
 }
 
 /** Starts one stage's process; its stderr lines go to `log` whole, prefixed with the stage's name unless they carry it. */
-function startStage(stage: string, command: StageCommand, log: (m: string) => void): { kill(): void; done: Promise<StageExit> } {
+function startStage(stage: string, command: StageCommand, log: (m: string) => void, warn: (m: string) => void): { kill(): void; done: Promise<StageExit> } {
   const child = spawn(process.execPath, command.args, { env: command.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exit: StageExit = { stage, code: 0, status: null, error: null };
   lines(child.stdout, (line) => {
@@ -77,7 +77,9 @@ function startStage(stage: string, command: StageCommand, log: (m: string) => vo
   lines(child.stderr, (line) => {
     const text = line.replace(/^.*\r/, '');
     if (text.startsWith('dlth: error:') || text.startsWith('dlth: internal error:')) exit.error = text;
-    if (text !== '' && (command.relay?.(text) ?? true)) log(text.startsWith(`[${stage}]`) ? text : `[${stage}] ${text}`);
+    // Warnings reach the user as the stage printed them, quiet run or not (as in one process).
+    else if (text.startsWith('dlth: warning:')) warn(text);
+    else if (text !== '' && (command.relay?.(text) ?? true)) log(text.startsWith(`[${stage}]`) ? text : `[${stage}] ${text}`);
   });
   const done = new Promise<StageExit>((resolve) => {
     child.on('error', (err) => resolve({ ...exit, code: 1, error: `dlth: error: stage ${show(stage)}: ${err.message}` }));
@@ -91,6 +93,8 @@ export interface ScheduleOptions {
   jobs: number;
   command(stage: string): StageCommand;
   log(message: string): void;
+  /** A stage's `dlth: warning:` lines (default: stderr, whether or not the run is quiet). */
+  warn?(message: string): void;
 }
 
 /**
@@ -115,7 +119,7 @@ export async function runScheduled(options: ScheduleOptions): Promise<StageExit[
       for (const name of stopping ? [] : readyStages(options.deps, started, finished).slice(0, options.jobs - running.size)) {
         started.add(name);
         options.log(`[${name}] started (${running.size + 1} of at most ${options.jobs} stage processes)`);
-        running.set(name, startStage(name, options.command(name), options.log));
+        running.set(name, startStage(name, options.command(name), options.log, options.warn ?? ((m) => process.stderr.write(`${m}\n`))));
       }
       if (running.size === 0) break;
       const exit = await Promise.race([...running.values()].map((p) => p.done));

@@ -127,7 +127,8 @@ test('ENOSPC on a 256 KiB tmpfs → exit 5, one line naming the file and ENOSPC'
 });
 
 test('quiet by default: TensorFlow start-up lines only with DLTH_VERBOSE=1 / --verbose', async (t) => {
-  const args = ['run', 'pipelines/fashion-mnist.json', '--out', join(dir, 'afile')];
+  // One process (--jobs 1): stages that load TensorFlow run in it (with more jobs the parent fails before any stage starts).
+  const args = ['run', 'pipelines/fashion-mnist.json', '--out', join(dir, 'afile'), '--jobs', '1'];
   const quiet = await runCli(args);
   assert.deepEqual(quiet.lines.filter((l) => !l.startsWith('dlth: ')), [], quiet.stderr);
   if (!existsSync(join(ROOT, 'node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'))) return void t.skip('native TensorFlow not built: nothing to filter');

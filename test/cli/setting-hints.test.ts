@@ -98,3 +98,18 @@ test('pipeline run: the same warning names the pipeline key patchify.smallImages
       + 'use patchify.smallImages: "skip" to refuse them (recorded in errors.jsonl) or patchify.smallImages: "upscale" to accept them silently',
   ]);
 });
+
+test('pipeline run with stage processes (--jobs 2, quiet): a stage\'s warning still reaches the user, unprefixed', async () => {
+  const pipeline = {
+    name: 'hints', sources: { small: { kind: 'jsonl', file: join(dir, 'small.jsonl') } },
+    patchify: { imageSize: 32, patchSize: 8 },
+    stages: [{ kind: 'materialize', name: 'full', policy: 'full', sources: ['small'] }],
+  };
+  writeFileSync(join(dir, 'hints2.json'), JSON.stringify(pipeline));
+  const r = await runCli(['run', join(dir, 'hints2.json'), '--out', join(dir, 'run2'), '-q', '--jobs', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(warnings(r.stderr), [
+    `dlth: warning: 1 image(s) smaller than 32×32 were upscaled, e.g. ${join(dir, 'img', 'tiny.png')} (20×13); `
+      + 'use patchify.smallImages: "skip" to refuse them (recorded in errors.jsonl) or patchify.smallImages: "upscale" to accept them silently',
+  ]);
+});
