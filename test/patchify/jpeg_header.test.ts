@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { readJpegHeader } from '../../src/patchify/jpeg_header.js';
 import { encodePhoto, photo } from './images.js';
 
-test('readJpegHeader agrees with sharp metadata: sizes, orientations, progressive, gray, CMYK', async () => {
+test('readJpegHeader agrees with sharp metadata: sizes, orientations, components, progressive, gray, CMYK', async () => {
   const base = sharp(photo('coffee-192x128.jpg'));
   const jpegs: Buffer[] = [photo('coffee-192x128.jpg'), photo('chelsea-150x100.jpg'), await encodePhoto('jpeg', 641, 3)];
   for (let o = 1; o <= 8; o++) jpegs.push(await base.clone().jpeg().withMetadata({ orientation: o }).toBuffer());
@@ -16,7 +16,7 @@ test('readJpegHeader agrees with sharp metadata: sizes, orientations, progressiv
     const meta = await sharp(bytes).metadata();
     const h = readJpegHeader(bytes);
     assert.ok(h, `jpeg ${i} understood`);
-    assert.deepEqual(h, { width: meta.width, height: meta.height, orientation: meta.orientation ?? 1 }, `jpeg ${i}`);
+    assert.deepEqual(h, { width: meta.width, height: meta.height, orientation: meta.orientation ?? 1, components: meta.channels }, `jpeg ${i}`);
   }
 });
 
