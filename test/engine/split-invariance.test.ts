@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/init.js';
 import { variantConfig } from '../../src/model/configs.js';
@@ -21,7 +21,7 @@ import type { ImagePayload, Source } from '../../src/sources/types.js';
 import { materialize } from '../../src/tickets/materialize.js';
 import { ImageError } from '../../src/util/errors.js';
 import { REPO } from '../scaleout/cluster.js';
-import { tempDir } from '../scaleout/helpers.js';
+import { datasetFiles, tempDir } from '../scaleout/helpers.js';
 
 const N_IMAGES = 307;
 const patchify = resolvePatchifyConfig({ imageSize: [28, 28], patchSize: 4, channels: 1, resize: 'none', mean: [0.286], std: [0.353] });
@@ -52,12 +52,6 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Every file of a dataset directory but workers/ and hidden files: name → bytes. */
-async function files(dir: string): Promise<Map<string, Buffer>> {
-  const names = (await readdir(dir)).filter((n) => n !== 'workers' && !n.startsWith('.')).sort();
-  return new Map(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n))] as [string, Buffer])));
-}
-
 async function runAll(out: string, worker: { index: number; count: number } | null): Promise<void> {
   const common = { source, patchify, patchifyFn: flaky };
   const eng = { progress: false, maxFailures: 10, worker, align: ALIGN };
@@ -70,7 +64,7 @@ async function runAll(out: string, worker: { index: number; count: number } | nu
 test('split invariance: N workers + merge = one run, byte for byte (score and ticket datasets, native backend, real images)', { timeout: 300_000 }, async () => {
   const single = join(root, 'single');
   await runAll(single, null);
-  const expected = { scores: await files(join(single, 'scores')), ticket: await files(join(single, 'ticket')) };
+  const expected = { scores: await datasetFiles(join(single, 'scores')), ticket: await datasetFiles(join(single, 'ticket')) };
   assert.ok(expected.scores.size > 5 && expected.ticket.size > 5, 'several shards, so workers cut some of them');
   assert.equal((await readFile(join(single, 'scores', 'errors.jsonl'), 'utf8')).trim().split('\n').length, 6);
   for (const count of [1, 2, 3, 5]) {
@@ -78,7 +72,7 @@ test('split invariance: N workers + merge = one run, byte for byte (score and ti
     for (let index = 0; index < count; index++) await runAll(out, { index, count });
     const merged = await mergeRun({ out });
     assert.equal(merged.datasets.length, 2);
-    assert.deepEqual(await files(join(out, 'scores')), expected.scores, `score dataset, ${count} workers`);
-    assert.deepEqual(await files(join(out, 'ticket')), expected.ticket, `ticket dataset, ${count} workers`);
+    assert.deepEqual(await datasetFiles(join(out, 'scores')), expected.scores, `score dataset, ${count} workers`);
+    assert.deepEqual(await datasetFiles(join(out, 'ticket')), expected.ticket, `ticket dataset, ${count} workers`);
   }
 });

@@ -1,5 +1,5 @@
 /** Synthetic ticket datasets written with the shard writer, as a single run or as N worker parts. */
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createTicketWriter } from '../../src/shards/writer.js';
@@ -92,4 +92,10 @@ export async function datasetDirs(out: string): Promise<string[]> {
   };
   await walk(out);
   return found.sort();
+}
+
+/** Every file of a dataset directory but workers/ and hidden files: name → bytes (to compare runs byte for byte). */
+export async function datasetFiles(dir: string): Promise<Map<string, Buffer>> {
+  const names = (await readdir(dir)).filter((n) => n !== 'workers' && !n.startsWith('.')).sort();
+  return new Map(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n))] as [string, Buffer])));
 }

@@ -12,7 +12,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/init.js';
 import { variantConfig } from '../../src/model/configs.js';
@@ -35,7 +35,7 @@ import { InputError } from '../../src/util/errors.js';
 import { writePreview } from '../../src/preview/write.js';
 import sharp from 'sharp';
 import { REPO } from '../scaleout/cluster.js';
-import { tempDir } from '../scaleout/helpers.js';
+import { datasetFiles, tempDir } from '../scaleout/helpers.js';
 
 const N_IMAGES = 37;
 const K = 3;
@@ -57,11 +57,6 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function files(dir: string): Promise<Map<string, Buffer>> {
-  const names = (await readdir(dir)).filter((n) => n !== 'workers' && !n.startsWith('.')).sort();
-  return new Map(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n))] as [string, Buffer])));
-}
-
 /** Scores (K views, or none) and materializes the EViT ticket, as one run or worker `worker`. */
 async function runBoth(out: string, views: number | undefined, worker: { index: number; count: number } | null = null): Promise<void> {
   const eng = { progress: false, worker, align: 8, batchSize: 4 };
@@ -78,7 +73,7 @@ async function allTicketRows(dir: string): Promise<TicketRow[]> {
 test('views: K = 1 is no views (same bytes); view 0 of K views is the plain image; N workers + merge = one run', { timeout: 600_000 }, async () => {
   await runBoth(join(root, 'none'), undefined);
   await runBoth(join(root, 'k1'), 1);
-  for (const d of ['scores', 'ticket']) assert.deepEqual(await files(join(root, 'k1', d)), await files(join(root, 'none', d)), `${d}: K = 1 writes what no views writes`);
+  for (const d of ['scores', 'ticket']) assert.deepEqual(await datasetFiles(join(root, 'k1', d)), await datasetFiles(join(root, 'none', d)), `${d}: K = 1 writes what no views writes`);
 
   const single = join(root, 'k3');
   await runBoth(single, K);
@@ -101,13 +96,13 @@ test('views: K = 1 is no views (same bytes); view 0 of K views is the plain imag
     }
     i++;
   }
-  const expected = { scores: await files(join(single, 'scores')), ticket: await files(join(single, 'ticket')) };
+  const expected = { scores: await datasetFiles(join(single, 'scores')), ticket: await datasetFiles(join(single, 'ticket')) };
   for (const count of [2, 3]) {
     const out = join(root, `w${count}`);
     for (let index = 0; index < count; index++) await runBoth(out, K, { index, count });
     await mergeRun({ out });
-    assert.deepEqual(await files(join(out, 'scores')), expected.scores, `score dataset with views, ${count} workers`);
-    assert.deepEqual(await files(join(out, 'ticket')), expected.ticket, `ticket dataset with views, ${count} workers`);
+    assert.deepEqual(await datasetFiles(join(out, 'scores')), expected.scores, `score dataset with views, ${count} workers`);
+    assert.deepEqual(await datasetFiles(join(out, 'ticket')), expected.ticket, `ticket dataset with views, ${count} workers`);
   }
 });
 

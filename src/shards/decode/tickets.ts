@@ -45,11 +45,17 @@ export function decodeTicketBatch(header: BatchHeader, body: Uint8Array, meta: D
   c.skipValidity('patches.item');
   c.skipValidity('patches.item.item');
   const patches = c.nextBuffer('patches', n * k * p);
+  return { ...idLabel, numRows: n, k, patchBytes: p, patches, ...readRest(c, meta, n) };
+}
+
+/** The columns after `patches` (positions, scores, the view column of datasets with views), checked. */
+function readRest(c: BatchCursor, meta: DatasetMeta, n: number): Pick<TicketBatch, 'positions' | 'scores' | 'views'> {
+  const k = meta.k;
   const positions = u16(readFixedList(c, 'positions', n, k, 2));
   const scores = f32(readFixedList(c, 'scores', n, k, 4));
   const views = readViewColumns(c, meta, n)?.view ?? null;
   checkPositionsBatch(c, positions, n, k, gridSize(meta));
-  return { ...idLabel, numRows: n, k, patchBytes: p, patches, positions, scores, views };
+  return { positions, scores, views };
 }
 
 async function decodeJpegTicketBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string, buffers: ReadBuffers | undefined): Promise<TicketBatch> {
@@ -75,13 +81,10 @@ async function decodeJpegTicketBatch(header: BatchHeader, body: Uint8Array, meta
   for (let i = 0; i < n; i++) {
     if (!(offsets[i + 1] > offsets[i] && offsets[i + 1] <= data.length)) c.fail(`column patches: bad offsets [${offsets[i]}, ${offsets[i + 1]}) at row ${i} (a row's JPEG is never empty)`);
   }
-  const positions = u16(readFixedList(c, 'positions', n, k, 2));
-  const scores = f32(readFixedList(c, 'scores', n, k, 4));
-  const views = readViewColumns(c, meta, n)?.view ?? null;
-  checkPositionsBatch(c, positions, n, k, gridSize(meta));
+  const rest = readRest(c, meta, n);
   const patches = buffers ? buffers.ensurePixels(n * k * p) : new Uint8Array(n * k * p);
   await decodeJpegRows(m, offsets, data, n, patches, file);
-  return { ...idLabel, numRows: n, k, patchBytes: p, patches, positions, scores, views, encoded: { offsets, data } };
+  return { ...idLabel, numRows: n, k, patchBytes: p, patches, ...rest, encoded: { offsets, data } };
 }
 
 /** Every row's positions strictly ascending (hence unique) within [0, N). */
