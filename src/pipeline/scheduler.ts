@@ -78,7 +78,7 @@ function startStage(stage: string, command: StageCommand, log: (m: string) => vo
     const text = line.replace(/^.*\r/, '');
     if (text.startsWith('dlth: error:') || text.startsWith('dlth: internal error:')) exit.error = text;
     // Warnings reach the user as the stage printed them, quiet run or not (as in one process).
-    else if (text.startsWith('dlth: warning:')) warn(text);
+    if (text.startsWith('dlth: warning:')) warn(text);
     else if (text !== '' && (command.relay?.(text) ?? true)) log(text.startsWith(`[${stage}]`) ? text : `[${stage}] ${text}`);
   });
   const done = new Promise<StageExit>((resolve) => {
