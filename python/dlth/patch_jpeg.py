@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import ShardError
 
@@ -79,9 +80,11 @@ class JpegPatches:
         self._column, self._where = column, where
         self._m = Mosaic(meta)
         self._rows: List[Optional[np.ndarray]] = [None] * len(column)
-        for i in range(len(column)):
-            if not column[i].is_valid or len(column[i].as_buffer()) == 0:
-                raise ShardError(f"column patches: row {i}'s JPEG is empty", where)
+        # One vectorised check per batch (not a Python call per row): no nulls, no empty JPEG.
+        lengths = pc.binary_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+        empty = np.flatnonzero(lengths <= 0)
+        if empty.size:
+            raise ShardError(f"column patches: row {int(empty[0])}'s JPEG is empty", where)
 
     @property
     def shape(self):

@@ -98,3 +98,12 @@ def test_a_rotated_jpeg_is_refused():
     exif[0x0112] = 6
     with pytest.raises(ShardError, match="EXIF orientation 6"):
         decode_row(mosaic(), jpeg_bytes(16, 16, exif=exif), "s.arrow", 0)
+
+
+@pytest.mark.parametrize("rows", [[b"\xff\xd8", b"", b"\xff\xd8"], [b"\xff\xd8", None]], ids=["empty", "null"])
+def test_an_empty_or_null_stored_jpeg_is_refused_when_the_batch_is_read(rows):
+    import pyarrow as pa
+    from dlth.patch_jpeg import JpegPatches
+    meta = {"patchSize": 8, "channels": 3, "k": 4, "patchEncoding": {"codec": "jpeg", "quality": 90, "subsampling": "4:4:4", "cell": 8, "columns": 2}}
+    with pytest.raises(ShardError, match="row 1's JPEG is empty"):
+        JpegPatches(pa.array(rows, pa.binary()), meta, "s.arrow")
