@@ -38,20 +38,23 @@ export interface Mosaic {
   height: number;
 }
 
-/** The row image's geometry; throws (a message for the caller to attach a file to) if the metadata's encoding cannot be one. */
-export function mosaicOf(meta: Pick<DatasetMeta, 'patchSize' | 'channels' | 'k'>, enc: PatchEncoding): Mosaic {
+/** The row image's geometry; a ShardError naming `file` if the metadata's encoding cannot be one. */
+export function mosaicOf(meta: Pick<DatasetMeta, 'patchSize' | 'channels' | 'k'>, enc: PatchEncoding, file?: string): Mosaic {
   const p = meta.patchSize;
-  if (enc.codec !== 'jpeg') throw new ShardError(`meta.patchEncoding.codec is ${show(enc.codec)}, expected "jpeg"`);
-  if (enc.subsampling !== '4:4:4') throw new ShardError(`meta.patchEncoding.subsampling is ${show(enc.subsampling)}, expected "4:4:4"`);
+  const bad = (message: string): never => {
+    throw new ShardError(message, { file });
+  };
+  if (enc.codec !== 'jpeg') bad(`meta.patchEncoding.codec is ${show(enc.codec)}, expected "jpeg"`);
+  if (enc.subsampling !== '4:4:4') bad(`meta.patchEncoding.subsampling is ${show(enc.subsampling)}, expected "4:4:4"`);
   if (!Number.isInteger(enc.cell) || enc.cell < p || enc.cell % 8 !== 0) {
-    throw new ShardError(`meta.patchEncoding.cell is ${show(enc.cell)}, expected a multiple of 8 of at least the patch size ${p}`);
+    bad(`meta.patchEncoding.cell is ${show(enc.cell)}, expected a multiple of 8 of at least the patch size ${p}`);
   }
   if (!Number.isInteger(enc.columns) || enc.columns < 1 || enc.columns > meta.k) {
-    throw new ShardError(`meta.patchEncoding.columns is ${show(enc.columns)}, expected an integer in [1, k = ${meta.k}]`);
+    bad(`meta.patchEncoding.columns is ${show(enc.columns)}, expected an integer in [1, k = ${meta.k}]`);
   }
   const width = enc.columns * enc.cell;
   const height = Math.ceil(meta.k / enc.columns) * enc.cell;
-  if (width > 65535 || height > 65535) throw new ShardError(`meta.patchEncoding: a ${width}×${height} mosaic exceeds JPEG's 65535 pixels a side`);
+  if (width > 65535 || height > 65535) bad(`meta.patchEncoding: a ${width}×${height} mosaic exceeds JPEG's 65535 pixels a side`);
   return { p, c: meta.channels, k: meta.k, cell: enc.cell, columns: enc.columns, width, height };
 }
 

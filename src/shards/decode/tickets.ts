@@ -1,11 +1,10 @@
 /** Decodes a ticket record batch into typed-array views (mirror of encode/tickets.ts). */
 import { gridSize, patchBytes } from '../schema.js';
 import type { BatchHeader } from '../ipc.js';
-import type { DatasetMeta } from '../types.js';
+import type { DatasetMeta, PatchEncoding } from '../types.js';
 import { BatchCursor, f32, i32, readFixedList, readIdLabel, u16, type IdLabel } from './columns.js';
 import { readViewColumns, viewColumnCounts } from './views.js';
 import { decodeJpegRows, mosaicOf } from '../patch-jpeg.js';
-import { ShardError } from '../../util/errors.js';
 import type { ReadBuffers } from './stream.js';
 
 export interface TicketBatch extends IdLabel {
@@ -31,7 +30,7 @@ export interface TicketBatch extends IdLabel {
  * hold, and `encoded` the stored JPEGs.
  */
 export function decodeTicketBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string, buffers?: ReadBuffers): TicketBatch | Promise<TicketBatch> {
-  if (meta.patchEncoding !== undefined) return decodeJpegTicketBatch(header, body, meta, file, buffers);
+  if (meta.patchEncoding !== undefined) return decodeJpegTicketBatch(header, body, meta, meta.patchEncoding, file, buffers);
   const extra = viewColumnCounts(meta);
   const c = new BatchCursor(header, body, file, 9 + extra.nodes, 15 + extra.buffers);
   const n = c.numRows;
@@ -58,15 +57,8 @@ function readRest(c: BatchCursor, meta: DatasetMeta, n: number): Pick<TicketBatc
   return { positions, scores, views };
 }
 
-async function decodeJpegTicketBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, file: string, buffers: ReadBuffers | undefined): Promise<TicketBatch> {
-  const enc = meta.patchEncoding;
-  if (enc === undefined) throw new ShardError('not a JPEG-encoded dataset', { file });
-  let m: ReturnType<typeof mosaicOf>;
-  try {
-    m = mosaicOf(meta, enc);
-  } catch (err) {
-    throw err instanceof ShardError ? new ShardError(err.message, { file }) : err;
-  }
+async function decodeJpegTicketBatch(header: BatchHeader, body: Uint8Array, meta: DatasetMeta, enc: PatchEncoding, file: string, buffers: ReadBuffers | undefined): Promise<TicketBatch> {
+  const m = mosaicOf(meta, enc, file);
   const extra = viewColumnCounts(meta);
   const c = new BatchCursor(header, body, file, 7 + extra.nodes, 14 + extra.buffers);
   const n = c.numRows;
