@@ -16,6 +16,8 @@
 # It prints what it did. When nothing works it says why and exits 0: the wasm backend still works,
 # and `dlth doctor` reports the reason. With --require (or DLTH_NATIVE_REQUIRED=1) it exits 1 then.
 # Set DLTH_NATIVE_NO_DOWNLOAD=1 to skip step 2.
+# Once the binding works, scripts/native/build-ops.sh builds dlth's own kernels (src/native/dlth_ops.cc)
+# beside it (DLTH_SKIP_OPS=1 skips that).
 #
 # GPU: when nvidia-smi lists a GPU, or DLTH_GPU=1 (DLTH_GPU=0: never), it first runs
 # scripts/native/setup-gpu.sh: @tensorflow/tfjs-node-gpu built the same way against the `tensorflow`
@@ -38,6 +40,11 @@ say() { printf '[setup-native %3ds] %s\n' "$((SECONDS - START))" "$*"; }
 
 finish() { # finish <status: ok|unavailable> <message>
   say "$2"
+  # dlth's own kernels, beside the working binding's libtensorflow (the layers use TensorFlow's own
+  # ops when they cannot be built; `dlth doctor` says which).
+  if [[ "$1" == ok && "${DLTH_SKIP_OPS:-0}" != 1 ]]; then
+    bash "$HERE/build-ops.sh" "$PKG_DIR" "$CACHE" || say "dlth's kernels not built; TensorFlow's own ops will be used"
+  fi
   say "done in $((SECONDS - START))s"
   if [[ "$1" != ok ]]; then
     say "the wasm backend remains the fallback (see: dlth doctor)"

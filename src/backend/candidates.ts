@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { cudaGpus, nativeThreads, noGpuReason } from './devices.js';
-import { loadNative, NATIVE_GPU_PACKAGE, NATIVE_PACKAGE, nativeBackendFacts } from './native.js';
+import { loadDlthOps, loadNative, NATIVE_GPU_PACKAGE, NATIVE_PACKAGE, nativeBackendFacts } from './native.js';
 import { activate, firstLine, type Attempt, type Facts } from './activate.js';
 import type { Candidate } from './types.js';
 import { prepareWasm, WASM_PACKAGE, wasmFacts } from './wasm.js';
@@ -46,7 +46,12 @@ async function tryNativeCpu(quiet: boolean): Promise<Attempt> {
   const res = await activate('tensorflow');
   if (!res.ok) return res;
   const { nativeVersion, gpu } = nativeBackendFacts();
-  return { ok: true, facts: nativeFacts(load.package, load.tfjsNodeVersion, nativeVersion, gpu) };
+  const facts = nativeFacts(load.package, load.tfjsNodeVersion, nativeVersion, gpu);
+  if (!gpu) {
+    const ops = loadDlthOps(load.package);
+    facts.notes.push(ops.ok ? `dlth kernels: ${ops.ops.length} ops (${ops.isa})` : `dlth kernels unavailable: ${ops.reason}`);
+  }
+  return { ok: true, facts };
 }
 
 function nativeFacts(pkg: string, tfjsNode: string, nativeVersion: string, gpu: boolean): Facts {

@@ -69,3 +69,59 @@ export function nativeBackendFacts(): { nativeVersion: string; gpu: boolean } {
   const b = tf.findBackend('tensorflow') as NativeBackendShape | null;
   return { nativeVersion: b?.binding?.TF_Version ?? 'unknown', gpu: b?.isUsingGpuDevice === true };
 }
+
+/** dlth's own TensorFlow kernels (src/native/dlth_ops.cc), built by scripts/native/build-ops.sh. */
+export const OPS_FILE = 'dlth_ops.node';
+export const OPS_DISABLE_ENV = 'DLTH_NATIVE_OPS';
+
+/** What loading dlth's kernels gave: the ops registered with TensorFlow, or why none are used. */
+export type OpsLoad = { ok: true; path: string; ops: string[]; isa: string; threads: number } | { ok: false; reason: string };
+
+interface OpsModule {
+  ops?: unknown;
+  isa?: unknown;
+  error?: unknown;
+  threads?: unknown;
+}
+
+let opsLoad: OpsLoad | undefined;
+
+/**
+ * Loads dlth's kernels into the TensorFlow runtime of the CPU package (once; the GPU package and
+ * other backends never use them). They live beside the libtensorflow they were built against:
+ * <tfjs-node>/deps/lib/dlth_ops.node. DLTH_NATIVE_OPS=0 leaves them out (the layers then use
+ * TensorFlow's own ops, with the same results up to float rounding).
+ */
+export function loadDlthOps(pkg: string): OpsLoad {
+  if (opsLoad) return opsLoad;
+  opsLoad = tryLoadOps(pkg);
+  return opsLoad;
+}
+
+/** The kernels' state: undefined before the CPU package was activated. */
+export function dlthOps(): OpsLoad | undefined {
+  return opsLoad;
+}
+
+function tryLoadOps(pkg: string): OpsLoad {
+  if (process.env[OPS_DISABLE_ENV] === '0') return { ok: false, reason: `${OPS_DISABLE_ENV}=0` };
+  if (pkg !== NATIVE_PACKAGE) return { ok: false, reason: `CPU kernels; not used with ${pkg}` };
+  let path: string;
+  try {
+    path = `${require.resolve(`${pkg}/package.json`).replace(/package\.json$/, '')}deps/lib/${OPS_FILE}`;
+  } catch {
+    return { ok: false, reason: `${pkg} is not installed` };
+  }
+  const mod: { exports: OpsModule } = { exports: {} };
+  try {
+    process.dlopen(mod, path);
+  } catch (err) {
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+    const missing = first.includes('No such file') || first.includes('cannot open shared object');
+    return { ok: false, reason: missing ? `not built (${SETUP_HINT})` : `${path} failed to load: ${first}` };
+  }
+  const e = mod.exports;
+  if (typeof e.error === 'string') return { ok: false, reason: `${path}: ${e.error}` };
+  const ops = Array.isArray(e.ops) ? e.ops.filter((o): o is string => typeof o === 'string') : [];
+  return { ok: true, path, ops, isa: String(e.isa), threads: Number(e.threads) };
+}

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { linear, normLinear } from './linear.js';
 import { matMulT, type DenseLike } from './matmul.js';
+import { attentionGradKernel, attentionKernel, dlthKernels } from './native.js';
 import type { AttentionParams, NormParams } from './params.js';
 
 export interface AttentionOptions {
@@ -75,6 +76,18 @@ function attendGrad(dy: tf.Tensor2D, saved: tf.Tensor3D[], s: AttentionShape): t
 export function attentionCore(qkv: tf.Tensor2D, s: AttentionShape): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    if (dlthKernels()) {
+      // One kernel each way on the rows themselves: no transposes, splits or merges.
+      const { ctx, probs } = attentionKernel(x, s.heads, s.n);
+      save([x, probs, ctx]);
+      return {
+        value: ctx,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, sp, sc] = saved as [tf.Tensor2D, tf.Tensor3D, tf.Tensor2D];
+          return [attentionGradKernel(dy as tf.Tensor2D, sx, sp, sc, s.heads, s.n)];
+        },
+      };
+    }
     const [q, k, v] = splitHeads(x, s);
     const { probs, ctx } = attend(q, k, v);
     save([q, k, v, probs, ctx]);

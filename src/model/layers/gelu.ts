@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { dlthKernels, geluGradKernel, geluKernel } from './native.js';
 
 const LOG_TWO_OVER_SQRT_PI = Math.log(2 / Math.sqrt(Math.PI));
 
@@ -10,6 +11,11 @@ const LOG_TWO_OVER_SQRT_PI = Math.log(2 / Math.sqrt(Math.PI));
  */
 export const geluFolded: (u: tf.Tensor) => tf.Tensor = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [u, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  if (dlthKernels()) {
+    // One kernel each way (erf recomputed in the backward instead of saved).
+    save([u]);
+    return { value: geluKernel(u), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [geluGradKernel(dy, saved[0])] };
+  }
   const onePlusErf = tf.add(tf.erf(u), 1);
   save([u, onePlusErf]);
   return {
