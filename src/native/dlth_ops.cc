@@ -409,10 +409,11 @@ inline float Max(V v) {
 }
 
 // e^x per lane, as Eigen's pexp_float: x = k·ln 2 + r (|r| ≤ ln 2 / 2), e^r by a degree-7
-// polynomial, 2^k added to the exponent; below −88.7 it is 0 (so −∞ gives 0).
+// polynomial, 2^k put into the exponent bits. Below −87 it is 0 (e^−87 ≈ 1.6e−38, the edge of
+// float's normal range; so −∞ gives 0), and x is capped at 88 (2^k must stay a normal float).
 inline V Exp(V x) {
   typedef int32_t VI __attribute__((vector_size(L * sizeof(float))));
-  const V lo = Splat(-88.72283935546875f), hi = Splat(88.72283935546875f);
+  const V lo = Splat(-87.0f), hi = Splat(88.0f);
   const V under = x < lo ? Splat(1.0f) : Splat(0.0f);  // masks as floats: 1 where x underflows
   x = x < lo ? lo : x;
   x = x > hi ? hi : x;

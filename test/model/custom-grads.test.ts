@@ -3,7 +3,8 @@
  * norm, gelu, residual, matmul; the trainer's loss) and a whole block built from them give the
  * values and gradients of tfjs's autodiff through the textbook formula, to 1e-5 relative
  * (max |ours − autodiff| / max |autodiff|, per output and per gradient), on random inputs, on every
- * backend here (the native one runs the FusedBatchNorm kernels of layers/native.ts).
+ * backend here. The native backend runs twice: with dlth's own kernels (src/native/dlth_ops.cc, when
+ * built) and with TensorFlow's ops (FusedBatchNorm and the rest, layers/native.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -14,6 +15,7 @@ import { geluFolded } from '../../src/model/layers/gelu.js';
 import { linear, normLinear } from '../../src/model/layers/linear.js';
 import { matMul } from '../../src/model/layers/matmul.js';
 import { layerNorm, normalize } from '../../src/model/layers/norm.js';
+import { dlthKernels, setDlthKernels } from '../../src/model/layers/native.js';
 import { residual } from '../../src/model/layers/residual.js';
 import { ensureGradients } from '../../src/trainer/gradients.js';
 import { smoothedCrossEntropy, smoothedCrossEntropyPerSample } from '../../src/trainer/loss.js';
@@ -47,7 +49,7 @@ function agree(name: string, ours: Fn, ref: Fn, inputs: tf.Tensor[], seed: numbe
     const g = tf.grads(loss(ours))(inputs);
     const gRef = tf.grads(loss(ref))(inputs);
     const errs = g.map((gi, i) => relErr(gi, gRef[i]));
-    console.log(`${tf.getBackend()} ${name}: value ${value.toExponential(1)}, gradients ${errs.map((e) => e.toExponential(1)).join(' ')}`);
+    console.log(`${tf.getBackend()}${dlthKernels() ? '+dlth' : ''} ${name}: value ${value.toExponential(1)}, gradients ${errs.map((e) => e.toExponential(1)).join(' ')}`);
     errs.forEach((e, i) => assert.ok(e <= TOL, `${name}: gradient of input ${i} differs by ${e.toExponential(2)}`));
   });
 }
@@ -69,10 +71,22 @@ function refAttention(qkv: tf.Tensor, b: number, n: number, heads: number): tf.T
   return tf.reshape(tf.transpose(tf.matMul(probs, part(2)), [0, 2, 1, 3]), [b * n, d]);
 }
 
+/** Each backend, and the native one also without dlth's kernels when they are there. */
+const variants: { backend: string; dlth: boolean }[] = [];
 for (const backend of await availableBackends()) {
-  describe(`custom gradients on ${backend}`, () => {
+  await useBackend(backend);
+  variants.push({ backend, dlth: false });
+  if (dlthKernels()) variants.push({ backend, dlth: true });
+}
+
+for (const { backend, dlth } of variants) {
+  const useBackendAndKernels = async (name: string): Promise<void> => {
+    await useBackend(name);
+    setDlthKernels(dlth);
+  };
+  describe(`custom gradients on ${backend}${dlth ? " with dlth's kernels" : ''}`, () => {
     it('linear (with folded column scales), matMul, geluFolded and residual equal autodiff of their formulas', async () => {
-      await useBackend(backend);
+      await useBackendAndKernels(backend);
       ensureGradients();
       const before = tf.memory().numTensors;
       tf.tidy(() => {
@@ -95,7 +109,7 @@ for (const backend of await availableBackends()) {
     });
 
     it('attentionCore equals softmax(q·kᵀ)·v per head by autodiff', async () => {
-      await useBackend(backend);
+      await useBackendAndKernels(backend);
       const before = tf.memory().numTensors;
       tf.tidy(() => {
         for (const [b, n, heads, d] of [[3, 7, 2, 16], [2, 26, 4, 32]]) {
@@ -107,7 +121,7 @@ for (const backend of await availableBackends()) {
     });
 
     it('normalize and layerNorm equal the LayerNorm formula by autodiff (rows and 3-D)', async () => {
-      await useBackend(backend);
+      await useBackendAndKernels(backend);
       const before = tf.memory().numTensors;
       tf.tidy(() => {
         const eps = 1e-6;
@@ -121,7 +135,7 @@ for (const backend of await availableBackends()) {
     });
 
     it('the smoothed cross entropy equals the mean of its per-sample formula by autodiff', async () => {
-      await useBackend(backend);
+      await useBackendAndKernels(backend);
       const before = tf.memory().numTensors;
       tf.tidy(() => {
         const labels = tf.tensor1d([3, 0, 9, 9, 1, 4], 'int32');
@@ -134,7 +148,7 @@ for (const backend of await availableBackends()) {
     });
 
     it('a block (norms folded into qkv and fc1) equals the textbook pre-norm block, values and every gradient', async () => {
-      await useBackend(backend);
+      await useBackendAndKernels(backend);
       const before = tf.memory().numTensors;
       tf.tidy(() => {
         const [b, n, d, heads, hidden, eps] = [2, 9, 16, 2, 32, 1e-6];
