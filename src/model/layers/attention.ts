@@ -51,6 +51,13 @@ function attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D): { probs: tf.Ten
   return { probs, ctx: tf.matMul(probs, v) };
 }
 
+/** `attend` on fused qkv rows: P [B·H, N, N] and the context as rows [B·N, D]. */
+function attendRows(qkv: tf.Tensor2D, s: AttentionShape): { probs: tf.Tensor3D; ctx: tf.Tensor2D } {
+  const [q, k, v] = splitHeads(qkv, s);
+  const { probs, ctx } = attend(q, k, v);
+  return { probs, ctx: mergeHeads(ctx, s) };
+}
+
 /**
  * The gradient of C = softmax(q·kᵀ)·v (P = probs, dC the context gradient per head):
  * dV = Pᵀ·dC, dP = dC·Vᵀ, dS = P ⊙ (dP − Σ_row dP⊙P), dQ = dS·K, dK = dSᵀ·Q; returned as qkv rows.
@@ -115,10 +122,10 @@ export function attentionRows(x: tf.Tensor2D, p: { qkv: DenseLike; proj: DenseLi
     const scale = { weight: qScale(d, o.heads), bias: qScale(d, o.heads) };
     const qkv = norm ? normLinear(x, norm, p.qkv, scale) : linear(x, p.qkv, scale);
     if (!o.returnClsAttention) return [linear(attentionCore(qkv, s), p.proj)];
-    const [q, k, v] = splitHeads(qkv, s);
-    const { probs, ctx } = attend(q, k, v);
+    // With dlth's kernel, the same kernel as attentionCore (so both paths give the same bytes).
+    const { probs, ctx } = dlthKernels() ? attentionKernel(qkv, s.heads, s.n) : attendRows(qkv, s);
     const row = tf.slice(tf.reshape(probs, [s.b, s.heads, s.n, s.n]), [0, 0, 0, o.prefix], [s.b, s.heads, 1, s.n - o.prefix]);
-    return [linear(mergeHeads(ctx, s), p.proj), tf.reshape(tf.mean(row, 1), [s.b, s.n - o.prefix]) as tf.Tensor2D];
+    return [linear(ctx, p.proj), tf.reshape(tf.mean(row, 1), [s.b, s.n - o.prefix]) as tf.Tensor2D];
   });
   return { out: out as tf.Tensor2D, clsAttention: (cls as tf.Tensor2D | undefined) ?? null };
 }
