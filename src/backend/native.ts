@@ -73,11 +73,14 @@ export function nativeBackendFacts(): { nativeVersion: string; gpu: boolean } {
 /** dlth's own TensorFlow kernels (src/native/dlth_ops.cc), built by scripts/native/build-ops.sh. */
 export const OPS_FILE = 'dlth_ops.node';
 export const OPS_DISABLE_ENV = 'DLTH_NATIVE_OPS';
+/** DLTH_OPS_ABI of src/native/dlth_ops.cc: the ops' interface this code calls. */
+export const OPS_ABI = 1;
 
 /** What loading dlth's kernels gave: the ops registered with TensorFlow, or why none are used. */
-export type OpsLoad = { ok: true; path: string; ops: string[]; isa: string; threads: number } | { ok: false; reason: string };
+export type OpsLoad = { ok: true; path: string; abi: number; ops: string[]; isa: string; threads: number } | { ok: false; reason: string };
 
 interface OpsModule {
+  abi?: unknown;
   ops?: unknown;
   isa?: unknown;
   error?: unknown;
@@ -121,7 +124,8 @@ function tryLoadOps(pkg: string): OpsLoad {
     return { ok: false, reason: missing ? `not built (${SETUP_HINT})` : `${path} failed to load: ${first}` };
   }
   const e = mod.exports;
+  if (e.abi !== OPS_ABI) return { ok: false, reason: `${path} was built from another version of src/native/dlth_ops.cc (interface ${String(e.abi)}, this code calls ${OPS_ABI}); ${SETUP_HINT}` };
   if (typeof e.error === 'string') return { ok: false, reason: `${path}: ${e.error}` };
   const ops = Array.isArray(e.ops) ? e.ops.filter((o): o is string => typeof o === 'string') : [];
-  return { ok: true, path, ops, isa: String(e.isa), threads: Number(e.threads) };
+  return { ok: true, path, abi: OPS_ABI, ops, isa: String(e.isa), threads: Number(e.threads) };
 }

@@ -61,6 +61,10 @@ void TF_OpKernelConstruction_GetAttrInt32(TF_OpKernelConstruction* ctx, const ch
 void TF_OpKernelConstruction_Failure(TF_OpKernelConstruction* ctx, TF_Status* status);
 }
 
+// The ops' interface (names, inputs, outputs, attributes): src/backend/native.ts refuses a library
+// built from another one (a checkout updated without `npm run setup`). Bump both together.
+#define DLTH_OPS_ABI 1
+
 namespace {
 
 using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
@@ -717,6 +721,9 @@ napi_value Init(napi_env env, napi_value exports) {
   for (size_t i = 0; i < registered_ops.size(); ++i) napi_set_element(env, ops, static_cast<uint32_t>(i), Str(env, registered_ops[i]));
   napi_set_named_property(env, exports, "ops", ops);
   napi_set_named_property(env, exports, "isa", Str(env, Isa()));
+  napi_value abi;
+  napi_create_int32(env, DLTH_OPS_ABI, &abi);
+  napi_set_named_property(env, exports, "abi", abi);
   const std::string error = !cpu_ok ? "this CPU lacks instructions the library was built with (" + Isa() + "); rebuild it here (npm run setup)" : registered_error;
   napi_value err;
   if (error.empty()) napi_get_null(env, &err);

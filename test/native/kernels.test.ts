@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/init.js';
-import { dlthOps } from '../../src/backend/native.js';
+import { dlthOps, OPS_ABI } from '../../src/backend/native.js';
 import { attentionCore } from '../../src/model/layers/attention.js';
 import { geluFolded } from '../../src/model/layers/gelu.js';
 import { attentionKernel, dlthKernels, layerNormRowsGrad, setDlthKernels } from '../../src/model/layers/native.js';
@@ -58,9 +59,15 @@ function sameAsTensorFlow(name: string, f: (x: tf.Tensor) => tf.Tensor, x: tf.Te
   });
 }
 
+it("the kernels' interface number is the one the loader expects (one source of truth each side, bumped together)", () => {
+  const m = /#define DLTH_OPS_ABI (\d+)/.exec(readFileSync('src/native/dlth_ops.cc', 'utf8'));
+  assert.equal(Number(m?.[1]), OPS_ABI);
+});
+
 describe("dlth's TensorFlow kernels", { skip }, () => {
   it('are loaded on the native CPU backend (DLTH_REQUIRE_OPS=1 makes their absence a failure)', () => {
     assert.equal(reason, undefined, `dlth's kernels are not in use: ${reason}`);
+    assert.equal(ops?.ok && ops.abi, OPS_ABI);
     assert.ok(dlthKernels());
     assert.deepEqual([...(ops?.ok ? ops.ops : [])].sort(), ['DlthAttention', 'DlthAttentionGrad', 'DlthGelu', 'DlthGeluGrad', 'DlthLayerNorm', 'DlthLayerNormGrad']);
   });
