@@ -504,6 +504,16 @@ inline void ColsTimes(const float* a, int64_t lda, const float* b, float* out, i
   }
 }
 
+// fn(scratch, pair, sample, first column of the head) for every (sample, head) pair, pairs split
+// among the pool's threads, one Scratch per thread.
+template <typename Fn>
+void ForEachHead(const Dims& m, Fn fn) {
+  pool().For(m.b * m.h, 16, [&](int64_t begin, int64_t end) {
+    Scratch w(m.n, m.hd);
+    for (int64_t bh = begin; bh < end; ++bh) fn(w, bh, bh / m.h, (bh % m.h) * m.hd);
+  });
+}
+
 void Attention(void* k, TF_OpKernelContext* ctx) {
   const Attrs& a = *static_cast<Attrs*>(k);
   Io io(ctx);
@@ -517,39 +527,35 @@ void Attention(void* k, TF_OpKernelContext* ctx) {
   const float* pq = F(qkv);
   float *pc = F(ctxo), *pp = F(probs);
   const int64_t stride = 3 * m.d;
-  pool().For(m.b * m.h, 16, [&](int64_t begin, int64_t end) {
-    Scratch w(m.n, m.hd);
+  ForEachHead(m, [&](Scratch& w, int64_t bh, int64_t smp, int64_t col) {
     const int64_t n = m.n, np = w.np, hp = w.hp;
-    for (int64_t bh = begin; bh < end; ++bh) {
-      const int64_t smp = bh / m.h, col = (bh % m.h) * m.hd;
-      w.Rows(pq, stride, col, smp, w.q);
-      w.Cols(pq, stride, m.d + col, smp, w.kt);
-      w.Rows(pq, stride, 2 * m.d + col, smp, w.v);
-      RowsTimes(w.q, hp, w.kt, w.s, n, m.hd, np);  // S = q·kᵀ, [n, np]
-      float* p = pp + bh * n * n;
-      for (int64_t i = 0; i < n; ++i) {
-        // The whole padded row, its padding at −∞ (so e^… = 0 there): no scalar remainder.
-        float* si = w.s + i * np;
-        std::fill(si + n, si + np, -std::numeric_limits<float>::infinity());
-        V mx = Load(si);
-        for (int64_t c = L; c < np; c += L) {
-          const V x = Load(si + c);
-          mx = x > mx ? x : mx;
-        }
-        const float top = Max(mx);
-        V sum{};
-        for (int64_t c = 0; c < np; c += L) {
-          const V e = Exp(Load(si + c) - top);
-          Store(si + c, e);
-          sum += e;
-        }
-        const float inv = 1.0f / Sum(sum);
-        for (int64_t c = 0; c < np; c += L) Store(si + c, Load(si + c) * inv);
-        std::memcpy(p + i * n, si, n * sizeof(float));
+    w.Rows(pq, stride, col, smp, w.q);
+    w.Cols(pq, stride, m.d + col, smp, w.kt);
+    w.Rows(pq, stride, 2 * m.d + col, smp, w.v);
+    RowsTimes(w.q, hp, w.kt, w.s, n, m.hd, np);  // S = q·kᵀ, [n, np]
+    float* p = pp + bh * n * n;
+    for (int64_t i = 0; i < n; ++i) {
+      // The whole padded row, its padding at −∞ (so e^… = 0 there): no scalar remainder.
+      float* si = w.s + i * np;
+      std::fill(si + n, si + np, -std::numeric_limits<float>::infinity());
+      V mx = Load(si);
+      for (int64_t c = L; c < np; c += L) {
+        const V x = Load(si + c);
+        mx = x > mx ? x : mx;
       }
-      RowsTimes(w.s, np, w.v, w.c, n, n, hp);  // ctx = P·v
-      w.Out(w.c, m.d, col, smp, pc);
+      const float top = Max(mx);
+      V sum{};
+      for (int64_t c = 0; c < np; c += L) {
+        const V e = Exp(Load(si + c) - top);
+        Store(si + c, e);
+        sum += e;
+      }
+      const float inv = 1.0f / Sum(sum);
+      for (int64_t c = 0; c < np; c += L) Store(si + c, Load(si + c) * inv);
+      std::memcpy(p + i * n, si, n * sizeof(float));
     }
+    RowsTimes(w.s, np, w.v, w.c, n, n, hp);  // ctx = P·v
+    w.Out(w.c, m.d, col, smp, pc);
   });
 }
 
@@ -573,34 +579,30 @@ void AttentionGrad(void* k, TF_OpKernelContext* ctx) {
   const float *pdy = F(dy), *pq = F(qkv), *pp = F(probs), *pc = F(ctxi);
   float* pd = F(dqkv);
   const int64_t stride = 3 * m.d;
-  pool().For(m.b * m.h, 16, [&](int64_t begin, int64_t end) {
-    Scratch w(m.n, m.hd);
+  ForEachHead(m, [&](Scratch& w, int64_t bh, int64_t smp, int64_t col) {
     const int64_t n = m.n, np = w.np, hp = w.hp;
-    for (int64_t bh = begin; bh < end; ++bh) {
-      const int64_t smp = bh / m.h, col = (bh % m.h) * m.hd;
-      w.Rows(pq, stride, col, smp, w.q);
-      w.Rows(pq, stride, m.d + col, smp, w.k);
-      w.Cols(pq, stride, 2 * m.d + col, smp, w.vt);
-      w.Rows(pdy, m.d, col, smp, w.dc);
-      w.Rows(pc, m.d, col, smp, w.c);
-      const float* p = pp + bh * n * n;
-      ColsTimes(p, n, w.dc, w.dv, n, n, hp);       // dV = Pᵀ·dC
-      RowsTimes(w.dc, hp, w.vt, w.s, n, m.hd, np);  // dP = dC·Vᵀ, [n, np]
-      for (int64_t i = 0; i < n; ++i) {
-        V acc{};
-        for (int64_t t = 0; t < hp; t += L) acc += Load(w.dc + i * hp + t) * Load(w.c + i * hp + t);
-        w.delta[i] = Sum(acc);
-      }
-      for (int64_t i = 0; i < n; ++i) {
-        float* si = w.s + i * np;
-        for (int64_t j = 0; j < n; ++j) si[j] = p[i * n + j] * (si[j] - w.delta[i]);
-      }
-      RowsTimes(w.s, np, w.k, w.dq, n, n, hp);  // dQ = dS·K
-      ColsTimes(w.s, np, w.q, w.dk, n, n, hp);  // dK = dSᵀ·Q
-      w.Out(w.dq, stride, col, smp, pd);
-      w.Out(w.dk, stride, m.d + col, smp, pd);
-      w.Out(w.dv, stride, 2 * m.d + col, smp, pd);
+    w.Rows(pq, stride, col, smp, w.q);
+    w.Rows(pq, stride, m.d + col, smp, w.k);
+    w.Cols(pq, stride, 2 * m.d + col, smp, w.vt);
+    w.Rows(pdy, m.d, col, smp, w.dc);
+    w.Rows(pc, m.d, col, smp, w.c);
+    const float* p = pp + bh * n * n;
+    ColsTimes(p, n, w.dc, w.dv, n, n, hp);       // dV = Pᵀ·dC
+    RowsTimes(w.dc, hp, w.vt, w.s, n, m.hd, np);  // dP = dC·Vᵀ, [n, np]
+    for (int64_t i = 0; i < n; ++i) {
+      V acc{};
+      for (int64_t t = 0; t < hp; t += L) acc += Load(w.dc + i * hp + t) * Load(w.c + i * hp + t);
+      w.delta[i] = Sum(acc);
     }
+    for (int64_t i = 0; i < n; ++i) {
+      float* si = w.s + i * np;
+      for (int64_t j = 0; j < n; ++j) si[j] = p[i * n + j] * (si[j] - w.delta[i]);
+    }
+    RowsTimes(w.s, np, w.k, w.dq, n, n, hp);  // dQ = dS·K
+    ColsTimes(w.s, np, w.q, w.dk, n, n, hp);  // dK = dSᵀ·Q
+    w.Out(w.dq, stride, col, smp, pd);
+    w.Out(w.dk, stride, m.d + col, smp, pd);
+    w.Out(w.dv, stride, 2 * m.d + col, smp, pd);
   });
 }
 

@@ -19,23 +19,10 @@ import { dlthKernels, setDlthKernels } from '../../src/model/layers/native.js';
 import { residual } from '../../src/model/layers/residual.js';
 import { ensureGradients } from '../../src/trainer/gradients.js';
 import { smoothedCrossEntropy, smoothedCrossEntropyPerSample } from '../../src/trainer/loss.js';
-import { availableBackends, useBackend } from './helpers.js';
+import { availableBackends, relErr, useBackend } from './helpers.js';
 
 const TOL = 1e-5;
 const r = (shape: number[], seed: number, scale = 1): tf.Tensor => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale);
-
-/** max |a − b| / max |b|. */
-function relErr(a: tf.Tensor, b: tf.Tensor): number {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 type Fn = (...xs: tf.Tensor[]) => tf.Tensor;
 

@@ -21,6 +21,19 @@ export async function availableBackends(): Promise<string[]> {
   return out;
 }
 
+/** max |a − b| / max |b| (max |a − b| where b is all zeros). */
+export function relErr(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(y[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
 export async function useBackend(name: string): Promise<void> {
   const backend = name === 'cpu' || name === 'wasm' || name === 'tensorflow' ? name : 'auto';
   await initBackend({ backend });

@@ -16,6 +16,7 @@ import { attentionCore } from '../../src/model/layers/attention.js';
 import { geluFolded } from '../../src/model/layers/gelu.js';
 import { attentionKernel, dlthKernels, layerNormRowsGrad, setDlthKernels } from '../../src/model/layers/native.js';
 import { normalize } from '../../src/model/layers/norm.js';
+import { relErr } from '../model/helpers.js';
 
 let native = true;
 try {
@@ -27,19 +28,6 @@ const ops = dlthOps();
 const reason = !native ? 'the native backend is unavailable' : ops && !ops.ok ? ops.reason : ops ? undefined : 'not loaded';
 const required = process.env.DLTH_REQUIRE_OPS === '1';
 const skip = reason !== undefined && !required ? `dlth's kernels are not in use: ${reason}` : false;
-
-/** max |a − b| / max |b| (max |a − b| where b is all zeros). */
-function relErr(a: tf.Tensor, b: tf.Tensor): number {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 /** f's value and gradient with dlth's kernels and with TensorFlow's ops, to 1e-5 relative. */
 function sameAsTensorFlow(name: string, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, seed: number): void {
