@@ -44,6 +44,12 @@ export interface TrainSummary {
   datasets: { train: DatasetRecord; eval: Record<string, DatasetRecord> };
   config: SummaryConfig;
   backend: string;
+  /**
+   * What computed LayerNorm, GELU and attention on the native CPU backend: `dlth (<instruction
+   * sets>)` for dlth's own kernels, `tensorflow` for TensorFlow's ops (DLTH_NATIVE_OPS=0, or not
+   * built). Results differ between the two by float rounding. Absent on other backends.
+   */
+  kernels?: string;
   /** True when the run ended on a plateau of `config.stopWhen` before its last epoch. */
   stoppedEarly: boolean;
   /** With `config.evitEval`: final accuracy of the model run as EViT, by evaluation set, then rate. */

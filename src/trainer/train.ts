@@ -9,6 +9,8 @@
 import { availableParallelism } from 'node:os';
 import { mkdirp } from '../util/fsx.js';
 import { initBackend } from '../backend/init.js';
+import { dlthOps } from '../backend/native.js';
+import { dlthKernels, nativeKernels } from '../model/layers/native.js';
 import { InputError } from '../util/errors.js';
 import { throwIfStopped } from '../util/abort.js';
 import type { DatasetLocation } from '../loader/store/location.js';
@@ -126,7 +128,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
           train: datasetRecord(c.train, data.train),
           eval: Object.fromEntries(data.evals.map((e, i) => [e.name, datasetRecord(c.eval[i].dirs, e.loader)])),
         },
-        config, backend: backend.backend, stoppedEarly: st.step < totalSteps && plateaued(st.history, c.stopWhen),
+        config, backend: backend.backend, ...layerKernels(backend.backend), stoppedEarly: st.step < totalSteps && plateaued(st.history, c.stopWhen),
       },
       st.history,
     );
@@ -139,6 +141,13 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     opt.dispose();
     vit.dispose();
   }
+}
+
+/** `kernels` of the summary: which kernels computed the layers on the native CPU backend. */
+function layerKernels(backend: string): { kernels?: string } {
+  if (backend !== 'tensorflow' || !nativeKernels()) return {};
+  const ops = dlthOps();
+  return { kernels: dlthKernels() && ops?.ok ? `dlth (${ops.isa})` : 'tensorflow' };
 }
 
 /**

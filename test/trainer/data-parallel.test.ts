@@ -16,6 +16,7 @@ import { ensureGradients } from '../../src/trainer/gradients.js';
 import { buildModel } from '../../src/trainer/model.js';
 import { trainStep, type HostBatch } from '../../src/trainer/step.js';
 import { train } from '../../src/trainer/train.js';
+import { dlthKernels } from '../../src/model/layers/native.js';
 import { BackendError, InputError } from '../../src/util/errors.js';
 import { makeFashionDataset } from './fixture.js';
 
@@ -119,8 +120,10 @@ test('train() with dataParallel 2 follows the one-process run; bad values are re
     const two = await train({ ...common, out: join(root, 'two'), dataParallel: 2 });
     assert.equal(two.steps, 6);
     assert.ok(relDiff(one.train?.loss ?? Number.NaN, two.train?.loss ?? Number.NaN) < 1e-4, `train loss ${one.train?.loss} vs ${two.train?.loss}`);
-    const summary = JSON.parse(readFileSync(join(root, 'two', 'summary.json'), 'utf8')) as { config: { dataParallel: number } };
+    const summary = JSON.parse(readFileSync(join(root, 'two', 'summary.json'), 'utf8')) as { config: { dataParallel: number }; kernels?: string };
     assert.equal(summary.config.dataParallel, 2);
+    // which kernels computed the layers is recorded (results differ between the two by rounding)
+    assert.match(summary.kernels ?? '', dlthKernels() ? /^dlth \(.+\)$/ : /^tensorflow$/);
     for (const bad of [0, 1.5, 65, 33]) {
       await assert.rejects(train({ ...common, out: join(root, 'bad'), dataParallel: bad }), (err: unknown) => err instanceof InputError && /dataParallel/.test(err.message) && !err.message.includes('\n'));
     }
