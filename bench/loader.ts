@@ -6,12 +6,14 @@
  * `--profile` times the stages of one epoch separately instead (see profile()).
  *
  * Ours and pyarrow are interleaved: each repetition runs one epoch of every loader configuration,
- * then one pyarrow process (median of its 3 passes), and takes each ratio within the repetition;
+ * then one pyarrow measurement (median of its 3 passes, in one peer process for the whole run),
+ * and takes each ratio within the repetition;
  * the table shows medians over repetitions, so load from other processes shifts both sides alike.
  * Each loader is opened once and warmed by one epoch (which reads every shard's sha256 with
  * `verify: 'first'`), so 'sha256 once' rows measure the epochs after it.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -76,12 +78,34 @@ interface PyRun {
 const python = join(import.meta.dirname, '..', '.venv/bin/python');
 
 /** pyarrow's samples per second (median of 3 passes in one process), or null without .venv. */
-function pyarrow(): PyRun | null {
-  if (!existsSync(python)) return null;
-  const r = spawnSync(python, [join(import.meta.dirname, 'loader_pyarrow.py'), dir, String(batch), '3'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`loader_pyarrow.py failed: ${r.stderr}`);
-  const py = JSON.parse(r.stdout) as { rows: number; read_seconds: number; batch_seconds: number };
-  return { read: py.rows / py.read_seconds, batch: py.rows / py.batch_seconds };
+/**
+ * pyarrow's side: one `loader_pyarrow.py --serve` process for the whole run, started before our
+ * loaders fill their buffers. A process forked later (a spawnSync per repetition, as this bench once
+ * did) write-protects those buffers, and the next epoch of a loader that reads into them (sha256 on
+ * every read) then faults on every page: 3.4k instead of 13–15k samples/s on 2026-12-07's machine.
+ */
+class PyarrowPeer {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+
+  constructor() {
+    this.proc = spawn(python, [join(import.meta.dirname, 'loader_pyarrow.py'), dir, String(batch), '3', '--serve']);
+    this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+
+  async run(): Promise<PyRun> {
+    this.proc.stdin.write('run\n');
+    const next = await this.lines.next();
+    if (next.done) throw new Error(`loader_pyarrow.py failed: ${this.stderr}`);
+    const py = JSON.parse(next.value) as { rows: number; read_seconds: number; batch_seconds: number };
+    return { read: py.rows / py.read_seconds, batch: py.rows / py.batch_seconds };
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+  }
 }
 
 function median(xs: readonly number[]): number {
@@ -164,6 +188,7 @@ if (process.argv.includes('--profile')) {
 }
 console.log(`dataset: ${rows} rows × ${((K * 768) / 1024).toFixed(0)} KiB of patches, batch ${batch}, ${dir}`);
 console.log(`cpu: ${cpus()[0]?.model ?? '?'} × ${cpus().length}; load average before: ${load()}; ${repeats} repetitions`);
+const peer = existsSync(python) ? new PyarrowPeer() : null; // before our loaders: see PyarrowPeer
 const loaders = await Promise.all(configs.map(([, o]) => TicketLoader.open([dir], { batchSize: batch, ...o })));
 for (const l of loaders) await epoch(l, 0); // warm-up: buffers allocated, sha256 checked once
 const ours: number[][] = configs.map(() => []);
@@ -171,8 +196,8 @@ const ratios: number[][] = configs.map(() => []);
 const py: PyRun[] = [];
 for (let rep = 1; rep <= repeats; rep++) {
   for (const [c, l] of loaders.entries()) ours[c].push(await epoch(l, rep));
-  const p = pyarrow();
-  if (!p) continue;
+  if (!peer) continue;
+  const p = await peer.run();
   py.push(p);
   for (const c of configs.keys()) ratios[c].push(ours[c][rep - 1] / p.batch);
 }
@@ -184,3 +209,4 @@ if (py.length) {
   line('pyarrow, record batches only (no batching)', median(py.map((p) => p.read)));
 } else console.log('pyarrow peer skipped: no .venv (scripts/setup-python.sh)');
 console.log(`load average after: ${load()} (medians of ${repeats}; ratios taken within each repetition)`);
+peer?.close();

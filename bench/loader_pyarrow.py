@@ -69,10 +69,7 @@ def median_of(fn, repeats):
     return sorted(times)[len(times) // 2], rows
 
 
-def main():
-    root = Path(sys.argv[1])
-    b = int(sys.argv[2])
-    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+def measure(root, b, repeats):
     manifest = json.loads((root / "manifest.json").read_text())
     meta = manifest["meta"]
     k = meta["k"]
@@ -81,7 +78,22 @@ def main():
     size = sum(s["bytes"] for s in manifest["shards"])
     t_read, rows = median_of(lambda: read_only(files, k), repeats)
     t_batch, rows_b = median_of(lambda: batched(files, k, row_bytes, b), repeats)
-    print(json.dumps({"bytes": size, "rows": rows, "read_seconds": t_read, "batch_seconds": t_batch, "batch_rows": rows_b}))
+    return json.dumps({"bytes": size, "rows": rows, "read_seconds": t_read, "batch_seconds": t_batch, "batch_rows": rows_b})
+
+
+def main():
+    # usage: loader_pyarrow.py DIR BATCH [REPEATS] [--serve]
+    # --serve: one measurement (a JSON line) per line read from stdin, until stdin closes. The
+    # benchmark starts this process once, before its loaders fill their buffers: a process forked
+    # later write-protects those buffers, and the loader's next epoch then faults on every page.
+    args = [a for a in sys.argv[1:] if a != "--serve"]
+    root, b = Path(args[0]), int(args[1])
+    repeats = int(args[2]) if len(args) > 2 else 3
+    if "--serve" not in sys.argv:
+        print(measure(root, b, repeats))
+        return
+    for _ in sys.stdin:
+        print(measure(root, b, repeats), flush=True)
 
 
 if __name__ == "__main__":
