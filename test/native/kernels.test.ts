@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/init.js';
 import { dlthOps, OPS_ABI } from '../../src/backend/native.js';
-import { attentionCore } from '../../src/model/layers/attention.js';
+import { attentionCore, attentionRows } from '../../src/model/layers/attention.js';
 import { geluFolded } from '../../src/model/layers/gelu.js';
 import { attentionKernel, dlthKernels, layerNormRowsGrad, setDlthKernels } from '../../src/model/layers/native.js';
 import { normalize } from '../../src/model/layers/norm.js';
@@ -67,6 +67,21 @@ describe("dlth's TensorFlow kernels", { skip }, () => {
       const qkv = tf.randomNormal([b * n, 3 * d], 0, 1.5, 'float32', n + d);
       sameAsTensorFlow(`attention b=${b} n=${n} heads=${heads} d=${d}`, (x) => attentionCore(x as tf.Tensor2D, { b, n, heads }), qkv, 7);
       qkv.dispose();
+    }
+    // the attention that also returns the CLS row (the kernel used directly, with its registered
+    // gradient): both outputs feed the loss, so P's gradient is exercised too
+    for (const [b, n, heads, d] of [[4, 26, 4, 64], [2, 33, 1, 17]]) {
+      const s = { b, n, heads };
+      const p = {
+        qkv: { weight: tf.randomNormal([d, 3 * d], 0, 0.3, 'float32', 1), bias: tf.randomNormal([3 * d], 0, 0.1, 'float32', 2) },
+        proj: { weight: tf.randomNormal([d, d], 0, 0.3, 'float32', 3), bias: null },
+      };
+      const x = tf.randomNormal([b * n, d], 0, 1, 'float32', 4);
+      sameAsTensorFlow(`attention with the CLS row b=${b} n=${n} heads=${heads} d=${d}`, (v) => {
+        const r = attentionRows(v as tf.Tensor2D, p, s, { heads, prefix: 1, returnClsAttention: true });
+        return tf.concat([tf.reshape(r.out, [-1]), tf.mul(tf.reshape(r.clsAttention as tf.Tensor2D, [-1]), 10)]);
+      }, x, 5);
+      tf.dispose([x, p.qkv.weight, p.qkv.bias, p.proj.weight]);
     }
     for (const [t, d] of [[3328, 64], [5, 17], [1, 1]]) {
       const x = tf.tidy(() => tf.add(tf.randomNormal([t, d], 0, 3, 'float32', t), 1.5));

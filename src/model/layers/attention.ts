@@ -69,12 +69,41 @@ function attendGrad(dy: tf.Tensor2D, saved: tf.Tensor3D[], s: AttentionShape): t
   const dv = matMulT(probs, dc, true, false);
   const dp = matMulT(dc, v, false, true);
   const ds = tf.mul(probs, tf.sub(dp, tf.sum(tf.mul(dc, ctx), -1, true)));
-  const dq = tf.matMul(ds, k);
-  const dk = matMulT(ds, q, true, false);
-  const hd = q.shape[2];
+  return qkvRows(tf.matMul(ds, k), matMulT(ds, q, true, false), dv, s);
+}
+
+/** Per-head gradients of q, k, v [B·H, N, hd] → fused qkv rows [B·N, 3D] (the inverse of splitHeads). */
+function qkvRows(dq: tf.Tensor, dk: tf.Tensor, dv: tf.Tensor, s: AttentionShape): tf.Tensor2D {
+  const hd = dq.shape[2] as number;
   const stacked = tf.reshape(tf.concat([dq, dk, dv], 0), [3, s.b, s.heads, s.n, hd]);
   return tf.reshape(tf.transpose(stacked, [1, 3, 0, 2, 4]), [s.b * s.n, 3 * s.heads * hd]);
 }
+
+/**
+ * The gradient of dlth's attention kernel used directly, outside `attentionCore` (the path that also
+ * returns the CLS row: probs is an output too). The context's part is the kernel's own gradient; P's
+ * part is dS = P ⊙ (dP − Σ_row dP⊙P), dQ = dS·K, dK = dSᵀ·Q (no dV), by tfjs ops. attentionCore
+ * keeps its own gradient, which never pays for a P gradient of zeros.
+ */
+tf.registerGradient({
+  kernelName: 'DlthAttention',
+  inputsToSave: ['qkv'],
+  outputsToSave: [true, true],
+  gradFunc: (dys, saved, attrs) => {
+    const [dCtx, dProbs] = dys as tf.Tensor[];
+    const [qkv, ctx, probs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D];
+    const [heads, tokens] = [Number(attrs?.heads), Number(attrs?.tokens)];
+    const s = { b: qkv.shape[0] / tokens, n: tokens, heads };
+    return {
+      qkv: () => {
+        const [q, k] = splitHeads(qkv, s);
+        const ds = tf.mul(probs, tf.sub(dProbs, tf.sum(tf.mul(dProbs, probs), -1, true))) as tf.Tensor3D;
+        const viaProbs = qkvRows(tf.matMul(ds, k), matMulT(ds, q, true, false), tf.zerosLike(q), s);
+        return tf.add(attentionGradKernel(dCtx as tf.Tensor2D, qkv, probs, ctx, heads, tokens), viaProbs);
+      },
+    };
+  },
+});
 
 /**
  * Multi-head attention of fused qkv rows [B·N, 3D] (q's 1/√hd already applied) → context rows
