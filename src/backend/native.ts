@@ -77,7 +77,7 @@ export const OPS_DISABLE_ENV = 'DLTH_NATIVE_OPS';
 export const OPS_ABI = 1;
 
 /** What loading dlth's kernels gave: the ops registered with TensorFlow, or why none are used. */
-export type OpsLoad = { ok: true; path: string; abi: number; ops: string[]; isa: string; threads: number } | { ok: false; reason: string };
+export type OpsLoad = { ok: true; path: string; ops: string[]; isa: string; threads: number } | { ok: false; reason: string };
 
 interface OpsModule {
   abi?: unknown;
@@ -127,5 +127,5 @@ function tryLoadOps(pkg: string): OpsLoad {
   if (e.abi !== OPS_ABI) return { ok: false, reason: `${path} was built from another version of src/native/dlth_ops.cc (interface ${String(e.abi)}, this code calls ${OPS_ABI}); ${SETUP_HINT}` };
   if (typeof e.error === 'string') return { ok: false, reason: `${path}: ${e.error}` };
   const ops = Array.isArray(e.ops) ? e.ops.filter((o): o is string => typeof o === 'string') : [];
-  return { ok: true, path, abi: OPS_ABI, ops, isa: String(e.isa), threads: Number(e.threads) };
+  return { ok: true, path, ops, isa: String(e.isa), threads: Number(e.threads) };
 }

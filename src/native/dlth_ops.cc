@@ -21,6 +21,8 @@
 #include <Eigen/Core>
 #include <unsupported/Eigen/SpecialFunctions>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -74,13 +76,20 @@ using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
 // A small persistent pool: parallel_for(n, fn) runs fn(begin, end) on contiguous chunks, the
 // calling thread taking the first. Chunks depend only on n and the thread count.
 
+// CPUs this process may run on (its affinity mask, as TensorFlow counts them for its pool).
+int SchedulableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 class Pool {
  public:
   Pool() {
     const char* env = std::getenv("DLTH_OPS_THREADS");
     if (!env) env = std::getenv("TF_NUM_INTRAOP_THREADS");
     int n = env ? std::atoi(env) : 0;
-    if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (n <= 0) n = SchedulableCpus();
     threads_ = n;
     for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { Loop(i); });
   }

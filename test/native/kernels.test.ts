@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/init.js';
+import { nativeThreads } from '../../src/backend/devices.js';
 import { dlthOps, OPS_ABI } from '../../src/backend/native.js';
 import { attentionCore, attentionRows } from '../../src/model/layers/attention.js';
 import { geluFolded } from '../../src/model/layers/gelu.js';
@@ -55,7 +56,9 @@ it("the kernels' interface number is the one the loader expects (one source of t
 describe("dlth's TensorFlow kernels", { skip }, () => {
   it('are loaded on the native CPU backend (DLTH_REQUIRE_OPS=1 makes their absence a failure)', () => {
     assert.equal(reason, undefined, `dlth's kernels are not in use: ${reason}`);
-    assert.equal(ops?.ok && ops.abi, OPS_ABI);
+    // their pool has TensorFlow's thread count (DLTH_OPS_THREADS overrides it)
+    const own = Number.parseInt(process.env.DLTH_OPS_THREADS ?? '', 10);
+    assert.equal(ops?.ok && ops.threads, own > 0 ? own : nativeThreads());
     assert.ok(dlthKernels());
     assert.deepEqual([...(ops?.ok ? ops.ops : [])].sort(), ['DlthAttention', 'DlthAttentionGrad', 'DlthGelu', 'DlthGeluGrad', 'DlthLayerNorm', 'DlthLayerNormGrad']);
   });

@@ -123,7 +123,7 @@ let dlthEnabled = true;
 
 /**
  * Turns dlth's own kernels off (or back on) for the ops recorded from now on, leaving TensorFlow's
- * own: for comparing the two in one process (tests, bench/train.ts --compare-kernels).
+ * own: for comparing the two in one process (the tests). Across processes: DLTH_NATIVE_OPS=0.
  */
 export function setDlthKernels(enabled: boolean): void {
   dlthEnabled = enabled;
