@@ -12,10 +12,12 @@
 // tfjs-node's binding loads, and Eigen from the same wheel (for vectorised exp and erf), with the
 // build machine's instruction set (-march=native): TensorFlow's own CPU kernels in the wheel are
 // built for AVX only. It is a Node-API module so that `process.dlopen` keeps it loaded; loading it
-// registers the ops and kernels with TensorFlow, and it exports `ops` (their names) and `isa`.
+// registers the ops and kernels with TensorFlow, and it exports `ops` (their names), `isa`, `abi`,
+// `threads` and `error` (why nothing was registered, or null).
 //
 // Every output element is computed by one thread in a fixed order, so results do not depend on the
-// number of threads (TF_NUM_INTRAOP_THREADS, as TensorFlow's own pool; default: all cores).
+// number of threads (TF_NUM_INTRAOP_THREADS, as TensorFlow's own pool; default: the CPUs of the
+// process's affinity mask; DLTH_OPS_THREADS sets this pool alone).
 #include <node_api.h>
 
 #include <Eigen/Core>
@@ -24,7 +26,6 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
@@ -91,16 +92,8 @@ class Pool {
     int n = env ? std::atoi(env) : 0;
     if (n <= 0) n = SchedulableCpus();
     threads_ = n;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { Loop(i); });
-  }
-  ~Pool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-      ++generation_;
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
+    // Never destroyed (see pool()): the workers are detached and live as long as the process.
+    for (int i = 1; i < n; ++i) std::thread([this, i] { Loop(i); }).detach();
   }
   int threads() const { return threads_; }
 
@@ -140,7 +133,6 @@ class Pool {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return generation_ != seen; });
         seen = generation_;
-        if (stop_) return;
         if (fn_ == nullptr || index >= parts_) continue;
         fn = fn_;
         n = n_;
@@ -156,14 +148,12 @@ class Pool {
   }
 
   int threads_ = 1;
-  std::vector<std::thread> workers_;
   std::mutex run_mu_, mu_;
   std::condition_variable cv_, done_;
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
   int64_t n_ = 0, parts_ = 0;
   int pending_ = 0;
   uint64_t generation_ = 0;
-  bool stop_ = false;
 };
 
 Pool& pool() {
@@ -242,6 +232,11 @@ class Io {
 };
 
 inline float* F(TF_Tensor* t) { return static_cast<float*>(TF_TensorData(t)); }
+inline std::vector<int64_t> DimsOf(TF_Tensor* t) {
+  std::vector<int64_t> dims(TF_NumDims(t));
+  for (size_t i = 0; i < dims.size(); ++i) dims[i] = TF_Dim(t, static_cast<int>(i));
+  return dims;
+}
 inline int64_t Elements(TF_Tensor* t) { return TF_TensorElementCount(t); }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,9 +299,7 @@ void Gelu(void*, TF_OpKernelContext* ctx) {
   Io io(ctx);
   TF_Tensor* u = io.In(0);
   if (!io.Check(u, -1, "DlthGelu u")) return;
-  std::vector<int64_t> dims(TF_NumDims(u));
-  for (size_t i = 0; i < dims.size(); ++i) dims[i] = TF_Dim(u, static_cast<int>(i));
-  TF_Tensor* y = io.Out(0, dims);
+  TF_Tensor* y = io.Out(0, DimsOf(u));
   if (!io.ok()) return;
   const int64_t n = Elements(u);
   const float* pu = F(u);
@@ -327,9 +320,7 @@ void GeluGrad(void*, TF_OpKernelContext* ctx) {
   if (!io.Check(dy, -1, "DlthGeluGrad dy") || !io.Check(u, -1, "DlthGeluGrad u")) return;
   const int64_t n = Elements(u);
   if (Elements(dy) != n) return io.Error("DlthGeluGrad: dy and u differ in size");
-  std::vector<int64_t> dims(TF_NumDims(u));
-  for (size_t i = 0; i < dims.size(); ++i) dims[i] = TF_Dim(u, static_cast<int>(i));
-  TF_Tensor* dx = io.Out(0, dims);
+  TF_Tensor* dx = io.Out(0, DimsOf(u));
   if (!io.ok()) return;
   const float *pdy = F(dy), *pu = F(u);
   float* pd = F(dx);
