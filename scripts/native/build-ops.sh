@@ -49,11 +49,11 @@ fi
 
 say "g++ -O3 -march=native $SRC -> $OUT"
 if ! g++ -std=c++17 -O3 -march=native -fPIC -shared -fvisibility=hidden -DNAPI_VERSION=8 \
-  -I"$DEPS/include" -I"$NODE_INC" "$SRC" -o "$OUT.part" \
+  -I"$DEPS/include" -I"$NODE_INC" "$SRC" -o "$OUT.part.$$" \
   -L"$DEPS/lib" -l:libtensorflow_framework.so.2 -Wl,-rpath,'$ORIGIN' >"$CACHE/build-ops.log" 2>&1; then
-  rm -f "$OUT.part"
+  rm -f "$OUT.part.$$"
   tail -n 15 "$CACHE/build-ops.log"
   fail "g++ failed (log: $CACHE/build-ops.log)"
 fi
-mv -f "$OUT.part" "$OUT"
+mv -f "$OUT.part.$$" "$OUT"
 say "built $OUT"
